@@ -1,0 +1,92 @@
+"""Wiring shared by `wijkbot run` and `wijkbot console`: engine, configuration, clock, outbox."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from handlers.base import Message, Reply
+from handlers.notify import Notifier, deliver_outbox
+from handlers.router import dispatch
+from storage.config import OrgConfig, load_config, seed
+from storage.db import make_engine, migrate, transaction
+
+log = logging.getLogger(__name__)
+
+
+class Clock:
+    """The bot's notion of now: real time, or a simulated time that only moves when told."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._fixed = start.astimezone(UTC) if start else None
+
+    @property
+    def simulated(self) -> bool:
+        return self._fixed is not None
+
+    def now(self) -> datetime:
+        return self._fixed if self._fixed is not None else datetime.now(UTC)
+
+    def set(self, when: datetime) -> None:
+        if self._fixed is None:
+            raise RuntimeError("the real clock cannot be set")
+        self._fixed = when.astimezone(UTC)
+
+    def advance(self, delta: timedelta) -> None:
+        self.set(self.now() + delta)
+
+
+# A runner of scheduled work: given the window (after, until], run every due job in time order,
+# setting the clock to each job's fire time (the scheduler plugs in here; see schedules/).
+JobRunner = Callable[["Wijkbot", datetime, datetime], Awaitable[int]]
+
+
+@dataclass
+class Wijkbot:
+    """The bot without a transport: handle a message, deliver the outbox, move simulated time."""
+
+    engine: Engine
+    config: OrgConfig
+    clock: Clock
+    notifiers: list[Notifier] = field(default_factory=list)
+    job_runner: JobRunner | None = None
+
+    @classmethod
+    def create(
+        cls, *, db_url: str | None, config_path: str | None, clock: Clock | None = None
+    ) -> Wijkbot:
+        """Open the database (migrating it), load and seed the configuration."""
+        config = load_config(config_path)
+        engine = make_engine(db_url)
+        migrate(engine)
+        clock = clock or Clock()
+        with transaction(engine) as session:
+            seed(session, config, now=clock.now())
+        return cls(engine=engine, config=config, clock=clock)
+
+    async def handle(self, msg: Message) -> list[Reply]:
+        replies = dispatch(self.engine, self.config, msg)
+        await self.flush()
+        return replies
+
+    def message(self, text: str, *, person: str, channel: str, transport: str = "console") -> Message:
+        return Message(text=text, person=person, channel=channel, now=self.clock.now(), transport=transport)
+
+    async def flush(self) -> int:
+        """Deliver what the outbox holds for now."""
+        return await deliver_outbox(self.engine, self.notifiers, now=self.clock.now())
+
+    async def advance(self, delta: timedelta) -> int:
+        """Move simulated time forward, running every job that falls due on the way."""
+        start = self.clock.now()
+        until = start + delta
+        ran = 0
+        if self.job_runner is not None:
+            ran = await self.job_runner(self, start, until)
+        self.clock.set(until)
+        await self.flush()
+        return ran

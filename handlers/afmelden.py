@@ -1,0 +1,79 @@
+"""/afmelden: report absence for a meeting in advance; the chair is told at once (§4.1)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+
+from handlers.base import Context, Reply, UserError
+from handlers.format import when
+from handlers.parsing import check_text, resolve_person, take_leading_date
+from handlers.permissions import require
+from storage import meetings
+from storage.items import log_change
+from storage.models import AttendanceStatus, Meeting, Person
+
+_SUBSTITUTE = re.compile(r"\bvervanger:?\s+@(?P<who>[\w.\-']+)", re.IGNORECASE)
+
+
+def handle(ctx: Context, args: str) -> list[Reply]:
+    """Afmelden: /afmelden volgende ziek vervanger @karin"""
+    group = ctx.require_group()
+    require(ctx.session, ctx.person, "meeting.absence", group)
+    text = args.strip()
+    substitute: Person | None = None
+    m = _SUBSTITUTE.search(text)
+    if m:
+        substitute = resolve_person(ctx, m["who"])
+        text = (text[: m.start()] + text[m.end():]).strip()
+    words = text.split()
+    meeting: Meeting | None
+    if words and words[0].lower() == "volgende":
+        meeting, reason = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now), " ".join(words[1:])
+    else:
+        day, rest = take_leading_date(ctx, text)
+        if day is None:
+            meeting, reason = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now), text
+        else:
+            local = day.astimezone(ctx.tz).date()
+            start = datetime.combine(local, time(0), tzinfo=ctx.tz)
+            meeting = meetings.meeting_on(ctx.session, group.id or 0, start, start + timedelta(days=1))
+            reason = rest
+            if meeting is None:
+                nxt = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now)
+                hint = f" Het volgende overleg is op {when(nxt.starts_at, ctx.tz)}." if nxt else ""
+                raise UserError(f"{group.name} heeft geen overleg op {local:%d-%m-%Y}.{hint}")
+    if meeting is None:
+        raise UserError(f"{group.name} heeft geen overleg gepland om u voor af te melden.")
+    if meeting.starts_at <= ctx.now:
+        raise UserError("Dat overleg is al begonnen; afmelden kan alleen vooraf.")
+    reason = check_text(reason, "reden") if reason.strip() else ""
+    meetings.record_attendance(
+        ctx.session,
+        meeting.id or 0,
+        ctx.person.id or 0,
+        status=AttendanceStatus.afgemeld,
+        reason=reason or None,
+        substitute_id=substitute.id if substitute else None,
+        now=ctx.now,
+    )
+    log_change(
+        ctx.session,
+        item_type="overleg",
+        item_id=meeting.id or 0,
+        action="afgemeld",
+        actor_id=ctx.person.id,
+        now=ctx.now,
+    )
+    moment = when(meeting.starts_at, ctx.tz)
+    sub_txt = f" Vervanger: {substitute.name}." if substitute else ""
+    reason_txt = f" Reden: {reason}." if reason else " (geen reden opgegeven)"
+    chair = ctx.session.get(Person, group.chair_id) if group.chair_id else None
+    if chair is not None and chair.id != ctx.person.id:
+        ctx.post_to_person(
+            chair,
+            f"{ctx.person.name} meldt zich af voor het overleg van {group.name} op {moment}."
+            f"{reason_txt}{sub_txt}",
+        )
+    told = f" De voorzitter ({chair.name}) is op de hoogte gebracht." if chair and chair.id != ctx.person.id else ""
+    return [Reply(f"U bent afgemeld voor het overleg van {group.name} op {moment}.{sub_txt}{told}", private=True)]

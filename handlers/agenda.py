@@ -1,0 +1,59 @@
+"""The agenda of a meeting, built from the data (covenant §4.3, §4.4, §3.1.1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from handlers.format import actie_line, ref_s, when
+from storage import meetings
+from storage.models import ActieStatus, Actiepunt, Bijeenkomst, Group, Meeting, Signaal
+
+
+def build_agenda(session: Session, group: Group, meeting: Meeting, *, now: datetime, tz: ZoneInfo) -> list[str]:
+    """Agenda lines: jaarplan at the year's first meeting, actielijst, new signalen, bijeenkomsten."""
+    lines: list[str] = []
+    local = meeting.starts_at.astimezone(tz)
+    first_of_year = session.exec(
+        select(Meeting.id).where(
+            Meeting.group_id == group.id,
+            Meeting.status != "geannuleerd",
+            Meeting.starts_at < meeting.starts_at,
+            Meeting.starts_at >= datetime(local.year, 1, 1, tzinfo=tz),
+        )
+    ).first() is None and local.month <= 3
+    n = 1
+    if first_of_year and group.kind == "team":
+        lines.append(f"{n}. Jaarplan {local.year} vaststellen")
+        n += 1
+    acts = session.exec(
+        select(Actiepunt)
+        .where(Actiepunt.group_id == group.id, Actiepunt.status == ActieStatus.open)
+        .order_by(col(Actiepunt.deadline))
+    ).all()
+    late = [a for a in acts if a.deadline < meeting.starts_at]
+    lines.append(f"{n}. Actielijst: {len(acts)} open, waarvan {len(late)} over de deadline")
+    lines += [f"   - {actie_line(session, a, now, tz)}" for a in acts[:15]]
+    n += 1
+    previous = meetings.previous_meeting(session, group.id or 0, now=min(now, meeting.starts_at))
+    since = previous.starts_at if previous and previous.id != meeting.id else None
+    stmt = select(Signaal).where(Signaal.group_id == group.id)
+    if since is not None:
+        stmt = stmt.where(Signaal.created_at > since)
+    sigs = session.exec(stmt.order_by(col(Signaal.id))).all()
+    since_txt = f" sinds het vorige overleg ({when(since, tz)})" if since else ""
+    lines.append(f"{n}. Nieuwe signalen{since_txt}: {len(sigs)}")
+    lines += [f"   - {ref_s(s.id)} [{s.category}] {s.text}" for s in sigs[:15]]
+    n += 1
+    bij = session.exec(
+        select(Bijeenkomst)
+        .where(Bijeenkomst.group_id == group.id, Bijeenkomst.starts_at > now)
+        .order_by(col(Bijeenkomst.starts_at))
+    ).all()
+    lines.append(f"{n}. Participatiekalender: {len(bij)} geplande bijeenkomst(en)")
+    lines += [f"   - {when(b.starts_at, tz)}: {b.description}" for b in bij[:10]]
+    n += 1
+    lines.append(f"{n}. Rondvraag")
+    return lines

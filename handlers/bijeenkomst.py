@@ -1,0 +1,62 @@
+"""/bijeenkomst: the participatiebijeenkomsten of the wijk (covenant §2.3.3, §4.3)."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from handlers.base import Context, Reply, UserError
+from handlers.format import when
+from handlers.parsing import check_text, take_leading_date
+from handlers.permissions import require
+from storage.items import log_change
+from storage.models import Bijeenkomst
+
+
+def handle(ctx: Context, args: str) -> list[Reply]:
+    """Participatiebijeenkomsten: /bijeenkomst 14 januari 19:30 Bewonersavond Bolnes in De Fakkel"""
+    group = ctx.require_group()
+    text = args.strip()
+    if not text:
+        raise UserError(
+            "Schrijf /bijeenkomst <datum> <omschrijving>, bijvoorbeeld "
+            "/bijeenkomst 14 januari 19:30 Bewonersavond in het wijkcentrum, of /bijeenkomst lijst."
+        )
+    if text.lower().split()[0] == "lijst":
+        return list_bijeenkomsten(ctx)
+    require(ctx.session, ctx.person, "item.create", group)
+    starts, description = take_leading_date(ctx, text)
+    if starts is None:
+        raise UserError(
+            "Begin met de datum, bijvoorbeeld: /bijeenkomst 14 januari 19:30 Bewonersavond."
+        )
+    if starts <= ctx.now:
+        raise UserError(f"{when(starts, ctx.tz)} ligt in het verleden; kies een datum in de toekomst.")
+    description = check_text(description, "omschrijving")
+    if len(description) > 500:
+        raise UserError("De omschrijving is te lang; houd het onder 500 tekens.")
+    b = Bijeenkomst(
+        group_id=group.id or 0,
+        starts_at=starts,
+        description=description,
+        created_by_id=ctx.person.id,
+        created_at=ctx.now,
+    )
+    ctx.session.add(b)
+    ctx.session.flush()
+    log_change(ctx.session, item_type="bijeenkomst", item_id=b.id or 0, action="gepland", actor_id=ctx.person.id, now=ctx.now)
+    return [Reply(f"Participatiebijeenkomst gepland op {when(starts, ctx.tz)}: {description}.")]
+
+
+def list_bijeenkomsten(ctx: Context) -> list[Reply]:
+    group = ctx.require_group()
+    require(ctx.session, ctx.person, "meeting.read", group)
+    rows = ctx.session.exec(
+        select(Bijeenkomst)
+        .where(Bijeenkomst.group_id == group.id, Bijeenkomst.starts_at > ctx.now)
+        .order_by(col(Bijeenkomst.starts_at))
+    ).all()
+    if not rows:
+        return [Reply(f"Er zijn geen participatiebijeenkomsten gepland voor {group.name}. Minstens twee per jaar is de afspraak.", private=True)]
+    lines = [f"Participatiebijeenkomsten van {group.name}:"]
+    lines += [f"• {when(b.starts_at, ctx.tz)}: {b.description}" for b in rows]
+    return [Reply("\n".join(lines), private=True)]

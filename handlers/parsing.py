@@ -1,0 +1,162 @@
+"""The command grammar shared by every command: references, mentions, categories, dates."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from handlers.base import MAX_TEXT, Context, UserError
+from handlers.dates import parse_when
+from storage import meetings
+from storage.models import Group, Membership, Person
+
+CATEGORIES = (
+    "overlast",
+    "veiligheid",
+    "woonomgeving",
+    "jeugd",
+    "zorg",
+    "openbare-ruimte",
+    "overig",
+)
+_REF = re.compile(r"^(?:(?P<prefix>[SsAa])-?)?(?P<num>\d{1,9})$")
+_MENTION = re.compile(r"(?<![\w@])@(?P<name>[\w.\-']+)", re.UNICODE)
+_CATEGORY = re.compile(r"(?<![\w#])#(?P<cat>[A-Za-z][\w-]*)")
+
+
+def looks_like_ref(token: str, prefix: str) -> bool:
+    """True for `12`, `S-12` (when prefix is S) and the like."""
+    m = _REF.match(token)
+    return bool(m) and (m["prefix"] is None or m["prefix"].upper() == prefix)
+
+
+def parse_ref(token: str, prefix: str) -> int:
+    """`12`, `S-12` and `A-12` → 12; a reference of the other kind is an error that says so."""
+    m = _REF.match(token.strip())
+    if not m:
+        kind = "signaal" if prefix == "S" else "actiepunt"
+        raise UserError(
+            f"'{token}' is geen verwijzing naar een {kind}; schrijf bijvoorbeeld {prefix}-12."
+        )
+    if m["prefix"] and m["prefix"].upper() != prefix:
+        other = "/signaal" if m["prefix"].upper() == "S" else "/actie"
+        raise UserError(f"{token.upper()} hoort bij {other}; gebruik {other} {token.upper()}.")
+    return int(m["num"])
+
+
+def check_text(text: str, what: str = "tekst") -> str:
+    text = " ".join(text.split())
+    if not text:
+        raise UserError(f"De {what} is leeg; schrijf kort wat er aan de hand is.")
+    if len(text) > MAX_TEXT:
+        raise UserError(
+            f"De {what} is te lang ({len(text)} tekens); houd het onder {MAX_TEXT} tekens."
+        )
+    return text
+
+
+def take_category(text: str) -> tuple[str, str | None]:
+    """Remove `#categorie` from the text; an unknown category is an error listing the valid ones."""
+    found: str | None = None
+    for m in _CATEGORY.finditer(text):
+        cat = m["cat"].lower()
+        if cat == "openbareruimte":
+            cat = "openbare-ruimte"
+        if cat not in CATEGORIES:
+            raise UserError(
+                f"#{m['cat']} is geen categorie; kies uit "
+                + ", ".join(f"#{c}" for c in CATEGORIES)
+                + "."
+            )
+        found = cat
+    return _CATEGORY.sub("", text).strip(), found
+
+
+def group_members(session: Session, group: Group) -> list[Person]:
+    return list(
+        session.exec(
+            select(Person)
+            .join(Membership, col(Membership.person_id) == col(Person.id))
+            .where(Membership.group_id == group.id, Membership.role == "lid")
+            .order_by(col(Person.key))
+        ).all()
+    )
+
+
+def member_list(session: Session, group: Group) -> str:
+    return ", ".join(f"@{p.key} ({p.name})" for p in group_members(session, group))
+
+
+def resolve_person(ctx: Context, name: str) -> Person:
+    """Find the person an `@name` means: key, or first name / full name, preferring the group."""
+    needle = name.lstrip("@").strip().lower()
+    people = [p for p in ctx.session.exec(select(Person).where(Person.active == True)).all()]  # noqa: E712
+    exact = [p for p in people if p.key == needle]
+    if exact:
+        return exact[0]
+    members = group_members(ctx.session, ctx.group) if ctx.group else []
+    for pool in (members, people):
+        hits = [
+            p
+            for p in pool
+            if p.name.lower().split()[0] == needle or p.name.lower().replace(" ", "") == needle
+        ]
+        if len(hits) == 1:
+            return hits[0]
+    where = (
+        f" In {ctx.group.name} zitten: {member_list(ctx.session, ctx.group)}." if ctx.group else ""
+    )
+    raise UserError(f"Ik ken @{name.lstrip('@')} niet.{where}")
+
+
+def split_owner(ctx: Context, text: str) -> tuple[str, Person, str]:
+    """Split `<tekst> @eigenaar [deadline]` at the last mention."""
+    mentions = list(_MENTION.finditer(text))
+    if not mentions:
+        raise UserError(
+            "Wie is de eigenaar? Noem die met @, bijvoorbeeld: "
+            "/actie Buurtgesprek plannen @piet vrijdag"
+        )
+    last = mentions[-1]
+    owner = resolve_person(ctx, last["name"])
+    return text[: last.start()].strip(), owner, text[last.end():].strip()
+
+
+def parse_deadline(ctx: Context, when: str) -> datetime:
+    """A deadline in Dutch; a date without a time means the end of that day."""
+    dt = parse_when(when, now=ctx.now, tz=ctx.tz)
+    if dt is None:
+        raise UserError(
+            f"Ik begrijp de deadline '{when}' niet; schrijf bijvoorbeeld 'vrijdag', "
+            "'over twee weken', '1 maart' of 'eind januari'."
+        )
+    if dt <= ctx.now:
+        raise UserError(
+            f"De deadline '{when}' ligt in het verleden; kies een moment na vandaag."
+        )
+    return dt
+
+
+def take_leading_date(
+    ctx: Context, text: str, *, end_of_day: bool = False, max_words: int = 6
+) -> tuple[datetime | None, str]:
+    """Read the longest run of leading words that is a date; returns (date, the rest)."""
+    words = text.split()
+    for n in range(min(max_words, len(words)), 0, -1):
+        dt = parse_when(" ".join(words[:n]), now=ctx.now, tz=ctx.tz, end_of_day=end_of_day)
+        if dt is not None:
+            return dt, " ".join(words[n:])
+    return None, text
+
+
+def next_meeting_deadline(ctx: Context, group: Group) -> datetime:
+    """Without a deadline an actiepunt is due at the group's next meeting."""
+    meeting = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now)
+    if meeting is None:
+        raise UserError(
+            f"{group.name} heeft nog geen volgend overleg gepland, dus geef een deadline; "
+            "bijvoorbeeld: /actie Buurtgesprek plannen @piet over twee weken"
+        )
+    return meeting.starts_at

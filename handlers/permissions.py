@@ -1,0 +1,86 @@
+"""Who may do what: one table, checked by every command (see docs/security.md)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlmodel import Session, select
+
+from handlers.base import UserError
+from storage.models import Group, GroupKind, Membership, Person
+
+
+class Role(StrEnum):
+    member = "lid van de groep"
+    chair = "voorzitter van de groep"
+    overseer = "lid van de regiegroep of stuurgroep"
+    admin = "beheerder"
+
+
+# action → the roles that may perform it on a group's data
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "item.read": frozenset({Role.member, Role.chair, Role.overseer, Role.admin}),
+    "item.create": frozenset({Role.member, Role.chair}),
+    "item.edit": frozenset({Role.member, Role.chair}),
+    "meeting.read": frozenset({Role.member, Role.chair, Role.overseer, Role.admin}),
+    "meeting.plan": frozenset({Role.member, Role.chair}),
+    "meeting.absence": frozenset({Role.member, Role.chair}),
+    "attendance.confirm": frozenset({Role.chair}),
+    "report.complete": frozenset({Role.chair}),
+    "ambassador.invite": frozenset({Role.chair}),
+    "ambassador.read": frozenset({Role.member, Role.chair}),
+    "privacy.request": frozenset({Role.admin}),
+}
+
+REFUSALS: dict[str, str] = {
+    "item.read": "U kunt alleen items van uw eigen groep bekijken.",
+    "item.create": "Alleen leden van {group} kunnen hier iets vastleggen; vraag de voorzitter om u toe te voegen.",
+    "item.edit": "Alleen leden van {group} kunnen items van deze groep wijzigen.",
+    "meeting.read": "Alleen leden van {group} kunnen dit overleg bekijken.",
+    "meeting.plan": "Alleen leden van {group} kunnen een overleg plannen.",
+    "meeting.absence": "U bent geen lid van {group}, dus u hoeft zich niet af te melden.",
+    "attendance.confirm": "Alleen de voorzitter van {group} kan de aanwezigheid bevestigen.",
+    "report.complete": "Alleen de voorzitter van {group} kan de voortgangsrapportage afronden.",
+    "ambassador.invite": "Alleen de voorzitter van {group} kan wijkambassadeurs uitnodigen of verwijderen.",
+    "ambassador.read": "Alleen leden van {group} kunnen de wijkambassadeurs zien.",
+    "privacy.request": "Alleen een beheerder kan privacyverzoeken afhandelen.",
+}
+
+
+def roles_of(session: Session, person: Person, group: Group) -> set[Role]:
+    """The roles a person has towards a group's data."""
+    roles: set[Role] = set()
+    if person.is_admin:
+        roles.add(Role.admin)
+    if group.chair_id == person.id:
+        roles.add(Role.chair)
+    member = session.exec(
+        select(Membership).where(
+            Membership.group_id == group.id,
+            Membership.person_id == person.id,
+            Membership.role == "lid",
+        )
+    ).first()
+    if member is not None:
+        roles.add(Role.member)
+    overseeing = session.exec(
+        select(Group.id)
+        .join(Membership, Membership.group_id == Group.id)  # type: ignore[arg-type]
+        .where(
+            Membership.person_id == person.id,
+            Group.kind.in_([GroupKind.regiegroep, GroupKind.stuurgroep]),  # type: ignore[attr-defined]
+        )
+    ).first()
+    if overseeing is not None:
+        roles.add(Role.overseer)
+    return roles
+
+
+def may(session: Session, person: Person, action: str, group: Group) -> bool:
+    return bool(PERMISSIONS[action] & roles_of(session, person, group))
+
+
+def require(session: Session, person: Person, action: str, group: Group) -> None:
+    """Raise a Dutch refusal when the person may not perform `action` on the group's data."""
+    if not may(session, person, action, group):
+        raise UserError(REFUSALS[action].format(group=group.name))

@@ -1,0 +1,117 @@
+"""One entry point for every transport: a Message in, Replies out, one transaction per message."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import select
+
+from handlers import actie, afmelden, bijeenkomst, overleg, signaal
+from handlers.base import Context, Message, Reply, UserError
+from storage.config import OrgConfig
+from storage.db import transaction
+from storage.models import Group, Person
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Context, str], list[Reply]]
+
+COMMANDS: dict[str, Handler] = {
+    "signaal": signaal.handle,
+    "actie": actie.handle,
+    "overleg": overleg.handle,
+    "afmelden": afmelden.handle,
+    "bijeenkomst": bijeenkomst.handle,
+}
+ALIASES = {"signalen": "signaal", "acties": "actie", "actiepunt": "actie", "vergadering": "overleg"}
+
+HELP = """wijkbot: de commando's (in het kanaal van uw team)
+/signaal <tekst> [#categorie]       /signaal Hangjongeren bij de Vlietkade #jeugd
+    categorieën: #overlast #veiligheid #woonomgeving #jeugd #zorg #openbare-ruimte #overig
+/signaal lijst [open|alle] [#cat]   /signaal lijst alle #jeugd
+/signaal S-12                       het signaal met zijn geschiedenis
+/signaal S-12 actie <tekst> @eigenaar [deadline]   /signaal S-12 actie Gesprek bewoners @piet vrijdag
+/signaal S-12 oppakken | sluit [toelichting] | heropen
+/actie <tekst> @eigenaar [deadline] /actie Buurtgesprek plannen @fatima over twee weken
+    zonder deadline: het volgende overleg; deadlines als 'vrijdag', '1 maart', 'eind januari'
+/actie lijst [mijn|open|te-laat|alle|@persoon]
+/actie A-12                         het actiepunt met zijn geschiedenis
+/actie gedaan A-12 [toelichting]    /actie verplaats A-12 volgende week dinsdag
+/actie overdragen A-12 @persoon     /actie vervallen A-12 <reden>
+/afmelden [volgende|<datum>] [reden] [vervanger @persoon]   /afmelden volgende ziek vervanger @karin
+/overleg                            het volgende overleg en de agenda
+/overleg plan <datum en tijd> [elke <n> weken] [locatie <plaats>]   /overleg plan 3 december 10:00 elke 8 weken
+/overleg lijst                      de geplande overleggen
+/bijeenkomst <datum> <omschrijving> /bijeenkomst 14 januari 19:30 Bewonersavond in De Fakkel
+/bijeenkomst lijst                  de participatiebijeenkomsten van de wijk
+/help                               deze uitleg"""
+
+EXTRA_HELP: list[str] = []  # lines that other command families add (e.g. /ambassadeur)
+
+
+def help_text() -> str:
+    return "\n".join([HELP, *EXTRA_HELP])
+
+
+def _help(_ctx: Context, _args: str) -> list[Reply]:
+    """Alle commando's met een voorbeeld."""
+    return [Reply(help_text(), private=True)]
+
+
+COMMANDS["help"] = _help
+
+
+def register(name: str, handler: Handler, help_lines: list[str] | None = None) -> None:
+    """Add a command family (used by optional parts such as /ambassadeur and exports)."""
+    COMMANDS[name] = handler
+    EXTRA_HELP.extend(help_lines or [])
+
+
+def dispatch(engine: Engine, config: OrgConfig, msg: Message) -> list[Reply]:
+    """Handle one message: resolve who and where, run the command in one transaction."""
+    text = msg.text.strip()
+    if not text.startswith("/"):
+        return [Reply("Ik reageer op commando's die met / beginnen; typ /help voor een overzicht.", private=True)]
+    name, _, args = text[1:].partition(" ")
+    name = ALIASES.get(name.lower(), name.lower())
+    handler = COMMANDS.get(name)
+    if handler is None:
+        return [Reply(f"/{name} ken ik niet; typ /help voor alle commando's.", private=True)]
+    try:
+        with transaction(engine) as session:
+            person = session.exec(select(Person).where(Person.key == msg.person)).first()
+            if person is None or not person.active:
+                raise UserError(
+                    "U staat nog niet in de configuratie van wijkbot; vraag de beheerder om u toe te voegen."
+                )
+            group = None
+            if not msg.channel.startswith("@"):
+                group = session.exec(select(Group).where(Group.channel == msg.channel)).first()
+            ctx = Context(
+                session=session,
+                person=person,
+                group=group,
+                now=msg.now,
+                config=config,
+                transport=msg.transport,
+                channel=msg.channel,
+            )
+            if group is None and not msg.channel.startswith("@") and name != "help":
+                raise UserError(
+                    f"Kanaal #{msg.channel} hoort niet bij een team of groep; gebruik wijkbot in het "
+                    "kanaal van uw team (bijvoorbeeld #lbt-bolnes)."
+                )
+            return handler(ctx, args.strip())
+    except UserError as exc:
+        return [Reply(str(exc), private=True)]
+    except OperationalError:
+        log.exception("database unavailable while handling /%s", name)
+        return [
+            Reply(
+                "De database is even niet bereikbaar; er is niets opgeslagen. Probeer het zo opnieuw.",
+                private=True,
+            )
+        ]

@@ -1,0 +1,181 @@
+"""Meetings: series expanded into concrete meetings, the next meeting, attendance."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    Attendance,
+    AttendanceStatus,
+    Meeting,
+    MeetingSeries,
+    MeetingStatus,
+)
+
+HORIZON = timedelta(days=400)
+
+
+def local_occurrence(first_at: datetime, every_weeks: int, k: int, tz: ZoneInfo) -> datetime:
+    """The k-th meeting of a series at the same local wall-clock time, across DST."""
+    local_first = first_at.astimezone(tz).replace(tzinfo=None)
+    naive = local_first + timedelta(weeks=every_weeks * k)
+    return naive.replace(tzinfo=tz).astimezone(UTC)
+
+
+def extend_series(session: Session, *, now: datetime, tz: ZoneInfo) -> int:
+    """Create the concrete meetings of every active series up to the horizon; returns how many."""
+    created = 0
+    until = now + HORIZON
+    series_list = session.exec(select(MeetingSeries).where(MeetingSeries.active == True)).all()  # noqa: E712
+    for series in series_list:
+        assert series.id is not None
+        existing = set(
+            session.exec(select(Meeting.starts_at).where(Meeting.group_id == series.group_id)).all()
+        )
+        k = 0
+        while True:
+            at = local_occurrence(series.first_at, series.every_weeks, k, tz)
+            if at > until:
+                break
+            k += 1
+            if at < now - timedelta(days=1) or at in existing:
+                continue
+            session.add(
+                Meeting(
+                    group_id=series.group_id,
+                    series_id=series.id,
+                    starts_at=at,
+                    location=series.location,
+                )
+            )
+            existing.add(at)
+            created += 1
+    session.flush()
+    return created
+
+
+def next_meeting(session: Session, group_id: int, *, now: datetime) -> Meeting | None:
+    """The first planned meeting of a group that has not started yet."""
+    return session.exec(
+        select(Meeting)
+        .where(
+            Meeting.group_id == group_id,
+            Meeting.starts_at > now,
+            Meeting.status == MeetingStatus.gepland,
+        )
+        .order_by(col(Meeting.starts_at))
+    ).first()
+
+
+def upcoming_meetings(
+    session: Session, group_id: int, *, now: datetime, limit: int = 5
+) -> list[Meeting]:
+    return list(
+        session.exec(
+            select(Meeting)
+            .where(
+                Meeting.group_id == group_id,
+                Meeting.starts_at > now,
+                Meeting.status == MeetingStatus.gepland,
+            )
+            .order_by(col(Meeting.starts_at))
+            .limit(limit)
+        ).all()
+    )
+
+
+def previous_meeting(session: Session, group_id: int, *, now: datetime) -> Meeting | None:
+    return session.exec(
+        select(Meeting)
+        .where(
+            Meeting.group_id == group_id,
+            Meeting.starts_at <= now,
+            Meeting.status != MeetingStatus.geannuleerd,
+        )
+        .order_by(col(Meeting.starts_at).desc())
+    ).first()
+
+
+def meeting_on(session: Session, group_id: int, day_start: datetime, day_end: datetime) -> Meeting | None:
+    return session.exec(
+        select(Meeting)
+        .where(
+            Meeting.group_id == group_id,
+            Meeting.starts_at >= day_start,
+            Meeting.starts_at < day_end,
+            Meeting.status == MeetingStatus.gepland,
+        )
+        .order_by(col(Meeting.starts_at))
+    ).first()
+
+
+def plan_meeting(
+    session: Session,
+    group_id: int,
+    *,
+    starts_at: datetime,
+    every_weeks: int | None,
+    location: str | None,
+    now: datetime,
+    tz: ZoneInfo,
+) -> Meeting:
+    """Plan one meeting, or a series starting at `starts_at` when `every_weeks` is given."""
+    if every_weeks:
+        for old in session.exec(
+            select(MeetingSeries).where(
+                MeetingSeries.group_id == group_id, MeetingSeries.active == True  # noqa: E712
+            )
+        ).all():
+            old.active = False
+            session.add(old)
+            # future meetings of the old series give way to the new rhythm
+            for m in session.exec(
+                select(Meeting).where(
+                    Meeting.series_id == old.id,
+                    Meeting.starts_at > now,
+                    Meeting.status == MeetingStatus.gepland,
+                )
+            ).all():
+                m.status = MeetingStatus.geannuleerd
+                session.add(m)
+        series = MeetingSeries(
+            group_id=group_id, first_at=starts_at, every_weeks=every_weeks, location=location
+        )
+        session.add(series)
+        session.flush()
+        extend_series(session, now=now, tz=tz)
+    existing = session.exec(
+        select(Meeting).where(Meeting.group_id == group_id, Meeting.starts_at == starts_at)
+    ).first()
+    if existing is None:
+        existing = Meeting(group_id=group_id, starts_at=starts_at, location=location)
+    existing.status = MeetingStatus.gepland
+    session.add(existing)
+    session.flush()
+    return existing
+
+
+def record_attendance(
+    session: Session,
+    meeting_id: int,
+    person_id: int,
+    *,
+    status: AttendanceStatus,
+    reason: str | None,
+    substitute_id: int | None,
+    now: datetime,
+) -> Attendance:
+    row = session.exec(
+        select(Attendance).where(
+            Attendance.meeting_id == meeting_id, Attendance.person_id == person_id
+        )
+    ).first()
+    if row is None:
+        row = Attendance(meeting_id=meeting_id, person_id=person_id, status=status, responded_at=now)
+    row.status, row.reason, row.substitute_id, row.responded_at = status, reason, substitute_id, now
+    session.add(row)
+    session.flush()
+    return row

@@ -1,0 +1,276 @@
+"""SQLModel tables: the domain of wijkbot.
+
+Times are stored as naive UTC (`UtcDateTime` makes them aware again on the way out), so SQLite
+and PostgreSQL behave the same. Personal data is kept to what the job needs (AVG): a person is a
+name, an organisation, a role and chat ids; residents (wijkambassadeurs) only a chat id and the
+first name Telegram gives.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as naive UTC; read back as aware UTC."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(sa_type=UtcDateTime, **kw)
+
+
+class GroupKind(StrEnum):
+    team = "team"
+    regiegroep = "regiegroep"
+    stuurgroep = "stuurgroep"
+
+
+class PersonKind(StrEnum):
+    partner = "partner"
+    ambassadeur = "ambassadeur"
+
+
+class SignaalStatus(StrEnum):
+    open = "open"
+    in_behandeling = "in_behandeling"
+    actie = "actie"
+    gesloten = "gesloten"
+
+
+class ActieStatus(StrEnum):
+    open = "open"
+    gedaan = "gedaan"
+    vervallen = "vervallen"
+
+
+class MeetingStatus(StrEnum):
+    gepland = "gepland"
+    gehouden = "gehouden"
+    geannuleerd = "geannuleerd"
+
+
+class AttendanceStatus(StrEnum):
+    komt = "komt"
+    afgemeld = "afgemeld"
+    aanwezig = "aanwezig"
+    afwezig = "afwezig"
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True, max_length=64)
+    name: str = Field(max_length=200)
+    organisation: str | None = Field(default=None, max_length=200)
+    role: str | None = Field(default=None, max_length=100)
+    kind: str = Field(default=PersonKind.partner, max_length=20)
+    slack_id: str | None = Field(default=None, unique=True, max_length=32)
+    telegram_id: int | None = Field(default=None, sa_type=sa.BigInteger, unique=True)
+    is_admin: bool = False
+    active: bool = True
+    created_at: datetime = _ts()
+    erased_at: datetime | None = _ts(default=None)
+
+
+class Group(SQLModel, table=True):
+    __tablename__ = "wijkgroup"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True, max_length=64)
+    kind: str = Field(max_length=20)
+    name: str = Field(max_length=200)
+    channel: str = Field(unique=True, index=True, max_length=80)
+    wijken: str = Field(default="", max_length=500)  # comma-separated names
+    chair_id: int | None = Field(default=None, foreign_key="person.id")
+    every_weeks: int | None = None
+    reminder_days: str = Field(default="7,1", max_length=40)
+
+    @property
+    def wijk_list(self) -> list[str]:
+        return [w for w in self.wijken.split(",") if w]
+
+
+class Membership(SQLModel, table=True):
+    group_id: int = Field(foreign_key="wijkgroup.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    role: str = Field(default="lid", max_length=20)  # lid | ambassadeur
+
+
+class Signaal(SQLModel, table=True):
+    __table_args__ = (sa.Index("ix_signaal_group_status", "group_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="wijkgroup.id", index=True)
+    text: str = Field(sa_type=sa.Text)
+    category: str = Field(max_length=40)
+    status: str = Field(default=SignaalStatus.open, max_length=20)
+    source: str = Field(default="team", max_length=20)  # team | ambassadeur
+    reported_by_id: int | None = Field(default=None, foreign_key="person.id")
+    location: str | None = Field(default=None, max_length=200)
+    photo_ref: str | None = Field(default=None, max_length=300)
+    created_at: datetime = _ts(index=True)
+    updated_at: datetime = _ts()
+    closed_at: datetime | None = _ts(default=None)
+    closing_note: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class Actiepunt(SQLModel, table=True):
+    __table_args__ = (
+        sa.Index("ix_actiepunt_group_status", "group_id", "status"),
+        sa.Index("ix_actiepunt_owner_status", "owner_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="wijkgroup.id", index=True)
+    text: str = Field(sa_type=sa.Text)
+    owner_id: int = Field(foreign_key="person.id")
+    deadline: datetime = _ts(index=True)
+    status: str = Field(default=ActieStatus.open, max_length=20)
+    signaal_id: int | None = Field(default=None, foreign_key="signaal.id", index=True)
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _ts(index=True)
+    updated_at: datetime = _ts()
+    done_at: datetime | None = _ts(default=None)
+    last_reminder_at: datetime | None = _ts(default=None)
+    chair_told_at: datetime | None = _ts(default=None)
+
+
+class Wijziging(SQLModel, table=True):
+    """Audit log: one row for every change, with who and when (AVG, covenant §4.5)."""
+
+    __table_args__ = (sa.Index("ix_wijziging_item", "item_type", "item_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(index=True)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    item_type: str = Field(max_length=30)  # signaal | actiepunt | overleg | ...
+    item_id: int
+    action: str = Field(max_length=40)
+    detail: str = Field(default="", sa_type=sa.Text)
+
+
+class MeetingSeries(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="wijkgroup.id", index=True)
+    first_at: datetime = _ts()
+    every_weeks: int
+    location: str | None = Field(default=None, max_length=200)
+    active: bool = True
+
+
+class Meeting(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("group_id", "starts_at", name="uq_meeting_group_time"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="wijkgroup.id", index=True)
+    series_id: int | None = Field(default=None, foreign_key="meetingseries.id")
+    starts_at: datetime = _ts(index=True)
+    location: str | None = Field(default=None, max_length=200)
+    status: str = Field(default=MeetingStatus.gepland, max_length=20)
+    attendance_confirmed_at: datetime | None = _ts(default=None)
+
+
+class Attendance(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "person_id", name="uq_attendance"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    status: str = Field(max_length=20)
+    reason: str | None = Field(default=None, max_length=500)
+    substitute_id: int | None = Field(default=None, foreign_key="person.id")
+    responded_at: datetime = _ts()
+
+
+class Bijeenkomst(SQLModel, table=True):
+    """A participatiebijeenkomst: a meeting with residents in the wijk."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="wijkgroup.id", index=True)
+    starts_at: datetime = _ts(index=True)
+    description: str = Field(max_length=500)
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _ts()
+
+
+class Invitation(SQLModel, table=True):
+    """A one-time code that links a Telegram user to a team as wijkambassadeur."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="wijkgroup.id")
+    code_hash: str = Field(unique=True, max_length=128)
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _ts()
+    expires_at: datetime = _ts()
+    used_at: datetime | None = _ts(default=None)
+    used_by_id: int | None = Field(default=None, foreign_key="person.id")
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message waiting to leave: written in the same transaction as the change it reports."""
+
+    __table_args__ = (sa.Index("ix_outbox_pending", "sent_at", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str | None = Field(default=None, unique=True, max_length=200)
+    kind: str = Field(max_length=20)  # channel | dm
+    destination: str = Field(max_length=80)  # channel name, or person key for a dm
+    text: str = Field(sa_type=sa.Text)
+    payload: str = Field(default="{}", sa_type=sa.Text)  # JSON: buttons, attachments
+    created_at: datetime = _ts()
+    next_attempt_at: datetime = _ts()
+    attempts: int = 0
+    sent_at: datetime | None = _ts(default=None)
+    transport: str | None = Field(default=None, max_length=20)
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Ids of incoming events already handled (Slack retries the same event_id)."""
+
+    event_id: str = Field(primary_key=True, max_length=100)
+    at: datetime = _ts()
+
+
+class Voortgangsrapportage(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("group_id", "period", name="uq_rapportage"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="wijkgroup.id")
+    period: str = Field(max_length=10)  # e.g. 2026-H2
+    drafted_at: datetime = _ts()
+    chair_text: str | None = Field(default=None, sa_type=sa.Text)
+    completed_at: datetime | None = _ts(default=None)
+    completed_by_id: int | None = Field(default=None, foreign_key="person.id")
+    posted_at: datetime | None = _ts(default=None)
+
+
+class ClockState(SQLModel, table=True):
+    """Key/value marks for jobs (last run times), so jobs can catch up after downtime."""
+
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = Field(max_length=200)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

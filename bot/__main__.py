@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     config = getattr(args, "config", None) or os.environ.get("WIJKBOT_CONFIG")
     db = getattr(args, "db", None) or os.environ.get("DATABASE_URL")
     try:
@@ -64,9 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             from bot.console import run_console
 
             return asyncio.run(
-                run_console(
-                    db_url=db, config_path=config, person=args.person, channel=args.channel, now=args.now
-                )
+                run_console(db_url=db, config_path=config, person=args.person, channel=args.channel, now=args.now)
             )
         if args.command == "run":
             from bot.run import run

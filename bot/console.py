@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sys
 from datetime import datetime, timedelta
@@ -173,10 +174,8 @@ async def run_console(
 
 
 async def _interactive(console: Console) -> int:
-    try:
+    with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (history and line editing for input())
-    except ImportError:
-        pass
     console.write(console.greeting())
     loop = asyncio.get_running_loop()
     while True:

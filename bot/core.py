@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -54,11 +55,10 @@ class Wijkbot:
     clock: Clock
     notifiers: list[Notifier] = field(default_factory=list)
     job_runner: JobRunner | None = None
+    on_queued: Callable[[], None] | None = None  # wakes the outbox relay in `wijkbot run`
 
     @classmethod
-    def create(
-        cls, *, db_url: str | None, config_path: str | None, clock: Clock | None = None
-    ) -> Wijkbot:
+    def create(cls, *, db_url: str | None, config_path: str | None, clock: Clock | None = None) -> Wijkbot:
         """Open the database (migrating it), load and seed the configuration."""
         config = load_config(config_path)
         engine = make_engine(db_url)
@@ -69,8 +69,11 @@ class Wijkbot:
         return cls(engine=engine, config=config, clock=clock)
 
     async def handle(self, msg: Message) -> list[Reply]:
-        replies = dispatch(self.engine, self.config, msg)
-        await self.flush()
+        replies = await asyncio.to_thread(dispatch, self.engine, self.config, msg)
+        if self.on_queued is not None:
+            self.on_queued()
+        else:
+            await self.flush()
         return replies
 
     def message(self, text: str, *, person: str, channel: str, transport: str = "console") -> Message:

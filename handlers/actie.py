@@ -17,7 +17,7 @@ from handlers.parsing import (
 )
 from handlers.permissions import require
 from storage import items
-from storage.models import ActieStatus, Actiepunt, Group
+from storage.models import Actiepunt, ActieStatus, Group
 
 USAGE = (
     "/actie <tekst> @eigenaar [deadline] · /actie lijst [mijn|open|te-laat|alle|@persoon] · "
@@ -30,7 +30,10 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     """Actiepunten: /actie Buurtgesprek plannen @piet volgende week dinsdag"""
     words = args.split()
     if not words:
-        raise UserError(f"Wat moet er gebeuren, door wie? Schrijf bijvoorbeeld: /actie Buurtgesprek plannen @piet vrijdag. ({USAGE})")
+        raise UserError(
+            "Wat moet er gebeuren, door wie? Schrijf bijvoorbeeld: /actie Buurtgesprek plannen @piet vrijdag. "
+            f"({USAGE})"
+        )
     sub, rest = words[0].lower(), words[1:]
     if sub == "lijst":
         return list_acties(ctx, " ".join(rest))
@@ -61,9 +64,7 @@ def _editable(ctx: Context, act: Actiepunt) -> Group:
     if act.group_id != group.id:
         owner = ctx.session.get(Group, act.group_id)
         assert owner is not None
-        raise UserError(
-            f"{ref_a(act.id)} hoort bij {owner.name}; wijzigen kan alleen in #{owner.channel}."
-        )
+        raise UserError(f"{ref_a(act.id)} hoort bij {owner.name}; wijzigen kan alleen in #{owner.channel}.")
     require(ctx.session, ctx.person, "item.edit", group)
     return group
 
@@ -121,9 +122,7 @@ def list_acties(ctx: Context, args: str) -> list[Reply]:
         stmt = stmt.where(Actiepunt.owner_id == who.id, Actiepunt.status == ActieStatus.open)
         label = f"open actiepunten van @{who.key}"
     else:
-        raise UserError(
-            "Schrijf /actie lijst gevolgd door mijn, open, te-laat, alle of @persoon."
-        )
+        raise UserError("Schrijf /actie lijst gevolgd door mijn, open, te-laat, alle of @persoon.")
     rows = list(ctx.session.exec(stmt.order_by(col(Actiepunt.deadline), col(Actiepunt.id))).all())
     if not rows:
         return [Reply(f"Geen {label} in {group.name}.", private=True)]
@@ -154,9 +153,7 @@ def done(ctx: Context, act: Actiepunt, note: str) -> list[Reply]:
     if act.status != ActieStatus.open:
         raise UserError(f"{ref_a(act.id)} is al {act.status}.")
     note = check_text(note, "toelichting") if note.strip() else ""
-    items.set_actie_status(
-        ctx.session, act, ActieStatus.gedaan, actor_id=ctx.person.id, now=ctx.now, detail=note
-    )
+    items.set_actie_status(ctx.session, act, ActieStatus.gedaan, actor_id=ctx.person.id, now=ctx.now, detail=note)
     extra = f" Toelichting: {note}" if note else ""
     return [Reply(f"Actiepunt {ref_a(act.id)} is gedaan: {act.text}.{extra}", ref=ref_a(act.id))]
 
@@ -208,9 +205,7 @@ def cancel(ctx: Context, act: Actiepunt, reason: str) -> list[Reply]:
     if act.status != ActieStatus.open:
         raise UserError(f"{ref_a(act.id)} is al {act.status}.")
     reason = check_text(reason, "reden")
-    items.set_actie_status(
-        ctx.session, act, ActieStatus.vervallen, actor_id=ctx.person.id, now=ctx.now, detail=reason
-    )
+    items.set_actie_status(ctx.session, act, ActieStatus.vervallen, actor_id=ctx.person.id, now=ctx.now, detail=reason)
     return [Reply(f"Actiepunt {ref_a(act.id)} is vervallen: {reason}.", ref=ref_a(act.id))]
 
 

@@ -25,7 +25,7 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     m = _SUBSTITUTE.search(text)
     if m:
         substitute = resolve_person(ctx, m["who"])
-        text = (text[: m.start()] + text[m.end():]).strip()
+        text = (text[: m.start()] + text[m.end() :]).strip()
     words = text.split()
     meeting: Meeting | None
     if words and words[0].lower() == "volgende":
@@ -72,8 +72,7 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     if chair is not None and chair.id != ctx.person.id:
         ctx.post_to_person(
             chair,
-            f"{ctx.person.name} meldt zich af voor het overleg van {group.name} op {moment}."
-            f"{reason_txt}{sub_txt}",
+            f"{ctx.person.name} meldt zich af voor het overleg van {group.name} op {moment}.{reason_txt}{sub_txt}",
         )
     told = f" De voorzitter ({chair.name}) is op de hoogte gebracht." if chair and chair.id != ctx.person.id else ""
     return [Reply(f"U bent afgemeld voor het overleg van {group.name} op {moment}.{sub_txt}{told}", private=True)]

@@ -9,21 +9,25 @@ from sqlmodel import Session, col, select
 
 from handlers.format import actie_line, ref_s, when
 from storage import meetings
-from storage.models import ActieStatus, Actiepunt, Bijeenkomst, Group, Meeting, Signaal
+from storage.models import Actiepunt, ActieStatus, Bijeenkomst, Group, Meeting, Signaal
 
 
 def build_agenda(session: Session, group: Group, meeting: Meeting, *, now: datetime, tz: ZoneInfo) -> list[str]:
     """Agenda lines: jaarplan at the year's first meeting, actielijst, new signalen, bijeenkomsten."""
     lines: list[str] = []
     local = meeting.starts_at.astimezone(tz)
-    first_of_year = session.exec(
-        select(Meeting.id).where(
-            Meeting.group_id == group.id,
-            Meeting.status != "geannuleerd",
-            Meeting.starts_at < meeting.starts_at,
-            Meeting.starts_at >= datetime(local.year, 1, 1, tzinfo=tz),
-        )
-    ).first() is None and local.month <= 3
+    first_of_year = (
+        session.exec(
+            select(Meeting.id).where(
+                Meeting.group_id == group.id,
+                Meeting.status != "geannuleerd",
+                Meeting.starts_at < meeting.starts_at,
+                Meeting.starts_at >= datetime(local.year, 1, 1, tzinfo=tz),
+            )
+        ).first()
+        is None
+        and local.month <= 3
+    )
     n = 1
     if first_of_year and group.kind == "team":
         lines.append(f"{n}. Jaarplan {local.year} vaststellen")

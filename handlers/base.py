@@ -73,9 +73,7 @@ class Context:
             )
         return self.group
 
-    def post_to_channel(
-        self, channel: str, text: str, *, dedupe_key: str | None = None, **payload: Any
-    ) -> None:
+    def post_to_channel(self, channel: str, text: str, *, dedupe_key: str | None = None, **payload: Any) -> None:
         """Queue a message for a group's channel (delivered after this transaction commits)."""
         outbox.enqueue(
             self.session,
@@ -87,9 +85,7 @@ class Context:
             payload=payload or None,
         )
 
-    def post_to_person(
-        self, person: Person, text: str, *, dedupe_key: str | None = None, **payload: Any
-    ) -> None:
+    def post_to_person(self, person: Person, text: str, *, dedupe_key: str | None = None, **payload: Any) -> None:
         """Queue a direct message to a person."""
         outbox.enqueue(
             self.session,

@@ -26,9 +26,7 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     require(ctx.session, ctx.person, "item.create", group)
     starts, description = take_leading_date(ctx, text)
     if starts is None:
-        raise UserError(
-            "Begin met de datum, bijvoorbeeld: /bijeenkomst 14 januari 19:30 Bewonersavond."
-        )
+        raise UserError("Begin met de datum, bijvoorbeeld: /bijeenkomst 14 januari 19:30 Bewonersavond.")
     if starts <= ctx.now:
         raise UserError(f"{when(starts, ctx.tz)} ligt in het verleden; kies een datum in de toekomst.")
     description = check_text(description, "omschrijving")
@@ -43,7 +41,9 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     )
     ctx.session.add(b)
     ctx.session.flush()
-    log_change(ctx.session, item_type="bijeenkomst", item_id=b.id or 0, action="gepland", actor_id=ctx.person.id, now=ctx.now)
+    log_change(
+        ctx.session, item_type="bijeenkomst", item_id=b.id or 0, action="gepland", actor_id=ctx.person.id, now=ctx.now
+    )
     return [Reply(f"Participatiebijeenkomst gepland op {when(starts, ctx.tz)}: {description}.")]
 
 
@@ -56,7 +56,13 @@ def list_bijeenkomsten(ctx: Context) -> list[Reply]:
         .order_by(col(Bijeenkomst.starts_at))
     ).all()
     if not rows:
-        return [Reply(f"Er zijn geen participatiebijeenkomsten gepland voor {group.name}. Minstens twee per jaar is de afspraak.", private=True)]
+        return [
+            Reply(
+                f"Er zijn geen participatiebijeenkomsten gepland voor {group.name}. "
+                "Minstens twee per jaar is de afspraak.",
+                private=True,
+            )
+        ]
     lines = [f"Participatiebijeenkomsten van {group.name}:"]
     lines += [f"• {when(b.starts_at, ctx.tz)}: {b.description}" for b in rows]
     return [Reply("\n".join(lines), private=True)]

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from handlers.dates import format_when
-from storage.models import ActieStatus, Actiepunt, Person, Signaal, Wijziging
+from storage.models import Actiepunt, ActieStatus, Person, Signaal, Wijziging
 
 SIGNAAL_STATUS_NL = {
     "open": "open",

@@ -27,9 +27,7 @@ class Notifier(Protocol):
         """Deliver or raise; a raised error means: try again later."""
 
 
-async def deliver_outbox(
-    engine: Engine, notifiers: list[Notifier], *, now: datetime, limit: int = 200
-) -> int:
+async def deliver_outbox(engine: Engine, notifiers: list[Notifier], *, now: datetime, limit: int = 200) -> int:
     """Send what is due, oldest first; a failed message holds back later ones to the same place."""
     with transaction(engine) as session:
         rows = session.exec(
@@ -44,7 +42,7 @@ async def deliver_outbox(
         if (kind, dest) in seen:
             continue
         seen.add((kind, dest))
-        if next_at <= now:
+        if next_at <= now and msg_id is not None:
             candidates.append(msg_id)
     sent = 0
     blocked: set[tuple[str, str]] = set()
@@ -82,7 +80,7 @@ async def deliver_outbox(
                     OutboxMessage.kind == key[0],
                     OutboxMessage.destination == key[1],
                     OutboxMessage.next_attempt_at <= now,
-                    OutboxMessage.id > msg_id,
+                    col(OutboxMessage.id) > msg_id,
                 )
                 .order_by(col(OutboxMessage.id))
             ).first()

@@ -18,8 +18,17 @@ _EVERY = re.compile(
 )
 _LOCATION = re.compile(r"\blocatie:?\s+(?P<loc>.+)$", re.IGNORECASE)
 _NUMBERS = {
-    "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7,
-    "acht": 8, "negen": 9, "tien": 10, "elf": 11, "twaalf": 12,
+    "twee": 2,
+    "drie": 3,
+    "vier": 4,
+    "vijf": 5,
+    "zes": 6,
+    "zeven": 7,
+    "acht": 8,
+    "negen": 9,
+    "tien": 10,
+    "elf": 11,
+    "twaalf": 12,
 }
 
 
@@ -32,9 +41,7 @@ def handle(ctx: Context, args: str) -> list[Reply]:
         return plan(ctx, " ".join(words[1:]))
     if words[0].lower() == "lijst":
         return list_upcoming(ctx)
-    raise UserError(
-        "Schrijf /overleg voor het volgende overleg, of /overleg plan <datum en tijd> [elke 8 weken]."
-    )
+    raise UserError("Schrijf /overleg voor het volgende overleg, of /overleg plan <datum en tijd> [elke 8 weken].")
 
 
 def show_next(ctx: Context) -> list[Reply]:
@@ -80,7 +87,7 @@ def plan(ctx: Context, args: str) -> list[Reply]:
     if m:
         raw = m["n"].lower()
         every = int(raw) if raw.isdigit() else _NUMBERS[raw]
-        args = (args[: m.start()] + args[m.end():]).strip()
+        args = (args[: m.start()] + args[m.end() :]).strip()
         if not 1 <= every <= 52:
             raise UserError("Kies een ritme tussen elke 1 en elke 52 weken.")
     if not args:

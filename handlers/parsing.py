@@ -29,7 +29,7 @@ _CATEGORY = re.compile(r"(?<![\w#])#(?P<cat>[A-Za-z][\w-]*)")
 def looks_like_ref(token: str, prefix: str) -> bool:
     """True for `12`, `S-12` (when prefix is S) and the like."""
     m = _REF.match(token)
-    return bool(m) and (m["prefix"] is None or m["prefix"].upper() == prefix)
+    return m is not None and (m["prefix"] is None or m["prefix"].upper() == prefix)
 
 
 def parse_ref(token: str, prefix: str) -> int:
@@ -37,9 +37,7 @@ def parse_ref(token: str, prefix: str) -> int:
     m = _REF.match(token.strip())
     if not m:
         kind = "signaal" if prefix == "S" else "actiepunt"
-        raise UserError(
-            f"'{token}' is geen verwijzing naar een {kind}; schrijf bijvoorbeeld {prefix}-12."
-        )
+        raise UserError(f"'{token}' is geen verwijzing naar een {kind}; schrijf bijvoorbeeld {prefix}-12.")
     if m["prefix"] and m["prefix"].upper() != prefix:
         other = "/signaal" if m["prefix"].upper() == "S" else "/actie"
         raise UserError(f"{token.upper()} hoort bij {other}; gebruik {other} {token.upper()}.")
@@ -51,9 +49,7 @@ def check_text(text: str, what: str = "tekst") -> str:
     if not text:
         raise UserError(f"De {what} is leeg; schrijf kort wat er aan de hand is.")
     if len(text) > MAX_TEXT:
-        raise UserError(
-            f"De {what} is te lang ({len(text)} tekens); houd het onder {MAX_TEXT} tekens."
-        )
+        raise UserError(f"De {what} is te lang ({len(text)} tekens); houd het onder {MAX_TEXT} tekens.")
     return text
 
 
@@ -65,11 +61,7 @@ def take_category(text: str) -> tuple[str, str | None]:
         if cat == "openbareruimte":
             cat = "openbare-ruimte"
         if cat not in CATEGORIES:
-            raise UserError(
-                f"#{m['cat']} is geen categorie; kies uit "
-                + ", ".join(f"#{c}" for c in CATEGORIES)
-                + "."
-            )
+            raise UserError(f"#{m['cat']} is geen categorie; kies uit " + ", ".join(f"#{c}" for c in CATEGORIES) + ".")
         found = cat
     return _CATEGORY.sub("", text).strip(), found
 
@@ -98,16 +90,10 @@ def resolve_person(ctx: Context, name: str) -> Person:
         return exact[0]
     members = group_members(ctx.session, ctx.group) if ctx.group else []
     for pool in (members, people):
-        hits = [
-            p
-            for p in pool
-            if p.name.lower().split()[0] == needle or p.name.lower().replace(" ", "") == needle
-        ]
+        hits = [p for p in pool if p.name.lower().split()[0] == needle or p.name.lower().replace(" ", "") == needle]
         if len(hits) == 1:
             return hits[0]
-    where = (
-        f" In {ctx.group.name} zitten: {member_list(ctx.session, ctx.group)}." if ctx.group else ""
-    )
+    where = f" In {ctx.group.name} zitten: {member_list(ctx.session, ctx.group)}." if ctx.group else ""
     raise UserError(f"Ik ken @{name.lstrip('@')} niet.{where}")
 
 
@@ -115,13 +101,10 @@ def split_owner(ctx: Context, text: str) -> tuple[str, Person, str]:
     """Split `<tekst> @eigenaar [deadline]` at the last mention."""
     mentions = list(_MENTION.finditer(text))
     if not mentions:
-        raise UserError(
-            "Wie is de eigenaar? Noem die met @, bijvoorbeeld: "
-            "/actie Buurtgesprek plannen @piet vrijdag"
-        )
+        raise UserError("Wie is de eigenaar? Noem die met @, bijvoorbeeld: /actie Buurtgesprek plannen @piet vrijdag")
     last = mentions[-1]
     owner = resolve_person(ctx, last["name"])
-    return text[: last.start()].strip(), owner, text[last.end():].strip()
+    return text[: last.start()].strip(), owner, text[last.end() :].strip()
 
 
 def parse_deadline(ctx: Context, when: str) -> datetime:
@@ -133,9 +116,7 @@ def parse_deadline(ctx: Context, when: str) -> datetime:
             "'over twee weken', '1 maart' of 'eind januari'."
         )
     if dt <= ctx.now:
-        raise UserError(
-            f"De deadline '{when}' ligt in het verleden; kies een moment na vandaag."
-        )
+        raise UserError(f"De deadline '{when}' ligt in het verleden; kies een moment na vandaag.")
     return dt
 
 

@@ -30,7 +30,10 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     """Signalen: /signaal Hangjongeren bij de Vlietkade #jeugd"""
     words = args.split()
     if not words:
-        raise UserError(f"Wat wilt u melden? Schrijf bijvoorbeeld: /signaal Kapotte lantaarnpaal Dillenburgplein #openbare-ruimte. ({USAGE})")
+        raise UserError(
+            "Wat wilt u melden? Schrijf bijvoorbeeld: /signaal Kapotte lantaarnpaal Dillenburgplein "
+            f"#openbare-ruimte. ({USAGE})"
+        )
     first = words[0].lower()
     if first == "lijst":
         return list_signalen(ctx, " ".join(words[1:]))
@@ -49,9 +52,7 @@ def handle(ctx: Context, args: str) -> list[Reply]:
             return pick_up(ctx, sig, rest)
         if sub == "heropen":
             return reopen(ctx, sig)
-        raise UserError(
-            f"Wat wilt u met {ref_s(sig.id)} doen? Kies uit: actie, sluit, oppakken, heropen."
-        )
+        raise UserError(f"Wat wilt u met {ref_s(sig.id)} doen? Kies uit: actie, sluit, oppakken, heropen.")
     return record(ctx, args)
 
 
@@ -70,9 +71,7 @@ def _editable(ctx: Context, sig: Signaal) -> Group:
     if sig.group_id != group.id:
         owner = ctx.session.get(Group, sig.group_id)
         assert owner is not None
-        raise UserError(
-            f"{ref_s(sig.id)} hoort bij {owner.name}; wijzigen kan alleen in #{owner.channel}."
-        )
+        raise UserError(f"{ref_s(sig.id)} hoort bij {owner.name}; wijzigen kan alleen in #{owner.channel}.")
     require(ctx.session, ctx.person, "item.edit", group)
     return group
 
@@ -178,9 +177,7 @@ def close(ctx: Context, sig: Signaal, note: str) -> list[Reply]:
     note = check_text(note, "toelichting") if note.strip() else ""
     if sig.status == SignaalStatus.gesloten:
         raise UserError(f"{ref_s(sig.id)} is al gesloten.")
-    items.set_signaal_status(
-        ctx.session, sig, SignaalStatus.gesloten, actor_id=ctx.person.id, now=ctx.now, detail=note
-    )
+    items.set_signaal_status(ctx.session, sig, SignaalStatus.gesloten, actor_id=ctx.person.id, now=ctx.now, detail=note)
     extra = f" Toelichting: {note}" if note else ""
     return [Reply(f"Signaal {ref_s(sig.id)} gesloten.{extra}", ref=ref_s(sig.id))]
 
@@ -200,7 +197,5 @@ def reopen(ctx: Context, sig: Signaal) -> list[Reply]:
     _editable(ctx, sig)
     if sig.status != SignaalStatus.gesloten:
         raise UserError(f"{ref_s(sig.id)} is niet gesloten.")
-    items.set_signaal_status(
-        ctx.session, sig, SignaalStatus.open, actor_id=ctx.person.id, now=ctx.now
-    )
+    items.set_signaal_status(ctx.session, sig, SignaalStatus.open, actor_id=ctx.person.id, now=ctx.now)
     return [Reply(f"Signaal {ref_s(sig.id)} is heropend.", ref=ref_s(sig.id))]

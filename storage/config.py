@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlmodel import Session, select
 
 from storage import meetings as meeting_repo
-from storage.models import Group, Membership, MeetingSeries, Person, PersonKind
+from storage.models import Group, MeetingSeries, Membership, Person, PersonKind
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "ridderkerk.toml"
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
@@ -155,13 +155,9 @@ def seed(session: Session, config: OrgConfig, *, now: datetime) -> None:
         _sync_members(session, group.id, {people[m].id for m in gc.members if people[m].id})
         if gc.meetings:
             first = gc.meetings.first
-            first = (
-                first.replace(tzinfo=config.tz) if first.tzinfo is None else first
-            ).astimezone(UTC)
+            first = (first.replace(tzinfo=config.tz) if first.tzinfo is None else first).astimezone(UTC)
             exists = session.exec(
-                select(MeetingSeries).where(
-                    MeetingSeries.group_id == group.id, MeetingSeries.first_at == first
-                )
+                select(MeetingSeries).where(MeetingSeries.group_id == group.id, MeetingSeries.first_at == first)
             ).first()
             if exists is None:
                 exists = MeetingSeries(

@@ -22,7 +22,7 @@ def normalise_url(url: str) -> str:
     """Accept the URL forms people paste (postgres://, postgresql://) and pick our drivers."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -59,7 +59,7 @@ def migrate(engine: Engine) -> None:
         if conn.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
             conn.exec_driver_sql("PRAGMA journal_mode=WAL")
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
 
 
 @contextmanager

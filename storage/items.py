@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from storage.models import (
-    ActieStatus,
     Actiepunt,
+    ActieStatus,
     Signaal,
     SignaalStatus,
     Wijziging,
@@ -249,7 +249,5 @@ def change_actiepunt(
 
 def actiepunten_of_signaal(session: Session, signaal_id: int) -> list[Actiepunt]:
     return list(
-        session.exec(
-            select(Actiepunt).where(Actiepunt.signaal_id == signaal_id).order_by(col(Actiepunt.id))
-        ).all()
+        session.exec(select(Actiepunt).where(Actiepunt.signaal_id == signaal_id).order_by(col(Actiepunt.id))).all()
     )

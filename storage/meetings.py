@@ -32,9 +32,7 @@ def extend_series(session: Session, *, now: datetime, tz: ZoneInfo) -> int:
     series_list = session.exec(select(MeetingSeries).where(MeetingSeries.active == True)).all()  # noqa: E712
     for series in series_list:
         assert series.id is not None
-        existing = set(
-            session.exec(select(Meeting.starts_at).where(Meeting.group_id == series.group_id)).all()
-        )
+        existing = set(session.exec(select(Meeting.starts_at).where(Meeting.group_id == series.group_id)).all())
         k = 0
         while True:
             at = local_occurrence(series.first_at, series.every_weeks, k, tz)
@@ -70,9 +68,7 @@ def next_meeting(session: Session, group_id: int, *, now: datetime) -> Meeting |
     ).first()
 
 
-def upcoming_meetings(
-    session: Session, group_id: int, *, now: datetime, limit: int = 5
-) -> list[Meeting]:
+def upcoming_meetings(session: Session, group_id: int, *, now: datetime, limit: int = 5) -> list[Meeting]:
     return list(
         session.exec(
             select(Meeting)
@@ -126,7 +122,8 @@ def plan_meeting(
     if every_weeks:
         for old in session.exec(
             select(MeetingSeries).where(
-                MeetingSeries.group_id == group_id, MeetingSeries.active == True  # noqa: E712
+                MeetingSeries.group_id == group_id,
+                MeetingSeries.active == True,  # noqa: E712
             )
         ).all():
             old.active = False
@@ -141,15 +138,11 @@ def plan_meeting(
             ).all():
                 m.status = MeetingStatus.geannuleerd
                 session.add(m)
-        series = MeetingSeries(
-            group_id=group_id, first_at=starts_at, every_weeks=every_weeks, location=location
-        )
+        series = MeetingSeries(group_id=group_id, first_at=starts_at, every_weeks=every_weeks, location=location)
         session.add(series)
         session.flush()
         extend_series(session, now=now, tz=tz)
-    existing = session.exec(
-        select(Meeting).where(Meeting.group_id == group_id, Meeting.starts_at == starts_at)
-    ).first()
+    existing = session.exec(select(Meeting).where(Meeting.group_id == group_id, Meeting.starts_at == starts_at)).first()
     if existing is None:
         existing = Meeting(group_id=group_id, starts_at=starts_at, location=location)
     existing.status = MeetingStatus.gepland
@@ -169,9 +162,7 @@ def record_attendance(
     now: datetime,
 ) -> Attendance:
     row = session.exec(
-        select(Attendance).where(
-            Attendance.meeting_id == meeting_id, Attendance.person_id == person_id
-        )
+        select(Attendance).where(Attendance.meeting_id == meeting_id, Attendance.person_id == person_id)
     ).first()
     if row is None:
         row = Attendance(meeting_id=meeting_id, person_id=person_id, status=status, responded_at=now)

@@ -31,9 +31,7 @@ def enqueue(
     Returns None when a message with the same `dedupe_key` was queued before.
     """
     if dedupe_key is not None:
-        seen = session.exec(
-            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
-        ).first()
+        seen = session.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).first()
         if seen is not None:
             return None
     msg = OutboxMessage(

@@ -52,15 +52,11 @@ def _truncate_pg(url: str) -> None:
     with engine.begin() as conn:
         tables = [
             r[0]
-            for r in conn.execute(
-                sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-            )
+            for r in conn.execute(sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
             if r[0] != "alembic_version"
         ]
         if tables:
-            conn.exec_driver_sql(
-                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
-            )
+            conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
     engine.dispose()
 
 

@@ -46,8 +46,7 @@ def test_scripted_console_session_from_signaal_to_done(db_url: str) -> None:
     out = result.stdout.splitlines()
     assert out[0].startswith("Signaal S-1 vastgelegd voor Leefbaarheidsteam Bolnes")
     assert any(
-        "Actiepunt A-1 uit S-1: Gesprek met de jongeren. Eigenaar @piet, deadline di 1 dec 2026" in line
-        for line in out
+        "Actiepunt A-1 uit S-1: Gesprek met de jongeren. Eigenaar @piet, deadline di 1 dec 2026" in line for line in out
     )
     assert any(line.startswith("• A-1 Gesprek met de jongeren | @piet") for line in out)
     assert "Actiepunt A-1 verplaatst naar zo 31 jan 2027." in out

@@ -1,0 +1,118 @@
+"""`wijkbot run`: every configured transport, the scheduler, the outbox relay and /healthz."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Protocol
+
+import sqlalchemy as sa
+import uvicorn
+from starlette.routing import BaseRoute
+
+from bot.core import Wijkbot
+from bot.http import create_http_app
+from bot.settings import Settings
+from handlers.notify import Notifier
+
+log = logging.getLogger(__name__)
+RELAY_INTERVAL = 5.0  # seconds between outbox rounds when nothing kicks it earlier
+
+
+class Transport(Protocol):
+    """A chat service wijkbot talks through (Slack, Telegram): one file in bot/ each."""
+
+    name: str
+    notifier: Notifier
+
+    def routes(self) -> list[BaseRoute]:
+        """HTTP routes it needs (HTTP mode / webhooks); empty in Socket Mode or polling."""
+
+    async def start(self) -> None:
+        """Connect (Socket Mode, long polling, set webhook); return once running."""
+
+    async def stop(self) -> None: ...
+
+
+def configured_transports(bot: Wijkbot, settings: Settings) -> list[Transport]:
+    transports: list[Transport] = []
+    if settings.slack_bot_token:
+        from bot.slack import SlackTransport
+
+        transports.append(SlackTransport(bot, settings))
+    if settings.telegram_bot_token:
+        from bot.telegram import TelegramTransport
+
+        transports.append(TelegramTransport(bot, settings))
+    return transports
+
+
+async def relay_outbox(bot: Wijkbot, wake: asyncio.Event) -> None:
+    """Deliver the outbox now and then, and at once when something was queued."""
+    while True:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(wake.wait(), timeout=RELAY_INTERVAL)
+        wake.clear()
+        try:
+            await bot.flush()
+        except Exception:  # noqa: BLE001 - the relay must survive a bad round
+            log.exception("outbox round failed; retrying later")
+
+
+async def run(*, db_url: str | None, config_path: str | None, settings: Settings | None = None) -> int:
+    settings = settings or Settings()
+    if not (settings.slack_bot_token or settings.telegram_bot_token):
+        print(
+            "wijkbot: er is geen Slack of Telegram ingesteld (zet SLACK_BOT_TOKEN of "
+            "TELEGRAM_BOT_TOKEN); probeer de bot zonder chatdienst met `wijkbot console`."
+        )
+        return 1
+    bot = Wijkbot.create(db_url=db_url or settings.database_url, config_path=config_path)
+    transports = configured_transports(bot, settings)
+    bot.notifiers.extend(t.notifier for t in transports)
+    wake = asyncio.Event()
+    bot.on_queued = wake.set
+
+    def health() -> dict[str, object]:
+        try:
+            with bot.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            db_ok = True
+        except Exception:  # noqa: BLE001
+            db_ok = False
+        return {"ok": db_ok, "database": db_ok, "transports": [t.name for t in transports]}
+
+    routes = [r for t in transports for r in t.routes()]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_http_app(routes, health),
+            host="0.0.0.0",
+            port=settings.port,
+            log_level="warning",
+            lifespan="off",
+        )
+    )
+    for t in transports:
+        await t.start()
+    from schedules.live import start_scheduler
+
+    scheduler = start_scheduler(bot)
+    relay = asyncio.create_task(relay_outbox(bot, wake))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    serve = asyncio.create_task(server.serve())
+    log.info("wijkbot draait: %s op poort %s", ", ".join(t.name for t in transports), settings.port)
+    await stop.wait()
+    server.should_exit = True
+    await serve
+    relay.cancel()
+    scheduler.shutdown(wait=False)
+    for t in transports:
+        await t.stop()
+    bot.engine.dispose()
+    return 0

@@ -128,6 +128,7 @@ class Signaal(SQLModel, table=True):
     reported_by_id: int | None = Field(default=None, foreign_key="person.id")
     location: str | None = Field(default=None, max_length=200)
     photo_ref: str | None = Field(default=None, max_length=300)
+    triage: str | None = Field(default=None, max_length=30)  # a resident's kind of input (seed 004)
     created_at: datetime = _ts(index=True)
     updated_at: datetime = _ts()
     closed_at: datetime | None = _ts(default=None)
@@ -224,6 +225,15 @@ class Invitation(SQLModel, table=True):
     expires_at: datetime = _ts()
     used_at: datetime | None = _ts(default=None)
     used_by_id: int | None = Field(default=None, foreign_key="person.id")
+
+
+class TelegramState(SQLModel, table=True):
+    """Telegram conversation state and a half-told signaal (PTB persistence), so both survive a restart."""
+
+    scope: str = Field(primary_key=True, max_length=60)  # "user_data" or "conversation:<name>"
+    key: str = Field(primary_key=True, max_length=100)  # the Telegram user id, or "<chat>:<user>"
+    value: str = Field(sa_type=sa.Text)  # JSON
+    updated_at: datetime = _ts()
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -15,7 +15,7 @@ from handlers.parsing import (
     resolve_person,
     split_owner,
 )
-from handlers.permissions import require
+from handlers.permissions import may, require
 from storage import items
 from storage.models import Actiepunt, ActieStatus, Group
 
@@ -55,7 +55,8 @@ def _get(ctx: Context, act_id: int) -> Actiepunt:
         raise UserError(f"Actiepunt A-{act_id} bestaat niet; zie /actie lijst.")
     group = ctx.session.get(Group, act.group_id)
     assert group is not None
-    require(ctx.session, ctx.person, "item.read", group)
+    if not may(ctx.session, ctx.person, "item.read", group):
+        raise UserError(f"{ref_a(act.id)} hoort bij {group.name}; u kunt alleen items van uw eigen groep bekijken.")
     return act
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlmodel import Session, col, select
 
 from handlers.base import MAX_TEXT, Context, UserError
-from handlers.dates import parse_when
+from handlers.dates import has_explicit_time, parse_when
 from storage import meetings
 from storage.models import Group, Membership, Person
 
@@ -110,6 +110,8 @@ def split_owner(ctx: Context, text: str) -> tuple[str, Person, str]:
 def parse_deadline(ctx: Context, when: str) -> datetime:
     """A deadline in Dutch; a date without a time means the end of that day."""
     dt = parse_when(when, now=ctx.now, tz=ctx.tz)
+    if dt is not None and not has_explicit_time(when):
+        dt = datetime.combine(dt.astimezone(ctx.tz).date(), time(23, 59), tzinfo=ctx.tz)
     if dt is None:
         raise UserError(
             f"Ik begrijp de deadline '{when}' niet; schrijf bijvoorbeeld 'vrijdag', "
@@ -123,13 +125,21 @@ def parse_deadline(ctx: Context, when: str) -> datetime:
 def take_leading_date(
     ctx: Context, text: str, *, end_of_day: bool = False, max_words: int = 6
 ) -> tuple[datetime | None, str]:
-    """Read the longest run of leading words that is a date; returns (date, the rest)."""
+    """Read the leading words that make a date; returns (date, the rest).
+
+    The parser tolerates words around a date, so take the shortest prefix that already gives
+    what the longest parseable prefix gives ("3 december op vakantie" → "3 december").
+    """
     words = text.split()
-    for n in range(min(max_words, len(words)), 0, -1):
-        dt = parse_when(" ".join(words[:n]), now=ctx.now, tz=ctx.tz, end_of_day=end_of_day)
-        if dt is not None:
-            return dt, " ".join(words[n:])
-    return None, text
+    results = [
+        parse_when(" ".join(words[:n]), now=ctx.now, tz=ctx.tz, end_of_day=end_of_day)
+        for n in range(1, min(max_words, len(words)) + 1)
+    ]
+    found = [r for r in results if r is not None]
+    if not found:
+        return None, text
+    n = results.index(found[-1]) + 1
+    return found[-1], " ".join(words[n:])
 
 
 def next_meeting_deadline(ctx: Context, group: Group) -> datetime:

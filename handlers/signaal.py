@@ -15,7 +15,7 @@ from handlers.parsing import (
     split_owner,
     take_category,
 )
-from handlers.permissions import require
+from handlers.permissions import may, require
 from storage import items
 from storage.models import Group, Signaal, SignaalStatus
 
@@ -62,7 +62,8 @@ def _get(ctx: Context, sig_id: int) -> Signaal:
         raise UserError(f"Signaal S-{sig_id} bestaat niet; zie /signaal lijst.")
     group = ctx.session.get(Group, sig.group_id)
     assert group is not None
-    require(ctx.session, ctx.person, "item.read", group)
+    if not may(ctx.session, ctx.person, "item.read", group):
+        raise UserError(f"{ref_s(sig.id)} hoort bij {group.name}; u kunt alleen items van uw eigen groep bekijken.")
     return sig
 
 

@@ -1,0 +1,516 @@
+"""Slack: slash commands, buttons, modals and the App Home on slack-bolt's AsyncApp.
+
+Two modes: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP at `POST /slack/events`.
+Every command and click is acknowledged first and worked on afterwards (Bolt runs the listener
+as a task once `ack()` is called), so Slack always hears back within its 3 seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from datetime import datetime
+from typing import Any
+
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from bot import slack_blocks as kit
+from bot.core import Wijkbot
+from bot.settings import Settings
+from handlers.base import Reply
+from handlers.format import is_overdue
+from handlers.notify import Notifier
+from handlers.router import dispatch
+from storage import meetings as meeting_repo
+from storage.db import transaction
+from storage.models import Actiepunt, ActieStatus, Group, Membership, OutboxMessage, Person, PersonKind, ProcessedEvent
+
+log = logging.getLogger(__name__)
+
+# A person key that cannot exist (keys are [a-z0-9_-]): the router then explains, in Dutch,
+# that this Slack user is not in wijkbot's configuration.
+UNKNOWN_PERSON = "slack:onbekend"
+_ENTITY = re.compile(r"<([^<>]*)>")
+_REF_A = re.compile(r"^A-(\d+)$")
+
+
+def retry_handlers(backoff: float = 0.5, server_retries: int = 2) -> list[AsyncRetryHandler]:
+    """429: wait for Retry-After; 500/503 and dropped connections: a few tries with backoff."""
+    interval = BackoffRetryIntervalCalculator(backoff_factor=backoff)
+    return [
+        AsyncConnectionErrorRetryHandler(max_retry_count=server_retries, interval_calculator=interval),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+        AsyncServerErrorRetryHandler(max_retry_count=server_retries, interval_calculator=interval),
+    ]
+
+
+class SlackNotifier:
+    """Delivers outbox messages: to a group's channel, or as a direct message to a partner."""
+
+    name = "slack"
+
+    def __init__(self, transport: SlackTransport) -> None:
+        self.transport = transport
+
+    def handles(self, msg: OutboxMessage, recipient: Person | None) -> bool:
+        if msg.kind == "channel":
+            return True
+        # wijkambassadeurs and people never seen in Slack are Telegram's (or wait in the outbox)
+        return (
+            msg.kind == "dm"
+            and recipient is not None
+            and bool(recipient.slack_id)
+            and recipient.kind != PersonKind.ambassadeur
+        )
+
+    async def send(self, msg: OutboxMessage, recipient: Person | None) -> None:
+        t = self.transport
+        if msg.kind == "channel":
+            channel = await t.channel_id(msg.destination)
+        else:
+            assert recipient is not None and recipient.slack_id
+            channel = await t.dm_channel(recipient.slack_id)
+        await t.post(channel, msg.text, kit.payload_buttons(msg.payload))
+
+
+class SlackTransport:
+    """wijkbot in Slack: implements bot.run.Transport."""
+
+    name = "slack"
+
+    def __init__(self, bot: Wijkbot, settings: Settings, *, retry_backoff: float = 0.5) -> None:
+        if settings.slack_bot_token is None:
+            raise ValueError("SLACK_BOT_TOKEN ontbreekt")
+        self.bot = bot
+        self.socket_mode = settings.slack_app_token is not None
+        self._app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
+        secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+        if not secret and not self.socket_mode:
+            raise ValueError("SLACK_SIGNING_SECRET ontbreekt; zonder kan wijkbot verzoeken van Slack niet controleren")
+        self._retry = retry_handlers(retry_backoff)
+        self.client = AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url,
+            retry_handlers=self._retry,
+        )
+        self.app = AsyncApp(client=self.client, signing_secret=secret, logger=log, process_before_response=False)
+        self.notifier: Notifier = SlackNotifier(self)
+        self._handler = AsyncSlackRequestHandler(self.app)
+        self._socket: AsyncSocketModeHandler | None = None
+        self._channel_names: dict[str, str] = {}  # id → name
+        self._channel_ids: dict[str, str] = {}  # name → id
+        self._dms: dict[str, str] = {}  # user id → DM channel id
+        self._people: dict[str, str] = {}  # user id → person key
+        self._register()
+
+    # -- the Transport protocol -------------------------------------------------------------
+
+    def routes(self) -> list[BaseRoute]:
+        if self.socket_mode:
+            return []
+
+        async def events(request: Request) -> Response:
+            retry = request.headers.get("x-slack-retry-num")
+            if retry:
+                log.info("Slack retry %s (%s)", retry, request.headers.get("x-slack-retry-reason", "?"))
+            return await self._handler.handle(request)
+
+        return [Route("/slack/events", events, methods=["POST"])]
+
+    async def start(self) -> None:
+        if self.socket_mode:
+            self._socket = AsyncSocketModeHandler(self.app, self._app_token)
+            await self._socket.connect_async()
+            log.info("Slack: verbonden via Socket Mode")
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+
+    # -- listeners ----------------------------------------------------------------------------
+
+    def _register(self) -> None:
+        app = self.app
+        app.middleware(self._dedupe_events)
+        # Every slash command goes to the router, including ones added later (/ambassadeur).
+        app.command(re.compile(r"^/.+"))(self._on_command)
+        app.action(re.compile(r".+"))(self._on_button)
+        app.view(kit.MODAL_SIGNAAL)(self._on_submit)
+        app.view(kit.MODAL_ACTIE)(self._on_submit)
+        app.view(kit.MODAL_VERPLAATS)(self._on_submit)
+        app.event("app_home_opened")(self._on_home_opened)
+
+    async def _dedupe_events(self, body: dict[str, Any], next: Any) -> BoltResponse | None:
+        """Slack retries an event it thinks we missed; handle each event_id once."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not await asyncio.to_thread(_first_time, self.bot.engine, str(event_id), self.bot.clock.now()):
+            log.info("Slack event %s already handled; skipped", event_id)
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        name = str(body.get("command", "")).lstrip("/")
+        raw = str(body.get("text", ""))
+        user, channel_id = str(body.get("user_id", "")), str(body.get("channel_id", ""))
+        response_url = str(body.get("response_url", ""))
+        channel = await self.channel_name(channel_id, hint=str(body.get("channel_name", "")), user=user)
+        wants_modal = not raw.strip() and name in ("signaal", "actie") and body.get("trigger_id")
+        if wants_modal and await asyncio.to_thread(_group_exists, self.bot.engine, channel):
+            meta = {"channel": channel, "channel_id": channel_id}
+            view = kit.signaal_modal(meta) if name == "signaal" else kit.actie_modal(meta)
+            await self.client.views_open(trigger_id=body["trigger_id"], view=view)
+            return
+        text = f"/{name} {await self.plain_text(raw)}".strip()
+        await self._run(text, user=user, channel=channel, response_url=response_url)
+
+    async def _on_button(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        action_id, value = str(action.get("action_id", "")), str(action.get("value", ""))
+        user = str((body.get("user") or {}).get("id", ""))
+        channel_id = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
+        response_url = str(body.get("response_url", ""))
+        command = kit.button_command(action_id, value)
+        if command is None:
+            log.warning("unknown Slack action %s", action_id)
+            return
+        channel = await self.channel_name(channel_id, hint=str((body.get("channel") or {}).get("name", "")), user=user)
+        meta = {"channel": channel, "channel_id": channel_id, "ref": value}
+        if command == "modal:actie":
+            await self.client.views_open(trigger_id=body["trigger_id"], view=kit.actie_modal(meta, signaal_ref=value))
+        elif command == "modal:verplaats":
+            current = await asyncio.to_thread(_deadline_of, self.bot.engine, value)
+            view = kit.verplaats_modal(meta, value, current, self.bot.config.tz)
+            await self.client.views_open(trigger_id=body["trigger_id"], view=view)
+        else:
+            await self._run(command, user=user, channel=channel, response_url=response_url, replace=False)
+
+    async def _on_submit(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """A modal was submitted: build the command text, dispatch, show errors on the field."""
+        meta = json.loads(view.get("private_metadata") or "{}")
+        values = (view.get("state") or {}).get("values") or {}
+        user = str((body.get("user") or {}).get("id", ""))
+        blocks = list(values)
+        command = await self._command_from_modal(str(view.get("callback_id")), values, meta)
+        if isinstance(command, tuple):
+            block, error = command
+            await ack(response_action="errors", errors={block: error})
+            return
+        person = await self.person_key(user)
+        msg = self.bot.message(command, person=person, channel=meta.get("channel", ""), transport="slack")
+        # Dispatch before ack: the answer decides whether the modal closes or shows an error.
+        # (Delivering the outbox, which may be slow, waits until after the ack.)
+        replies = await asyncio.to_thread(dispatch, self.bot.engine, self.bot.config, msg)
+        failed = len(replies) == 1 and replies[0].private and replies[0].ref is None
+        if failed:
+            await ack(response_action="errors", errors={kit.error_block(replies[0].text, blocks): replies[0].text})
+            return
+        await ack()
+        await self._outbox_kick()
+        channel_id = meta.get("channel_id", "")
+        for r in replies:
+            try:
+                await self.post(channel_id, r.text, r.buttons, ephemeral_for=user if r.private else None)
+            except SlackApiError as exc:
+                log.warning("Slack: reply after modal not delivered: %s", exc.response.get("error"))
+        await self._refresh_homes(replies, person)
+
+    async def _on_home_opened(self, event: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        await self.publish_home(str(event.get("user", "")))
+
+    # -- the work after the ack ----------------------------------------------------------------
+
+    async def _run(self, text: str, *, user: str, channel: str, response_url: str, replace: bool | None = None) -> None:
+        """Dispatch a command as this Slack user and answer through the response_url."""
+        person = await self.person_key(user)
+        replies = await self.bot.handle(self.bot.message(text, person=person, channel=channel, transport="slack"))
+        for r in replies:
+            body = kit.reply_message(r)
+            body["response_type"] = "ephemeral" if r.private else "in_channel"
+            if replace is not None:
+                body["replace_original"] = replace
+            await self._post_response(response_url, body)
+        await self._refresh_homes(replies, person)
+
+    async def post(self, channel: str, text: str, buttons: Any = (), *, ephemeral_for: str | None = None) -> None:
+        """Post literally: escaped text, no name linking, no unfurling, no parsing."""
+        blocks = kit.message_blocks(text, buttons)
+        options: dict[str, Any] = {"parse": "none", "link_names": False, "unfurl_links": False, "unfurl_media": False}
+        if ephemeral_for:
+            await self.client.chat_postEphemeral(
+                channel=channel, user=ephemeral_for, text=kit.fallback_text(text), blocks=blocks, **options
+            )
+        else:
+            await self.client.chat_postMessage(channel=channel, text=kit.fallback_text(text), blocks=blocks, **options)
+
+    async def _post_response(self, url: str, body: dict[str, Any]) -> None:
+        if not url:
+            log.warning("Slack: no response_url to answer on")
+            return
+        resp = await AsyncWebhookClient(url, retry_handlers=self._retry).send_dict(body)
+        if resp.status_code != 200:
+            log.warning("Slack: response_url answered %s", resp.status_code)
+
+    async def _outbox_kick(self) -> None:
+        if self.bot.on_queued is not None:
+            self.bot.on_queued()
+        else:
+            await self.bot.flush()
+
+    async def _command_from_modal(
+        self, callback_id: str, values: dict[str, Any], meta: dict[str, str]
+    ) -> str | tuple[str, str]:
+        """The command text a modal stands for, or (block id, error) for an empty required field."""
+        text = " ".join(kit.input_value(values, kit.B_TEXT).split())
+        deadline = kit.input_value(values, kit.B_DEADLINE)
+        if callback_id == kit.MODAL_VERPLAATS:
+            return f"/actie verplaats {meta.get('ref', '')} {deadline}".strip()
+        if callback_id == kit.MODAL_SIGNAAL:
+            category = kit.input_value(values, kit.B_CATEGORY)
+            return f"/signaal {text}" + (f" #{category}" if category else "")
+        owner_id = kit.input_value(values, kit.B_OWNER)
+        owner = await self.person_key(owner_id) if owner_id else UNKNOWN_PERSON
+        if owner == UNKNOWN_PERSON:
+            return kit.B_OWNER, "Deze persoon staat niet in de configuratie van wijkbot; kies een teamlid."
+        signaal = kit.input_value(values, kit.B_SIGNAAL).strip()
+        rest = f"{text} @{owner} {deadline}".strip()
+        return f"/signaal {signaal} actie {rest}" if signaal else f"/actie {rest}"
+
+    async def _refresh_homes(self, replies: list[Reply], actor: str) -> None:
+        """Best effort: republish the App Home of whoever's actiepunten just changed."""
+        refs = [r.ref for r in replies if r.ref and r.ref.startswith("A-")]
+        if not refs:
+            return
+        try:
+            users = await asyncio.to_thread(_slack_ids_to_refresh, self.bot.engine, refs, actor)
+            for user in users:
+                await self.publish_home(user)
+        except Exception:  # noqa: BLE001 - a stale home tab is no reason to fail a command
+            log.exception("Slack: App Home not republished")
+
+    async def publish_home(self, user: str) -> None:
+        """Build and publish one person's App Home."""
+        key = await self.person_key(user)
+        view = await asyncio.to_thread(_home_view, self.bot, key)
+        await self.client.views_publish(user_id=user, view=view)
+
+    # -- Slack ids ↔ our names -----------------------------------------------------------------
+
+    async def person_key(self, user: str) -> str:
+        """Our person for a Slack user: config slack_id, else their Slack name on first use."""
+        if not user:
+            return UNKNOWN_PERSON
+        if user in self._people:
+            return self._people[user]
+        key = await asyncio.to_thread(_person_with_slack_id, self.bot.engine, user)
+        if key is None:
+            try:
+                info = (await self.client.users_info(user=user)).get("user") or {}
+            except SlackApiError as exc:
+                log.warning("Slack: users.info %s failed: %s", user, exc.response.get("error"))
+                return UNKNOWN_PERSON
+            profile = info.get("profile") or {}
+            names = {info.get("real_name"), profile.get("real_name"), profile.get("display_name")}
+            key = await asyncio.to_thread(_claim_slack_id, self.bot.engine, user, {n for n in names if n})
+        if key is None:
+            return UNKNOWN_PERSON
+        self._people[user] = key
+        return key
+
+    async def plain_text(self, text: str) -> str:
+        """Slack's markup back into what the person typed: `<@U1|piet>` → `@piet`, `&lt;` → `<`."""
+        parts: list[str] = []
+        last = 0
+        for m in _ENTITY.finditer(text):
+            parts.append(text[last : m.start()])
+            parts.append(await self._entity(m.group(1)))
+            last = m.end()
+        parts.append(text[last:])
+        return "".join(parts).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+    async def _entity(self, inner: str) -> str:
+        target, _, label = inner.partition("|")
+        if target.startswith("@"):
+            key = await self.person_key(target[1:])
+            return f"@{key}" if key != UNKNOWN_PERSON else f"@{(label or target[1:]).replace(' ', '')}"
+        if target.startswith("#"):
+            return f"#{label}" if label else f"#{self._channel_names.get(target[1:], target[1:])}"
+        if target.startswith("!subteam^"):
+            return label or "@groep"
+        if target.startswith("!date^"):
+            return label
+        if target.startswith("!"):
+            return f"@{target[1:]}"  # <!here>, <!channel>: kept as text, never as a ping
+        return label or target
+
+    async def channel_name(self, channel_id: str, *, hint: str = "", user: str = "") -> str:
+        """The channel's name (what groups are configured with); `@person` in a direct chat."""
+        if channel_id.startswith("D") or hint == "directmessage":
+            return f"@{await self.person_key(user)}"
+        if channel_id in self._channel_names:
+            return self._channel_names[channel_id]
+        try:
+            info = await self.client.conversations_info(channel=channel_id)
+            name = str((info.get("channel") or {}).get("name") or hint)
+        except SlackApiError as exc:
+            log.warning("Slack: conversations.info %s failed: %s", channel_id, exc.response.get("error"))
+            return hint
+        self._channel_names[channel_id] = name
+        self._channel_ids[name] = channel_id
+        return name
+
+    async def channel_id(self, name: str) -> str:
+        """A channel's id from its name (conversations.list, cached); ids pass through."""
+        if kit.looks_like_channel_id(name):
+            return name
+        name = name.lstrip("#")
+        if name not in self._channel_ids:
+            cursor = None
+            while True:
+                page = await self.client.conversations_list(
+                    types="public_channel,private_channel", exclude_archived=True, limit=1000, cursor=cursor
+                )
+                for ch in page.get("channels") or []:
+                    self._channel_ids[str(ch["name"])] = str(ch["id"])
+                    self._channel_names[str(ch["id"])] = str(ch["name"])
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+        if name not in self._channel_ids:
+            raise LookupError(f"Slack channel #{name} not found (is the bot invited?)")
+        return self._channel_ids[name]
+
+    async def dm_channel(self, user: str) -> str:
+        if user not in self._dms:
+            resp = await self.client.conversations_open(users=user)
+            self._dms[user] = str((resp.get("channel") or {})["id"])
+        return self._dms[user]
+
+
+# -- database work (run in a thread) ------------------------------------------------------------
+
+
+def _first_time(engine: Engine, event_id: str, now: datetime) -> bool:
+    """Record an event id in its own transaction; False when it was recorded before."""
+    try:
+        with transaction(engine) as session:
+            session.add(ProcessedEvent(event_id=event_id[:100], at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+def _group_exists(engine: Engine, channel: str) -> bool:
+    with transaction(engine) as session:
+        return session.exec(select(Group.id).where(Group.channel == channel)).first() is not None
+
+
+def _person_with_slack_id(engine: Engine, slack_id: str) -> str | None:
+    with transaction(engine) as session:
+        p = session.exec(select(Person).where(Person.slack_id == slack_id, Person.active == True)).first()  # noqa: E712
+        return p.key if p else None
+
+
+def _claim_slack_id(engine: Engine, slack_id: str, names: set[str]) -> str | None:
+    """Match a Slack profile name to exactly one person without a slack_id, and remember it."""
+    wanted = {n.strip().lower() for n in names if n.strip()}
+    try:
+        with transaction(engine) as session:
+            candidates = session.exec(
+                select(Person).where(
+                    Person.slack_id == None,  # noqa: E711
+                    Person.active == True,  # noqa: E712
+                    Person.kind == PersonKind.partner,
+                )
+            ).all()
+            hits = [p for p in candidates if p.name.strip().lower() in wanted]
+            if len(hits) != 1:
+                return None
+            hits[0].slack_id = slack_id
+            session.add(hits[0])
+            return hits[0].key
+    except IntegrityError:  # claimed by a parallel request just now
+        return _person_with_slack_id(engine, slack_id)
+
+
+def _deadline_of(engine: Engine, ref: str) -> datetime | None:
+    m = _REF_A.match(ref.strip().upper())
+    if not m:
+        return None
+    with transaction(engine) as session:
+        act = session.get(Actiepunt, int(m.group(1)))
+        return act.deadline if act else None
+
+
+def _slack_ids_to_refresh(engine: Engine, refs: list[str], actor: str) -> list[str]:
+    ids = [int(m.group(1)) for r in refs if (m := _REF_A.match(r))]
+    with transaction(engine) as session:
+        owner_ids = {a.owner_id for a in session.exec(select(Actiepunt).where(col(Actiepunt.id).in_(ids))).all()}
+        people = session.exec(
+            select(Person).where((col(Person.id).in_(owner_ids)) | (Person.key == actor), Person.slack_id != None)  # noqa: E711
+        ).all()
+        return sorted({p.slack_id for p in people if p.slack_id})
+
+
+def _home_view(bot: Wijkbot, key: str) -> dict[str, Any]:
+    now, tz = bot.clock.now(), bot.config.tz
+    with transaction(bot.engine) as session:
+        person = session.exec(select(Person).where(Person.key == key)).first()
+        if person is None:
+            return kit.home_view(
+                name="",
+                acties=[],
+                meetings=[],
+                tz=tz,
+                unknown="U staat nog niet in de configuratie van wijkbot; vraag de beheerder om u toe te voegen.",
+            )
+        groups = {g.id: g for g in session.exec(select(Group)).all()}
+        acts = session.exec(
+            select(Actiepunt).where(Actiepunt.owner_id == person.id, Actiepunt.status == ActieStatus.open)
+        ).all()
+        ordered = sorted(acts, key=lambda a: (not is_overdue(a, now), a.deadline, a.id or 0))
+        acties = [
+            (
+                f"A-{a.id}",
+                a.text,
+                a.deadline,
+                is_overdue(a, now),
+                groups[a.group_id].name if a.group_id in groups else "",
+            )
+            for a in ordered
+        ]
+        mine = session.exec(
+            select(Membership.group_id).where(Membership.person_id == person.id, Membership.role == "lid")
+        ).all()
+        upcoming = []
+        for gid in mine:
+            nxt = meeting_repo.next_meeting(session, gid, now=now)
+            if nxt is not None and gid in groups:
+                upcoming.append((groups[gid].name, nxt.starts_at, nxt.location))
+        upcoming.sort(key=lambda m: m[1])
+        return kit.home_view(name=person.name, acties=acties, meetings=upcoming, tz=tz)

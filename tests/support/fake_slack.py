@@ -1,0 +1,185 @@
+"""A small Slack Web API on 127.0.0.1 for tests: answers what wijkbot calls and records every call.
+
+Modelled on bolt-python's tests/mock_web_api_server: a real HTTP server, so slack_sdk's own
+client, retry handlers and Bolt's respond() run unchanged. The Web API lives under `/api/`
+(pass `api_url` as SLACK_API_URL); `response_url(...)` gives a response_url on the same server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+# The channels of the Ridderkerk example that the tests use, plus one that belongs to no group.
+CHANNELS = {
+    "C0BOLNES1": "lbt-bolnes",
+    "C0CENTRUM": "lbt-centrum-west",
+    "C0REGIE01": "regiegroep",
+    "C0RANDOM1": "random",
+}
+
+
+@dataclass
+class Call:
+    """One request the fake received."""
+
+    method: str  # Web API method ("chat.postMessage") or "response" for a response_url
+    body: dict[str, Any]
+    status: int
+    raw: str
+    path: str = ""
+
+    def __getitem__(self, key: str) -> Any:
+        return self.body[key]
+
+
+@dataclass
+class FakeSlack:
+    """Slack's Web API and response_urls; switchable outages and rate limits."""
+
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    channels: dict[str, str] = field(default_factory=lambda: dict(CHANNELS))
+    calls: list[Call] = field(default_factory=list)
+    _fail_count: int = 0  # answer 500 for this many more calls (-1: until heal())
+    _fail_methods: frozenset[str] = frozenset()
+    _rate_limit: dict[str, int] = field(default_factory=dict)  # method → how many 429s still to give
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+    url: str = ""
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> FakeSlack:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)  # some methods are GETs
+        app.router.add_post("/response/{rid}", self._response)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def response_url(self, rid: str = "") -> str:
+        return f"{self.url}/response/{rid or next(self._ids)}"
+
+    def add_user(self, user_id: str, real_name: str, display_name: str = "") -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "name": (display_name or real_name).lower().replace(" ", "."),
+            "real_name": real_name,
+            "profile": {"real_name": real_name, "display_name": display_name},
+        }
+
+    # -- failure modes --------------------------------------------------------------------------
+
+    def fail(self, times: int = -1, *, methods: set[str] | None = None) -> None:
+        """Answer HTTP 500 for the next `times` calls (-1: until `heal()`); auth.test keeps working."""
+        self._fail_count = times
+        self._fail_methods = frozenset(methods or ())
+
+    def heal(self) -> None:
+        self._fail_count = 0
+
+    def rate_limit_once(self, method: str) -> None:
+        """The next call of `method` gets 429 with Retry-After: 1."""
+        self._rate_limit[method] = self._rate_limit.get(method, 0) + 1
+
+    # -- reading what happened ------------------------------------------------------------------
+
+    def of(self, method: str, *, ok: bool = True) -> list[Call]:
+        """Calls of one method (by default only the ones answered 200)."""
+        return [c for c in self.calls if c.method == method and (not ok or c.status == 200)]
+
+    @property
+    def responses(self) -> list[Call]:
+        return self.of("response")
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Poll until `count` successful calls of `method` arrived."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while len(self.of(method)) < count:
+            if loop.time() > deadline:
+                seen = [(c.method, c.status) for c in self.calls]
+                raise AssertionError(f"expected {count} × {method} within {timeout}s; got {seen}")
+            await asyncio.sleep(0.01)
+        return self.of(method)
+
+    # -- handlers -------------------------------------------------------------------------------
+
+    async def _body(self, request: web.Request) -> tuple[dict[str, Any], str]:
+        raw = await request.text()
+        if raw.startswith("{"):
+            return json.loads(raw), raw
+        body: dict[str, Any] = {**dict(request.query), **dict(parse_qsl(raw))}
+        for key in ("blocks", "view"):  # form-encoded clients send these as JSON strings
+            if isinstance(body.get(key), str):
+                body[key] = json.loads(body[key])
+        return body, raw
+
+    def _outage(self, method: str) -> bool:
+        if method == "auth.test" or self._fail_count == 0:
+            return False
+        if self._fail_methods and method not in self._fail_methods:
+            return False
+        if self._fail_count > 0:
+            self._fail_count -= 1
+        return True
+
+    async def _response(self, request: web.Request) -> web.Response:
+        body, raw = await self._body(request)
+        status = 500 if self._outage("response") else 200
+        self.calls.append(Call("response", body, status, raw, request.path))
+        return web.Response(status=status, text="ok" if status == 200 else "error")
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        body, raw = await self._body(request)
+        if self._rate_limit.get(method):
+            self._rate_limit[method] -= 1
+            self.calls.append(Call(method, body, 429, raw, request.path))
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"})
+        if self._outage(method):
+            self.calls.append(Call(method, body, 500, raw, request.path))
+            return web.json_response({"ok": False, "error": "fatal_error"}, status=500)
+        self.calls.append(Call(method, body, 200, raw, request.path))
+        return web.json_response(self._answer(method, body))
+
+    def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        ts = f"{1700000000 + len(self.calls)}.000100"
+        if method == "auth.test":
+            return {"ok": True, "team": "Ridderkerk", "team_id": "T0RIDDER", "user_id": "U0BOT", "bot_id": "B0BOT"}
+        if method in ("chat.postMessage", "chat.postEphemeral"):
+            return {"ok": True, "channel": body.get("channel"), "ts": ts, "message_ts": ts}
+        if method in ("views.open", "views.publish", "views.update"):
+            return {"ok": True, "view": {"id": f"V{len(self.calls)}", **(body.get("view") or {})}}
+        if method == "users.info":
+            user = self.users.get(str(body.get("user")))
+            return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "conversations.info":
+            name = self.channels.get(str(body.get("channel")))
+            if name is None:
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": True, "channel": {"id": body["channel"], "name": name, "is_channel": True}}
+        if method == "conversations.list":
+            chans = [{"id": cid, "name": name, "is_channel": True} for cid, name in self.channels.items()]
+            return {"ok": True, "channels": chans, "response_metadata": {"next_cursor": ""}}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(body.get("users", "")).split(",")[0]}}
+        return {"ok": True}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
+from handlers import pii
 from handlers.base import Button, Context, Reply, UserError
 from handlers.format import actie_line, history_lines, is_overdue, ref_a, ref_s, when
 from handlers.parsing import (
@@ -28,6 +29,7 @@ USAGE = (
 
 def handle(ctx: Context, args: str) -> list[Reply]:
     """Actiepunten: /actie Buurtgesprek plannen @piet volgende week dinsdag"""
+    confirmed, args = pii.split_confirmed(args)
     words = args.split()
     if not words:
         raise UserError(
@@ -35,6 +37,8 @@ def handle(ctx: Context, args: str) -> list[Reply]:
             f"({USAGE})"
         )
     sub, rest = words[0].lower(), words[1:]
+    if pii.is_decision(words):
+        return pii.handle(ctx, args)
     if sub == "lijst":
         return list_acties(ctx, " ".join(rest))
     if sub in ("gedaan", "verplaats", "overdragen", "vervallen", "heropen"):
@@ -46,7 +50,7 @@ def handle(ctx: Context, args: str) -> list[Reply]:
         return show(ctx, _get(ctx, parse_ref(words[0], "A")))
     if words[0].upper().startswith("S-") and looks_like_ref(words[0], "S"):
         parse_ref(words[0], "A")  # explains that S-refs belong to /signaal
-    return record(ctx, args)
+    return record(ctx, args, confirmed=confirmed)
 
 
 def _get(ctx: Context, act_id: int) -> Actiepunt:
@@ -77,12 +81,14 @@ def _buttons(act: Actiepunt) -> tuple[Button, ...]:
     )
 
 
-def record(ctx: Context, args: str) -> list[Reply]:
+def record(ctx: Context, args: str, *, confirmed: bool = False) -> list[Reply]:
     group = ctx.require_group()
     require(ctx.session, ctx.person, "item.create", group)
     text, owner, when_text = split_owner(ctx, args)
     text = check_text(text, "tekst van het actiepunt")
     deadline = parse_deadline(ctx, when_text) if when_text else next_meeting_deadline(ctx, group)
+    if not confirmed and (question := pii.check(ctx, "actie", args, text)):
+        return question  # personal data: nothing is stored until the person confirms
     act = items.record_actiepunt(
         ctx.session,
         group_id=group.id or 0,

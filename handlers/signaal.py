@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
+from handlers import pii
 from handlers.base import Button, Context, Reply, UserError
 from handlers.format import actie_line, history_lines, ref_a, ref_s, signaal_line, when
 from handlers.parsing import (
@@ -16,6 +17,7 @@ from handlers.parsing import (
     take_category,
 )
 from handlers.permissions import may, require
+from handlers.resident import tell_ambassador
 from storage import items
 from storage.models import Group, Signaal, SignaalStatus
 
@@ -28,6 +30,7 @@ USAGE = (
 
 def handle(ctx: Context, args: str) -> list[Reply]:
     """Signalen: /signaal Hangjongeren bij de Vlietkade #jeugd"""
+    confirmed, args = pii.split_confirmed(args)
     words = args.split()
     if not words:
         raise UserError(
@@ -35,6 +38,8 @@ def handle(ctx: Context, args: str) -> list[Reply]:
             f"#openbare-ruimte. ({USAGE})"
         )
     first = words[0].lower()
+    if pii.is_decision(words):
+        return pii.handle(ctx, args)
     if first == "lijst":
         return list_signalen(ctx, " ".join(words[1:]))
     if looks_like_ref(words[0], "S") and (
@@ -45,7 +50,7 @@ def handle(ctx: Context, args: str) -> list[Reply]:
             return show(ctx, sig)
         sub, rest = words[1].lower(), " ".join(words[2:])
         if sub == "actie":
-            return make_actie(ctx, sig, rest)
+            return make_actie(ctx, sig, rest, confirmed=confirmed, args=args)
         if sub == "sluit":
             return close(ctx, sig, rest)
         if sub == "oppakken":
@@ -53,7 +58,7 @@ def handle(ctx: Context, args: str) -> list[Reply]:
         if sub == "heropen":
             return reopen(ctx, sig)
         raise UserError(f"Wat wilt u met {ref_s(sig.id)} doen? Kies uit: actie, sluit, oppakken, heropen.")
-    return record(ctx, args)
+    return record(ctx, args, confirmed=confirmed)
 
 
 def _get(ctx: Context, sig_id: int) -> Signaal:
@@ -77,11 +82,13 @@ def _editable(ctx: Context, sig: Signaal) -> Group:
     return group
 
 
-def record(ctx: Context, args: str) -> list[Reply]:
+def record(ctx: Context, args: str, *, confirmed: bool = False) -> list[Reply]:
     group = ctx.require_group()
     require(ctx.session, ctx.person, "item.create", group)
     text, category = take_category(args)
     text = check_text(text, "tekst van het signaal")
+    if not confirmed and (question := pii.check(ctx, "signaal", args, text)):
+        return question  # personal data: nothing is stored until the person confirms
     sig = items.record_signaal(
         ctx.session,
         group_id=group.id or 0,
@@ -142,14 +149,17 @@ def show(ctx: Context, sig: Signaal) -> list[Reply]:
     return [Reply("\n".join(lines), private=True, ref=ref_s(sig.id))]
 
 
-def make_actie(ctx: Context, sig: Signaal, rest: str) -> list[Reply]:
+def make_actie(ctx: Context, sig: Signaal, rest: str, *, confirmed: bool = False, args: str = "") -> list[Reply]:
     """/signaal S-12 actie Gesprek met bewoners @piet over twee weken"""
     group = _editable(ctx, sig)
     if sig.status == SignaalStatus.gesloten:
         raise UserError(f"{ref_s(sig.id)} is gesloten; heropen het eerst met /signaal {ref_s(sig.id)} heropen.")
+    first_action = sig.status != SignaalStatus.actie
     text, owner, when_text = split_owner(ctx, rest)
     text = check_text(text, "tekst van het actiepunt")
     deadline = parse_deadline(ctx, when_text) if when_text else next_meeting_deadline(ctx, group)
+    if not confirmed and (question := pii.check(ctx, "signaal", args or rest, text)):
+        return question
     act = items.record_actiepunt(
         ctx.session,
         group_id=group.id or 0,
@@ -160,6 +170,8 @@ def make_actie(ctx: Context, sig: Signaal, rest: str) -> list[Reply]:
         now=ctx.now,
         signaal=sig,
     )
+    if first_action:
+        tell_ambassador(ctx, sig, SignaalStatus.actie)  # only that it is acted on, never the actiepunt itself
     return [
         Reply(
             f"Actiepunt {ref_a(act.id)} uit {ref_s(sig.id)}: {text}. Eigenaar @{owner.key}, "
@@ -180,6 +192,8 @@ def close(ctx: Context, sig: Signaal, note: str) -> list[Reply]:
         raise UserError(f"{ref_s(sig.id)} is al gesloten.")
     items.set_signaal_status(ctx.session, sig, SignaalStatus.gesloten, actor_id=ctx.person.id, now=ctx.now, detail=note)
     extra = f" Toelichting: {note}" if note else ""
+    if tell_ambassador(ctx, sig, SignaalStatus.gesloten, note):
+        extra += " De wijkambassadeur krijgt hiervan bericht" + (", met uw toelichting." if note else ".")
     return [Reply(f"Signaal {ref_s(sig.id)} gesloten.{extra}", ref=ref_s(sig.id))]
 
 
@@ -191,7 +205,9 @@ def pick_up(ctx: Context, sig: Signaal, note: str) -> list[Reply]:
     items.set_signaal_status(
         ctx.session, sig, SignaalStatus.in_behandeling, actor_id=ctx.person.id, now=ctx.now, detail=note
     )
-    return [Reply(f"Signaal {ref_s(sig.id)} is in behandeling.", ref=ref_s(sig.id))]
+    told = tell_ambassador(ctx, sig, SignaalStatus.in_behandeling)
+    extra = " De wijkambassadeur krijgt hiervan bericht." if told else ""
+    return [Reply(f"Signaal {ref_s(sig.id)} is in behandeling.{extra}", ref=ref_s(sig.id))]
 
 
 def reopen(ctx: Context, sig: Signaal) -> list[Reply]:

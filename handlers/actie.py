@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from handlers import pii
+from handlers import exports, pii
 from handlers.base import Button, Context, Reply, UserError
 from handlers.format import actie_line, history_lines, is_overdue, ref_a, ref_s, when
 from handlers.parsing import (
@@ -41,6 +41,8 @@ def handle(ctx: Context, args: str) -> list[Reply]:
         return pii.handle(ctx, args)
     if sub == "lijst":
         return list_acties(ctx, " ".join(rest))
+    if sub == "export" and not rest:
+        return exports.export_acties(ctx)
     if sub in ("gedaan", "verplaats", "overdragen", "vervallen", "heropen"):
         if not rest:
             raise UserError(f"Welk actiepunt? Schrijf bijvoorbeeld: /actie {sub} A-12")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from handlers import exports
 from handlers.agenda import build_agenda
 from handlers.base import Context, Reply, UserError
 from handlers.dates import has_explicit_time, parse_when
@@ -41,6 +42,8 @@ def handle(ctx: Context, args: str) -> list[Reply]:
         return plan(ctx, " ".join(words[1:]))
     if words[0].lower() == "lijst":
         return list_upcoming(ctx)
+    if words[0].lower() == "agenda":
+        return exports.export_agenda(ctx, " ".join(words[1:]))
     raise UserError("Schrijf /overleg voor het volgende overleg, of /overleg plan <datum en tijd> [elke 8 weken].")
 
 

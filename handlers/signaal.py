@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from handlers import pii
+from handlers import exports, pii
 from handlers.base import Button, Context, Reply, UserError
 from handlers.format import actie_line, history_lines, ref_a, ref_s, signaal_line, when
 from handlers.parsing import (
@@ -42,6 +42,8 @@ def handle(ctx: Context, args: str) -> list[Reply]:
         return pii.handle(ctx, args)
     if first == "lijst":
         return list_signalen(ctx, " ".join(words[1:]))
+    if first == "export" and len(words) == 1:
+        return exports.export_signalen(ctx)
     if looks_like_ref(words[0], "S") and (
         len(words) == 1 or words[1].lower() in SUBCOMMANDS or words[0].upper().startswith("S")
     ):

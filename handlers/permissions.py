@@ -15,6 +15,7 @@ class Role(StrEnum):
     chair = "voorzitter van de groep"
     overseer = "lid van de regiegroep of stuurgroep"
     admin = "beheerder"
+    ambassador = "wijkambassadeur van het team"
 
 
 # action → the roles that may perform it on a group's data
@@ -30,6 +31,23 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "ambassador.invite": frozenset({Role.chair}),
     "ambassador.read": frozenset({Role.member, Role.chair}),
     "privacy.request": frozenset({Role.admin}),
+    "signaal.own.read": frozenset({Role.ambassador}),
+}
+
+# what each action means, for docs/security.md (generated from this module; a test compares)
+DESCRIPTIONS: dict[str, str] = {
+    "item.read": "signalen en actiepunten van de groep bekijken (lijst, S-12, A-12, exports)",
+    "item.create": "een signaal, actiepunt of participatiebijeenkomst vastleggen",
+    "item.edit": "signalen en actiepunten van de groep wijzigen (sluiten, gedaan, verplaatsen, ...)",
+    "meeting.read": "het volgende overleg, de agenda en de bijeenkomsten bekijken",
+    "meeting.plan": "een overleg (of een reeks) plannen",
+    "meeting.absence": "zich afmelden voor een overleg van de groep",
+    "attendance.confirm": "de aanwezigheid bij een overleg bevestigen",
+    "report.complete": "de halfjaarlijkse voortgangsrapportage afronden",
+    "ambassador.invite": "wijkambassadeurs uitnodigen of verwijderen",
+    "ambassador.read": "de wijkambassadeurs van het team zien",
+    "privacy.request": "inzage- en verwijderverzoeken (AVG) afhandelen: `wijkbot privacy export` / `erase`",
+    "signaal.own.read": "de eigen meldingen volgen (Telegram: /mijnsignalen), nooit die van anderen",
 }
 
 REFUSALS: dict[str, str] = {
@@ -44,6 +62,7 @@ REFUSALS: dict[str, str] = {
     "ambassador.invite": "Alleen de voorzitter van {group} kan wijkambassadeurs uitnodigen of verwijderen.",
     "ambassador.read": "Alleen leden van {group} kunnen de wijkambassadeurs zien.",
     "privacy.request": "Alleen een beheerder kan privacyverzoeken afhandelen.",
+    "signaal.own.read": "Alleen wijkambassadeurs van {group} volgen hier hun eigen meldingen; gebruik /signaal lijst.",
 }
 
 
@@ -54,6 +73,15 @@ def roles_of(session: Session, person: Person, group: Group) -> set[Role]:
         roles.add(Role.admin)
     if group.chair_id == person.id:
         roles.add(Role.chair)
+    ambassador = session.exec(
+        select(Membership).where(
+            Membership.group_id == group.id,
+            Membership.person_id == person.id,
+            Membership.role == "ambassadeur",
+        )
+    ).first()
+    if ambassador is not None:
+        roles.add(Role.ambassador)
     member = session.exec(
         select(Membership).where(
             Membership.group_id == group.id,
@@ -84,3 +112,15 @@ def require(session: Session, person: Person, action: str, group: Group) -> None
     """Raise a Dutch refusal when the person may not perform `action` on the group's data."""
     if not may(session, person, action, group):
         raise UserError(REFUSALS[action].format(group=group.name))
+
+
+def markdown_table() -> str:
+    """The permission table as Markdown (docs/security.md holds exactly this; a test checks)."""
+    roles = list(Role)
+    head = "| actie | betekenis | " + " | ".join(r.value for r in roles) + " |"
+    rule = "|---|---|" + "---|" * len(roles)
+    rows = [
+        f"| `{action}` | {DESCRIPTIONS[action]} | " + " | ".join("ja" if r in allowed else "–" for r in roles) + " |"
+        for action, allowed in PERMISSIONS.items()
+    ]
+    return "\n".join([head, rule, *rows])

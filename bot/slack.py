@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 UNKNOWN_PERSON = "slack:onbekend"
 _ENTITY = re.compile(r"<([^<>]*)>")
 _REF_A = re.compile(r"^A-(\d+)$")
+RESPONSE_TRIES = 3
 
 
 def retry_handlers(backoff: float = 0.5, server_retries: int = 2) -> list[AsyncRetryHandler]:
@@ -108,6 +109,7 @@ class SlackTransport:
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
         if not secret and not self.socket_mode:
             raise ValueError("SLACK_SIGNING_SECRET ontbreekt; zonder kan wijkbot verzoeken van Slack niet controleren")
+        self._backoff = retry_backoff
         self._retry = retry_handlers(retry_backoff)
         self.client = AsyncWebClient(
             token=settings.slack_bot_token.get_secret_value(),
@@ -272,7 +274,13 @@ class SlackTransport:
         if not url:
             log.warning("Slack: no response_url to answer on")
             return
-        resp = await AsyncWebhookClient(url, retry_handlers=self._retry).send_dict(body)
+        client = AsyncWebhookClient(url, retry_handlers=self._retry)
+        for attempt in range(RESPONSE_TRIES):
+            resp = await client.send_dict(body)
+            # slack_sdk's webhook client retries only 429 itself; a 5xx gets a few tries here
+            if resp.status_code < 500 or attempt == RESPONSE_TRIES - 1:
+                break
+            await asyncio.sleep(self._backoff * 2**attempt)
         if resp.status_code != 200:
             log.warning("Slack: response_url answered %s", resp.status_code)
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+import asyncio
+import re
+import time
 
-from storage.models import Actiepunt, Person
-from tests.bot.conftest import SlackWorld
+import pytest
+from sqlmodel import Session, func, select
+
+from storage.models import Actiepunt, OutboxMessage, Person, ProcessedEvent, Signaal
+from tests.bot.conftest import BOLNES, SlackWorld, sign
 
 
 async def test_signed_actie_over_http_creates_the_actiepunt_and_answers_on_the_response_url(
@@ -27,3 +32,87 @@ async def test_signed_actie_over_http_creates_the_actiepunt_and_answers_on_the_r
         # both Slack users were matched to people by their profile names, and remembered
         assert piet.slack_id == "U0PIET"
         assert s.exec(select(Person.slack_id).where(Person.key == "anna")).one() == "U0ANNA"
+
+
+async def test_the_console_scenario_passes_through_slack(slack: SlackWorld) -> None:
+    out = await slack.say("/signaal Hangjongeren bij de Vlietkade, veel lawaai #jeugd")
+    assert out.startswith("Signaal S-1 vastgelegd voor Leefbaarheidsteam Bolnes")
+    out = await slack.say("/signaal S-1 actie Gesprek met de jongeren <@U0PIET|Piet> volgende week dinsdag")
+    assert "Actiepunt A-1 uit S-1: Gesprek met de jongeren. Eigenaar @piet, deadline di 1 dec 2026" in out
+    out = await slack.say("/actie lijst")
+    assert slack.last[0]["response_type"] == "ephemeral"
+    assert "• A-1 Gesprek met de jongeren | @piet" in out
+    assert await slack.say("/actie verplaats A-1 eind januari") == "Actiepunt A-1 verplaatst naar zo 31 jan 2027."
+    assert await slack.say("/actie overdragen A-1 <@U0FATIMA>") == "Actiepunt A-1 is overgedragen aan @fatima."
+    # the new owner hears of it in a direct message
+    [dm] = await slack.fake.wait_for("chat.postMessage")
+    assert dm["channel"] == "DU0FATIMA"
+    assert dm["text"].startswith("Anna de Vries heeft actiepunt A-1 aan u overgedragen")
+    # fatima clicks "Gedaan" under the actiepunt
+    resp, path = await slack.click("actie_gedaan", "A-1", user="U0FATIMA")
+    assert resp.status_code == 200
+    [done] = await slack.replies(path)
+    assert done["text"] == "Actiepunt A-1 is gedaan: Gesprek met de jongeren."
+    assert done["replace_original"] is False
+    out = await slack.say("/actie A-1", user="U0FATIMA")
+    history = out[out.index("Geschiedenis:") :].splitlines()[1:]
+    actions = [m.group(1) for h in history if (m := re.search(r"\d\d:\d\d (\w+)", h))]
+    assert actions == ["aangemaakt", "verplaatst", "overgedragen", "status"]
+    assert "(door Fatima Benali)" in history[-1]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param(sign("something else"), id="bad-signature"),
+        pytest.param({}, id="missing-signature"),
+        pytest.param("stale", id="timestamp-older-than-5-minutes"),
+    ],
+)
+async def test_unsigned_or_stale_requests_get_401_and_store_nothing(
+    slack: SlackWorld, headers: dict[str, str] | str
+) -> None:
+    body, path = slack.command_body("/signaal Inbraak bij de buren #veiligheid", user="U0ANNA", channel=BOLNES)
+    if headers == "stale":
+        headers = sign(body, ts=int(time.time()) - 6 * 60)
+    assert isinstance(headers, dict)
+    resp = await slack.send(body, headers=headers)
+    assert resp.status_code == 401
+    await asyncio.sleep(0.05)  # give a (wrongly) started listener the chance to show itself
+    with Session(slack.bot.engine) as s:
+        assert s.exec(select(func.count()).select_from(Signaal)).one() == 0
+        assert s.exec(select(Person).where(Person.slack_id != None)).all() == []  # noqa: E711
+    assert slack.fake.calls == []
+
+
+async def test_a_retried_event_is_handled_once(slack: SlackWorld) -> None:
+    event = {"type": "app_home_opened", "user": "U0ANNA", "channel": "DU0ANNA", "tab": "home", "event_ts": "1.0"}
+    assert (await slack.event(event, event_id="Ev0001")).status_code == 200
+    await slack.fake.wait_for("views.publish", 1)
+    retried = await slack.event(event, event_id="Ev0001", retry=1)
+    assert retried.status_code == 200
+    # a later, different event is handled: by then a duplicate would have published too
+    assert (await slack.event(event, event_id="Ev0002")).status_code == 200
+    await slack.fake.wait_for("views.publish", 2)
+    assert len(slack.fake.of("views.publish")) == 2
+    with Session(slack.bot.engine) as s:
+        assert s.exec(select(func.count()).select_from(ProcessedEvent)).one() == 2
+
+
+async def test_a_rate_limited_call_is_retried_after_retry_after_and_arrives_once(slack: SlackWorld) -> None:
+    await slack.say("/overleg")  # anna uses Slack once, so her DMs can go there
+    slack.fake.rate_limit_once("chat.postMessage")
+    out = await slack.say("/afmelden volgende ziek", user="U0PIET")
+    assert "De voorzitter (Anna de Vries) is op de hoogte gebracht." in out
+    [dm] = await slack.fake.wait_for("chat.postMessage")
+    assert dm["channel"] == "DU0ANNA" and "Piet Verhoeven meldt zich af" in dm["text"]
+    assert [c.status for c in slack.fake.calls if c.method == "chat.postMessage"] == [429, 200]
+    with Session(slack.bot.engine) as s:
+        assert all(m.sent_at is not None for m in s.exec(select(OutboxMessage)).all())
+
+
+async def test_a_server_error_on_the_response_url_is_retried_and_the_reply_arrives_once(slack: SlackWorld) -> None:
+    slack.fake.fail(1, methods={"response"})
+    out = await slack.say("/signaal Losliggende stoeptegels #openbare-ruimte")
+    assert out.startswith("Signaal S-1 vastgelegd")
+    assert [c.status for c in slack.fake.calls if c.method == "response"] == [500, 200]

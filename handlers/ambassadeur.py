@@ -1,0 +1,166 @@
+"""/ambassadeur: a team invites, lists and removes its wijkambassadeurs (residents on Telegram)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+
+from sqlmodel import col, func, select
+
+from handlers.base import Context, Reply, UserError
+from handlers.format import when
+from handlers.permissions import require
+from handlers.resident import day, erase_ambassador, hash_code
+from storage import items
+from storage.models import Group, GroupKind, Invitation, Membership, Person
+
+INVITATION_VALID = timedelta(days=14)
+DEFAULT_BOT_NAME = "wijkbot_bot"
+USAGE = "/ambassadeur uitnodigen · /ambassadeur lijst · /ambassadeur verwijder <naam of nummer>"
+HELP_LINES = [
+    "/ambassadeur uitnodigen             een link voor een nieuwe wijkambassadeur (Telegram, 14 dagen geldig)",
+    "/ambassadeur lijst                  de wijkambassadeurs van dit team",
+    "/ambassadeur verwijder <naam of nummer>   /ambassadeur verwijder 2",
+]
+
+_bot_name: str | None = None
+
+
+def set_bot_name(name: str | None) -> None:
+    """The Telegram bot's username, as Telegram reports it (getMe) when the bot starts."""
+    global _bot_name
+    _bot_name = name.lstrip("@") if name else None
+
+
+def bot_name() -> str:
+    """Telegram's answer when the bot runs here, else TELEGRAM_BOT_NAME, else a placeholder."""
+    return _bot_name or os.environ.get("TELEGRAM_BOT_NAME", "").lstrip("@") or DEFAULT_BOT_NAME
+
+
+def handle(ctx: Context, args: str) -> list[Reply]:
+    """Wijkambassadeurs: /ambassadeur uitnodigen · /ambassadeur lijst · /ambassadeur verwijder 2"""
+    sub, _, rest = args.strip().partition(" ")
+    sub = sub.lower()
+    if sub in ("uitnodigen", "uitnodiging", "nodig-uit"):
+        return invite(ctx)
+    if sub in ("lijst", ""):
+        return list_ambassadors(ctx)
+    if sub in ("verwijder", "verwijderen"):
+        return remove(ctx, rest.strip())
+    raise UserError(f"/ambassadeur {sub} ken ik niet; gebruik {USAGE}.")
+
+
+def _team(ctx: Context) -> Group:
+    group = ctx.require_group()
+    if group.kind != GroupKind.team:
+        raise UserError(
+            "Wijkambassadeurs horen bij een leefbaarheidsteam; gebruik /ambassadeur in het kanaal van het team."
+        )
+    return group
+
+
+def invite(ctx: Context) -> list[Reply]:
+    """A one-time code and t.me link, valid for 14 days; only the code's hash is stored."""
+    group = _team(ctx)
+    require(ctx.session, ctx.person, "ambassador.invite", group)
+    code = secrets.token_urlsafe(12)  # Telegram start parameters allow A-Z a-z 0-9 _ -
+    invitation = Invitation(
+        group_id=group.id or 0,
+        code_hash=hash_code(code),
+        created_by_id=ctx.person.id,
+        created_at=ctx.now,
+        expires_at=ctx.now + INVITATION_VALID,
+    )
+    ctx.session.add(invitation)
+    ctx.session.flush()
+    items.log_change(
+        ctx.session,
+        item_type="uitnodiging",
+        item_id=invitation.id or 0,
+        action="aangemaakt",
+        actor_id=ctx.person.id,
+        now=ctx.now,
+        detail=group.key,
+    )
+    name = bot_name()
+    text = (
+        f"Uitnodiging voor een wijkambassadeur van {group.name}, geldig tot "
+        f"{when(invitation.expires_at, ctx.tz)} en één keer te gebruiken:\n"
+        f"https://t.me/{name}?start={code}\n"
+        "Stuur deze link alleen aan de bewoner zelf. Die opent hem in Telegram en tikt op Start. "
+        f"Zonder link kan het ook: stuur /start {code} aan @{name} in Telegram."
+    )
+    return [Reply(text, private=True)]
+
+
+def _ambassadors(ctx: Context, group: Group) -> list[Person]:
+    return list(
+        ctx.session.exec(
+            select(Person)
+            .join(Membership, col(Membership.person_id) == col(Person.id))
+            .where(Membership.group_id == group.id, Membership.role == "ambassadeur")
+            .order_by(col(Person.id))
+        ).all()
+    )
+
+
+def list_ambassadors(ctx: Context) -> list[Reply]:
+    """Who the team's wijkambassadeurs are: first name and since when."""
+    group = _team(ctx)
+    require(ctx.session, ctx.person, "ambassador.read", group)
+    people = _ambassadors(ctx, group)
+    open_invitations = ctx.session.exec(
+        select(func.count())
+        .select_from(Invitation)
+        .where(
+            Invitation.group_id == group.id,
+            Invitation.used_at == None,  # noqa: E711
+            Invitation.expires_at > ctx.now,
+        )
+    ).one()
+    if not people:
+        lines = [f"{group.name} heeft nog geen wijkambassadeurs; nodig er een uit met /ambassadeur uitnodigen."]
+    else:
+        lines = [f"Wijkambassadeurs van {group.name} ({len(people)}):"]
+        for n, p in enumerate(people, start=1):
+            since = ctx.session.exec(
+                select(func.min(Invitation.used_at)).where(
+                    Invitation.used_by_id == p.id, Invitation.group_id == group.id
+                )
+            ).one()
+            lines.append(f"{n}. {p.name} (@{p.key}), sinds {day(since or p.created_at, ctx.config)}")
+    if open_invitations:
+        lines.append(f"Openstaande uitnodigingen: {open_invitations}.")
+    return [Reply("\n".join(lines), private=True)]
+
+
+def remove(ctx: Context, which: str) -> list[Reply]:
+    """Unlink a wijkambassadeur by number (from /ambassadeur lijst), @key or first name; their data is erased."""
+    group = _team(ctx)
+    require(ctx.session, ctx.person, "ambassador.invite", group)
+    people = _ambassadors(ctx, group)
+    if not which:
+        raise UserError(
+            "Wie wilt u verwijderen? Schrijf bijvoorbeeld /ambassadeur verwijder 2 (zie /ambassadeur lijst)."
+        )
+    needle = which.lstrip("@").strip().lower()
+    if needle.isdigit() and 1 <= int(needle) <= len(people):
+        hits = [people[int(needle) - 1]]
+    else:
+        hits = [p for p in people if p.key == needle] or [p for p in people if p.name.lower() == needle]
+    if not hits:
+        raise UserError(
+            f"{which} is geen wijkambassadeur van {group.name}; zie /ambassadeur lijst voor de namen en nummers."
+        )
+    if len(hits) > 1:
+        raise UserError(f"Er zijn meer wijkambassadeurs die {which} heten; gebruik het nummer uit /ambassadeur lijst.")
+    person = hits[0]
+    name, key = person.name, person.key
+    erase_ambassador(ctx.session, person, now=ctx.now, actor_id=ctx.person.id)
+    return [
+        Reply(
+            f"{name} (@{key}) is geen wijkambassadeur meer van {group.name}. Naam en Telegram-gegevens zijn "
+            "gewist; de signalen die er al waren blijven, zonder naam."
+        )
+    ]

@@ -1,0 +1,405 @@
+"""The wijkambassadeur's side (on Telegram), transport-free: link with a code, report, follow up, leave.
+
+Residents are not partners: they never see the team's internal discussion, and we keep only what
+the job needs (AVG): their Telegram id and the first name Telegram gives, nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, delete, select
+
+from handlers.base import Context
+from handlers.dates import MONTH_ABBR
+from handlers.format import SIGNAAL_STATUS_NL, ref_s
+from storage import items
+from storage.config import OrgConfig
+from storage.models import (
+    Group,
+    Invitation,
+    Membership,
+    OutboxMessage,
+    Person,
+    PersonKind,
+    Signaal,
+    SignaalStatus,
+    TelegramState,
+)
+
+ERASED_NAME = "Oud-wijkambassadeur"
+MAX_FIRST_NAME = 64
+MAX_LOCATION = 200
+
+
+@dataclass(frozen=True)
+class Triage:
+    """One kind of residents' input (seed 004, bijlage 3) and where it goes."""
+
+    key: str
+    label: str  # what the resident taps
+    category: str | None  # the signaal category; None: not a signaal (public space)
+
+
+TRIAGE: tuple[Triage, ...] = (
+    Triage("openbare-ruimte", "Iets kapot of vies op straat (openbare ruimte)", None),
+    Triage("burenoverlast", "Overlast van buren", "overlast"),
+    Triage("vraag", "Een vraag", "overig"),
+    Triage("verzoek", "Een verzoek of idee", "woonomgeving"),
+    Triage("initiatief", "Een eigen initiatief in de buurt", "overig"),
+)
+TRIAGE_BY_KEY = {t.key: t for t in TRIAGE}
+
+HOW_TO_BECOME = (
+    "Wilt u wijkambassadeur worden? Vraag dan de wijkregisseur van uw wijk om een uitnodiging. "
+    "U krijgt een link; als u die opent en op Start tikt, bent u gekoppeld. "
+    "Er is niets over u opgeslagen."
+)
+HELP = (
+    "Zo werkt wijkbot voor wijkambassadeurs:\n"
+    "/signaal - meld iets over uw wijk aan het leefbaarheidsteam (stap voor stap)\n"
+    "/mijnsignalen - uw meldingen en hoe het ermee staat\n"
+    "/annuleer - stop met een melding die u aan het maken bent\n"
+    "/stop - meld u af als wijkambassadeur; uw naam en Telegram-gegevens worden gewist\n"
+    "/help - deze uitleg"
+)
+
+
+def hash_code(code: str) -> str:
+    """The stored form of an invitation code: only its SHA-256, never the code itself."""
+    return hashlib.sha256(code.strip().encode("utf-8")).hexdigest()
+
+
+def day(dt: datetime, config: OrgConfig) -> str:
+    local = dt.astimezone(config.tz)
+    return f"{local.day} {MONTH_ABBR[local.month - 1]} {local.year}"
+
+
+def _excerpt(text: str, size: int = 60) -> str:
+    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
+
+
+# --- who is this Telegram user? ----------------------------------------------------------------
+
+
+def ambassador_group(session: Session, person: Person) -> Group | None:
+    """The team a wijkambassadeur reports to."""
+    return session.exec(
+        select(Group)
+        .join(Membership, col(Membership.group_id) == col(Group.id))
+        .where(Membership.person_id == person.id, Membership.role == "ambassadeur")
+        .order_by(col(Group.id))
+    ).first()
+
+
+def ambassador_context(session: Session, config: OrgConfig, *, telegram_id: int, now: datetime) -> Context | None:
+    """The linked wijkambassadeur behind a Telegram user, in their team; None when not linked."""
+    person = session.exec(
+        select(Person).where(
+            Person.telegram_id == telegram_id,
+            Person.kind == PersonKind.ambassadeur,
+            Person.active == True,  # noqa: E712
+        )
+    ).first()
+    if person is None:
+        return None
+    group = ambassador_group(session, person)
+    if group is None:
+        return None
+    return Context(
+        session=session,
+        person=person,
+        group=group,
+        now=now,
+        config=config,
+        transport="telegram",
+        channel=f"@{person.key}",
+    )
+
+
+# --- /start <code> -----------------------------------------------------------------------------
+
+
+def link(
+    session: Session,
+    config: OrgConfig,
+    *,
+    code: str,
+    telegram_id: int,
+    first_name: str,
+    now: datetime,
+) -> str:
+    """`/start <code>`: link this Telegram user to the inviting team; stores nothing without a valid code."""
+    ctx = ambassador_context(session, config, telegram_id=telegram_id, now=now)
+    code = code.strip()
+    if ctx is not None:
+        assert ctx.group is not None
+        return (
+            f"Welkom terug, {ctx.person.name}! U bent wijkambassadeur voor {ctx.group.name}. "
+            "Met /signaal meldt u iets over uw wijk; /help laat alles zien."
+        )
+    if not code:
+        return "Welkom bij wijkbot, de directe lijn van wijkambassadeurs met hun leefbaarheidsteam. " + HOW_TO_BECOME
+    invitation = session.exec(select(Invitation).where(Invitation.code_hash == hash_code(code))).first()
+    if invitation is None:
+        return "Deze uitnodigingscode ken ik niet. " + HOW_TO_BECOME
+    if invitation.used_at is not None:
+        return "Deze uitnodiging is al gebruikt; een uitnodiging werkt maar één keer. " + HOW_TO_BECOME
+    if invitation.expires_at <= now:
+        return "Deze uitnodiging is verlopen; een uitnodiging is 14 dagen geldig. " + HOW_TO_BECOME
+    group = session.get(Group, invitation.group_id)
+    assert group is not None and group.id is not None
+    name = " ".join(first_name.split())[:MAX_FIRST_NAME] or "Wijkambassadeur"
+    person = Person(
+        key=f"amb-new-{secrets.token_hex(8)}",  # the real key needs the id
+        name=name,
+        kind=PersonKind.ambassadeur,
+        telegram_id=telegram_id,
+        created_at=now,
+    )
+    session.add(person)
+    session.flush()
+    person.key = f"amb-{person.id}"
+    session.add(person)
+    session.add(Membership(group_id=group.id, person_id=person.id or 0, role="ambassadeur"))
+    invitation.used_at = now
+    invitation.used_by_id = person.id
+    session.add(invitation)
+    session.flush()
+    items.log_change(
+        session,
+        item_type="ambassadeur",
+        item_id=person.id or 0,
+        action="gekoppeld",
+        actor_id=person.id,
+        now=now,
+        detail=group.key,
+    )
+    ctx = Context(session=session, person=person, group=group, now=now, config=config, transport="telegram")
+    ctx.post_to_channel(group.channel, f"{name} (@{person.key}) is nu wijkambassadeur van {group.name}.")
+    return (
+        f"Welkom, {name}! U bent nu wijkambassadeur voor {group.name}. "
+        "Ziet of hoort u iets in de wijk? Stuur /signaal en ik help u het te melden. "
+        "Met /mijnsignalen ziet u hoe het ermee staat, en /help laat alles zien."
+    )
+
+
+# --- /signaal ----------------------------------------------------------------------------------
+
+
+def public_space_answer(config: OrgConfig) -> str:
+    """The kind answer to a complaint about public space: it belongs in the municipality's channel."""
+    return (
+        "Dank u wel dat u dit wilt melden! Iets wat kapot of vies is op straat (zoals een lantaarnpaal, "
+        "zwerfvuil of een losse stoeptegel) kunt u het snelst melden bij de gemeente: "
+        f"{config.meldingen_url} . Dan komt het direct bij de mensen die het oplossen. "
+        "Ik heb deze melding daarom niet doorgestuurd naar het leefbaarheidsteam."
+    )
+
+
+def location_text(latitude: float, longitude: float) -> str:
+    return f"{latitude:.5f}, {longitude:.5f}"
+
+
+def map_link(location: str) -> str | None:
+    """An OpenStreetMap link for a `lat, lon` location; None for an address typed as text."""
+    parts = [p.strip() for p in location.split(",")]
+    if len(parts) != 2:
+        return None
+    try:
+        lat, lon = float(parts[0]), float(parts[1])
+    except ValueError:
+        return None
+    return f"https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=18/{lat:.5f}/{lon:.5f}"
+
+
+def summary(draft: dict[str, Any]) -> str:
+    """What the resident is about to send, for the last check."""
+    triage = TRIAGE_BY_KEY.get(str(draft.get("triage")))
+    lines = [
+        "Klopt dit?",
+        f"Wat: {draft.get('text', '')}",
+        f"Soort: {triage.label if triage else 'onbekend'}",
+        f"Foto: {'ja' if draft.get('photo') else 'geen'}",
+        f"Waar: {draft.get('location') or 'niet opgegeven'}",
+    ]
+    return "\n".join(lines)
+
+
+def report(ctx: Context, draft: dict[str, Any]) -> tuple[str, Signaal | None]:
+    """Record a wijkambassadeur's signaal for their team and post it in the team's channel."""
+    group = ctx.require_group()
+    triage = TRIAGE_BY_KEY.get(str(draft.get("triage")))
+    text = " ".join(str(draft.get("text", "")).split())
+    if triage is None or not text:
+        return "Er ontbreekt iets aan uw melding; begin opnieuw met /signaal.", None
+    if triage.category is None:
+        return public_space_answer(ctx.config), None
+    location = " ".join(str(draft.get("location") or "").split())[:MAX_LOCATION] or None
+    photo = str(draft["photo"]) if draft.get("photo") else None
+    sig = items.record_signaal(
+        ctx.session,
+        group_id=group.id or 0,
+        text=text,
+        category=triage.category,
+        reported_by_id=ctx.person.id,
+        now=ctx.now,
+        source="ambassadeur",
+        location=location,
+        photo_ref=f"telegram:{photo}" if photo else None,
+    )
+    sig.triage = triage.key
+    ctx.session.add(sig)
+    ref = ref_s(sig.id)
+    lines = [
+        f"Nieuw signaal {ref} van een wijkambassadeur ({ctx.person.name}, @{ctx.person.key}): {text}",
+        f"Soort: {triage.label.lower()} [{triage.category}]",
+    ]
+    if location:
+        link_ = map_link(location)
+        lines.append(f"Locatie: {location}" + (f" ({link_})" if link_ else ""))
+    if photo:
+        lines.append("Foto: meegestuurd via Telegram (bewaard bij het signaal).")
+    lines.append(f"Pak het op met /signaal {ref} oppakken; de wijkambassadeur krijgt dan bericht.")
+    ctx.post_to_channel(
+        group.channel,
+        "\n".join(lines),
+        buttons=[
+            {"label": "Maak actie", "action": "signaal_actie", "value": ref},
+            {"label": "Sluit", "action": "signaal_sluit", "value": ref},
+        ],
+        source="ambassadeur",
+        location=location,
+        photo_ref=sig.photo_ref,
+    )
+    return (
+        f"Dank u wel! Uw melding is doorgegeven aan {group.name} als {ref}. "
+        "U krijgt hier bericht zodra het team ermee aan de slag gaat. "
+        "Met /mijnsignalen ziet u hoe het ermee staat.",
+        sig,
+    )
+
+
+# --- /mijnsignalen -----------------------------------------------------------------------------
+
+
+def my_signalen(ctx: Context) -> str:
+    """The wijkambassadeur's own signalen with their status (never the team's internal notes)."""
+    rows = ctx.session.exec(
+        select(Signaal).where(Signaal.reported_by_id == ctx.person.id).order_by(col(Signaal.id))
+    ).all()
+    if not rows:
+        return "U heeft nog niets gemeld. Met /signaal meldt u iets over uw wijk."
+    lines = [f"Uw meldingen ({len(rows)}):"]
+    for sig in rows[-20:]:
+        status = SIGNAAL_STATUS_NL.get(sig.status, sig.status)
+        line = f"• {ref_s(sig.id)} {_excerpt(sig.text)} ({day(sig.created_at, ctx.config)}): {status}"
+        if sig.status == SignaalStatus.gesloten and sig.closing_note:
+            line += f". Het team schreef: {sig.closing_note}"
+        lines.append(line)
+    if len(rows) > 20:
+        lines.insert(1, f"(de laatste 20 van {len(rows)})")
+    return "\n".join(lines)
+
+
+# --- back to the ambassador --------------------------------------------------------------------
+
+
+def tell_ambassador(ctx: Context, sig: Signaal, status: SignaalStatus, text: str = "") -> bool:
+    """Queue a short Dutch status message for the wijkambassadeur who reported `sig`.
+
+    `text` is the team's reply to the resident (the closing toelichting) and is passed on as is;
+    never pass internal notes such as actiepunt texts or owners. Returns True when queued.
+    """
+    if sig.source != "ambassadeur" or sig.reported_by_id is None:
+        return False
+    person = ctx.session.get(Person, sig.reported_by_id)
+    if person is None or person.kind != PersonKind.ambassadeur or person.telegram_id is None:
+        return False  # the ambassador has left; their data is gone
+    ref, what = ref_s(sig.id), _excerpt(sig.text)
+    if status == SignaalStatus.in_behandeling:
+        message = f"Uw melding {ref} (“{what}”) is opgepakt door het leefbaarheidsteam. U hoort het als er nieuws is."
+    elif status == SignaalStatus.actie:
+        message = (
+            f"Het leefbaarheidsteam gaat aan de slag met uw melding {ref} (“{what}”): "
+            "er is een actie voor afgesproken. U hoort het als er nieuws is."
+        )
+    elif status == SignaalStatus.gesloten:
+        message = f"Uw melding {ref} (“{what}”) is afgehandeld door het leefbaarheidsteam."
+        if text.strip():
+            message += f" Het team schrijft: {text.strip()}"
+        message += " Dank u wel voor het melden!"
+    elif status == SignaalStatus.open:
+        message = f"Uw melding {ref} (“{what}”) staat weer open bij het leefbaarheidsteam."
+    else:
+        return False
+    ctx.post_to_person(person, message)
+    return True
+
+
+# --- /stop and removal -------------------------------------------------------------------------
+
+
+def erase_ambassador(session: Session, person: Person, *, now: datetime, actor_id: int | None) -> list[Group]:
+    """Unlink a wijkambassadeur and erase their personal data; their signalen stay, anonymised.
+
+    Returns the teams they belonged to.
+    """
+    groups = list(
+        session.exec(
+            select(Group)
+            .join(Membership, col(Membership.group_id) == col(Group.id))
+            .where(Membership.person_id == person.id, Membership.role == "ambassadeur")
+        ).all()
+    )
+    session.exec(  # type: ignore[call-overload]
+        delete(Membership).where(col(Membership.person_id) == person.id, col(Membership.role) == "ambassadeur")
+    )
+    telegram_id = person.telegram_id
+    if telegram_id is not None:
+        # a half-told signaal and the conversation state are personal data too
+        session.exec(  # type: ignore[call-overload]
+            delete(TelegramState).where(
+                (col(TelegramState.scope) == "user_data") & (col(TelegramState.key) == str(telegram_id))
+                | col(TelegramState.scope).startswith("conversation:")
+                & col(TelegramState.key).endswith(f":{telegram_id}")
+            )
+        )
+    session.exec(  # type: ignore[call-overload]
+        delete(OutboxMessage).where(
+            col(OutboxMessage.kind) == "dm",
+            col(OutboxMessage.destination) == person.key,
+            col(OutboxMessage.sent_at).is_(None),
+        )
+    )
+    person.name = ERASED_NAME
+    person.telegram_id = None
+    person.active = False
+    person.erased_at = now
+    person.key = f"amb-{person.id}"
+    session.add(person)
+    items.log_change(
+        session,
+        item_type="ambassadeur",
+        item_id=person.id or 0,
+        action="gewist",
+        actor_id=actor_id,
+        now=now,
+        detail=",".join(g.key for g in groups),
+    )
+    return groups
+
+
+def leave(ctx: Context) -> str:
+    """`/stop`: the wijkambassadeur unlinks; name and Telegram id are erased, signalen stay anonymous."""
+    groups = erase_ambassador(ctx.session, ctx.person, now=ctx.now, actor_id=ctx.person.id)
+    for g in groups:
+        ctx.post_to_channel(g.channel, f"Een wijkambassadeur van {g.name} (@{ctx.person.key}) heeft zich afgemeld.")
+    return (
+        "U bent afgemeld als wijkambassadeur. Uw naam en Telegram-gegevens zijn gewist; "
+        "uw eerdere meldingen blijven zonder naam bij het team. Dank u wel voor uw inzet voor de wijk!"
+    )

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
-from handlers import actie, afmelden, bijeenkomst, overleg, signaal
+from handlers import actie, afmelden, ambassadeur, bijeenkomst, overleg, signaal
 from handlers.base import Context, Message, Reply, UserError
 from storage.config import OrgConfig
 from storage.db import transaction
@@ -68,6 +68,10 @@ def register(name: str, handler: Handler, help_lines: list[str] | None = None) -
     """Add a command family (used by optional parts such as /ambassadeur and exports)."""
     COMMANDS[name] = handler
     EXTRA_HELP.extend(help_lines or [])
+
+
+register("ambassadeur", ambassadeur.handle, ambassadeur.HELP_LINES)
+ALIASES["ambassadeurs"] = "ambassadeur"
 
 
 def dispatch(engine: Engine, config: OrgConfig, msg: Message) -> list[Reply]:

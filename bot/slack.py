@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import re
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.jitter import Jitter
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy.engine import Engine
@@ -56,9 +58,19 @@ _REF_A = re.compile(r"^A-(\d+)$")
 RESPONSE_TRIES = 3
 
 
+class _ScaledJitter(Jitter):
+    """Random jitter in proportion to the backoff (slack_sdk's default adds up to a whole second)."""
+
+    def __init__(self, scale: float) -> None:
+        self.scale = scale
+
+    def recalculate(self, duration: float) -> float:
+        return duration + random.random() * self.scale
+
+
 def retry_handlers(backoff: float = 0.5, server_retries: int = 2) -> list[AsyncRetryHandler]:
     """429: wait for Retry-After; 500/503 and dropped connections: a few tries with backoff."""
-    interval = BackoffRetryIntervalCalculator(backoff_factor=backoff)
+    interval = BackoffRetryIntervalCalculator(backoff_factor=backoff, jitter=_ScaledJitter(backoff))
     return [
         AsyncConnectionErrorRetryHandler(max_retry_count=server_retries, interval_calculator=interval),
         AsyncRateLimitErrorRetryHandler(max_retry_count=2),
@@ -374,7 +386,9 @@ class SlackTransport:
             return label
         if target.startswith("!"):
             return f"@{target[1:]}"  # <!here>, <!channel>: kept as text, never as a ping
-        return label or target
+        if label and label not in target:
+            return f"{label} ({target})"  # a link shows where it goes
+        return target.removeprefix("mailto:")
 
     async def channel_name(self, channel_id: str, *, hint: str = "", user: str = "") -> str:
         """The channel's name (what groups are configured with); `@person` in a direct chat."""

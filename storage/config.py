@@ -59,12 +59,23 @@ class GroupConfig(_Strict):
     reminder_days: list[int] = Field(default=[7, 1])
 
 
+class RetentionConfig(_Strict):
+    """How long personal data is kept, in months per status (AVG; see docs/privacy.md)."""
+
+    signaal_gesloten: int = Field(default=12, ge=1, le=120)  # then text, location, photo, reporter removed
+    actie_vervallen: int = Field(default=12, ge=1, le=120)  # then the actiepunt is removed
+    actie_gedaan: int = Field(default=24, ge=1, le=120)  # then the text is anonymised
+    afmelding_reden: int = Field(default=12, ge=1, le=120)  # then the reason for an absence is removed
+    bericht_verzonden: int = Field(default=3, ge=1, le=120)  # then the text of a sent message is removed
+
+
 class OrgConfig(_Strict):
     timezone: str = "Europe/Amsterdam"
     meldingen_url: str = "https://www.example.nl/melding"
     admins: list[str] = []
     people: dict[str, PersonConfig] = {}
     groups: dict[str, GroupConfig] = {}
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
 
     @field_validator("timezone")
     @classmethod

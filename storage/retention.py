@@ -1,0 +1,168 @@
+"""Retention (AVG): personal data is kept no longer than needed, per status (docs/privacy.md).
+
+In the spirit of Amsterdam's Signalen: closed signalen lose their personal data after 12 months
+(text "[geanonimiseerd]", location, photo, reporter and closing note removed), cancelled
+actiepunten are removed after 12 months, done actiepunten lose their text after 24 months,
+reasons for absence go after 12 months and the text of sent messages after 3. The audit rows
+stay (who did what when), with free-text details emptied, plus one row saying what was removed.
+Running it twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.config import RetentionConfig
+from storage.items import log_change
+from storage.models import (
+    Actiepunt,
+    ActieStatus,
+    Attendance,
+    Meeting,
+    OutboxMessage,
+    Signaal,
+    SignaalStatus,
+    Wijziging,
+)
+
+ANONYMISED = "[geanonimiseerd]"
+# audit details we wrote ourselves (categories, references, handovers, moves); anything else is
+# free text someone typed (a toelichting, a reason) and is emptied with the item
+_STRUCTURAL = re.compile(r"^(|#[\w-]+|[AS]-\d+|uit S-\d+|aan @[\w.\-']+|[^@]{3,40} → [^@]{3,40}|elke \d+ weken)$")
+
+
+def months_before(now: datetime, months: int) -> datetime:
+    """The same moment `months` calendar months earlier (31 March - 1 month = 28/29 February)."""
+    total = now.year * 12 + (now.month - 1) - months
+    year, month = divmod(total, 12)
+    day = min(now.day, calendar.monthrange(year, month + 1)[1])
+    return now.replace(year=year, month=month + 1, day=day)
+
+
+def _anonymise_history(session: Session, item_type: str, item_id: int) -> None:
+    for w in session.exec(
+        select(Wijziging).where(Wijziging.item_type == item_type, Wijziging.item_id == item_id)
+    ).all():
+        if not _STRUCTURAL.match(w.detail or ""):
+            w.detail = ANONYMISED
+            session.add(w)
+
+
+def apply_retention(session: Session, policy: RetentionConfig, *, now: datetime) -> dict[str, int]:
+    """Apply the retention periods as of `now`; returns counts per kind of removal."""
+    counts = {
+        "signalen_geanonimiseerd": 0,
+        "actiepunten_verwijderd": 0,
+        "actiepunten_geanonimiseerd": 0,
+        "afmeldredenen_verwijderd": 0,
+        "berichten_geleegd": 0,
+    }
+
+    cutoff = months_before(now, policy.signaal_gesloten)
+    for sig in session.exec(
+        select(Signaal).where(
+            Signaal.status == SignaalStatus.gesloten,
+            col(Signaal.closed_at) <= cutoff,
+            Signaal.text != ANONYMISED,
+        )
+    ).all():
+        assert sig.id is not None
+        sig.text, sig.location, sig.photo_ref = ANONYMISED, None, None
+        sig.reported_by_id, sig.closing_note = None, None
+        session.add(sig)
+        _anonymise_history(session, "signaal", sig.id)
+        log_change(
+            session,
+            item_type="signaal",
+            item_id=sig.id,
+            action="geanonimiseerd (bewaartermijn)",
+            actor_id=None,
+            now=now,
+            detail=f"tekst, locatie, foto, melder en toelichting verwijderd, {policy.signaal_gesloten} maanden "
+            "na sluiten",
+        )
+        counts["signalen_geanonimiseerd"] += 1
+
+    cutoff = months_before(now, policy.actie_vervallen)
+    for act in session.exec(
+        select(Actiepunt).where(Actiepunt.status == ActieStatus.vervallen, col(Actiepunt.updated_at) <= cutoff)
+    ).all():
+        assert act.id is not None
+        act_id = act.id
+        _anonymise_history(session, "actiepunt", act_id)
+        try:
+            with session.begin_nested():
+                session.delete(act)
+                session.flush()
+        except IntegrityError:  # something else still points at it: keep the row, without its text
+            if act.text == ANONYMISED:
+                continue
+            act.text = ANONYMISED
+            session.add(act)
+        log_change(
+            session,
+            item_type="actiepunt",
+            item_id=act_id,
+            action="verwijderd (bewaartermijn)",
+            actor_id=None,
+            now=now,
+            detail=f"vervallen actiepunt verwijderd, {policy.actie_vervallen} maanden na vervallen",
+        )
+        counts["actiepunten_verwijderd"] += 1
+
+    cutoff = months_before(now, policy.actie_gedaan)
+    for act in session.exec(
+        select(Actiepunt).where(
+            Actiepunt.status == ActieStatus.gedaan, col(Actiepunt.done_at) <= cutoff, Actiepunt.text != ANONYMISED
+        )
+    ).all():
+        assert act.id is not None
+        act.text = ANONYMISED
+        session.add(act)
+        _anonymise_history(session, "actiepunt", act.id)
+        log_change(
+            session,
+            item_type="actiepunt",
+            item_id=act.id,
+            action="geanonimiseerd (bewaartermijn)",
+            actor_id=None,
+            now=now,
+            detail=f"tekst en toelichtingen verwijderd, {policy.actie_gedaan} maanden na gedaan",
+        )
+        counts["actiepunten_geanonimiseerd"] += 1
+
+    cutoff = months_before(now, policy.afmelding_reden)
+    meetings_touched: set[int] = set()
+    for att in session.exec(
+        select(Attendance)
+        .join(Meeting, col(Meeting.id) == col(Attendance.meeting_id))
+        .where(col(Attendance.reason).is_not(None), col(Meeting.starts_at) <= cutoff)
+    ).all():
+        att.reason = None
+        session.add(att)
+        meetings_touched.add(att.meeting_id)
+        counts["afmeldredenen_verwijderd"] += 1
+    for meeting_id in sorted(meetings_touched):
+        log_change(
+            session,
+            item_type="overleg",
+            item_id=meeting_id,
+            action="afmeldredenen verwijderd (bewaartermijn)",
+            actor_id=None,
+            now=now,
+            detail=f"{policy.afmelding_reden} maanden na het overleg",
+        )
+
+    cutoff = months_before(now, policy.bericht_verzonden)
+    for msg in session.exec(
+        select(OutboxMessage).where(col(OutboxMessage.sent_at) <= cutoff, OutboxMessage.text != ANONYMISED)
+    ).all():
+        msg.text, msg.payload = ANONYMISED, "{}"
+        session.add(msg)
+        counts["berichten_geleegd"] += 1
+    return counts

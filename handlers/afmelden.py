@@ -11,16 +11,31 @@ from handlers.parsing import check_text, resolve_person, take_leading_date
 from handlers.permissions import require
 from storage import meetings
 from storage.items import log_change
-from storage.models import AttendanceStatus, Meeting, Person
+from storage.models import AttendanceStatus, Group, Meeting, MeetingStatus, Person
 
 _SUBSTITUTE = re.compile(r"\bvervanger:?\s+@(?P<who>[\w.\-']+)", re.IGNORECASE)
 
 
+def take_meeting_id(ctx: Context, text: str) -> tuple[Meeting | None, Group | None, str]:
+    """A leading meeting id, as the buttons *Ik kom* / *Ik meld me af* send it (`/afmelden 12`).
+
+    Works in a direct message too: the meeting says which group it is. "12 december" stays a date.
+    """
+    words = text.split()
+    if not words or not words[0].isdigit() or take_leading_date(ctx, text)[0] is not None:
+        return None, None, text
+    meeting = ctx.session.get(Meeting, int(words[0]))
+    if meeting is None or (ctx.group is not None and meeting.group_id != ctx.group.id):
+        where = f" van {ctx.group.name}" if ctx.group else ""
+        raise UserError(f"Er is geen overleg{where} met nummer {words[0]}; zie /overleg lijst voor de geplande.")
+    return meeting, ctx.session.get(Group, meeting.group_id), " ".join(words[1:])
+
+
 def handle(ctx: Context, args: str) -> list[Reply]:
     """Afmelden: /afmelden volgende ziek vervanger @karin"""
-    group = ctx.require_group()
+    by_id, by_id_group, text = take_meeting_id(ctx, args.strip())
+    group = ctx.group or by_id_group or ctx.require_group()
     require(ctx.session, ctx.person, "meeting.absence", group)
-    text = args.strip()
     substitute: Person | None = None
     m = _SUBSTITUTE.search(text)
     if m:
@@ -28,7 +43,9 @@ def handle(ctx: Context, args: str) -> list[Reply]:
         text = (text[: m.start()] + text[m.end() :]).strip()
     words = text.split()
     meeting: Meeting | None
-    if words and words[0].lower() == "volgende":
+    if by_id is not None:
+        meeting, reason = by_id, text
+    elif words and words[0].lower() == "volgende":
         meeting, reason = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now), " ".join(words[1:])
     else:
         day, rest = take_leading_date(ctx, text)
@@ -45,6 +62,8 @@ def handle(ctx: Context, args: str) -> list[Reply]:
                 raise UserError(f"{group.name} heeft geen overleg op {local:%d-%m-%Y}.{hint}")
     if meeting is None:
         raise UserError(f"{group.name} heeft geen overleg gepland om u voor af te melden.")
+    if meeting.status == MeetingStatus.geannuleerd:
+        raise UserError(f"Het overleg van {when(meeting.starts_at, ctx.tz)} gaat niet door; afmelden is niet nodig.")
     if meeting.starts_at <= ctx.now:
         raise UserError("Dat overleg is al begonnen; afmelden kan alleen vooraf.")
     reason = check_text(reason, "reden") if reason.strip() else ""

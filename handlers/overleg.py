@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, time, timedelta
 
-from handlers import exports
+from sqlmodel import col, select
+
+from handlers import afmelden, exports
 from handlers.agenda import build_agenda
 from handlers.base import Context, Reply, UserError
 from handlers.dates import has_explicit_time, parse_when
 from handlers.format import when
-from handlers.permissions import require
+from handlers.parsing import group_members, resolve_person, take_leading_date
+from handlers.permissions import may, require
 from storage import meetings
 from storage.items import log_change
+from storage.models import Attendance, AttendanceStatus, Group, Meeting, MeetingStatus, Person
 
 _EVERY = re.compile(
     r"\belke\s+(?P<n>\d{1,2}|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf)\s+weken?\b",
@@ -44,7 +49,178 @@ def handle(ctx: Context, args: str) -> list[Reply]:
         return list_upcoming(ctx)
     if words[0].lower() == "agenda":
         return exports.export_agenda(ctx, " ".join(words[1:]))
-    raise UserError("Schrijf /overleg voor het volgende overleg, of /overleg plan <datum en tijd> [elke 8 weken].")
+    if words[0].lower() == "kom":
+        return kom(ctx, " ".join(words[1:]))
+    if words[0].lower() == "afmelden":
+        return afmelden.handle(ctx, " ".join(words[1:]))
+    if words[0].lower() == "aanwezig":
+        return aanwezig(ctx, " ".join(words[1:]))
+    raise UserError(
+        "Schrijf /overleg voor het volgende overleg, /overleg plan <datum en tijd> [elke 8 weken], "
+        "/overleg kom [datum], of /overleg aanwezig [datum] @naam ... (voorzitter)."
+    )
+
+
+def _meeting_on_day(ctx: Context, group: Group, day: datetime) -> Meeting | None:
+    local = day.astimezone(ctx.tz).date()
+    start = datetime.combine(local, time(0), tzinfo=ctx.tz)
+    return ctx.session.exec(
+        select(Meeting)
+        .where(
+            Meeting.group_id == group.id,
+            Meeting.starts_at >= start,
+            Meeting.starts_at < start + timedelta(days=1),
+            Meeting.status != MeetingStatus.geannuleerd,
+        )
+        .order_by(col(Meeting.starts_at))
+    ).first()
+
+
+def _target(ctx: Context, args: str, *, past: bool) -> tuple[Group, Meeting, str]:
+    """The meeting meant: a meeting id (buttons), a date, `volgende`, or by default the next one
+    (`past=False`) or the last one that has begun (`past=True`); returns (group, meeting, rest)."""
+    by_id, by_id_group, rest = afmelden.take_meeting_id(ctx, args.strip())
+    group = ctx.group or by_id_group or ctx.require_group()
+    if by_id is not None:
+        return group, by_id, rest
+    words = rest.split()
+    meeting: Meeting | None
+    if words and words[0].lower() == "volgende":
+        meeting, rest = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now), " ".join(words[1:])
+    else:
+        day, after = take_leading_date(ctx, rest)
+        if day is not None:
+            meeting, rest = _meeting_on_day(ctx, group, day), after
+            if meeting is None:
+                day_txt = f"{day.astimezone(ctx.tz):%d-%m-%Y}"
+                raise UserError(f"{group.name} heeft geen overleg op {day_txt}; zie /overleg lijst.")
+        elif past:
+            meeting = meetings.previous_meeting(ctx.session, group.id or 0, now=ctx.now)
+        else:
+            meeting = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now)
+    if meeting is None:
+        what = "gehad" if past else "gepland"
+        raise UserError(f"{group.name} heeft nog geen overleg {what}; zie /overleg lijst.")
+    return group, meeting, rest
+
+
+def kom(ctx: Context, args: str) -> list[Reply]:
+    """/overleg kom [volgende|<datum>]: say you will attend (the *Ik kom* button)."""
+    group, meeting, _ = _target(ctx, args, past=False)
+    if not may(ctx.session, ctx.person, "meeting.absence", group):
+        raise UserError(f"U bent geen lid van {group.name}; alleen leden geven door of ze komen.")
+    moment = when(meeting.starts_at, ctx.tz)
+    if meeting.status == MeetingStatus.geannuleerd:
+        raise UserError(f"Het overleg van {moment} gaat niet door; kijk met /overleg lijst naar het volgende.")
+    if meeting.starts_at <= ctx.now:
+        raise UserError(f"Het overleg van {moment} is al begonnen; doorgeven dat u komt kan alleen vooraf.")
+    before = ctx.session.exec(
+        select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.person_id == ctx.person.id)
+    ).first()
+    was_afgemeld = before is not None and before.status == AttendanceStatus.afgemeld
+    meetings.record_attendance(
+        ctx.session,
+        meeting.id or 0,
+        ctx.person.id or 0,
+        status=AttendanceStatus.komt,
+        reason=None,
+        substitute_id=None,
+        now=ctx.now,
+    )
+    log_change(
+        ctx.session, item_type="overleg", item_id=meeting.id or 0, action="komt", actor_id=ctx.person.id, now=ctx.now
+    )
+    chair = ctx.session.get(Person, group.chair_id) if group.chair_id else None
+    if was_afgemeld and chair is not None and chair.id != ctx.person.id:
+        ctx.post_to_person(chair, f"{ctx.person.name} komt toch naar het overleg van {group.name} op {moment}.")
+    return [Reply(f"Genoteerd: u komt naar het overleg van {group.name} op {moment}.", private=True)]
+
+
+def aanwezig(ctx: Context, args: str) -> list[Reply]:
+    """/overleg aanwezig [<datum>] @naam @naam ... | alle: the chair confirms who attended.
+
+    Members not named count as afwezig, unless they had reported absence (afgemeld); `alle` means
+    everyone who had not reported absence was there. The meeting is then marked gehouden.
+    """
+    group, meeting, rest = _target(ctx, args, past=True)
+    require(ctx.session, ctx.person, "attendance.confirm", group)
+    moment = when(meeting.starts_at, ctx.tz)
+    if meeting.starts_at > ctx.now:
+        raise UserError(f"Het overleg van {moment} moet nog beginnen; bevestig de aanwezigheid na afloop.")
+    everyone = False
+    present: dict[int, Person] = {}
+    for token in rest.split():
+        if token.lower() in ("alle", "iedereen"):
+            everyone = True
+        elif token.startswith("@"):
+            p = resolve_person(ctx, token)
+            present[p.id or 0] = p
+        else:
+            raise UserError(
+                f"'{token}' begrijp ik niet; noem wie er waren met @, bijvoorbeeld: "
+                "/overleg aanwezig 3-12-2026 @piet @fatima (of schrijf alle)."
+            )
+    if not present and not everyone:
+        raise UserError(
+            "Wie waren er? Noem ze met @, bijvoorbeeld: /overleg aanwezig 3-12-2026 @piet @fatima, "
+            "of schrijf alle als iedereen er was die zich niet had afgemeld."
+        )
+    answers = {
+        a.person_id: a for a in ctx.session.exec(select(Attendance).where(Attendance.meeting_id == meeting.id)).all()
+    }
+    seen: dict[str, list[str]] = {"aanwezig": [], "afgemeld": [], "afwezig": []}
+    members = group_members(ctx.session, group)
+    member_ids = {m.id for m in members}
+    for p in [*members, *(p for pid, p in present.items() if pid not in member_ids)]:
+        before = answers.get(p.id or 0)
+        afgemeld = before is not None and before.status == AttendanceStatus.afgemeld
+        if p.id in present or (everyone and not afgemeld):
+            status = AttendanceStatus.aanwezig
+        elif afgemeld:
+            seen["afgemeld"].append(f"@{p.key}")
+            continue
+        else:
+            status = AttendanceStatus.afwezig
+        meetings.record_attendance(
+            ctx.session,
+            meeting.id or 0,
+            p.id or 0,
+            status=status,
+            reason=before.reason if before else None,
+            substitute_id=before.substitute_id if before else None,
+            now=ctx.now,
+        )
+        seen[status.value].append(f"@{p.key}")
+    meeting.status = MeetingStatus.gehouden
+    meeting.attendance_confirmed_at = ctx.now
+    ctx.session.add(meeting)
+    ctx.session.flush()
+    summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in seen.items() if v)
+    log_change(
+        ctx.session,
+        item_type="overleg",
+        item_id=meeting.id or 0,
+        action="aanwezigheid",
+        actor_id=ctx.person.id,
+        now=ctx.now,
+        detail=summary,
+    )
+    lines = [f"Aanwezigheid bij het overleg van {group.name} op {moment} vastgelegd ({summary})."]
+    flags = meetings.attendance_flags(ctx.session, group.id or 0, ctx.now)
+    if flags:
+        told = [
+            f"@{f.person_key} ({f.name}) was bij {f.absent} van de laatste {f.of} overleggen afwezig" for f in flags
+        ]
+        text = (
+            f"Vaak afwezig bij {group.name} (convenant §4.1): "
+            + "; ".join(told)
+            + ". Bespreek het met hen; bij herhaling meldt u het aan de regiegroep of stuurgroep."
+        )
+        chair = ctx.session.get(Person, group.chair_id) if group.chair_id else None
+        if chair is not None:
+            ctx.post_to_person(chair, text, dedupe_key=f"afwezigheid:{meeting.id}")
+        lines.append(text)
+    return [Reply("\n".join(lines), private=True)]
 
 
 def show_next(ctx: Context) -> list[Reply]:

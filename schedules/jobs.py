@@ -4,6 +4,19 @@ A job is a plain function `(engine, config, now) -> int` that runs in one transa
 making, enqueues what it has to say in the outbox with a `dedupe_key`, and returns how many
 messages it queued. Because of the dedupe keys it may run twice, or late, and still say
 everything once. Jobs take ids and `now`, never live objects.
+
+Two kinds of timing:
+
+- `JobSpec`: a recurring job on an APScheduler trigger (e.g. every working day at 09:00);
+  registered by a provider with `@register`.
+- `InstantSource`: work at exact moments derived from the data, such as the reminders of each
+  planned meeting (`@register_instants`). It says when its next moment after a given time is,
+  and its function handles every moment due up to `now` that it has not handled yet (it keeps a
+  mark in `ClockState`), so moments missed while the bot was down are caught up once.
+
+`run_due` (the console) and `schedules.live` (the real scheduler) run exactly the same things at
+the same moments. Nothing runs between 02:00 and 03:00 local time (`QUIET_HOUR`): on the days
+the clocks change that hour happens twice or not at all.
 """
 
 from __future__ import annotations
@@ -12,13 +25,17 @@ import heapq
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from storage.config import OrgConfig
+from storage.db import transaction
+from storage.models import ClockState
 
 if TYPE_CHECKING:
     from bot.core import Wijkbot
@@ -26,19 +43,42 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 JobFunc = Callable[[Engine, OrgConfig, datetime], int]
+QUIET_HOUR = 2  # local hour in which nothing runs (DST changes happen in it)
+DEFAULT_MISFIRE_GRACE = timedelta(hours=6)
 
 
 @dataclass(frozen=True)
 class JobSpec:
-    """One recurring job: an explicit id, an APScheduler trigger and the function to run."""
+    """One recurring job: an explicit id, an APScheduler trigger and the function to run.
+
+    `misfire_grace`: how late the live scheduler may still run it after downtime (once, however
+    many runs were missed); later than that it is skipped with a log line.
+    """
 
     id: str
     trigger: BaseTrigger
     func: JobFunc
+    misfire_grace: timedelta = DEFAULT_MISFIRE_GRACE
+
+
+@dataclass(frozen=True)
+class InstantSource:
+    """Work at moments computed from the data (meeting reminders, nudges, ...).
+
+    `next_at(engine, config, after)`: the first moment strictly after `after`, or None.
+    `func(engine, config, now)`: handle every moment in (mark, now]; it advances the mark.
+    `mark(engine)`: up to when it has handled everything (None: never ran).
+    """
+
+    id: str
+    next_at: Callable[[Engine, OrgConfig, datetime], datetime | None]
+    func: JobFunc
+    mark: Callable[[Engine], datetime | None]
 
 
 # Providers give the jobs for a configuration; each feature module registers its own.
 _PROVIDERS: list[Callable[[OrgConfig], list[JobSpec]]] = []
+_SOURCES: list[Callable[[OrgConfig], list[InstantSource]]] = []
 
 
 def register(provider: Callable[[OrgConfig], list[JobSpec]]) -> Callable[[OrgConfig], list[JobSpec]]:
@@ -47,9 +87,22 @@ def register(provider: Callable[[OrgConfig], list[JobSpec]]) -> Callable[[OrgCon
     return provider
 
 
+def register_instants(
+    provider: Callable[[OrgConfig], list[InstantSource]],
+) -> Callable[[OrgConfig], list[InstantSource]]:
+    """Decorator: add a provider of instant sources."""
+    _SOURCES.append(provider)
+    return provider
+
+
 def all_jobs(config: OrgConfig) -> list[JobSpec]:
     _load_job_modules()
     return [spec for provider in _PROVIDERS for spec in provider(config)]
+
+
+def all_sources(config: OrgConfig) -> list[InstantSource]:
+    _load_job_modules()
+    return [src for provider in _SOURCES for src in provider(config)]
 
 
 def _load_job_modules() -> None:
@@ -60,7 +113,13 @@ def _load_job_modules() -> None:
         importlib.import_module(name)
 
 
-JOB_MODULES: list[str] = []  # e.g. "schedules.meetings", "schedules.reports"
+JOB_MODULES: list[str] = [
+    "schedules.meetings",
+    "schedules.overdue",
+    "schedules.halfyear",
+    "schedules.reports",
+    "schedules.retention",
+]  # other features add theirs, e.g. "schedules.reports"
 
 
 def fire_times(spec: JobSpec, after: datetime, until: datetime) -> list[datetime]:
@@ -76,19 +135,76 @@ def fire_times(spec: JobSpec, after: datetime, until: datetime) -> list[datetime
         previous, now = nxt, nxt + timedelta(microseconds=1)
 
 
+def in_quiet_hour(moment: datetime, tz: ZoneInfo) -> bool:
+    """True between 02:00 and 03:00 local time."""
+    return moment.astimezone(tz).hour == QUIET_HOUR
+
+
+def after_quiet_hour(moment: datetime, tz: ZoneInfo) -> datetime:
+    """03:00 local time on the day of `moment` (the end of the quiet hour)."""
+    local = moment.astimezone(tz)
+    return datetime.combine(local.date(), time(QUIET_HOUR + 1), tzinfo=tz)
+
+
+def read_mark(engine: Engine, key: str) -> datetime | None:
+    """A job's mark from ClockState (an ISO time), or None."""
+    with transaction(engine) as session:
+        row = session.get(ClockState, key)
+        return datetime.fromisoformat(row.value) if row else None
+
+
+def write_mark(session: Session, key: str, value: datetime) -> None:
+    """Set a job's mark in the job's own transaction."""
+    row = session.get(ClockState, key)
+    if row is None:
+        row = ClockState(key=key, value=value.isoformat())
+    else:
+        row.value = value.isoformat()
+    session.add(row)
+
+
 async def run_due(bot: Wijkbot, after: datetime, until: datetime) -> int:
-    """Run every job due in (after, until] in time order, with the clock set to each fire time."""
-    specs = all_jobs(bot.config)
+    """Run every job due in (after, until] in time order, with the clock set to each fire time.
+
+    Recurring jobs run before data-driven moments that fall at the same time (a recurring job
+    may plan meetings). Work a source missed before `after` (the bot was not running) is caught
+    up at `after`, as the live scheduler does on start.
+    """
+    engine, config = bot.engine, bot.config
+    specs = all_jobs(config)
+    sources = all_sources(config)
     heap: list[tuple[datetime, int, JobSpec]] = []
     for i, spec in enumerate(specs):
         for t in fire_times(spec, after, until):
             heap.append((t, i, spec))
     heapq.heapify(heap)
+    cursor: dict[str, datetime] = {}
+    for src in sources:
+        mark = src.mark(engine)
+        cursor[src.id] = min(mark, after) if mark is not None else after
+
+    def next_of(src: InstantSource) -> datetime | None:
+        nxt = src.next_at(engine, config, cursor[src.id])
+        return None if nxt is None or nxt > until else max(nxt, after)
+
+    upcoming = {src.id: next_of(src) for src in sources}
     ran = 0
-    while heap:
-        at, _, spec = heapq.heappop(heap)
-        bot.clock.set(at)
-        spec.func(bot.engine, bot.config, at)
+    while True:
+        due_src = [(t, i) for i, src in enumerate(sources) for t in [upcoming[src.id]] if t is not None]
+        first_src = min(due_src) if due_src else None
+        if heap and (first_src is None or heap[0][0] <= first_src[0]):
+            at, _, spec = heapq.heappop(heap)
+            bot.clock.set(at)
+            spec.func(engine, config, at)
+        elif first_src is not None:
+            at, i = first_src
+            src = sources[i]
+            bot.clock.set(at)
+            src.func(engine, config, at)
+            cursor[src.id] = at
+        else:
+            return ran
         await bot.flush()
         ran += 1
-    return ran
+        # the job may have changed the data (new meetings): ask every source again
+        upcoming = {src.id: next_of(src) for src in sources}

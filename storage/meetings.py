@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,8 @@ from storage.models import (
     Meeting,
     MeetingSeries,
     MeetingStatus,
+    Membership,
+    Person,
 )
 
 HORIZON = timedelta(days=400)
@@ -120,15 +123,25 @@ def plan_meeting(
 ) -> Meeting:
     """Plan one meeting, or a series starting at `starts_at` when `every_weeks` is given."""
     if every_weeks:
+        series = MeetingSeries(group_id=group_id, first_at=starts_at, every_weeks=every_weeks, location=location)
+        session.add(series)
+        session.flush()
+        wanted: set[datetime] = set()
+        k = 0
+        while (at := local_occurrence(starts_at, every_weeks, k, tz)) <= now + HORIZON:
+            wanted.add(at)
+            k += 1
         for old in session.exec(
             select(MeetingSeries).where(
                 MeetingSeries.group_id == group_id,
                 MeetingSeries.active == True,  # noqa: E712
+                MeetingSeries.id != series.id,
             )
         ).all():
             old.active = False
             session.add(old)
-            # future meetings of the old series give way to the new rhythm
+            # future meetings of the old series give way to the new rhythm; one at a moment
+            # of the new rhythm becomes part of the new series (and keeps its attendance)
             for m in session.exec(
                 select(Meeting).where(
                     Meeting.series_id == old.id,
@@ -136,16 +149,20 @@ def plan_meeting(
                     Meeting.status == MeetingStatus.gepland,
                 )
             ).all():
-                m.status = MeetingStatus.geannuleerd
+                if m.starts_at in wanted:
+                    m.series_id = series.id
+                    m.location = location or m.location
+                else:
+                    m.status = MeetingStatus.geannuleerd
                 session.add(m)
-        series = MeetingSeries(group_id=group_id, first_at=starts_at, every_weeks=every_weeks, location=location)
-        session.add(series)
         session.flush()
         extend_series(session, now=now, tz=tz)
     existing = session.exec(select(Meeting).where(Meeting.group_id == group_id, Meeting.starts_at == starts_at)).first()
     if existing is None:
         existing = Meeting(group_id=group_id, starts_at=starts_at, location=location)
     existing.status = MeetingStatus.gepland
+    if location:
+        existing.location = location
     session.add(existing)
     session.flush()
     return existing
@@ -170,3 +187,72 @@ def record_attendance(
     session.add(row)
     session.flush()
     return row
+
+
+def meeting_of_group(session: Session, group_id: int, meeting_id: int) -> Meeting | None:
+    """A meeting by id, only when it belongs to the group."""
+    meeting = session.get(Meeting, meeting_id)
+    return meeting if meeting is not None and meeting.group_id == group_id else None
+
+
+ABSENT = (AttendanceStatus.afwezig, AttendanceStatus.afgemeld)
+FLAG_WINDOW = 3  # the last three meetings ...
+FLAG_ABSENT = 2  # ... of which a member missed at least two (covenant §4.1)
+
+
+@dataclass(frozen=True)
+class AttendanceFlag:
+    """A member who missed `absent` of the last `of` meetings of a group (afwezig or afgemeld)."""
+
+    person_id: int
+    person_key: str
+    name: str
+    absent: int
+    of: int
+    meeting_ids: tuple[int, ...]  # the meetings missed, newest first
+
+
+def last_meetings(session: Session, group_id: int, *, now: datetime, limit: int = FLAG_WINDOW) -> list[Meeting]:
+    """The group's most recent meetings that have started (not cancelled), newest first."""
+    return list(
+        session.exec(
+            select(Meeting)
+            .where(
+                Meeting.group_id == group_id,
+                Meeting.starts_at <= now,
+                Meeting.status != MeetingStatus.geannuleerd,
+            )
+            .order_by(col(Meeting.starts_at).desc())
+            .limit(limit)
+        ).all()
+    )
+
+
+def attendance_flags(session: Session, group_id: int, now: datetime) -> list[AttendanceFlag]:
+    """Members absent (afwezig or afgemeld) from 2 of the group's last 3 meetings, by person key."""
+    recent = last_meetings(session, group_id, now=now)
+    if len(recent) < FLAG_ABSENT:
+        return []
+    ids = [m.id for m in recent if m.id is not None]
+    rows = session.exec(
+        select(Attendance.person_id, Attendance.meeting_id).where(
+            col(Attendance.meeting_id).in_(ids),
+            col(Attendance.status).in_([s.value for s in ABSENT]),
+        )
+    ).all()
+    missed: dict[int, list[int]] = {}
+    for person_id, meeting_id in rows:
+        missed.setdefault(person_id, []).append(meeting_id)
+    members = session.exec(
+        select(Person)
+        .join(Membership, col(Membership.person_id) == col(Person.id))
+        .where(Membership.group_id == group_id, Membership.role == "lid")
+        .order_by(col(Person.key))
+    ).all()
+    flags = []
+    for p in members:
+        gone = missed.get(p.id or 0, [])
+        if len(gone) >= FLAG_ABSENT:
+            order = sorted(gone, key=ids.index)
+            flags.append(AttendanceFlag(p.id or 0, p.key, p.name, len(gone), len(recent), tuple(order)))
+    return flags

@@ -1,0 +1,106 @@
+"""Jaarplan (covenant §3.1.1): the half-yearly voortgangsrapportage and the evaluation in Q4.
+
+On 1 June and 1 December at 09:00 each team's chair is asked for the voortgangsrapportage to
+the regiegroep; on 1 October at 09:00 the chair is reminded that the jaarplan is evaluated in
+the last quarter and made final at the first meeting of the new year. (The report itself is
+built elsewhere; these are the prompts.)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from schedules.jobs import JobSpec, register
+from storage import outbox
+from storage.config import OrgConfig
+from storage.db import transaction
+from storage.models import Group, GroupKind, Person
+
+VOORTGANG_MONTHS = (6, 12)
+EVALUATIE_MONTH = 10
+
+
+def _teams_with_chair(session, *, now: datetime) -> list[tuple[Group, Person]]:  # type: ignore[no-untyped-def]
+    out = []
+    for g in session.exec(select(Group).where(Group.kind == GroupKind.team).order_by(col(Group.id))).all():
+        chair = session.get(Person, g.chair_id) if g.chair_id else None
+        if chair is not None and chair.active:
+            out.append((g, chair))
+    return out
+
+
+def period_of(now: datetime, config: OrgConfig) -> str:
+    """The half year a rapportage covers: `2026-H1` (asked in June) or `2026-H2` (December)."""
+    local = now.astimezone(config.tz)
+    return f"{local.year}-H{1 if local.month <= 6 else 2}"
+
+
+def ask_voortgangsrapportage(engine: Engine, config: OrgConfig, now: datetime) -> int:
+    """Ask each team's chair for the half-yearly voortgangsrapportage on the jaarplan."""
+    period = period_of(now, config)
+    year, half = period.split("-")
+    which = "eerste" if half == "H1" else "tweede"
+    queued = 0
+    with transaction(engine) as session:
+        for group, chair in _teams_with_chair(session, now=now):
+            text = (
+                f"Het is tijd voor de voortgangsrapportage van het jaarplan {year} van {group.name} over het "
+                f"{which} halfjaar (convenant §3.1.1). De regiegroep ontvangt die minstens elk half jaar; "
+                f"stel haar op met het team, bijvoorbeeld in het volgende overleg."
+            )
+            msg = outbox.enqueue(
+                session,
+                kind="dm",
+                destination=chair.key,
+                text=text,
+                now=now,
+                dedupe_key=f"voortgang:{group.key}:{period}",
+            )
+            queued += 1 if msg else 0
+    return queued
+
+
+def remind_jaarplan_evaluatie(engine: Engine, config: OrgConfig, now: datetime) -> int:
+    """Remind each team's chair to evaluate the jaarplan in the last quarter."""
+    year = now.astimezone(config.tz).year
+    queued = 0
+    with transaction(engine) as session:
+        for group, chair in _teams_with_chair(session, now=now):
+            text = (
+                f"Het laatste kwartaal is begonnen: tijd om het jaarplan {year} van {group.name} te evalueren "
+                f"(convenant §3.1.1). Zet de evaluatie op de agenda; het jaarplan {year + 1} wordt vastgesteld "
+                "in het eerste overleg van het nieuwe jaar."
+            )
+            msg = outbox.enqueue(
+                session,
+                kind="dm",
+                destination=chair.key,
+                text=text,
+                now=now,
+                dedupe_key=f"jaarplan-evaluatie:{group.key}:{year}",
+            )
+            queued += 1 if msg else 0
+    return queued
+
+
+@register
+def halfyear_jobs(config: OrgConfig) -> list[JobSpec]:
+    months = ",".join(str(m) for m in VOORTGANG_MONTHS)
+    return [
+        JobSpec(
+            "jaarplan:voortgang",
+            CronTrigger(month=months, day=1, hour=9, minute=0, timezone=config.tz),
+            ask_voortgangsrapportage,
+            misfire_grace=timedelta(days=14),
+        ),
+        JobSpec(
+            "jaarplan:evaluatie",
+            CronTrigger(month=EVALUATIE_MONTH, day=1, hour=9, minute=0, timezone=config.tz),
+            remind_jaarplan_evaluatie,
+            misfire_grace=timedelta(days=14),
+        ),
+    ]

@@ -1,0 +1,356 @@
+"""Meetings: reminders with the agenda, nudges, the attendance question, and the interval check.
+
+Every planned meeting has its moments, all at 09:00 local time (so never in the quiet hour and
+the same wall-clock time on both sides of a DST change):
+
+- `herinnering` `reminder_days` before (default 7 and 1): in the group's channel, with the agenda;
+- `aanmoediging` two days before: a direct message to each member (not the chair) who has not
+  said yet whether they come;
+- `aanwezigheid` the first working day after: the chair is asked who attended.
+
+The moments are computed from the meetings table, so a meeting planned, moved or cancelled in
+chat is picked up without any scheduler bookkeeping. `handle_meeting_moments` handles every
+moment in (mark, now]; after downtime a reminder is still sent when its meeting is ahead (only
+the latest one of a meeting), and skipped with a log line when the meeting has begun.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from handlers.agenda import build_agenda
+from handlers.format import when
+from schedules.jobs import InstantSource, JobSpec, read_mark, register, register_instants, write_mark
+from storage import meetings as meeting_repo
+from storage import outbox
+from storage.config import OrgConfig
+from storage.db import transaction
+from storage.meetings import AttendanceFlag, attendance_flags
+from storage.models import Attendance, ClockState, Group, Meeting, MeetingStatus, Membership, Person
+
+log = logging.getLogger(__name__)
+
+__all__ = ["AttendanceFlag", "attendance_flags", "handle_meeting_moments", "next_moment"]
+
+MOMENT_TIME = time(9, 0)
+NUDGE_DAYS = 2
+SOURCE_ID = "overleg:momenten"
+MARK_KEY = "schedules.meetings.mark"
+# covenant §2.3: how often each kind of group meets at least
+REQUIRED_WEEKS = {"team": 8, "regiegroep": 13, "stuurgroep": 26}
+_BEHIND = timedelta(days=5)  # the attendance question comes at most 3 days (a weekend) after
+_KIND_ORDER = {"herinnering": 0, "aanmoediging": 1, "aanwezigheid": 2}
+
+
+@dataclass(frozen=True, order=True)
+class Moment:
+    at: datetime
+    order: int
+    meeting_id: int
+    kind: str
+    days: int = 0
+
+
+def reminder_days(group: Group) -> list[int]:
+    """The group's reminder days (e.g. "7,1"), positive whole days, largest first."""
+    days = set()
+    for part in (group.reminder_days or "").split(","):
+        part = part.strip()
+        if part.isdigit() and 1 <= int(part) <= 60:
+            days.add(int(part))
+    return sorted(days, reverse=True)
+
+
+def _at(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, MOMENT_TIME, tzinfo=tz)
+
+
+def next_working_day(day: date) -> date:
+    nxt = day + timedelta(days=1)
+    while nxt.weekday() >= 5:
+        nxt += timedelta(days=1)
+    return nxt
+
+
+def moments_of(meeting_id: int, starts_at: datetime, days: list[int], config: OrgConfig) -> list[Moment]:
+    """All moments of one meeting."""
+    tz = config.tz
+    day = starts_at.astimezone(tz).date()
+    out = [Moment(_at(day - timedelta(days=d), tz), 0, meeting_id, "herinnering", d) for d in days]
+    out.append(Moment(_at(day - timedelta(days=NUDGE_DAYS), tz), 1, meeting_id, "aanmoediging"))
+    out.append(Moment(_at(next_working_day(day), tz), 2, meeting_id, "aanwezigheid"))
+    return out
+
+
+def _group_days(session: Session) -> dict[int, list[int]]:
+    return {g.id: reminder_days(g) for g in session.exec(select(Group)).all() if g.id is not None}
+
+
+def _lead(days_by_group: dict[int, list[int]]) -> timedelta:
+    """How long before a meeting its first moment can be (a bound, with a day to spare)."""
+    most = max([NUDGE_DAYS, *(d for ds in days_by_group.values() for d in ds)])
+    return timedelta(days=most + 1)
+
+
+def _open_meetings():  # type: ignore[no-untyped-def]
+    return select(Meeting.id, Meeting.group_id, Meeting.starts_at).where(
+        Meeting.status == MeetingStatus.gepland,
+        Meeting.attendance_confirmed_at == None,  # noqa: E711
+    )
+
+
+def next_moment(engine: Engine, config: OrgConfig, after: datetime) -> datetime | None:
+    """The first meeting moment strictly after `after`."""
+    with transaction(engine) as session:
+        days = _group_days(session)
+        lead = _lead(days)
+        best: datetime | None = None
+        offset, batch = 0, 200
+        while True:
+            rows = session.exec(
+                _open_meetings()
+                .where(Meeting.starts_at > after - _BEHIND)
+                .order_by(col(Meeting.starts_at), col(Meeting.id))
+                .offset(offset)
+                .limit(batch)
+            ).all()
+            for meeting_id, group_id, starts_at in rows:
+                if best is not None and starts_at - lead > best:
+                    return best
+                for mo in moments_of(meeting_id or 0, starts_at, days.get(group_id, []), config):
+                    if mo.at > after and (best is None or mo.at < best):
+                        best = mo.at
+            if len(rows) < batch:
+                return best
+            offset += batch
+
+
+def meeting_mark(engine: Engine) -> datetime | None:
+    return read_mark(engine, MARK_KEY)
+
+
+def handle_meeting_moments(engine: Engine, config: OrgConfig, now: datetime) -> int:
+    """Handle every meeting moment in (mark, now]; returns how many messages were queued."""
+    with transaction(engine) as session:
+        row = session.get(ClockState, MARK_KEY)
+        lower = datetime.fromisoformat(row.value) if row else now - timedelta(microseconds=1)
+        if lower >= now:
+            return 0
+        days = _group_days(session)
+        rows = session.exec(
+            _open_meetings().where(Meeting.starts_at > lower - _BEHIND, Meeting.starts_at <= now + _lead(days))
+        ).all()
+        due = sorted(
+            mo
+            for meeting_id, group_id, starts_at in rows
+            for mo in moments_of(meeting_id or 0, starts_at, days.get(group_id, []), config)
+            if lower < mo.at <= now
+        )
+        latest_reminder: dict[int, Moment] = {}
+        for mo in due:
+            if mo.kind == "herinnering":
+                latest_reminder[mo.meeting_id] = mo  # sorted by time: the last one wins
+        queued = 0
+        for mo in due:
+            meeting = session.get(Meeting, mo.meeting_id)
+            group = session.get(Group, meeting.group_id) if meeting else None
+            if meeting is None or group is None:
+                continue
+            late = now - mo.at > timedelta(minutes=30)
+            if mo.kind == "herinnering":
+                if meeting.starts_at <= now:
+                    log.info("herinnering %sd voor overleg %s overgeslagen: het is al begonnen", mo.days, meeting.id)
+                elif latest_reminder[mo.meeting_id] is not mo:
+                    log.info("herinnering %sd voor overleg %s overgeslagen: er is een latere", mo.days, meeting.id)
+                else:
+                    if late:
+                        log.info("herinnering %sd voor overleg %s wordt alsnog verstuurd", mo.days, meeting.id)
+                    queued += send_reminder(session, config, group, meeting, days=mo.days, now=now)
+            elif mo.kind == "aanmoediging":
+                if meeting.starts_at <= now:
+                    log.info("aanmoediging voor overleg %s overgeslagen: het is al begonnen", meeting.id)
+                else:
+                    queued += send_nudges(session, config, group, meeting, now=now)
+            elif meeting.starts_at <= now:
+                queued += ask_attendance(session, config, group, meeting, now=now)
+        write_mark(session, MARK_KEY, now)
+        return queued
+
+
+def _buttons(meeting: Meeting) -> list[dict[str, str]]:
+    # the Slack adapter turns action "overleg_kom" into "/overleg kom <value>" (same for afmelden)
+    return [
+        {"label": "Ik kom", "action": "overleg_kom", "value": str(meeting.id)},
+        {"label": "Ik meld me af", "action": "overleg_afmelden", "value": str(meeting.id)},
+    ]
+
+
+def _how_soon(meeting: Meeting, now: datetime, config: OrgConfig) -> str:
+    left = (meeting.starts_at.astimezone(config.tz).date() - now.astimezone(config.tz).date()).days
+    return {0: "vandaag", 1: "morgen"}.get(left, f"over {left} dagen")
+
+
+def send_reminder(
+    session: Session, config: OrgConfig, group: Group, meeting: Meeting, *, days: int, now: datetime
+) -> int:
+    """The reminder with the agenda in the group's channel (once per meeting and reminder day)."""
+    lines = [
+        f"Herinnering: {group.name} vergadert {_how_soon(meeting, now, config)}.",
+        f"Wanneer: {when(meeting.starts_at, config.tz)}",
+        f"Waar: {meeting.location or 'nog niet bekend'}",
+        "Agenda:",
+        *build_agenda(session, group, meeting, now=now, tz=config.tz),
+        "Komt u? Zeg het met /overleg kom, of meld u af met /afmelden [reden] [vervanger @persoon].",
+    ]
+    msg = outbox.enqueue(
+        session,
+        kind="channel",
+        destination=group.channel,
+        text="\n".join(lines),
+        now=now,
+        dedupe_key=f"herinnering:{meeting.id}:{days}d",
+        payload={"buttons": _buttons(meeting), "meeting_id": meeting.id},
+    )
+    return 1 if msg else 0
+
+
+def members_of(session: Session, group_id: int) -> list[Person]:
+    return list(
+        session.exec(
+            select(Person)
+            .join(Membership, col(Membership.person_id) == col(Person.id))
+            .where(Membership.group_id == group_id, Membership.role == "lid", Person.active == True)  # noqa: E712
+            .order_by(col(Person.key))
+        ).all()
+    )
+
+
+def _answers(session: Session, meeting_id: int) -> dict[int, Attendance]:
+    rows = session.exec(select(Attendance).where(Attendance.meeting_id == meeting_id)).all()
+    return {a.person_id: a for a in rows}
+
+
+def send_nudges(session: Session, config: OrgConfig, group: Group, meeting: Meeting, *, now: datetime) -> int:
+    """One direct message to each member (not the chair) who has not answered yet."""
+    answered = _answers(session, meeting.id or 0)
+    queued = 0
+    moment = when(meeting.starts_at, config.tz)
+    where = f", {meeting.location}" if meeting.location else ""
+    for person in members_of(session, group.id or 0):
+        if person.id in answered or person.id == group.chair_id:
+            continue
+        text = (
+            f"Komt u naar het overleg van {group.name} ({moment}{where})? U heeft het nog niet laten weten. "
+            f"Zeg het met /overleg kom, of meld u af met /afmelden [reden] [vervanger @persoon] in #{group.channel}."
+        )
+        msg = outbox.enqueue(
+            session,
+            kind="dm",
+            destination=person.key,
+            text=text,
+            now=now,
+            dedupe_key=f"aanmoediging:{meeting.id}:{person.key}",
+            payload={"buttons": _buttons(meeting), "meeting_id": meeting.id},
+        )
+        queued += 1 if msg else 0
+    return queued
+
+
+def ask_attendance(session: Session, config: OrgConfig, group: Group, meeting: Meeting, *, now: datetime) -> int:
+    """Ask the chair, once, who attended the meeting."""
+    chair = session.get(Person, group.chair_id) if group.chair_id else None
+    if chair is None:
+        return 0
+    answered = _answers(session, meeting.id or 0)
+    members = members_of(session, group.id or 0)
+    local = meeting.starts_at.astimezone(config.tz)
+    day = f"{local.day}-{local.month}-{local.year}"
+    said: dict[str, list[str]] = {"komt": [], "afgemeld": [], "geen reactie": []}
+    for p in members:
+        a = answered.get(p.id or 0)
+        status = a.status if a else "geen reactie"
+        said.setdefault(status, []).append(f"@{p.key}" + (f" ({a.reason})" if a and a.reason else ""))
+    summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in said.items() if v)
+    text = (
+        f"Het overleg van {group.name} op {when(meeting.starts_at, config.tz)} is geweest. Wie waren er? "
+        f"Bevestig het met /overleg aanwezig {day} @naam @naam ... (wie u niet noemt, telt als afwezig; "
+        f"afmeldingen blijven afgemeld), of met /overleg aanwezig {day} alle als iedereen er was die zich "
+        f"niet had afgemeld.\nAangegeven: {summary}."
+    )
+    msg = outbox.enqueue(
+        session,
+        kind="dm",
+        destination=chair.key,
+        text=text,
+        now=now,
+        dedupe_key=f"aanwezigheid:{meeting.id}",
+        payload={
+            "buttons": [
+                {
+                    "label": "Iedereen behalve de afmeldingen",
+                    "action": "overleg_aanwezig",
+                    "value": f"{meeting.id} alle",
+                }
+            ],
+            "meeting_id": meeting.id,
+        },
+    )
+    return 1 if msg else 0
+
+
+def check_meeting_intervals(engine: Engine, config: OrgConfig, now: datetime) -> int:
+    """Extend the meeting series, and warn a chair once per gap when nothing is planned in time."""
+    queued = 0
+    with transaction(engine) as session:
+        meeting_repo.extend_series(session, now=now, tz=config.tz)
+        for group in session.exec(select(Group).order_by(col(Group.id))).all():
+            weeks = REQUIRED_WEEKS.get(group.kind)
+            chair = session.get(Person, group.chair_id) if group.chair_id else None
+            if weeks is None or chair is None or group.id is None:
+                continue
+            previous = meeting_repo.previous_meeting(session, group.id, now=now)
+            required_by = (previous.starts_at if previous else now) + timedelta(weeks=weeks)
+            nxt = meeting_repo.next_meeting(session, group.id, now=now)
+            if nxt is not None and nxt.starts_at <= required_by:
+                continue
+            since = f"na het vorige overleg ({when(previous.starts_at, config.tz)})" if previous else "vanaf nu"
+            planned = f" Het eerstvolgende staat op {when(nxt.starts_at, config.tz)}." if nxt else ""
+            text = (
+                f"{group.name} moet minstens elke {weeks} weken vergaderen (convenant §2.3), maar er is geen "
+                f"overleg gepland binnen {weeks} weken {since}, dus vóór {when(required_by, config.tz)}.{planned} "
+                f"Plan er een in #{group.channel} met /overleg plan <datum en tijd> [elke {weeks} weken]."
+            )
+            msg = outbox.enqueue(
+                session,
+                kind="dm",
+                destination=chair.key,
+                text=text,
+                now=now,
+                dedupe_key=f"overleg-gat:{group.key}:{previous.id if previous else 'start'}",
+            )
+            queued += 1 if msg else 0
+    return queued
+
+
+@register
+def meeting_jobs(config: OrgConfig) -> list[JobSpec]:
+    return [
+        JobSpec(
+            "overleg:interval",
+            CronTrigger(day_of_week="mon-fri", hour=9, minute=0, timezone=config.tz),
+            check_meeting_intervals,
+            misfire_grace=timedelta(hours=8),
+        )
+    ]
+
+
+@register_instants
+def meeting_moments(config: OrgConfig) -> list[InstantSource]:
+    return [InstantSource(SOURCE_ID, next_moment, handle_meeting_moments, meeting_mark)]

@@ -7,10 +7,16 @@ import re
 import time
 
 import pytest
+from pydantic import SecretStr
 from sqlmodel import Session, func, select
 
+from bot.core import Clock, Wijkbot
+from bot.settings import Settings
+from bot.slack import SlackTransport
 from storage.models import Actiepunt, OutboxMessage, Person, ProcessedEvent, Signaal
 from tests.bot.conftest import BOLNES, SlackWorld, sign
+from tests.conftest import NOW
+from tests.support.fake_slack import FakeSlack
 
 
 async def test_signed_actie_over_http_creates_the_actiepunt_and_answers_on_the_response_url(
@@ -116,3 +122,47 @@ async def test_a_server_error_on_the_response_url_is_retried_and_the_reply_arriv
     out = await slack.say("/signaal Losliggende stoeptegels #openbare-ruimte")
     assert out.startswith("Signaal S-1 vastgelegd")
     assert [c.status for c in slack.fake.calls if c.method == "response"] == [500, 200]
+
+
+async def test_a_command_is_acknowledged_before_the_slow_work_is_done(slack: SlackWorld) -> None:
+    slack.fake.delay["users.info"] = 1.0  # Slack's Web API is slow today
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    resp, path = await slack.command("/actie lijst")
+    acked = loop.time() - started
+    assert resp.status_code == 200 and acked < 0.5
+    await slack.replies(path)
+    assert loop.time() - started >= 1.0
+
+
+async def test_socket_mode_connects_and_handles_a_slash_command(db_url: str, fake_slack: FakeSlack) -> None:
+    bot = Wijkbot.create(db_url=db_url, config_path=None, clock=Clock(NOW))
+    settings = Settings(
+        slack_bot_token=SecretStr("xoxb-test"),
+        slack_app_token=SecretStr("xapp-test"),
+        slack_api_url=fake_slack.api_url,
+    )
+    transport = SlackTransport(bot, settings, retry_backoff=0.01)
+    bot.notifiers.append(transport.notifier)
+    assert transport.routes() == []  # nothing listens on HTTP in Socket Mode
+    await transport.start()
+    try:
+        payload = {
+            "team_id": "T0RIDDER",
+            "channel_id": BOLNES,
+            "channel_name": "lbt-bolnes",
+            "user_id": "U0ANNA",
+            "command": "/signaal",
+            "text": "Zwerfafval bij de speeltuin #woonomgeving",
+            "api_app_id": "A0WIJKBOT",
+            "response_url": fake_slack.response_url("sock1"),
+            "trigger_id": "",
+        }
+        envelope = {"envelope_id": "env-1", "type": "slash_commands", "payload": payload}
+        await fake_slack.socket_send({**envelope, "accepts_response_payload": True})
+        [reply] = await fake_slack.wait_for("response")
+        assert reply["text"].startswith("Signaal S-1 vastgelegd voor Leefbaarheidsteam Bolnes")
+        assert any(a.get("envelope_id") == "env-1" for a in fake_slack.socket_acks)
+    finally:
+        await transport.stop()
+        bot.engine.dispose()

@@ -51,6 +51,9 @@ class FakeSlack:
     _rate_limit: dict[str, int] = field(default_factory=dict)  # method → how many 429s still to give
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    socket_acks: list[dict[str, Any]] = field(default_factory=list)  # what the app acked over Socket Mode
+    delay: dict[str, float] = field(default_factory=dict)  # method → seconds to wait before answering
     url: str = ""
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -59,6 +62,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)  # some methods are GETs
         app.router.add_post("/response/{rid}", self._response)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -68,6 +72,8 @@ class FakeSlack:
         return self
 
     async def stop(self) -> None:
+        for ws in self._sockets:
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -85,6 +91,28 @@ class FakeSlack:
             "real_name": real_name,
             "profile": {"real_name": real_name, "display_name": display_name},
         }
+
+    # -- Socket Mode ----------------------------------------------------------------------------
+
+    async def socket_send(self, envelope: dict[str, Any], timeout: float = 5.0) -> None:
+        """Push an envelope to the connected app, as Slack's Socket Mode server does."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not self._sockets:
+            if loop.time() > deadline:
+                raise AssertionError("no Socket Mode connection")
+            await asyncio.sleep(0.01)
+        await self._sockets[-1].send_str(json.dumps(envelope))
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1}))
+        async for msg in ws:
+            if msg.type.name == "TEXT":
+                self.socket_acks.append(json.loads(msg.data))
+        return ws
 
     # -- failure modes --------------------------------------------------------------------------
 
@@ -151,6 +179,8 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         body, raw = await self._body(request)
+        if self.delay.get(method):
+            await asyncio.sleep(self.delay[method])
         if self._rate_limit.get(method):
             self._rate_limit[method] -= 1
             self.calls.append(Call(method, body, 429, raw, request.path))
@@ -180,6 +210,8 @@ class FakeSlack:
         if method == "conversations.list":
             chans = [{"id": cid, "name": name, "is_channel": True} for cid, name in self.channels.items()]
             return {"ok": True, "channels": chans, "response_metadata": {"next_cursor": ""}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(body.get("users", "")).split(",")[0]}}
         return {"ok": True}

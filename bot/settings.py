@@ -21,4 +21,5 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
+    telegram_bot_name: str = "wijkbot_bot"  # for invitation links; Telegram's getMe wins when the bot runs
     port: int = Field(default=3000, ge=1, le=65535)

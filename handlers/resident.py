@@ -16,7 +16,7 @@ from sqlmodel import Session, col, delete, select
 
 from handlers.base import Context
 from handlers.dates import MONTH_ABBR
-from handlers.format import SIGNAAL_STATUS_NL, ref_s
+from handlers.format import ref_s
 from storage import items
 from storage.config import OrgConfig
 from storage.models import (
@@ -32,6 +32,13 @@ from storage.models import (
 )
 
 ERASED_NAME = "Oud-wijkambassadeur"
+# how a status reads for a resident (the team's words are in handlers.format)
+STATUS_FOR_RESIDENT = {
+    SignaalStatus.open: "ontvangen, nog niet opgepakt",
+    SignaalStatus.in_behandeling: "opgepakt door het team",
+    SignaalStatus.actie: "het team is ermee aan de slag",
+    SignaalStatus.gesloten: "afgehandeld",
+}
 MAX_FIRST_NAME = 64
 MAX_LOCATION = 200
 
@@ -296,7 +303,7 @@ def my_signalen(ctx: Context) -> str:
         return "U heeft nog niets gemeld. Met /signaal meldt u iets over uw wijk."
     lines = [f"Uw meldingen ({len(rows)}):"]
     for sig in rows[-20:]:
-        status = SIGNAAL_STATUS_NL.get(sig.status, sig.status)
+        status = STATUS_FOR_RESIDENT.get(SignaalStatus(sig.status), sig.status)
         line = f"• {ref_s(sig.id)} {_excerpt(sig.text)} ({day(sig.created_at, ctx.config)}): {status}"
         if sig.status == SignaalStatus.gesloten and sig.closing_note:
             line += f". Het team schreef: {sig.closing_note}"

@@ -1,0 +1,485 @@
+"""Telegram for wijkambassadeurs: python-telegram-bot v22 behind the Transport port of bot/run.py.
+
+The PTB handlers only translate: every decision is in handlers/resident.py, called inside one
+database transaction per update, with `now` from the bot's clock. Status messages to
+ambassadors leave through the outbox (TelegramNotifier); answers within the conversation are
+sent directly as replies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import html
+import json
+import logging
+import secrets
+import warnings
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.core import Wijkbot
+from bot.settings import Settings
+from bot.telegram_persistence import DatabasePersistence
+from handlers import ambassadeur, resident
+from handlers.base import MAX_TEXT, Context
+from handlers.notify import Notifier
+from storage.db import transaction
+from storage.models import OutboxMessage, Person, PersonKind
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+WHAT, KIND, PHOTO, WHERE, CONFIRM = range(5)
+END = ConversationHandler.END
+IDLE = timedelta(minutes=30)  # a conversation left alone this long ends
+DRAFT = "signaal"  # the key of the half-told signaal in user_data
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+PRIVATE = filters.ChatType.PRIVATE
+
+ASK_WHAT = "Wat wilt u melden? Beschrijf in een paar zinnen wat er aan de hand is. (Stoppen kan altijd met /annuleer.)"
+ASK_KIND = "Wat voor melding is het? Tik op wat het best past."
+ASK_PHOTO = "Heeft u een foto? Stuur die nu, of tik op 'Geen foto'."
+ASK_WHERE = "Waar is het? Stuur een locatie (via 📎 → Locatie), typ een adres of plek, of tik op 'Sla over'."
+NOT_LINKED = "U bent (nog) geen wijkambassadeur, dus u kunt hier nog niets melden. " + resident.HOW_TO_BECOME
+GONE_QUIET = (
+    "Uw melding is gestopt omdat het 30 minuten stil bleef; er is niets doorgegeven. "
+    "Begin opnieuw met /signaal wanneer het u uitkomt."
+)
+CANCELLED = "Gestopt; er is niets doorgegeven. Met /signaal begint u opnieuw."
+TOO_LONG = f"Dat is wat lang; kunt u het in minder dan {MAX_TEXT} tekens vertellen?"
+
+
+def file_url(api_url: str) -> str:
+    """Bot API files live on the same host under /file/bot (as with a self-hosted Bot API server)."""
+    if api_url.rstrip("/").endswith("/bot"):
+        return api_url.rstrip("/")[: -len("/bot")] + "/file/bot"
+    parts = urlsplit(api_url)
+    return f"{parts.scheme}://{parts.netloc}/file/bot"
+
+
+def _keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+KIND_KEYBOARD = _keyboard(*[[(t.label, f"soort:{t.key}")] for t in resident.TRIAGE])
+PHOTO_KEYBOARD = _keyboard([("Geen foto", "foto:geen")])
+WHERE_KEYBOARD = _keyboard([("Sla over", "plek:geen")])
+CONFIRM_KEYBOARD = _keyboard([("Versturen", "bevestig:ja"), ("Annuleren", "bevestig:nee")])
+
+
+class TelegramNotifier:
+    """Delivers outbox direct messages to wijkambassadeurs who are linked on Telegram."""
+
+    name = "telegram"
+
+    def __init__(self, transport: TelegramTransport) -> None:
+        self.transport = transport
+
+    def handles(self, msg: OutboxMessage, recipient: Person | None) -> bool:
+        return (
+            msg.kind == "dm"
+            and recipient is not None
+            and recipient.kind == PersonKind.ambassadeur
+            and recipient.telegram_id is not None
+        )
+
+    async def send(self, msg: OutboxMessage, recipient: Person | None) -> None:
+        assert recipient is not None and recipient.telegram_id is not None
+        await self.transport.application.bot.send_message(
+            chat_id=recipient.telegram_id, text=html.escape(msg.text, quote=False), parse_mode=ParseMode.HTML
+        )
+
+
+class TelegramTransport:
+    """Long polling by default; a webhook at POST /telegram/webhook when TELEGRAM_WEBHOOK_URL is set."""
+
+    name = "telegram"
+
+    def __init__(self, bot: Wijkbot, settings: Settings) -> None:
+        if settings.telegram_bot_token is None:
+            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        self.bot = bot
+        self.settings = settings
+        self.webhook_url = settings.telegram_webhook_url
+        # Telegram echoes the secret we give it in setWebhook; without one configured we make one up.
+        given = settings.telegram_webhook_secret
+        self.secret = given.get_secret_value() if given else secrets.token_urlsafe(32)
+        self.persistence = DatabasePersistence(bot.engine, bot.clock.now, stale_after=IDLE)
+        self.application: Application[Any, Any, Any, Any, Any, Any] = (
+            Application.builder()
+            .token(settings.telegram_bot_token.get_secret_value())
+            .base_url(settings.telegram_api_url)
+            .base_file_url(file_url(settings.telegram_api_url))
+            .rate_limiter(AIORateLimiter(max_retries=2))
+            .persistence(self.persistence)
+            .build()
+        )
+        self.application.add_handler(self._conversation())
+        for name, callback in (
+            ("start", self.cmd_start),
+            ("mijnsignalen", self.cmd_my_signalen),
+            ("stop", self.cmd_stop),
+            ("help", self.cmd_help),
+            ("annuleer", self.cmd_nothing_to_cancel),
+        ):
+            self.application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
+        self.application.add_handler(CallbackQueryHandler(self.stale_button))
+        self.application.add_handler(MessageHandler(PRIVATE, self.anything_else))
+        self.application.add_error_handler(self.on_error)
+        self.notifier: Notifier = TelegramNotifier(self)
+        ambassadeur.set_bot_name(settings.telegram_bot_name)
+
+    # --- the Transport port ---------------------------------------------------------------------
+
+    def routes(self) -> list[BaseRoute]:
+        if not self.webhook_url:
+            return []
+        return [Route("/telegram/webhook", self.webhook, methods=["POST"])]
+
+    async def start(self) -> None:
+        await self.application.initialize()  # getMe: tells us the bot's username
+        ambassadeur.set_bot_name(self.application.bot.username)
+        await self.application.start()
+        if self.webhook_url:
+            await self.application.bot.set_webhook(
+                url=self.webhook_url, secret_token=self.secret, allowed_updates=ALLOWED_UPDATES
+            )
+            log.info("Telegram: webhook op %s", self.webhook_url)
+        else:
+            assert self.application.updater is not None
+            await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+            log.info("Telegram: long polling als @%s", self.application.bot.username)
+
+    async def stop(self) -> None:
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.application.running:
+            await self.application.stop()  # handles what is queued, then saves the conversations
+        await self.application.shutdown()
+
+    async def webhook(self, request: Request) -> Response:
+        """Telegram posts each update here; the secret header proves it is Telegram."""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            return PlainTextResponse("forbidden", status_code=403)
+        try:
+            data = json.loads(await request.body())
+            update = Update.de_json(data, self.application.bot) if isinstance(data, dict) else None
+        except (ValueError, KeyError, TypeError):
+            update = None
+        if update is None:
+            return PlainTextResponse("bad request", status_code=400)
+        await self.application.update_queue.put(update)
+        return Response(status_code=200)
+
+    # --- plumbing -------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.bot.clock.now()
+
+    async def _db(self, fn: Callable[[Session], T]) -> T:
+        """Run `fn` in one transaction (off the event loop), then let the outbox go."""
+
+        def work() -> T:
+            with transaction(self.bot.engine) as session:
+                return fn(session)
+
+        result = await asyncio.to_thread(work)
+        if self.bot.on_queued is not None:
+            self.bot.on_queued()
+        else:
+            await self.bot.flush()
+        return result
+
+    def _ambassador(self, session: Session, telegram_id: int) -> Context | None:
+        return resident.ambassador_context(session, self.bot.config, telegram_id=telegram_id, now=self.now())
+
+    async def _is_linked(self, telegram_id: int) -> bool:
+        return await self._db(lambda s: self._ambassador(s, telegram_id) is not None)
+
+    @staticmethod
+    async def _say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        """Answer in the chat; a tapped button is acknowledged and its keyboard taken away first."""
+        query = update.callback_query
+        if query is not None:
+            await query.answer()
+            await _drop_keyboard(query)
+        chat = update.effective_chat
+        assert chat is not None
+        await chat.send_message(text, reply_markup=markup)
+
+    async def _draft(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any] | None:
+        """The half-told signaal, or None (and a word to the user) when it has gone stale or they left."""
+        assert context.user_data is not None and update.effective_user is not None
+        draft = context.user_data.get(DRAFT)
+        now = self.now()
+        if not isinstance(draft, dict) or datetime.fromisoformat(draft["touched"]) + IDLE < now:
+            context.user_data.pop(DRAFT, None)
+            await self._say(update, GONE_QUIET)
+            return None
+        if not await self._is_linked(update.effective_user.id):
+            context.user_data.pop(DRAFT, None)
+            await self._say(update, NOT_LINKED)
+            return None
+        draft["touched"] = now.isoformat()
+        return draft
+
+    # --- /signaal: the conversation -------------------------------------------------------------
+
+    def _conversation(self) -> ConversationHandler[Any]:
+        def remind(text: str, markup: InlineKeyboardMarkup | None) -> MessageHandler[Any, Any]:
+            async def callback(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+                await self._say(update, text, markup)  # the state stays as it is
+
+            return MessageHandler(PRIVATE & ~filters.COMMAND, callback)
+
+        text_only = PRIVATE & filters.TEXT & ~filters.COMMAND
+        with warnings.catch_warnings():
+            # per_message=False is what we want: one conversation per chat, buttons included
+            warnings.filterwarnings("ignore", message=".*per_message.*")
+            return ConversationHandler(
+                entry_points=[CommandHandler("signaal", self.signaal_begin, filters=PRIVATE)],
+                states={
+                    WHAT: [
+                        MessageHandler(text_only, self.signaal_what),
+                        remind("Beschrijf eerst in een paar woorden wat er aan de hand is; een foto kan daarna.", None),
+                    ],
+                    KIND: [
+                        CallbackQueryHandler(self.signaal_kind, pattern=r"^soort:"),
+                        remind("Tik op een van de knoppen: " + ASK_KIND, KIND_KEYBOARD),
+                    ],
+                    PHOTO: [
+                        MessageHandler(PRIVATE & filters.PHOTO, self.signaal_photo),
+                        CallbackQueryHandler(self.signaal_no_photo, pattern=r"^foto:geen$"),
+                        remind("Dat is geen foto. " + ASK_PHOTO, PHOTO_KEYBOARD),
+                    ],
+                    WHERE: [
+                        MessageHandler(PRIVATE & filters.LOCATION, self.signaal_where),
+                        MessageHandler(text_only, self.signaal_where),
+                        CallbackQueryHandler(self.signaal_where, pattern=r"^plek:geen$"),
+                        remind(ASK_WHERE, WHERE_KEYBOARD),
+                    ],
+                    CONFIRM: [
+                        CallbackQueryHandler(self.signaal_confirm, pattern=r"^bevestig:"),
+                        remind("Tik op Versturen om uw melding door te geven, of op Annuleren.", CONFIRM_KEYBOARD),
+                    ],
+                    ConversationHandler.TIMEOUT: [TypeHandler(Update, self.signaal_timed_out)],
+                },
+                fallbacks=[
+                    CommandHandler("annuleer", self.signaal_cancel, filters=PRIVATE),
+                    CommandHandler("stop", self.cmd_stop, filters=PRIVATE),
+                    CommandHandler("start", self.cmd_start, filters=PRIVATE),
+                    CommandHandler("mijnsignalen", self.cmd_my_signalen, filters=PRIVATE),
+                    CommandHandler("help", self.cmd_help, filters=PRIVATE),
+                ],
+                allow_reentry=True,  # /signaal halfway starts afresh
+                conversation_timeout=IDLE,
+                name="signaal",
+                persistent=True,
+            )
+
+    async def signaal_begin(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        assert update.effective_user is not None and context.user_data is not None
+        if not await self._is_linked(update.effective_user.id):
+            await self._say(update, NOT_LINKED)
+            return END
+        draft: dict[str, Any] = {"touched": self.now().isoformat()}
+        context.user_data[DRAFT] = draft
+        text = " ".join(context.args or [])
+        if text and len(text) <= MAX_TEXT:
+            draft["text"] = text
+            await self._say(update, ASK_KIND, KIND_KEYBOARD)
+            return KIND
+        await self._say(update, ASK_WHAT)
+        return WHAT
+
+    async def signaal_what(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        draft = await self._draft(update, context)
+        if draft is None:
+            return END
+        assert update.effective_message is not None
+        text = " ".join((update.effective_message.text or "").split())
+        if len(text) > MAX_TEXT:
+            await self._say(update, TOO_LONG)
+            return WHAT
+        draft["text"] = text
+        await self._say(update, ASK_KIND, KIND_KEYBOARD)
+        return KIND
+
+    async def signaal_kind(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        draft = await self._draft(update, context)
+        if draft is None:
+            return END
+        assert update.callback_query is not None and context.user_data is not None
+        triage = resident.TRIAGE_BY_KEY.get((update.callback_query.data or "").removeprefix("soort:"))
+        if triage is None:
+            await self._say(update, ASK_KIND, KIND_KEYBOARD)
+            return KIND
+        if triage.category is None:  # public space: the municipality's reporting channel, no signaal
+            context.user_data.pop(DRAFT, None)
+            await self._say(update, resident.public_space_answer(self.bot.config))
+            return END
+        draft["triage"] = triage.key
+        await self._say(update, ASK_PHOTO, PHOTO_KEYBOARD)
+        return PHOTO
+
+    async def signaal_photo(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        draft = await self._draft(update, context)
+        if draft is None:
+            return END
+        assert update.effective_message is not None
+        draft["photo"] = update.effective_message.photo[-1].file_id  # the largest size
+        await self._say(update, "Dank u, de foto is erbij. " + ASK_WHERE, WHERE_KEYBOARD)
+        return WHERE
+
+    async def signaal_no_photo(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        draft = await self._draft(update, context)
+        if draft is None:
+            return END
+        draft.pop("photo", None)
+        await self._say(update, ASK_WHERE, WHERE_KEYBOARD)
+        return WHERE
+
+    async def signaal_where(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        draft = await self._draft(update, context)
+        if draft is None:
+            return END
+        message = update.message
+        if message is not None and message.location is not None:
+            draft["location"] = resident.location_text(message.location.latitude, message.location.longitude)
+        elif message is not None and message.text:
+            draft["location"] = " ".join(message.text.split())[: resident.MAX_LOCATION]
+        else:
+            draft.pop("location", None)
+        await self._say(update, resident.summary(draft), CONFIRM_KEYBOARD)
+        return CONFIRM
+
+    async def signaal_confirm(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        draft = await self._draft(update, context)
+        if draft is None:
+            return END
+        assert update.callback_query is not None and context.user_data is not None
+        assert update.effective_user is not None
+        context.user_data.pop(DRAFT, None)
+        if update.callback_query.data != "bevestig:ja":
+            await self._say(update, CANCELLED)
+            return END
+        telegram_id = update.effective_user.id
+
+        def record(session: Session) -> str:
+            ctx = self._ambassador(session, telegram_id)
+            if ctx is None:
+                return NOT_LINKED
+            return resident.report(ctx, draft)[0]
+
+        await self._say(update, await self._db(record))
+        return END
+
+    async def signaal_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        assert context.user_data is not None
+        context.user_data.pop(DRAFT, None)
+        await self._say(update, CANCELLED)
+        return END
+
+    async def signaal_timed_out(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if context.user_data is not None:
+            context.user_data.pop(DRAFT, None)
+        if update.effective_chat is not None:
+            await update.effective_chat.send_message(GONE_QUIET)
+
+    # --- the other commands ---------------------------------------------------------------------
+
+    async def cmd_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        assert user is not None
+        code = context.args[0] if context.args else ""
+        text = await self._db(
+            lambda s: resident.link(
+                s,
+                self.bot.config,
+                code=code,
+                telegram_id=user.id,
+                first_name=user.first_name or "",
+                now=self.now(),
+            )
+        )
+        await self._say(update, text)
+
+    async def cmd_my_signalen(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_user is not None
+        telegram_id = update.effective_user.id
+
+        def mine(session: Session) -> str:
+            ctx = self._ambassador(session, telegram_id)
+            return resident.my_signalen(ctx) if ctx else NOT_LINKED
+
+        await self._say(update, await self._db(mine))
+
+    async def cmd_stop(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        assert update.effective_user is not None
+        telegram_id = update.effective_user.id
+
+        def leave(session: Session) -> str | None:
+            ctx = self._ambassador(session, telegram_id)
+            return resident.leave(ctx) if ctx else None
+
+        text = await self._db(leave)
+        context.application.drop_user_data(telegram_id)  # the draft, in memory and in the database
+        await self._say(update, text or "U bent geen wijkambassadeur; er is niets over u opgeslagen.")
+        return END
+
+    async def cmd_help(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_user is not None
+        linked = await self._is_linked(update.effective_user.id)
+        await self._say(update, resident.HELP if linked else resident.HELP + "\n\n" + resident.HOW_TO_BECOME)
+
+    async def cmd_nothing_to_cancel(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._say(update, "Er is niets om te annuleren. Met /signaal meldt u iets over uw wijk.")
+
+    async def stale_button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._say(update, "Die melding is al afgerond of gestopt. Met /signaal begint u een nieuwe.")
+
+    async def anything_else(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._say(update, "Wilt u iets melden? Stuur /signaal. Met /help ziet u wat ik nog meer kan.")
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("Telegram update failed", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            try:
+                await update.effective_chat.send_message(
+                    "Er ging iets mis aan mijn kant; er is niets doorgegeven. Probeer het zo opnieuw."
+                )
+            except Exception:  # noqa: BLE001 - telling the user is best effort
+                log.warning("could not tell the user about the error")
+
+
+async def _drop_keyboard(query: CallbackQuery) -> None:
+    with contextlib.suppress(BadRequest):  # the message is gone or has no keyboard any more
+        await query.edit_message_reply_markup(reply_markup=None)

@@ -1,0 +1,409 @@
+"""Wijkambassadeurs on Telegram, for real: python-telegram-bot polling (or receiving webhooks from)
+a Bot API of ours on 127.0.0.1 (tests/support/fake_telegram.py), the team on the console side."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import socket
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import httpx
+import pytest
+import uvicorn
+from pydantic import SecretStr
+from sqlmodel import col, func, select
+
+from bot.http import create_http_app
+from bot.settings import Settings
+from bot.telegram import TelegramTransport
+from handlers import ambassadeur
+from storage.models import (
+    Invitation,
+    Membership,
+    OutboxMessage,
+    Person,
+    Signaal,
+    TelegramState,
+    Wijziging,
+)
+from tests.conftest import NOW
+from tests.support.fake_telegram import FakeTelegram, TgUser
+from tests.support.talk import TalkingBot
+
+MELDINGEN_URL = "https://www.ridderkerk.nl/melding-openbare-ruimte"  # config/ridderkerk.toml
+
+
+def settings_for(tg: FakeTelegram, **extra: object) -> Settings:
+    return Settings(telegram_bot_token=SecretStr(tg.token), telegram_api_url=tg.api_url, **extra)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    fake = FakeTelegram()
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+async def team(db_url: str) -> AsyncIterator[TalkingBot]:
+    """The bot as Anna (chair of Leefbaarheidsteam Bolnes) in #lbt-bolnes, clock at NOW."""
+    tb = TalkingBot(db_url, NOW)
+    yield tb
+    tb.bot.engine.dispose()
+    ambassadeur.set_bot_name(None)
+
+
+async def start_telegram(team: TalkingBot, tg: FakeTelegram, **extra: object) -> TelegramTransport:
+    transport = TelegramTransport(team.bot, settings_for(tg, **extra))
+    team.bot.notifiers.insert(0, transport.notifier)  # before the recorder, which takes anything
+    await transport.start()
+    return transport
+
+
+async def stop_telegram(team: TalkingBot, transport: TelegramTransport) -> None:
+    await transport.stop()
+    if transport.notifier in team.bot.notifiers:
+        team.bot.notifiers.remove(transport.notifier)
+
+
+@pytest.fixture
+async def telegram(team: TalkingBot, tg: FakeTelegram) -> AsyncIterator[TelegramTransport]:
+    """The Telegram transport in long-polling mode against the fake Bot API."""
+    transport = await start_telegram(team, tg)
+    yield transport
+    await stop_telegram(team, transport)
+
+
+async def invite(team: TalkingBot) -> str:
+    reply = await team.say("/ambassadeur uitnodigen")
+    m = re.search(r"\?start=([A-Za-z0-9_-]+)", reply)
+    assert m, reply
+    return m[1]
+
+
+async def linked(team: TalkingBot, tg: FakeTelegram, user: TgUser) -> None:
+    code = await invite(team)
+    assert f"Welkom, {user.first_name}!" in await tg.say(user, f"/start {code}")
+
+
+async def saved(transport: TelegramTransport) -> None:
+    """Wait until every update is handled, then write PTB's state (it does so every 2 s anyway)."""
+    await asyncio.wait_for(transport.application.update_queue.join(), timeout=10)
+    await transport.application.update_persistence()
+
+
+def counts(team: TalkingBot) -> dict[str, int]:
+    return {m.__name__: team.rows(m) for m in (Person, Invitation, Signaal, Membership, TelegramState)}
+
+
+# --- acceptance: the whole way round ------------------------------------------------------------
+
+
+async def test_ambassador_reports_with_photo_and_location_and_hears_back_when_the_team_closes_it(
+    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
+) -> None:
+    reply = await team.say("/ambassadeur uitnodigen")  # Anna, chair, in #lbt-bolnes
+    code = re.search(r"https://t\.me/wijkbot_test_bot\?start=([A-Za-z0-9_-]+)", reply)
+    assert code, reply  # the bot's name comes from getMe
+    with team.session() as s:
+        stored = s.exec(select(Invitation)).one()
+    assert code[1] not in stored.code_hash and len(stored.code_hash) == 64  # only a sha256 is kept
+
+    jan = tg.user(7001, "Jan")
+    assert "U bent nu wijkambassadeur voor Leefbaarheidsteam Bolnes" in await tg.say(jan, f"/start {code[1]}")
+    assert any("Jan (@amb-" in t for t in team.posted_to("#lbt-bolnes"))
+
+    assert "Wat wilt u melden?" in await tg.say(jan, "/signaal")
+    assert "Wat voor melding is het?" in await tg.say(jan, "Het steegje achter de Kerkweg is 's avonds pikdonker")
+    assert "Heeft u een foto?" in await tg.tap(jan, "soort:verzoek")
+    assert "Waar is het?" in await tg.next_message(jan, lambda: tg.send_photo(jan, "AgACAgQ-steeg"))
+    summary = await tg.next_message(jan, lambda: tg.send_location(jan, 51.87234, 4.59011))
+    assert "Klopt dit?" in summary and "Foto: ja" in summary and "51.87234, 4.59011" in summary
+    thanks = await tg.tap(jan, "bevestig:ja")
+    assert "S-1" in thanks and "Leefbaarheidsteam Bolnes" in thanks
+
+    posted = team.posted_to("#lbt-bolnes")[-1]
+    assert "S-1" in posted and "van een wijkambassadeur" in posted
+    assert "pikdonker" in posted and "Locatie: 51.87234, 4.59011" in posted and "Foto" in posted
+    with team.session() as s:
+        sig = s.exec(select(Signaal)).one()
+        row = s.exec(select(OutboxMessage).where(OutboxMessage.destination == "lbt-bolnes")).all()[-1]
+    assert (sig.source, sig.category, sig.triage) == ("ambassadeur", "woonomgeving", "verzoek")
+    assert sig.photo_ref == "telegram:AgACAgQ-steeg" and sig.location == "51.87234, 4.59011"
+    assert json.loads(row.payload)["buttons"] == [
+        {"label": "Maak actie", "action": "signaal_actie", "value": "S-1"},
+        {"label": "Sluit", "action": "signaal_sluit", "value": "S-1"},
+    ]
+
+    closed = await team.say("/signaal S-1 sluit Lamp is gemaakt")
+    assert "De wijkambassadeur krijgt hiervan bericht" in closed
+    status = [c for c in tg.calls_to("sendMessage") if int(c.params["chat_id"]) == jan.id][-1]
+    assert "S-1" in status.params["text"] and "Lamp is gemaakt" in status.params["text"]
+    assert status.params["parse_mode"] == "HTML"
+    assert "afgehandeld" in await tg.say(jan, "/mijnsignalen")
+
+
+async def test_ambassador_hears_that_the_team_acts_but_never_the_actiepunt_or_its_owner(
+    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
+) -> None:
+    jan = tg.user(7002, "Jan")
+    await linked(team, tg, jan)
+    await tg.say(jan, "/signaal Jongeren hangen elke avond op het bankje bij de speeltuin")
+    await tg.tap(jan, "soort:burenoverlast")
+    await tg.tap(jan, "foto:geen")
+    await tg.tap(jan, "plek:geen")
+    assert "S-1" in await tg.tap(jan, "bevestig:ja")
+
+    await team.say("/signaal S-1 oppakken")
+    assert "is opgepakt" in tg.sent_to(jan)[-1]
+    reply = await team.say("/signaal S-1 actie Gesprek met de jongerenwerker over de bank @fatima vrijdag")
+    assert "A-1" in reply
+    told = tg.sent_to(jan)[-1]
+    assert "aan de slag" in told and "jongerenwerker" not in told and "fatima" not in told.lower()
+    assert "A-1" not in told
+
+
+# --- refusals: nothing stored ----------------------------------------------------------------
+
+
+async def test_a_used_code_is_refused_and_stores_nothing_about_the_second_person(
+    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
+) -> None:
+    code = await invite(team)
+    assert "Welkom, Jan" in await tg.say(tg.user(7101, "Jan"), f"/start {code}")
+    before = counts(team)
+    answer = await tg.say(tg.user(7102, "Kees"), f"/start {code}")
+    assert "al gebruikt" in answer and "wijkregisseur" in answer
+    assert counts(team) == before
+    with team.session() as s:
+        assert s.exec(select(Person).where(Person.telegram_id == 7102)).first() is None
+
+
+async def test_an_expired_code_is_refused_after_fourteen_days_and_stores_nothing(
+    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
+) -> None:
+    code = await invite(team)
+    team.bot.clock.advance(timedelta(days=15))
+    before = counts(team)
+    answer = await tg.say(tg.user(7201, "Kees"), f"/start {code}")
+    assert "verlopen" in answer and "wijkregisseur" in answer
+    assert counts(team) == before
+    with team.session() as s:
+        assert s.exec(select(Invitation)).one().used_at is None
+
+
+async def test_start_without_or_with_an_unknown_code_explains_how_to_become_an_ambassador(
+    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
+) -> None:
+    before = counts(team)
+    assert "Vraag dan de wijkregisseur" in await tg.say(tg.user(7301, "Kees"), "/start")
+    assert "ken ik niet" in await tg.say(tg.user(7301, "Kees"), "/start verzonnen-code")
+    assert counts(team) == before
+
+
+async def test_an_unlinked_user_cannot_report_and_nothing_about_them_is_stored(
+    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
+) -> None:
+    stranger = tg.user(7401, "Kees")
+    before = counts(team)
+    assert "geen wijkambassadeur" in await tg.say(stranger, "/signaal")
+    assert "/signaal" in await tg.say(stranger, "De lantaarnpaal is kapot")  # not in a conversation
+    assert "geen wijkambassadeur" in await tg.say(stranger, "/mijnsignalen")
+    await saved(telegram)
+    assert counts(team) == before
+    with team.session() as s:
+        assert s.exec(select(TelegramState).where(col(TelegramState.key).contains("7401"))).first() is None
+
+
+async def _serve(app: object) -> tuple[uvicorn.Server, asyncio.Task[None], str]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))  # type: ignore[arg-type]
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        await asyncio.sleep(0.01)
+    return server, task, f"http://127.0.0.1:{port}"
+
+
+async def test_webhook_refuses_a_wrong_secret_with_403_and_stores_nothing(team: TalkingBot, tg: FakeTelegram) -> None:
+    transport = await start_telegram(
+        team,
+        tg,
+        telegram_webhook_url="https://wijkbot.example.nl/telegram/webhook",
+        telegram_webhook_secret=SecretStr("juist-geheim"),
+    )
+    server, task, base = await _serve(create_http_app(transport.routes(), lambda: {"ok": True}))
+    try:
+        hook = tg.calls_to("setWebhook")[-1]
+        assert hook.params["secret_token"] == "juist-geheim"
+        assert not tg.calls_to("getUpdates")  # webhook mode does not poll
+        code = await invite(team)
+        kees = tg.user(7501, "Kees")
+        body = json.dumps(tg.text_update(kees, f"/start {code}"))
+        before = counts(team)
+        async with httpx.AsyncClient(timeout=10) as http:
+            url = f"{base}/telegram/webhook"
+            wrong = await http.post(url, content=body, headers={"X-Telegram-Bot-Api-Secret-Token": "fout"})
+            missing = await http.post(url, content=body)
+            assert (wrong.status_code, missing.status_code) == (403, 403)
+            good = {"X-Telegram-Bot-Api-Secret-Token": "juist-geheim", "Content-Type": "application/json"}
+            assert (await http.post(url, content="{niet: json", headers=good)).status_code == 400
+            assert (await http.post(url, content="[1, 2]", headers=good)).status_code == 400
+            assert counts(team) == before
+            assert not tg.sent_to(kees)
+
+            assert (await http.post(url, content=body, headers=good)).status_code == 200
+            await tg.wait_for(lambda: bool(tg.sent_to(kees)))
+        assert "Welkom, Kees" in tg.sent_to(kees)[0]
+        assert counts(team)["Person"] == before["Person"] + 1
+    finally:
+        server.should_exit = True
+        await task
+        await stop_telegram(team, transport)
+
+
+# --- leaving ---------------------------------------------------------------------------------
+
+
+async def test_stop_erases_the_telegram_id_and_name_and_keeps_the_signalen_anonymously(
+    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
+) -> None:
+    jan = tg.user(7601, "Jan")
+    await linked(team, tg, jan)
+    await tg.say(jan, "/signaal Veel zwerfkatten in de tuinen aan de Dijkstraat")
+    await tg.tap(jan, "soort:vraag")
+    await tg.tap(jan, "foto:geen")
+    await tg.tap(jan, "plek:geen")
+    await tg.tap(jan, "bevestig:ja")
+    await tg.say(jan, "/signaal Nog iets")  # a half-told second signaal: personal data too
+    await saved(telegram)
+
+    answer = await tg.say(jan, "/stop")
+    assert "afgemeld" in answer and "gewist" in answer
+    await saved(telegram)
+    with team.session() as s:
+        person = s.exec(select(Person).where(Person.kind == "ambassadeur")).one()
+        assert person.telegram_id is None and person.name == "Oud-wijkambassadeur"
+        assert person.key == f"amb-{person.id}" and not person.active and person.erased_at is not None
+        assert s.exec(select(Person).where(col(Person.name).contains("Jan"))).first() is None
+        assert s.exec(select(Person).where(Person.telegram_id == 7601)).first() is None
+        assert s.exec(select(Membership).where(Membership.person_id == person.id)).first() is None
+        assert s.exec(select(TelegramState)).first() is None
+        sig = s.exec(select(Signaal)).one()
+        assert sig.reported_by_id == person.id and "zwerfkatten" in sig.text
+    assert "heeft zich afgemeld" in team.posted_to("#lbt-bolnes")[-1]
+    assert "geen wijkambassadeur" in await tg.say(jan, "/signaal")
+
+
+async def test_chair_lists_and_removes_an_ambassador_and_only_the_chair_may(
+    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
+) -> None:
+    await linked(team, tg, tg.user(7701, "Jan"))
+    listing = await team.say("/ambassadeur lijst")
+    assert "1. Jan (@amb-" in listing and "sinds 23 nov 2026" in listing
+    assert "Jan" in await team.say("/ambassadeur lijst", as_="piet")  # members may see who they are
+    assert "Alleen de voorzitter" in await team.say("/ambassadeur verwijder 1", as_="piet")
+    assert "Alleen de voorzitter" in await team.say("/ambassadeur uitnodigen", as_="piet")
+    assert "geen wijkambassadeur meer" in await team.say("/ambassadeur verwijder Jan")
+    with team.session() as s:
+        assert s.exec(select(Person).where(Person.telegram_id == 7701)).first() is None
+    assert "nog geen wijkambassadeurs" in await team.say("/ambassadeur lijst")
+    assert "geen wijkambassadeur" in await tg.say(tg.user(7701, "Jan"), "/signaal")
+
+
+# --- triage, cancelling, time ------------------------------------------------------------------
+
+
+async def test_a_public_space_complaint_gets_the_municipalitys_reporting_link_and_no_signaal(
+    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
+) -> None:
+    jan = tg.user(7801, "Jan")
+    await linked(team, tg, jan)
+    posted = len(team.posted_to("#lbt-bolnes"))
+    await tg.say(jan, "/signaal")
+    await tg.say(jan, "Lantaarnpaal op de hoek van de Kerkweg is kapot")
+    answer = await tg.tap(jan, "soort:openbare-ruimte")
+    assert MELDINGEN_URL in answer and "Dank u wel" in answer
+    assert team.rows(Signaal) == 0 and len(team.posted_to("#lbt-bolnes")) == posted
+    assert "/signaal" in await tg.say(jan, "hallo?")  # the conversation is over
+
+
+async def test_annuleer_leaves_the_conversation_at_any_step_and_sends_nothing(
+    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
+) -> None:
+    jan = tg.user(7901, "Jan")
+    await linked(team, tg, jan)
+    await tg.say(jan, "/signaal Harde muziek bij de buren, elke nacht")
+    await tg.tap(jan, "soort:burenoverlast")
+    assert "Gestopt" in await tg.say(jan, "/annuleer")
+    assert "niets om te annuleren" in await tg.say(jan, "/annuleer")
+    await saved(telegram)
+    assert team.rows(Signaal) == 0 and team.rows(TelegramState) == 0
+
+
+async def test_a_conversation_left_alone_for_thirty_minutes_ends_without_sending(
+    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
+) -> None:
+    jan = tg.user(8001, "Jan")
+    await linked(team, tg, jan)
+    await tg.say(jan, "/signaal Er staat al weken een auto zonder kenteken")
+    team.bot.clock.advance(timedelta(minutes=31))
+    assert "30 minuten" in await tg.tap(jan, "soort:vraag")
+    assert team.rows(Signaal) == 0
+
+
+async def test_the_conversation_survives_a_restart_of_the_bot(
+    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
+) -> None:
+    jan = tg.user(8101, "Jan")
+    await linked(team, tg, jan)
+    await tg.say(jan, "/signaal")
+    await tg.say(jan, "Bij de bushalte Vlietplein ligt steeds glas")
+    assert "Heeft u een foto?" in await tg.tap(jan, "soort:verzoek")
+    await stop_telegram(team, telegram)  # mid-conversation
+    assert team.count(select(func.count()).select_from(TelegramState)) == 2  # state and draft, in the DB
+
+    again = await start_telegram(team, tg)
+    try:
+        assert "foto is erbij" in await tg.next_message(jan, lambda: tg.send_photo(jan, "AgAC-glas"))
+        await tg.say(jan, "Bushalte Vlietplein")
+        assert "S-1" in await tg.tap(jan, "bevestig:ja")
+    finally:
+        await stop_telegram(team, again)
+    with team.session() as s:
+        sig = s.exec(select(Signaal)).one()
+    assert "glas" in sig.text and sig.photo_ref == "telegram:AgAC-glas" and sig.location == "Bushalte Vlietplein"
+
+
+async def test_a_restart_after_thirty_quiet_minutes_drops_the_conversation(
+    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
+) -> None:
+    jan = tg.user(8201, "Jan")
+    await linked(team, tg, jan)
+    await tg.say(jan, "/signaal Iets")
+    await stop_telegram(team, telegram)
+    team.bot.clock.advance(timedelta(minutes=45))
+    again = await start_telegram(team, tg)
+    try:
+        assert "/signaal" in await tg.say(jan, "nog meer tekst")  # no conversation any more
+        with team.session() as s:
+            assert s.exec(select(TelegramState).where(TelegramState.scope == "conversation:signaal")).first() is None
+    finally:
+        await stop_telegram(team, again)
+
+
+async def test_linking_is_in_the_audit_log_and_the_ambassador_has_no_partner_rights(
+    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
+) -> None:
+    await linked(team, tg, tg.user(8301, "Jan"))
+    with team.session() as s:
+        person = s.exec(select(Person).where(Person.telegram_id == 8301)).one()
+        assert s.exec(select(Wijziging).where(Wijziging.item_type == "ambassadeur")).first() is not None
+    # residents never see the partners' discussion: the team's commands refuse them
+    answer = await team.say("/signaal lijst", as_=person.key)
+    assert "S-" not in answer and ("Alleen leden" in answer or "alleen" in answer.lower())

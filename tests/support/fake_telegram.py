@@ -1,0 +1,313 @@
+"""A small Telegram Bot API on 127.0.0.1: serves updates as Telegram would and records every call.
+
+The bot under test talks real HTTP to it through python-telegram-bot (base_url), exactly as it
+would to api.telegram.org; tests feed updates (`send_text`, `send_photo`, `send_location`,
+`click`) and read what the bot sent (`calls`, `say`, `sent_to`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_ID = 4242
+TINY_JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
+
+
+@dataclass(frozen=True)
+class TgUser:
+    id: int
+    first_name: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "is_bot": False, "first_name": self.first_name, "language_code": "nl"}
+
+    def chat(self) -> dict[str, Any]:
+        return {"id": self.id, "type": "private", "first_name": self.first_name}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    result: Any = None
+
+    def json(self, name: str) -> Any:
+        """A parameter PTB sent JSON-encoded (reply_markup, allowed_updates, ...)."""
+        value = self.params.get(name)
+        return json.loads(value) if isinstance(value, str) else value
+
+
+@dataclass
+class FakeTelegram:
+    token: str = "4242:TEST-token"
+    username: str = "wijkbot_test_bot"
+    calls: list[Call] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)
+    long_poll_cap: float = 0.5  # seconds a getUpdates may hang (Telegram: up to `timeout`)
+
+    def __post_init__(self) -> None:
+        self._next_update = 1
+        self._next_message = 1
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.sent: list[dict[str, Any]] = []  # messages the bot sent, as Telegram stored them
+
+    # --- server ---------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._api)
+        app.router.add_get("/file/bot{token}/{path:.*}", self._file)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            params.update(await request.json())
+        elif request.can_read_body:
+            form = await request.post()
+            for k, v in form.items():
+                params[k] = v if isinstance(v, str) else getattr(v, "filename", "file")
+        return params
+
+    async def _api(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        params = await self._params(request)
+        call = Call(method, params)
+        if method != "getUpdates":
+            self.calls.append(call)
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return web.json_response(
+                {"ok": False, "error_code": 400, "description": f"fake: {method} not implemented"}, status=400
+            )
+        call.result = await handler(params)
+        async with self._changed:
+            self._changed.notify_all()
+        return web.json_response({"ok": True, "result": call.result})
+
+    async def _file(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        return web.Response(body=self.files.get(path, TINY_JPEG), content_type="image/jpeg")
+
+    # --- Bot API methods ------------------------------------------------------------------------
+
+    def bot_user(self) -> dict[str, Any]:
+        return {"id": BOT_ID, "is_bot": True, "first_name": "Wijkbot", "username": self.username}
+
+    async def _m_getMe(self, _p: dict[str, Any]) -> Any:
+        return {
+            **self.bot_user(),
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    async def _m_getUpdates(self, p: dict[str, Any]) -> Any:
+        offset = int(p.get("offset") or 0)
+        self.updates = [u for u in self.updates if u["update_id"] >= offset]  # confirmed ones are gone
+        wait = min(float(p.get("timeout") or 0), self.long_poll_cap)
+        deadline = time.monotonic() + wait
+        async with self._changed:
+            while not self.updates and time.monotonic() < deadline:
+                try:
+                    await asyncio.wait_for(self._changed.wait(), timeout=deadline - time.monotonic())
+                except TimeoutError:
+                    break
+        return self.updates[: int(p.get("limit") or 100)]
+
+    def _store_sent(self, p: dict[str, Any], **content: Any) -> dict[str, Any]:
+        chat_id = int(p["chat_id"])
+        message: dict[str, Any] = {
+            "message_id": self._next_message,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": self.bot_user(),
+            **content,
+        }
+        self._next_message += 1
+        if p.get("reply_markup"):
+            message["reply_markup"] = json.loads(p["reply_markup"])
+        self.sent.append(message)
+        return message
+
+    async def _m_sendMessage(self, p: dict[str, Any]) -> Any:
+        return self._store_sent(p, text=p.get("text", ""))
+
+    async def _m_sendPhoto(self, p: dict[str, Any]) -> Any:
+        size = {"file_id": "sent-photo", "file_unique_id": "sent-photo", "width": 1, "height": 1}
+        return self._store_sent(p, photo=[size], caption=p.get("caption", ""))
+
+    async def _m_getFile(self, p: dict[str, Any]) -> Any:
+        file_id = p["file_id"]
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "file_size": 22,
+            "file_path": f"photos/{file_id}.jpg",
+        }
+
+    def _find_sent(self, p: dict[str, Any]) -> dict[str, Any] | None:
+        return next(
+            (
+                m
+                for m in self.sent
+                if m["chat"]["id"] == int(p.get("chat_id") or 0) and m["message_id"] == int(p.get("message_id") or 0)
+            ),
+            None,
+        )
+
+    async def _m_editMessageReplyMarkup(self, p: dict[str, Any]) -> Any:
+        message = self._find_sent(p)
+        if message is None:
+            return True
+        message.pop("reply_markup", None)
+        if p.get("reply_markup"):
+            message["reply_markup"] = json.loads(p["reply_markup"])
+        return message
+
+    async def _m_editMessageText(self, p: dict[str, Any]) -> Any:
+        message = self._find_sent(p)
+        if message is None:
+            return True
+        message["text"] = p.get("text", "")
+        return message
+
+    async def _m_answerCallbackQuery(self, _p: dict[str, Any]) -> Any:
+        return True
+
+    async def _m_setWebhook(self, _p: dict[str, Any]) -> Any:
+        return True
+
+    async def _m_deleteWebhook(self, _p: dict[str, Any]) -> Any:
+        return True
+
+    async def _m_setMyCommands(self, _p: dict[str, Any]) -> Any:
+        return True
+
+    # --- updates, as Telegram sends them --------------------------------------------------------
+
+    def user(self, user_id: int, first_name: str) -> TgUser:
+        return TgUser(user_id, first_name)
+
+    def _message(self, user: TgUser, **content: Any) -> dict[str, Any]:
+        message = {
+            "message_id": self._next_message,
+            "date": int(time.time()),
+            "chat": user.chat(),
+            "from": user.as_json(),
+            **content,
+        }
+        self._next_message += 1
+        return message
+
+    def update(self, **content: Any) -> dict[str, Any]:
+        """A raw update (for webhook tests), numbered as Telegram would."""
+        update = {"update_id": self._next_update, **content}
+        self._next_update += 1
+        return update
+
+    async def enqueue(self, update: dict[str, Any]) -> int:
+        self.updates.append(update)
+        async with self._changed:
+            self._changed.notify_all()
+        return int(update["update_id"])
+
+    def text_update(self, user: TgUser, text: str) -> dict[str, Any]:
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            command = text.split()[0]
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return self.update(message=self._message(user, **content))
+
+    async def send_text(self, user: TgUser, text: str) -> int:
+        return await self.enqueue(self.text_update(user, text))
+
+    async def send_photo(self, user: TgUser, file_id: str, caption: str | None = None) -> int:
+        sizes = [
+            {"file_id": f"{file_id}-small", "file_unique_id": f"{file_id}-s", "width": 90, "height": 67},
+            {"file_id": file_id, "file_unique_id": f"{file_id}-l", "width": 1280, "height": 960, "file_size": 99000},
+        ]
+        extra = {"caption": caption} if caption else {}
+        return await self.enqueue(self.update(message=self._message(user, photo=sizes, **extra)))
+
+    async def send_location(self, user: TgUser, latitude: float, longitude: float) -> int:
+        location = {"latitude": latitude, "longitude": longitude}
+        return await self.enqueue(self.update(message=self._message(user, location=location)))
+
+    async def click(self, user: TgUser, data: str) -> int:
+        """Tap the button with callback `data` on the newest bot message in the user's chat that has it."""
+        for message in reversed(self.sent):
+            if message["chat"]["id"] != user.id:
+                continue
+            rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+            if any(b.get("callback_data") == data for row in rows for b in row):
+                break
+        else:
+            raise AssertionError(f"no button {data!r} in the chat with {user.first_name}")
+        query = {
+            "id": f"cq-{self._next_update}",
+            "from": user.as_json(),
+            "chat_instance": f"ci-{user.id}",
+            "data": data,
+            "message": {**message, "chat": user.chat()},
+        }
+        return await self.enqueue(self.update(callback_query=query))
+
+    # --- what the bot did -----------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def sent_to(self, user: TgUser) -> list[str]:
+        """Texts of every message the bot sent in the user's chat, oldest first."""
+        return [c.params.get("text", "") for c in self.calls_to("sendMessage") if int(c.params["chat_id"]) == user.id]
+
+    async def wait_for(self, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            while not condition():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("the bot did not do what was expected in time")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), timeout=left)
+
+    async def next_message(self, user: TgUser, send: Callable[[], Any]) -> str:
+        """Do `send` (an update from the user) and return the bot's next message to them."""
+        before = len(self.sent_to(user))
+        await send()
+        await self.wait_for(lambda: len(self.sent_to(user)) > before)
+        return self.sent_to(user)[before]
+
+    async def say(self, user: TgUser, text: str) -> str:
+        return await self.next_message(user, lambda: self.send_text(user, text))
+
+    async def tap(self, user: TgUser, data: str) -> str:
+        return await self.next_message(user, lambda: self.click(user, data))

@@ -4,12 +4,80 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
+from urllib.parse import quote
 
 from storage.config import ConfigError
+
+SECRET_ENV = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_WEBHOOK_SECRET",
+)
+REDACTED = "[geheim]"
+
+
+class SecretRedactor(logging.Filter):
+    """Replaces known secret values in a log record (message, arguments, traceback) by [geheim]."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        variants = {v for s in secrets if s and len(s) >= 6 for v in (s, quote(s, safe=""))}
+        self.secrets = sorted(variants, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken format string: logging reports it later
+            message = str(record.msg)
+        record.msg, record.args = self.redact(message), ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+def install_secret_redaction(extra: Iterable[str | None] = ()) -> SecretRedactor:
+    """Redact the tokens from the environment (and the database password) in every log record.
+
+    Installed as a record factory, so it covers every logger and handler, including the ones
+    libraries configure themselves (uvicorn, httpx with Telegram's token in its URLs).
+    """
+    secrets = [os.environ.get(name, "") for name in SECRET_ENV]
+    for url in [os.environ.get("DATABASE_URL"), *extra]:
+        if url and "://" in url:
+            from sqlalchemy.engine import make_url
+
+            with contextlib.suppress(Exception):  # not a URL we can read: nothing to hide
+                secrets.append(make_url(url).password or "")
+    redactor = SecretRedactor(secrets)
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        redactor.filter(record)
+        return record
+
+    logging.setLogRecordFactory(factory)
+    return redactor
 
 
 def _parse_now(text: str) -> datetime:
@@ -60,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     config = getattr(args, "config", None) or os.environ.get("WIJKBOT_CONFIG")
     db = getattr(args, "db", None) or os.environ.get("DATABASE_URL")
+    install_secret_redaction(extra=[db])
     try:
         if args.command == "console":
             from bot.console import run_console

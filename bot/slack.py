@@ -8,10 +8,12 @@ as a task once `ack()` is called), so Slack always hears back within its 3 secon
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
 import re
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +58,7 @@ UNKNOWN_PERSON = "slack:onbekend"
 _ENTITY = re.compile(r"<([^<>]*)>")
 _REF_A = re.compile(r"^A-(\d+)$")
 RESPONSE_TRIES = 3
+FAILED = "Er ging iets mis bij wijkbot; probeer het zo opnieuw (kijk met /actie lijst of het al is vastgelegd)."
 
 
 class _ScaledJitter(Jitter):
@@ -187,6 +190,23 @@ class SlackTransport:
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
+        await self._safely(self._command(body), str(body.get("response_url", "")))
+
+    async def _on_button(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        await self._safely(self._button(body, action), str(body.get("response_url", "")))
+
+    async def _safely(self, work: Awaitable[None], response_url: str) -> None:
+        """After the ack nobody waits for us: an unexpected failure still gets a private answer."""
+        try:
+            await work
+        except Exception:  # noqa: BLE001 - logged, and the person is told
+            log.exception("Slack: handling failed")
+            body = {"response_type": "ephemeral", "text": FAILED, "replace_original": False}
+            with contextlib.suppress(Exception):
+                await self._post_response(response_url, body)
+
+    async def _command(self, body: dict[str, Any]) -> None:
         name = str(body.get("command", "")).lstrip("/")
         raw = str(body.get("text", ""))
         user, channel_id = str(body.get("user_id", "")), str(body.get("channel_id", ""))
@@ -201,8 +221,7 @@ class SlackTransport:
         text = f"/{name} {await self.plain_text(raw)}".strip()
         await self._run(text, user=user, channel=channel, response_url=response_url)
 
-    async def _on_button(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        await ack()
+    async def _button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         action_id, value = str(action.get("action_id", "")), str(action.get("value", ""))
         user = str((body.get("user") or {}).get("id", ""))
         channel_id = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")

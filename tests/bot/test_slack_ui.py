@@ -217,3 +217,11 @@ async def test_outage_keeps_messages_in_the_outbox_and_delivers_each_once_in_ord
     assert len(posts) == 4
     with Session(slack.bot.engine) as s:
         assert s.exec(select(OutboxMessage).where(OutboxMessage.sent_at == None)).all() == []  # noqa: E711
+
+
+async def test_a_failure_after_the_ack_still_gets_a_private_answer(slack: SlackWorld) -> None:
+    slack.fake.fail(methods={"views.open"})  # Slack cannot open the form right now
+    resp, path = await slack.command("/actie", trigger=True)
+    assert resp.status_code == 200
+    [reply] = await slack.replies(path)
+    assert reply["response_type"] == "ephemeral" and reply["text"].startswith("Er ging iets mis bij wijkbot")

@@ -23,6 +23,10 @@ from handlers.format import ref_a, ref_s
 from handlers.permissions import require
 from storage.models import Actiepunt, Group, Meeting, MeetingStatus, Person, Signaal
 
+HELP_LINES = [
+    "/signaal export | /actie export     alle signalen of actiepunten als CSV (Excel)",
+    "/overleg agenda                     de geplande overleggen als agendabestand (ICS)",
+]
 DEFAULT_OUTPUT_DIR = "wijkbot-uitvoer"
 CSV_DELIMITER = ";"  # what Excel expects in a Dutch locale
 MEETING_LENGTH = timedelta(hours=2)

@@ -1,0 +1,357 @@
+"""The figures behind every report, computed from the database for a set of groups and a period.
+
+Pure functions of the database and `now`: no clock reads, no formatting. Flows (what happened in
+a window) and stocks (what is open at `now`) are computed separately, so the digest can ask for
+five weekly flows without recomputing the stocks. Every query covers all groups at once.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    Actiepunt,
+    ActieStatus,
+    Attendance,
+    AttendanceStatus,
+    Bijeenkomst,
+    Meeting,
+    MeetingStatus,
+    Membership,
+    Signaal,
+    SignaalStatus,
+)
+
+DAY = 86400.0
+TEAM_NORM_WEEKS = 8  # covenant §2.3.3: a leefbaarheidsteam meets at least once every 8 weeks
+BIJEENKOMSTEN_PER_YEAR = 2  # covenant §2.3.3: at least twice a year a participatiebijeenkomst
+ABSENCE_WINDOW = 3  # covenant §4.1: "frequent absence", read as absent from 2 of the last 3
+ABSENCE_LIMIT = 2
+
+
+@dataclass
+class Flow:
+    """What happened in one group in [start, end)."""
+
+    new_signalen: Counter[str] = field(default_factory=Counter)  # by category
+    acties_opened: int = 0
+    acties_done: int = 0
+    acties_due: int = 0  # deadline fell in the window (and before now)
+    acties_due_missed: int = 0  # of those: not done by the deadline
+    days_to_first_action: list[float] = field(default_factory=list)
+    days_to_done: list[float] = field(default_factory=list)
+
+    @property
+    def signalen_total(self) -> int:
+        return sum(self.new_signalen.values())
+
+    @property
+    def quiet(self) -> bool:
+        return not (self.signalen_total or self.acties_opened or self.acties_done)
+
+
+@dataclass
+class Stock:
+    """What is open in one group at `now`."""
+
+    open_signaal_days: list[float] = field(default_factory=list)  # age of each open signaal
+    open_acties: int = 0
+    overdue_ids: list[int] = field(default_factory=list)
+
+    @property
+    def open_signalen(self) -> int:
+        return len(self.open_signaal_days)
+
+    @property
+    def oldest_open_days(self) -> float | None:
+        return max(self.open_signaal_days) if self.open_signaal_days else None
+
+    @property
+    def median_open_days(self) -> float | None:
+        return median(self.open_signaal_days)
+
+
+@dataclass
+class MeetingFigures:
+    """A group's meetings around `now`: the last one held, the next planned, how many in a window."""
+
+    last_held: datetime | None = None
+    next_planned: datetime | None = None
+    held_in_window: int = 0
+    cancelled_in_window: int = 0
+
+    def within_norm(self, now: datetime, weeks: int = TEAM_NORM_WEEKS) -> bool:
+        """True when the last meeting is at most `weeks` ago."""
+        return self.last_held is not None and now - self.last_held <= timedelta(weeks=weeks)
+
+
+@dataclass
+class BijeenkomstFigures:
+    upcoming: list[datetime] = field(default_factory=list)
+    held_this_year: int = 0
+    held_in_window: int = 0
+
+
+@dataclass
+class AttendanceFigures:
+    present: int = 0
+    excused: int = 0  # afgemeld, without a vervanger
+    substituted: int = 0  # afgemeld with a vervanger
+    absent: int = 0  # afwezig without notice
+    flagged_members: int = 0  # absent from ABSENCE_LIMIT of the last ABSENCE_WINDOW meetings
+
+
+def median(values: Sequence[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def _days(later: datetime, earlier: datetime) -> float:
+    return (later - earlier).total_seconds() / DAY
+
+
+def _utc(dt: datetime) -> datetime:
+    return dt.astimezone(UTC)
+
+
+def flows(
+    session: Session, group_ids: Iterable[int], start: datetime, end: datetime, *, now: datetime
+) -> dict[int, Flow]:
+    """Flow figures per group for [start, end): new signalen, actiepunten opened/done/due, lead times."""
+    ids = list(group_ids)
+    out: dict[int, Flow] = {g: Flow() for g in ids}
+    if not ids:
+        return out
+    start, end = _utc(start), _utc(end)
+
+    for gid, category, n in session.exec(
+        select(Signaal.group_id, Signaal.category, sa.func.count())
+        .where(col(Signaal.group_id).in_(ids), Signaal.created_at >= start, Signaal.created_at < end)
+        .group_by(col(Signaal.group_id), col(Signaal.category))
+    ).all():
+        out[gid].new_signalen[category] += int(n)
+
+    for gid, n in session.exec(
+        select(Actiepunt.group_id, sa.func.count())
+        .where(col(Actiepunt.group_id).in_(ids), Actiepunt.created_at >= start, Actiepunt.created_at < end)
+        .group_by(col(Actiepunt.group_id))
+    ).all():
+        out[gid].acties_opened = int(n)
+
+    for gid, created, done in session.exec(
+        select(Actiepunt.group_id, Actiepunt.created_at, Actiepunt.done_at).where(
+            col(Actiepunt.group_id).in_(ids),
+            Actiepunt.status == ActieStatus.gedaan,
+            col(Actiepunt.done_at) >= start,
+            col(Actiepunt.done_at) < end,
+        )
+    ).all():
+        assert done is not None
+        out[gid].acties_done += 1
+        out[gid].days_to_done.append(_days(done, created))
+
+    due_until = min(end, _utc(now))
+    if due_until > start:
+        for gid, status, deadline, done in session.exec(
+            select(Actiepunt.group_id, Actiepunt.status, Actiepunt.deadline, Actiepunt.done_at).where(
+                col(Actiepunt.group_id).in_(ids),
+                Actiepunt.deadline >= start,
+                Actiepunt.deadline < due_until,
+                Actiepunt.status != ActieStatus.vervallen,
+            )
+        ).all():
+            out[gid].acties_due += 1
+            if status != ActieStatus.gedaan or done is None or done > deadline:
+                out[gid].acties_due_missed += 1
+
+    # lead time from signaal to its first actiepunt, counted in the window where that action was made
+    earlier = sa.orm.aliased(Actiepunt)
+    first_action = (
+        select(Signaal.group_id, Signaal.created_at, Actiepunt.created_at)
+        .join(Signaal, col(Signaal.id) == col(Actiepunt.signaal_id))
+        .where(
+            col(Actiepunt.group_id).in_(ids),
+            col(Actiepunt.signaal_id).is_not(None),
+            Actiepunt.created_at >= start,
+            Actiepunt.created_at < end,
+            ~sa.exists().where(
+                col(earlier.signaal_id) == col(Actiepunt.signaal_id),
+                sa.or_(
+                    col(earlier.created_at) < col(Actiepunt.created_at),
+                    sa.and_(col(earlier.created_at) == col(Actiepunt.created_at), col(earlier.id) < col(Actiepunt.id)),
+                ),
+            ),
+        )
+    )
+    for gid, sig_created, act_created in session.exec(first_action).all():
+        out[gid].days_to_first_action.append(max(0.0, _days(act_created, sig_created)))
+    return out
+
+
+def stocks(session: Session, group_ids: Iterable[int], *, now: datetime) -> dict[int, Stock]:
+    """What is open per group at `now`: open signalen with their ages, open and overdue actiepunten."""
+    ids = list(group_ids)
+    out: dict[int, Stock] = {g: Stock() for g in ids}
+    if not ids:
+        return out
+    still_open = [SignaalStatus.open, SignaalStatus.in_behandeling, SignaalStatus.actie]
+    for gid, created in session.exec(
+        select(Signaal.group_id, Signaal.created_at).where(
+            col(Signaal.group_id).in_(ids), col(Signaal.status).in_(still_open), Signaal.created_at <= now
+        )
+    ).all():
+        out[gid].open_signaal_days.append(_days(now, created))
+    for gid, act_id, deadline in session.exec(
+        select(Actiepunt.group_id, Actiepunt.id, Actiepunt.deadline)
+        .where(col(Actiepunt.group_id).in_(ids), Actiepunt.status == ActieStatus.open)
+        .order_by(col(Actiepunt.deadline))
+    ).all():
+        out[gid].open_acties += 1
+        if deadline < now and act_id is not None:
+            out[gid].overdue_ids.append(act_id)
+    return out
+
+
+def meeting_figures(
+    session: Session, group_ids: Iterable[int], *, now: datetime, start: datetime | None = None
+) -> dict[int, MeetingFigures]:
+    """Last meeting held (started before `now`, not cancelled), next planned, and counts since `start`."""
+    ids = list(group_ids)
+    out: dict[int, MeetingFigures] = {g: MeetingFigures() for g in ids}
+    if not ids:
+        return out
+    since = start if start is not None else now - timedelta(days=400)
+    rows = session.exec(
+        select(Meeting.group_id, Meeting.starts_at, Meeting.status)
+        .where(col(Meeting.group_id).in_(ids), Meeting.starts_at >= min(since, now - timedelta(days=400)))
+        .where(Meeting.starts_at <= now + timedelta(days=400))
+        .order_by(col(Meeting.starts_at))
+    ).all()
+    for gid, at, status in rows:
+        fig = out[gid]
+        if at <= now:
+            if status == MeetingStatus.geannuleerd:
+                if start is not None and at >= start:
+                    fig.cancelled_in_window += 1
+                continue
+            fig.last_held = at
+            if start is not None and at >= start:
+                fig.held_in_window += 1
+        elif status == MeetingStatus.gepland and fig.next_planned is None:
+            fig.next_planned = at
+    return out
+
+
+def bijeenkomst_figures(
+    session: Session,
+    group_ids: Iterable[int],
+    *,
+    now: datetime,
+    year_start: datetime,
+    ahead: timedelta = timedelta(weeks=TEAM_NORM_WEEKS),
+    start: datetime | None = None,
+) -> dict[int, BijeenkomstFigures]:
+    """Participatiebijeenkomsten: upcoming within `ahead`, held since `year_start` and since `start`."""
+    ids = list(group_ids)
+    out: dict[int, BijeenkomstFigures] = {g: BijeenkomstFigures() for g in ids}
+    if not ids:
+        return out
+    since = min(year_start, start) if start is not None else year_start
+    for gid, at in session.exec(
+        select(Bijeenkomst.group_id, Bijeenkomst.starts_at)
+        .where(col(Bijeenkomst.group_id).in_(ids), Bijeenkomst.starts_at >= since, Bijeenkomst.starts_at <= now + ahead)
+        .order_by(col(Bijeenkomst.starts_at))
+    ).all():
+        fig = out[gid]
+        if at > now:
+            fig.upcoming.append(at)
+            continue
+        if at >= year_start:
+            fig.held_this_year += 1
+        if start is not None and at >= start:
+            fig.held_in_window += 1
+    return out
+
+
+def _absent(status: str, substitute_id: int | None) -> bool:
+    return status == AttendanceStatus.afwezig or (status == AttendanceStatus.afgemeld and substitute_id is None)
+
+
+def attendance_figures(
+    session: Session, group_ids: Iterable[int], *, now: datetime, start: datetime | None = None
+) -> dict[int, AttendanceFigures]:
+    """Attendance counts of meetings held since `start`, and members absent from 2 of the last 3.
+
+    Absent means: afwezig, or afgemeld without a vervanger (a vervanger keeps the seat filled, §4.1).
+    """
+    ids = list(group_ids)
+    out: dict[int, AttendanceFigures] = {g: AttendanceFigures() for g in ids}
+    if not ids:
+        return out
+    held = session.exec(
+        select(Meeting.id, Meeting.group_id, Meeting.starts_at)
+        .where(
+            col(Meeting.group_id).in_(ids),
+            Meeting.starts_at <= now,
+            Meeting.status != MeetingStatus.geannuleerd,
+        )
+        .order_by(col(Meeting.starts_at).desc())
+    ).all()
+    last_three: dict[int, list[int]] = defaultdict(list)
+    in_window: set[int] = set()
+    for mid, gid, at in held:
+        if mid is None:
+            continue
+        if len(last_three[gid]) < ABSENCE_WINDOW:
+            last_three[gid].append(mid)
+        if start is not None and at >= start:
+            in_window.add(mid)
+    wanted = in_window | {m for ms in last_three.values() for m in ms}
+    if not wanted:
+        return out
+    members: dict[int, set[int]] = defaultdict(set)
+    for gid, pid in session.exec(
+        select(Membership.group_id, Membership.person_id).where(
+            col(Membership.group_id).in_(ids), Membership.role == "lid"
+        )
+    ).all():
+        members[gid].add(pid)
+    meeting_group = {mid: gid for mid, gid, _ in held if mid is not None}
+    absences: Counter[tuple[int, int]] = Counter()
+    for mid, pid, status, substitute in session.exec(
+        select(Attendance.meeting_id, Attendance.person_id, Attendance.status, Attendance.substitute_id).where(
+            col(Attendance.meeting_id).in_(wanted)
+        )
+    ).all():
+        gid = meeting_group[mid]
+        fig = out[gid]
+        if mid in in_window:
+            if status == AttendanceStatus.aanwezig:
+                fig.present += 1
+            elif status == AttendanceStatus.afwezig:
+                fig.absent += 1
+            elif status == AttendanceStatus.afgemeld:
+                if substitute is None:
+                    fig.excused += 1
+                else:
+                    fig.substituted += 1
+        if mid in last_three[gid] and pid in members[gid] and _absent(status, substitute):
+            absences[(gid, pid)] += 1
+    for (gid, _pid), n in absences.items():
+        if n >= ABSENCE_LIMIT:
+            out[gid].flagged_members += 1
+    return out
+
+
+def monthly_flows(
+    session: Session, group_ids: Iterable[int], months: Sequence[tuple[datetime, datetime]], *, now: datetime
+) -> list[dict[int, Flow]]:
+    """One `flows` result per (start, end) month, in order: the data behind the half-year chart."""
+    ids = list(group_ids)
+    return [flows(session, ids, start, end, now=now) for start, end in months]

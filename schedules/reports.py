@@ -1,0 +1,94 @@
+"""Report jobs: the weekly digest to the regiegroep, and the action lists after each meeting.
+
+- `reports.weekly_digest`: Monday 08:00 local, the digest of the week before to the regiegroep.
+- `reports.after_meeting` (an instant source): two hours after a meeting starts, its actielijst and
+  the participation overview go up (or down) the chain (covenant §4.3, §4.4).
+
+The half-year report needs no job of its own: schedules.halfyear asks the chairs for it on 1 June
+and 1 December, and `/rapportage` drafts it from the data when it is first asked for.
+
+Every message carries a dedupe key, so a job that runs twice or late still says everything once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from handlers.reports import actielijst
+from handlers.reports.digest import weekly_digest
+from schedules.jobs import InstantSource, JobSpec, read_mark, register, register_instants, write_mark
+from storage import outbox
+from storage.config import OrgConfig
+from storage.db import transaction
+from storage.models import Group, GroupKind, Meeting, MeetingStatus
+
+DIGEST_DAY, DIGEST_HOUR, DIGEST_MINUTE = "mon", 8, 0
+AFTER_MEETING_MARK = "reports.after_meeting"
+
+
+def send_weekly_digest(engine: Engine, config: OrgConfig, now: datetime) -> int:
+    """The digest of the last complete week, to every regiegroep channel, once per week."""
+    queued = 0
+    with transaction(engine) as session:
+        regie = session.exec(select(Group).where(Group.kind == GroupKind.regiegroep)).all()
+        if not regie:
+            return 0
+        label, text = weekly_digest(session, now=now, tz=config.tz)
+        for g in regie:
+            msg = outbox.enqueue(
+                session, kind="channel", destination=g.channel, text=text, now=now, dedupe_key=f"digest:{label}:{g.key}"
+            )
+            queued += msg is not None
+    return queued
+
+
+def distribute_after_meetings(engine: Engine, config: OrgConfig, now: datetime) -> int:
+    """Send the lists of every meeting that ended in the last week and has not been sent yet."""
+    queued = 0
+    with transaction(engine) as session:
+        for meeting in actielijst.ended_meetings(session, now=now):
+            for out in actielijst.after_meeting(session, meeting, now=now, tz=config.tz):
+                msg = outbox.enqueue(
+                    session, kind="channel", destination=out.channel, text=out.text, now=now, dedupe_key=out.dedupe_key
+                )
+                queued += msg is not None
+        write_mark(session, AFTER_MEETING_MARK, now)
+    return queued
+
+
+def next_meeting_end(engine: Engine, config: OrgConfig, after: datetime) -> datetime | None:
+    """The first moment after `after` at which a (not cancelled) meeting ends."""
+    with transaction(engine) as session:
+        start = session.exec(
+            select(Meeting.starts_at)
+            .where(Meeting.starts_at > after - actielijst.MEETING_LENGTH, Meeting.status != MeetingStatus.geannuleerd)
+            .order_by(col(Meeting.starts_at))
+        ).first()
+    return start + actielijst.MEETING_LENGTH if start is not None else None
+
+
+@register
+def report_jobs(config: OrgConfig) -> list[JobSpec]:
+    return [
+        JobSpec(
+            "reports.weekly_digest",
+            CronTrigger(day_of_week=DIGEST_DAY, hour=DIGEST_HOUR, minute=DIGEST_MINUTE, timezone=config.tz),
+            send_weekly_digest,
+        ),
+    ]
+
+
+@register_instants
+def report_instants(config: OrgConfig) -> list[InstantSource]:
+    return [
+        InstantSource(
+            id=AFTER_MEETING_MARK,
+            next_at=next_meeting_end,
+            func=distribute_after_meetings,
+            mark=lambda engine: read_mark(engine, AFTER_MEETING_MARK),
+        )
+    ]

@@ -1,0 +1,98 @@
+"""A wijkbot process that runs a scheduled job and delivers through a notifier at the network edge.
+
+    python tests/faults/killed_run.py DB_URL RECORDING MODE
+
+MODE `block`: the notifier hangs (like a chat service that stops answering) on the third message,
+after writing a marker file RECORDING.blocked, so the test can SIGKILL the process mid-run.
+MODE `deliver`: an ordinary restart. The recording is what the far side received: one line per
+delivered message (outbox id, destination, text), written and fsynced before `send` returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from apscheduler.triggers.cron import CronTrigger  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+
+from bot.core import Clock, Wijkbot  # noqa: E402
+from schedules import console_runner  # noqa: E402
+from schedules.jobs import JobSpec, register  # noqa: E402
+from storage import outbox  # noqa: E402
+from storage.config import OrgConfig  # noqa: E402
+from storage.db import transaction  # noqa: E402
+from storage.models import OutboxMessage, Person  # noqa: E402
+
+TZ = ZoneInfo("Europe/Amsterdam")
+FIRES_AT = datetime(2026, 11, 29, 5, 30, tzinfo=TZ)  # a Sunday morning, when nothing else runs
+MESSAGES = [("lbt-bolnes", 1), ("regiegroep", 2), ("lbt-bolnes", 3), ("lbt-oost", 4), ("lbt-bolnes", 5)]
+
+
+def weekly_overview(engine: Engine, config: OrgConfig, now: datetime) -> int:
+    """A job as the scheduler's jobs are: one transaction, every message with a dedupe key."""
+    queued = 0
+    day = now.astimezone(TZ).date().isoformat()
+    with transaction(engine) as session:
+        for channel, n in MESSAGES:
+            if outbox.enqueue(
+                session,
+                kind="channel",
+                destination=channel,
+                text=f"Overzicht {day} deel {n}",
+                now=now,
+                dedupe_key=f"fault-test:{day}:{n}",
+            ):
+                queued += 1
+    return queued
+
+
+@register
+def _jobs(config: OrgConfig) -> list[JobSpec]:
+    return [
+        JobSpec(
+            id="fault-test",
+            trigger=CronTrigger(day_of_week="sun", hour=5, minute=30, timezone=TZ),
+            func=weekly_overview,
+        )
+    ]
+
+
+class EdgeNotifier:
+    name = "edge"
+
+    def __init__(self, recording: Path, block_at: int | None) -> None:
+        self.recording, self.block_at, self.calls = recording, block_at, 0
+
+    def handles(self, msg: OutboxMessage, recipient: Person | None) -> bool:
+        return msg.dedupe_key is not None and msg.dedupe_key.startswith("fault-test:")
+
+    async def send(self, msg: OutboxMessage, recipient: Person | None) -> None:
+        self.calls += 1
+        if self.block_at is not None and self.calls == self.block_at:
+            Path(f"{self.recording}.blocked").write_text(str(msg.id))
+            await asyncio.sleep(3600)  # the service stopped answering; we get killed here
+        with self.recording.open("a", encoding="utf-8") as f:
+            f.write(f"{msg.id}\t{msg.destination}\t{msg.text}\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+
+async def main(db_url: str, recording: Path, mode: str) -> int:
+    bot = Wijkbot.create(db_url=db_url, config_path=None, clock=Clock(FIRES_AT - timedelta(minutes=1)))
+    bot.job_runner = console_runner
+    bot.notifiers.append(EdgeNotifier(recording, 3 if mode == "block" else None))
+    # the scheduler catches up on the run it missed: the same fire time again after a restart
+    await bot.advance(timedelta(minutes=2))
+    bot.engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]), sys.argv[3])))

@@ -9,8 +9,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
-from handlers import actie, afmelden, ambassadeur, bijeenkomst, overleg, signaal
+from handlers import actie, afmelden, ambassadeur, bijeenkomst, exports, overleg, signaal
 from handlers.base import Context, Message, Reply, UserError
+from handlers.reports import voortgang
 from storage.config import OrgConfig
 from storage.db import transaction
 from storage.models import Group, Person
@@ -72,6 +73,7 @@ def register(name: str, handler: Handler, help_lines: list[str] | None = None) -
 
 register("ambassadeur", ambassadeur.handle, ambassadeur.HELP_LINES)
 ALIASES["ambassadeurs"] = "ambassadeur"
+register("rapportage", voortgang.handle, [*voortgang.HELP_LINES, *exports.HELP_LINES])
 
 
 def dispatch(engine: Engine, config: OrgConfig, msg: Message) -> list[Reply]:

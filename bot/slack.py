@@ -48,7 +48,18 @@ from handlers.notify import Notifier
 from handlers.router import dispatch
 from storage import meetings as meeting_repo
 from storage.db import transaction
-from storage.models import Actiepunt, ActieStatus, Group, Membership, OutboxMessage, Person, PersonKind, ProcessedEvent
+from storage.models import (
+    Actiepunt,
+    ActieStatus,
+    Group,
+    Meeting,
+    Membership,
+    OutboxMessage,
+    Person,
+    PersonKind,
+    ProcessedEvent,
+    Signaal,
+)
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +242,10 @@ class SlackTransport:
             log.warning("unknown Slack action %s", action_id)
             return
         channel = await self.channel_name(channel_id, hint=str((body.get("channel") or {}).get("name", "")), user=user)
+        if channel.startswith("@"):
+            # a button in a direct message (reminders): act in the channel of the item's group
+            home = await asyncio.to_thread(_channel_of_item, self.bot.engine, action_id, value)
+            channel = home or channel
         meta = {"channel": channel, "channel_id": channel_id, "ref": value}
         if command == "modal:actie":
             await self.client.views_open(trigger_id=body["trigger_id"], view=kit.actie_modal(meta, signaal_ref=value))
@@ -497,6 +512,24 @@ def _claim_slack_id(engine: Engine, slack_id: str, names: set[str]) -> str | Non
             return hits[0].key
     except IntegrityError:  # claimed by a parallel request just now
         return _person_with_slack_id(engine, slack_id)
+
+
+def _channel_of_item(engine: Engine, action_id: str, value: str) -> str | None:
+    """The channel of the group an item belongs to: A-12, S-12, or a meeting id for overleg_*."""
+    first = value.split()[0].upper() if value.strip() else ""
+    with transaction(engine) as session:
+        group_id: int | None = None
+        if m := _REF_A.match(first):
+            act = session.get(Actiepunt, int(m.group(1)))
+            group_id = act.group_id if act else None
+        elif first.startswith("S-") and first[2:].isdigit():
+            sig = session.get(Signaal, int(first[2:]))
+            group_id = sig.group_id if sig else None
+        elif action_id.startswith("overleg_") and first.isdigit():
+            meeting = session.get(Meeting, int(first))
+            group_id = meeting.group_id if meeting else None
+        group = session.get(Group, group_id) if group_id else None
+        return group.channel if group else None
 
 
 def _deadline_of(engine: Engine, ref: str) -> datetime | None:

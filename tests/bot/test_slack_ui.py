@@ -225,3 +225,13 @@ async def test_a_failure_after_the_ack_still_gets_a_private_answer(slack: SlackW
     assert resp.status_code == 200
     [reply] = await slack.replies(path)
     assert reply["response_type"] == "ephemeral" and reply["text"].startswith("Er ging iets mis bij wijkbot")
+
+
+async def test_a_button_in_a_direct_message_acts_in_the_channel_of_the_items_group(slack: SlackWorld) -> None:
+    await slack.say("/actie Schouw voorbereiden <@U0PIET|Piet> morgen")
+    # e.g. the overdue reminder in piet's DM carries a "Gedaan A-1" button
+    _, path = await slack.click("actie_gedaan", "A-1", user="U0PIET", channel="DU0PIET")
+    [reply] = await slack.replies(path)
+    assert reply["text"] == "Actiepunt A-1 is gedaan: Schouw voorbereiden."
+    with Session(slack.bot.engine) as s:
+        assert s.exec(select(Actiepunt.status)).one() == "gedaan"

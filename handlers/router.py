@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
-from handlers import actie, afmelden, ambassadeur, bijeenkomst, exports, overleg, signaal
-from handlers.base import Context, Message, Reply, UserError
+from handlers import actie, afmelden, ambassadeur, bijeenkomst, exports, overleg, pii, signaal
+from handlers.base import MAX_TEXT, Context, Message, Reply, UserError
+from handlers.ratelimit import RateLimiter
 from handlers.reports import voortgang
 from storage.config import OrgConfig
 from storage.db import transaction
@@ -76,16 +78,52 @@ ALIASES["ambassadeurs"] = "ambassadeur"
 register("rapportage", voortgang.handle, [*voortgang.HELP_LINES, *exports.HELP_LINES])
 
 
+COMMANDS["pii"] = pii.handle  # the *Toch opslaan* / *Aanpassen* buttons: /pii bevestig <code>
+
+MAX_MESSAGE = 10_000  # far beyond any valid command (texts: MAX_TEXT): refused before any parsing
+# One rate limiter per bot (engine); the console is the operator at a terminal and is not limited.
+_limiters: weakref.WeakKeyDictionary[Engine, RateLimiter] = weakref.WeakKeyDictionary()
+UNLIMITED_TRANSPORTS = frozenset({"console"})
+
+
+def rate_limiter(engine: Engine) -> RateLimiter:
+    """The per-person command limits of the bot that uses this engine."""
+    limiter = _limiters.get(engine)
+    if limiter is None:
+        limiter = _limiters[engine] = RateLimiter()
+    return limiter
+
+
 def dispatch(engine: Engine, config: OrgConfig, msg: Message) -> list[Reply]:
     """Handle one message: resolve who and where, run the command in one transaction."""
     text = msg.text.strip()
     if not text.startswith("/"):
-        return [Reply("Ik reageer op commando's die met / beginnen; typ /help voor een overzicht.", private=True)]
+        return [
+            Reply(
+                "Ik reageer op commando's die met / beginnen; typ /help voor een overzicht.",
+                private=True,
+                extra={"error": "user"},
+            )
+        ]
+    if len(text) > MAX_MESSAGE:
+        return [
+            Reply(
+                f"Uw bericht is te lang ({len(text)} tekens); houd het onder {MAX_TEXT} tekens.",
+                private=True,
+                extra={"error": "user"},
+            )
+        ]
+    if msg.transport not in UNLIMITED_TRANSPORTS:
+        wait = rate_limiter(engine).wait(msg.person, msg.now)
+        if wait:
+            return [Reply(rate_limiter(engine).message(wait), private=True, extra={"error": "rate"})]
     name, _, args = text[1:].partition(" ")
+    if name.endswith(pii.CONFIRM_MARK) and len(name) > 1:  # `/signaal! tekst`: store it anyway
+        name, args = name[: -len(pii.CONFIRM_MARK)], f"{pii.CONFIRM_MARK} {args}"
     name = ALIASES.get(name.lower(), name.lower())
     handler = COMMANDS.get(name)
     if handler is None:
-        return [Reply(f"/{name} ken ik niet; typ /help voor alle commando's.", private=True)]
+        return [Reply(f"/{name} ken ik niet; typ /help voor alle commando's.", private=True, extra={"error": "user"})]
     try:
         with transaction(engine) as session:
             person = session.exec(select(Person).where(Person.key == msg.person)).first()
@@ -112,12 +150,13 @@ def dispatch(engine: Engine, config: OrgConfig, msg: Message) -> list[Reply]:
                 )
             return handler(ctx, args.strip())
     except UserError as exc:
-        return [Reply(str(exc), private=True)]
+        return [Reply(str(exc), private=True, extra={"error": "user"})]
     except OperationalError:
         log.exception("database unavailable while handling /%s", name)
         return [
             Reply(
                 "De database is even niet bereikbaar; er is niets opgeslagen. Probeer het zo opnieuw.",
                 private=True,
+                extra={"error": "database"},
             )
         ]

@@ -27,7 +27,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, InvalidToken, NetworkError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -121,11 +121,13 @@ class TelegramTransport:
 
     name = "telegram"
 
-    def __init__(self, bot: Wijkbot, settings: Settings) -> None:
+    def __init__(self, bot: Wijkbot, settings: Settings, *, retry_delay: float = 5.0) -> None:
         if settings.telegram_bot_token is None:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         self.bot = bot
         self.settings = settings
+        self.retry_delay = retry_delay  # seconds before the first retry when Telegram is unreachable
+        self._retrying: asyncio.Task[None] | None = None
         self.webhook_url = settings.telegram_webhook_url
         # Telegram echoes the secret we give it in setWebhook; without one configured we make one up.
         given = settings.telegram_webhook_secret
@@ -163,6 +165,20 @@ class TelegramTransport:
         return [Route("/telegram/webhook", self.webhook, methods=["POST"])]
 
     async def start(self) -> None:
+        """Connect now; when Telegram cannot be reached, keep trying in the background (Slack runs on)."""
+        try:
+            await self._connect()
+        except InvalidToken:
+            log.error(
+                "Telegram weigert TELEGRAM_BOT_TOKEN; Telegram draait niet (vraag een nieuw token bij @BotFather)"
+            )
+            await self._disconnect()
+        except (NetworkError, TimedOut) as exc:
+            log.warning("Telegram is niet bereikbaar (%s); ik probeer het opnieuw", type(exc).__name__)
+            await self._disconnect()
+            self._retrying = asyncio.create_task(self._connect_later())
+
+    async def _connect(self) -> None:
         await self.application.initialize()  # getMe: tells us the bot's username
         ambassadeur.set_bot_name(self.application.bot.username)
         await self.application.start()
@@ -176,7 +192,28 @@ class TelegramTransport:
             await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
             log.info("Telegram: long polling als @%s", self.application.bot.username)
 
+    async def _connect_later(self) -> None:
+        delay = self.retry_delay
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await self._connect()
+                log.info("Telegram is weer bereikbaar")
+                return
+            except (NetworkError, TimedOut) as exc:
+                log.warning("Telegram is nog niet bereikbaar (%s)", type(exc).__name__)
+                await self._disconnect()
+                delay = min(delay * 2, 300.0)
+
     async def stop(self) -> None:
+        if self._retrying is not None:
+            self._retrying.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._retrying
+            self._retrying = None
+        await self._disconnect()
+
+    async def _disconnect(self) -> None:
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()

@@ -407,3 +407,24 @@ async def test_linking_is_in_the_audit_log_and_the_ambassador_has_no_partner_rig
     # residents never see the partners' discussion: the team's commands refuse them
     answer = await team.say("/signaal lijst", as_=person.key)
     assert "S-" not in answer and ("Alleen leden" in answer or "alleen" in answer.lower())
+
+
+async def test_telegram_unreachable_at_start_does_not_stop_the_bot_and_connects_when_it_is_back(
+    team: TalkingBot,
+) -> None:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens here yet
+    tg = FakeTelegram()
+    settings = Settings(telegram_bot_token=SecretStr(tg.token), telegram_api_url=f"http://127.0.0.1:{port}/bot")
+    transport = TelegramTransport(team.bot, settings, retry_delay=0.05)
+    await transport.start()  # returns: the rest of wijkbot (Slack, the scheduler) keeps running
+    try:
+        await tg.start(port=port)
+        jan = tg.user(8401, "Jan")
+        await tg.wait_for(lambda: bool(tg.calls_to("getMe")))
+        assert "wijkregisseur" in await tg.say(jan, "/start")
+    finally:
+        await transport.stop()
+        await tg.close()

@@ -117,7 +117,11 @@ class Membership(SQLModel, table=True):
 
 
 class Signaal(SQLModel, table=True):
-    __table_args__ = (sa.Index("ix_signaal_group_status", "group_id", "status"),)
+    __table_args__ = (
+        sa.Index("ix_signaal_group_status", "group_id", "status"),
+        # the digest: open signalen of a team ordered by age (oldest, median) without a table scan
+        sa.Index("ix_signaal_group_status_created", "group_id", "status", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     group_id: int = Field(foreign_key="wijkgroup.id", index=True)
@@ -151,7 +155,7 @@ class Actiepunt(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _ts(index=True)
     updated_at: datetime = _ts()
-    done_at: datetime | None = _ts(default=None)
+    done_at: datetime | None = _ts(default=None, index=True)  # the digest: actiepunten done in a week
     last_reminder_at: datetime | None = _ts(default=None)
     chair_told_at: datetime | None = _ts(default=None)
 

@@ -44,9 +44,10 @@ def by_category(counts: Counter[str]) -> str:
     return ", ".join(f"{cat} {n}" for cat, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def refs(ids: list[int]) -> str:
-    shown = ", ".join(ref_a(i) for i in ids[:MAX_REFS])
-    return shown + (f" en nog {len(ids) - MAX_REFS}" if len(ids) > MAX_REFS else "")
+def refs(ids: list[int], total: int) -> str:
+    """The first few references, and how many more there are."""
+    shown = ids[:MAX_REFS]
+    return ", ".join(ref_a(i) for i in shown) + (f" en nog {total - len(shown)}" if total > len(shown) else "")
 
 
 def trend(current: float, previous: list[float]) -> str:
@@ -130,7 +131,7 @@ def compute_digest(session: Session, *, now: datetime, tz: ZoneInfo) -> Digest:
     previous = []
     for n in range(1, TREND_WEEKS + 1):
         w = week.previous(n)
-        previous.append(fig.flows(session, ids, w.start, w.end, now=now))
+        previous.append(fig.flows(session, ids, w.start, w.end, now=now, counts_only=True))
     stock = fig.stocks(session, ids, now=now)
     meet = fig.meeting_figures(session, ids, now=now, start=week.start)
     year_start = local_midnight(now.astimezone(tz).date().replace(month=1, day=1), tz)
@@ -167,7 +168,7 @@ def _team_lines(t: TeamWeek, *, now: datetime, tz: ZoneInfo) -> list[str]:
         )
     else:
         lines.append("• Open signalen: 0")
-    late = f", te laat {len(s.overdue_ids)}" + (f" ({refs(s.overdue_ids)})" if s.overdue_ids else "")
+    late = f", te laat {s.overdue}" + (f" ({refs(s.overdue_ids, s.overdue)})" if s.overdue else "")
     lines.append(f"• Actiepunten: {f.acties_opened} nieuw, {f.acties_done} gedaan, {s.open_acties} open{late}")
     if f.days_to_first_action or f.days_to_done:
         lines.append(
@@ -208,7 +209,7 @@ def render_digest(d: Digest, *, now: datetime, tz: ZoneInfo) -> str:
     opened, done = d.total("acties_opened"), d.total("acties_done")
     open_sig = sum(t.stock.open_signalen for t in d.teams)
     open_act = sum(t.stock.open_acties for t in d.teams)
-    overdue = sum(len(t.stock.overdue_ids) for t in d.teams)
+    overdue = sum(t.stock.overdue for t in d.teams)
     behind = sum(1 for t in d.teams if t.meetings.last_held is not None and not t.meetings.within_norm(now))
     flagged = sum(t.flagged for t in d.teams)
     prev = d.previous

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -61,21 +62,12 @@ class Flow:
 class Stock:
     """What is open in one group at `now`."""
 
-    open_signaal_days: list[float] = field(default_factory=list)  # age of each open signaal
+    open_signalen: int = 0
+    oldest_open_days: float | None = None
+    median_open_days: float | None = None
     open_acties: int = 0
-    overdue_ids: list[int] = field(default_factory=list)
-
-    @property
-    def open_signalen(self) -> int:
-        return len(self.open_signaal_days)
-
-    @property
-    def oldest_open_days(self) -> float | None:
-        return max(self.open_signaal_days) if self.open_signaal_days else None
-
-    @property
-    def median_open_days(self) -> float | None:
-        return median(self.open_signaal_days)
+    overdue: int = 0
+    overdue_ids: list[int] = field(default_factory=list)  # the first few, most overdue first
 
 
 @dataclass
@@ -121,9 +113,18 @@ def _utc(dt: datetime) -> datetime:
 
 
 def flows(
-    session: Session, group_ids: Iterable[int], start: datetime, end: datetime, *, now: datetime
+    session: Session,
+    group_ids: Iterable[int],
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    counts_only: bool = False,
 ) -> dict[int, Flow]:
-    """Flow figures per group for [start, end): new signalen, actiepunten opened/done/due, lead times."""
+    """Flow figures per group for [start, end): new signalen, actiepunten opened/done/due, lead times.
+
+    `counts_only`: just new signalen, actiepunten opened and done (what a trend compares).
+    """
     ids = list(group_ids)
     out: dict[int, Flow] = {g: Flow() for g in ids}
     if not ids:
@@ -144,13 +145,20 @@ def flows(
     ).all():
         out[gid].acties_opened = int(n)
 
+    done_in_window = (
+        col(Actiepunt.group_id).in_(ids),
+        Actiepunt.status == ActieStatus.gedaan,
+        col(Actiepunt.done_at) >= start,
+        col(Actiepunt.done_at) < end,
+    )
+    if counts_only:
+        for gid, n in session.exec(
+            select(Actiepunt.group_id, sa.func.count()).where(*done_in_window).group_by(col(Actiepunt.group_id))
+        ).all():
+            out[gid].acties_done = int(n)
+        return out
     for gid, created, done in session.exec(
-        select(Actiepunt.group_id, Actiepunt.created_at, Actiepunt.done_at).where(
-            col(Actiepunt.group_id).in_(ids),
-            Actiepunt.status == ActieStatus.gedaan,
-            col(Actiepunt.done_at) >= start,
-            col(Actiepunt.done_at) < end,
-        )
+        select(Actiepunt.group_id, Actiepunt.created_at, Actiepunt.done_at).where(*done_in_window)
     ).all():
         assert done is not None
         out[gid].acties_done += 1
@@ -158,17 +166,29 @@ def flows(
 
     due_until = min(end, _utc(now))
     if due_until > start:
-        for gid, status, deadline, done in session.exec(
-            select(Actiepunt.group_id, Actiepunt.status, Actiepunt.deadline, Actiepunt.done_at).where(
+        missed = sa.case(
+            (
+                sa.or_(
+                    col(Actiepunt.status) != ActieStatus.gedaan,
+                    col(Actiepunt.done_at).is_(None),
+                    col(Actiepunt.done_at) > col(Actiepunt.deadline),
+                ),
+                1,
+            ),
+            else_=0,
+        )
+        for gid, n, n_missed in session.exec(
+            select(Actiepunt.group_id, sa.func.count(), sa.func.sum(missed))
+            .where(
                 col(Actiepunt.group_id).in_(ids),
                 Actiepunt.deadline >= start,
                 Actiepunt.deadline < due_until,
                 Actiepunt.status != ActieStatus.vervallen,
             )
+            .group_by(col(Actiepunt.group_id))
         ).all():
-            out[gid].acties_due += 1
-            if status != ActieStatus.gedaan or done is None or done > deadline:
-                out[gid].acties_due_missed += 1
+            out[gid].acties_due = int(n)
+            out[gid].acties_due_missed = int(n_missed or 0)
 
     # lead time from signaal to its first actiepunt, counted in the window where that action was made
     earlier = sa.orm.aliased(Actiepunt)
@@ -194,27 +214,72 @@ def flows(
     return out
 
 
-def stocks(session: Session, group_ids: Iterable[int], *, now: datetime) -> dict[int, Stock]:
-    """What is open per group at `now`: open signalen with their ages, open and overdue actiepunten."""
+def _literal(n: int) -> Any:
+    """LIMIT/OFFSET written into the SQL: with a bound LIMIT SQLite walks the created_at index over
+    the whole table instead of finding a team's open signalen (ix_signaal_group_status_created)."""
+    return sa.literal_column(str(int(n)))
+
+
+def stocks(session: Session, group_ids: Iterable[int], *, now: datetime, max_ids: int = 10) -> dict[int, Stock]:
+    """What is open per group at `now`: open signalen with their ages, open and overdue actiepunten.
+
+    Aggregated in the database (counts, oldest, the middle rows for the median): a year of data
+    never travels to Python.
+    """
     ids = list(group_ids)
     out: dict[int, Stock] = {g: Stock() for g in ids}
     if not ids:
         return out
     still_open = [SignaalStatus.open, SignaalStatus.in_behandeling, SignaalStatus.actie]
-    for gid, created in session.exec(
-        select(Signaal.group_id, Signaal.created_at).where(
-            col(Signaal.group_id).in_(ids), col(Signaal.status).in_(still_open), Signaal.created_at <= now
-        )
+    open_sig = (
+        col(Signaal.status).in_(still_open),
+        Signaal.created_at <= now,
+    )
+    for gid, n in session.exec(
+        select(Signaal.group_id, sa.func.count())
+        .where(col(Signaal.group_id).in_(ids), *open_sig)
+        .group_by(col(Signaal.group_id))
     ).all():
-        out[gid].open_signaal_days.append(_days(now, created))
-    for gid, act_id, deadline in session.exec(
-        select(Actiepunt.group_id, Actiepunt.id, Actiepunt.deadline)
+        stock = out[gid]
+        stock.open_signalen = int(n)
+        first = session.exec(
+            select(Signaal.created_at)
+            .where(Signaal.group_id == gid, *open_sig)
+            .order_by(col(Signaal.created_at))
+            .limit(_literal(1))
+        ).one()
+        stock.oldest_open_days = _days(now, first)
+        middle = session.exec(
+            select(Signaal.created_at)
+            .where(Signaal.group_id == gid, *open_sig)
+            .order_by(col(Signaal.created_at))
+            .offset(_literal((stock.open_signalen - 1) // 2))
+            .limit(_literal(2 - stock.open_signalen % 2))
+        ).all()
+        stock.median_open_days = statistics.mean(_days(now, c) for c in middle)
+    for gid, n in session.exec(
+        select(Actiepunt.group_id, sa.func.count())
         .where(col(Actiepunt.group_id).in_(ids), Actiepunt.status == ActieStatus.open)
-        .order_by(col(Actiepunt.deadline))
+        .group_by(col(Actiepunt.group_id))
     ).all():
-        out[gid].open_acties += 1
-        if deadline < now and act_id is not None:
-            out[gid].overdue_ids.append(act_id)
+        out[gid].open_acties = int(n)
+    late = (Actiepunt.status == ActieStatus.open, Actiepunt.deadline < now)
+    for gid, n in session.exec(
+        select(Actiepunt.group_id, sa.func.count())
+        .where(col(Actiepunt.group_id).in_(ids), *late)
+        .group_by(col(Actiepunt.group_id))
+    ).all():
+        out[gid].overdue = int(n)
+        out[gid].overdue_ids = [
+            i
+            for i in session.exec(
+                select(Actiepunt.id)
+                .where(Actiepunt.group_id == gid, *late)
+                .order_by(col(Actiepunt.deadline), col(Actiepunt.id))
+                .limit(max_ids)
+            ).all()
+            if i is not None
+        ]
     return out
 
 

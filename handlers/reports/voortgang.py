@@ -105,7 +105,7 @@ def figure_sections(h: HalfYearFigures, *, tz: ZoneInfo) -> list[tuple[str, list
     signalen.append(f"Mediane tijd van signaal tot eerste actie: {days(fig.median(f.days_to_first_action))}")
     acties = [
         f"Nieuw: {f.acties_opened}, gedaan: {f.acties_done}, open aan het eind: {s.open_acties}, "
-        f"waarvan te laat: {len(s.overdue_ids)}",
+        f"waarvan te laat: {s.overdue}",
         f"Deadline in deze periode: {f.acties_due}, daarvan niet op tijd gedaan: {f.acties_due_missed}",
         f"Mediane tijd van actie tot gedaan: {days(fig.median(f.days_to_done))}",
     ]

@@ -143,6 +143,9 @@ class Actiepunt(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_actiepunt_group_status", "group_id", "status"),
         sa.Index("ix_actiepunt_owner_status", "owner_id", "status"),
+        # `/actie lijst te-laat` and open actiepunten by deadline: without it SQLite walks
+        # ix_actiepunt_deadline over the whole table (bench/, docs/performance.md)
+        sa.Index("ix_actiepunt_group_status_deadline", "group_id", "status", "deadline"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -6,9 +6,7 @@ actiepunten; only counts, categories, dates and references (S-12, A-3).
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -55,30 +53,6 @@ def trend(current: float, previous: list[float]) -> str:
     avg = sum(previous) / len(previous) if previous else 0.0
     word = "gelijk" if abs(current - avg) < 0.05 else "hoger" if current > avg else "lager"
     return f"(gem. vorige {len(previous)} weken {number(avg)}; {word})"
-
-
-def _attendance_flags_from_schedules() -> Callable[[Session, int, datetime], object] | None:
-    """The scheduling module's own count of frequent absence, when it offers one."""
-    try:
-        module = importlib.import_module("schedules.meetings")
-    except ImportError:
-        return None
-    found = getattr(module, "attendance_flags", None)
-    return found if callable(found) else None
-
-
-def flagged_count(session: Session, group_id: int, now: datetime, fallback: int) -> int:
-    """How many members are flagged for frequent absence (counts only, never who)."""
-    external = _attendance_flags_from_schedules()
-    if external is None:
-        return fallback
-    result = external(session, group_id, now)
-    if isinstance(result, int):
-        return result
-    try:
-        return len(result)  # type: ignore[arg-type]
-    except TypeError:
-        return fallback
 
 
 @dataclass
@@ -144,7 +118,7 @@ def compute_digest(session: Session, *, now: datetime, tz: ZoneInfo) -> Digest:
             stock=stock[g.id],
             meetings=meet[g.id],
             bijeenkomsten=bij[g.id],
-            flagged=flagged_count(session, g.id, now, att[g.id].flagged_members),
+            flagged=att[g.id].flagged_members,
         )
         for g in groups
         if g.id is not None

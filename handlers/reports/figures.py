@@ -8,7 +8,7 @@ five weekly flows without recomputing the stocks. Every query covers all groups 
 from __future__ import annotations
 
 import statistics
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from storage import meetings
 from storage.models import (
     Actiepunt,
     ActieStatus,
@@ -25,7 +26,6 @@ from storage.models import (
     Bijeenkomst,
     Meeting,
     MeetingStatus,
-    Membership,
     Signaal,
     SignaalStatus,
 )
@@ -33,8 +33,8 @@ from storage.models import (
 DAY = 86400.0
 TEAM_NORM_WEEKS = 8  # covenant §2.3.3: a leefbaarheidsteam meets at least once every 8 weeks
 BIJEENKOMSTEN_PER_YEAR = 2  # covenant §2.3.3: at least twice a year a participatiebijeenkomst
-ABSENCE_WINDOW = 3  # covenant §4.1: "frequent absence", read as absent from 2 of the last 3
-ABSENCE_LIMIT = 2
+ABSENCE_WINDOW = meetings.FLAG_WINDOW  # covenant §4.1: "frequent absence" is absent from 2 of the last 3
+ABSENCE_LIMIT = meetings.FLAG_ABSENT
 
 
 @dataclass
@@ -97,7 +97,7 @@ class AttendanceFigures:
     excused: int = 0  # afgemeld, without a vervanger
     substituted: int = 0  # afgemeld with a vervanger
     absent: int = 0  # afwezig without notice
-    flagged_members: int = 0  # absent from ABSENCE_LIMIT of the last ABSENCE_WINDOW meetings
+    flagged_members: int = 0  # absent from ABSENCE_LIMIT of the last ABSENCE_WINDOW meetings (a count, never who)
 
 
 def median(values: Sequence[float]) -> float | None:
@@ -344,73 +344,43 @@ def bijeenkomst_figures(
     return out
 
 
-def _absent(status: str, substitute_id: int | None) -> bool:
-    return status == AttendanceStatus.afwezig or (status == AttendanceStatus.afgemeld and substitute_id is None)
-
-
 def attendance_figures(
     session: Session, group_ids: Iterable[int], *, now: datetime, start: datetime | None = None
 ) -> dict[int, AttendanceFigures]:
-    """Attendance counts of meetings held since `start`, and members absent from 2 of the last 3.
-
-    Absent means: afwezig, or afgemeld without a vervanger (a vervanger keeps the seat filled, §4.1).
-    """
+    """Attendance counts of the meetings held in [start, now], and how many members are flagged for
+    frequent absence (storage.meetings.attendance_flags: 2 of the last 3 meetings, §4.1)."""
     ids = list(group_ids)
     out: dict[int, AttendanceFigures] = {g: AttendanceFigures() for g in ids}
-    if not ids:
+    for gid in ids:
+        out[gid].flagged_members = len(meetings.attendance_flags(session, gid, now))
+    if not ids or start is None:
         return out
     held = session.exec(
-        select(Meeting.id, Meeting.group_id, Meeting.starts_at)
-        .where(
+        select(Meeting.id, Meeting.group_id).where(
             col(Meeting.group_id).in_(ids),
+            Meeting.starts_at >= start,
             Meeting.starts_at <= now,
             Meeting.status != MeetingStatus.geannuleerd,
         )
-        .order_by(col(Meeting.starts_at).desc())
     ).all()
-    last_three: dict[int, list[int]] = defaultdict(list)
-    in_window: set[int] = set()
-    for mid, gid, at in held:
-        if mid is None:
-            continue
-        if len(last_three[gid]) < ABSENCE_WINDOW:
-            last_three[gid].append(mid)
-        if start is not None and at >= start:
-            in_window.add(mid)
-    wanted = in_window | {m for ms in last_three.values() for m in ms}
-    if not wanted:
+    meeting_group = {mid: gid for mid, gid in held if mid is not None}
+    if not meeting_group:
         return out
-    members: dict[int, set[int]] = defaultdict(set)
-    for gid, pid in session.exec(
-        select(Membership.group_id, Membership.person_id).where(
-            col(Membership.group_id).in_(ids), Membership.role == "lid"
+    for mid, status, substitute in session.exec(
+        select(Attendance.meeting_id, Attendance.status, Attendance.substitute_id).where(
+            col(Attendance.meeting_id).in_(list(meeting_group))
         )
     ).all():
-        members[gid].add(pid)
-    meeting_group = {mid: gid for mid, gid, _ in held if mid is not None}
-    absences: Counter[tuple[int, int]] = Counter()
-    for mid, pid, status, substitute in session.exec(
-        select(Attendance.meeting_id, Attendance.person_id, Attendance.status, Attendance.substitute_id).where(
-            col(Attendance.meeting_id).in_(wanted)
-        )
-    ).all():
-        gid = meeting_group[mid]
-        fig = out[gid]
-        if mid in in_window:
-            if status == AttendanceStatus.aanwezig:
-                fig.present += 1
-            elif status == AttendanceStatus.afwezig:
-                fig.absent += 1
-            elif status == AttendanceStatus.afgemeld:
-                if substitute is None:
-                    fig.excused += 1
-                else:
-                    fig.substituted += 1
-        if mid in last_three[gid] and pid in members[gid] and _absent(status, substitute):
-            absences[(gid, pid)] += 1
-    for (gid, _pid), n in absences.items():
-        if n >= ABSENCE_LIMIT:
-            out[gid].flagged_members += 1
+        fig = out[meeting_group[mid]]
+        if status == AttendanceStatus.aanwezig:
+            fig.present += 1
+        elif status == AttendanceStatus.afwezig:
+            fig.absent += 1
+        elif status == AttendanceStatus.afgemeld:
+            if substitute is None:
+                fig.excused += 1
+            else:
+                fig.substituted += 1
     return out
 
 

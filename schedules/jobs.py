@@ -192,19 +192,23 @@ async def run_due(bot: Wijkbot, after: datetime, until: datetime) -> int:
     while True:
         due_src = [(t, i) for i, src in enumerate(sources) for t in [upcoming[src.id]] if t is not None]
         first_src = min(due_src) if due_src else None
-        if heap and (first_src is None or heap[0][0] <= first_src[0]):
+        spec_ran = bool(heap) and (first_src is None or heap[0][0] <= first_src[0])
+        if spec_ran:
             at, _, spec = heapq.heappop(heap)
             bot.clock.set(at)
-            spec.func(engine, config, at)
+            queued = spec.func(engine, config, at)
         elif first_src is not None:
             at, i = first_src
             src = sources[i]
             bot.clock.set(at)
-            src.func(engine, config, at)
+            queued = src.func(engine, config, at)
             cursor[src.id] = at
+            upcoming[src.id] = next_of(src)
         else:
             return ran
-        await bot.flush()
+        if queued:
+            await bot.flush()  # deliver (print) what the job said at the moment it said it
         ran += 1
-        # the job may have changed the data (new meetings): ask every source again
-        upcoming = {src.id: next_of(src) for src in sources}
+        # a recurring job may have changed the data (new meetings): ask every source again
+        if spec_ran:
+            upcoming = {s.id: next_of(s) for s in sources}

@@ -89,30 +89,41 @@ def moments_of(meeting_id: int, starts_at: datetime, days: list[int], config: Or
     return out
 
 
-def _group_days(session: Session) -> dict[int, list[int]]:
-    return {g.id: reminder_days(g) for g in session.exec(select(Group)).all() if g.id is not None}
-
-
-def _lead(days_by_group: dict[int, list[int]]) -> timedelta:
+def _lead(session: Session) -> timedelta:
     """How long before a meeting its first moment can be (a bound, with a day to spare)."""
-    most = max([NUDGE_DAYS, *(d for ds in days_by_group.values() for d in ds)])
-    return timedelta(days=most + 1)
+    days = [d for raw in session.exec(select(Group.reminder_days)).all() for d in _parse_days(raw)]
+    return timedelta(days=max([NUDGE_DAYS, *days]) + 1)
 
 
 def _open_meetings():  # type: ignore[no-untyped-def]
-    return select(Meeting.id, Meeting.group_id, Meeting.starts_at).where(
-        Meeting.status == MeetingStatus.gepland,
-        Meeting.attendance_confirmed_at == None,  # noqa: E711
+    return (
+        select(Meeting.id, Meeting.starts_at, Group.reminder_days)
+        .join(Group, col(Group.id) == col(Meeting.group_id))
+        .where(
+            Meeting.status == MeetingStatus.gepland,
+            Meeting.attendance_confirmed_at == None,  # noqa: E711
+        )
     )
+
+
+def _moments(rows: list[tuple[int | None, datetime, str]], config: OrgConfig) -> list[Moment]:
+    return [
+        mo
+        for meeting_id, starts_at, days in rows
+        for mo in moments_of(meeting_id or 0, starts_at, _parse_days(days), config)
+    ]
+
+
+def _parse_days(raw: str) -> list[int]:
+    return reminder_days(Group(key="", kind="", name="", channel="", reminder_days=raw))
 
 
 def next_moment(engine: Engine, config: OrgConfig, after: datetime) -> datetime | None:
     """The first meeting moment strictly after `after`."""
     with transaction(engine) as session:
-        days = _group_days(session)
-        lead = _lead(days)
+        lead = _lead(session)
         best: datetime | None = None
-        offset, batch = 0, 200
+        offset, batch = 0, 25
         while True:
             rows = session.exec(
                 _open_meetings()
@@ -121,10 +132,10 @@ def next_moment(engine: Engine, config: OrgConfig, after: datetime) -> datetime 
                 .offset(offset)
                 .limit(batch)
             ).all()
-            for meeting_id, group_id, starts_at in rows:
+            for meeting_id, starts_at, days in rows:
                 if best is not None and starts_at - lead > best:
                     return best
-                for mo in moments_of(meeting_id or 0, starts_at, days.get(group_id, []), config):
+                for mo in moments_of(meeting_id or 0, starts_at, _parse_days(days), config):
                     if mo.at > after and (best is None or mo.at < best):
                         best = mo.at
             if len(rows) < batch:
@@ -143,16 +154,11 @@ def handle_meeting_moments(engine: Engine, config: OrgConfig, now: datetime) -> 
         lower = datetime.fromisoformat(row.value) if row else now - timedelta(microseconds=1)
         if lower >= now:
             return 0
-        days = _group_days(session)
+        lead = _lead(session)
         rows = session.exec(
-            _open_meetings().where(Meeting.starts_at > lower - _BEHIND, Meeting.starts_at <= now + _lead(days))
+            _open_meetings().where(Meeting.starts_at > lower - _BEHIND, Meeting.starts_at <= now + lead)
         ).all()
-        due = sorted(
-            mo
-            for meeting_id, group_id, starts_at in rows
-            for mo in moments_of(meeting_id or 0, starts_at, days.get(group_id, []), config)
-            if lower < mo.at <= now
-        )
+        due = sorted(mo for mo in _moments(list(rows), config) if lower < mo.at <= now)
         latest_reminder: dict[int, Moment] = {}
         for mo in due:
             if mo.kind == "herinnering":
@@ -306,22 +312,38 @@ def ask_attendance(session: Session, config: OrgConfig, group: Group, meeting: M
 
 
 def check_meeting_intervals(engine: Engine, config: OrgConfig, now: datetime) -> int:
-    """Extend the meeting series, and warn a chair once per gap when nothing is planned in time."""
+    """Extend the meeting series (Mondays), and warn a chair once per gap when nothing is planned in time."""
     queued = 0
     with transaction(engine) as session:
-        meeting_repo.extend_series(session, now=now, tz=config.tz)
+        if now.astimezone(config.tz).weekday() == 0:  # weekly is plenty: the series run 400 days ahead
+            meeting_repo.extend_series(session, now=now, tz=config.tz)
+        previous: dict[int, tuple[int, datetime]] = {}
+        upcoming: dict[int, datetime] = {}
+        window = timedelta(weeks=2 * max(REQUIRED_WEEKS.values()))
+        rows = session.exec(
+            select(Meeting.id, Meeting.group_id, Meeting.starts_at, Meeting.status)
+            .where(Meeting.status != MeetingStatus.geannuleerd, Meeting.starts_at > now - window)
+            .order_by(col(Meeting.starts_at))
+        ).all()
+        for meeting_id, group_id, starts_at, status in rows:
+            if starts_at <= now:
+                previous[group_id] = (meeting_id or 0, starts_at)  # ordered: the last one wins
+            elif status == MeetingStatus.gepland and group_id not in upcoming:
+                upcoming[group_id] = starts_at
         for group in session.exec(select(Group).order_by(col(Group.id))).all():
             weeks = REQUIRED_WEEKS.get(group.kind)
-            chair = session.get(Person, group.chair_id) if group.chair_id else None
-            if weeks is None or chair is None or group.id is None:
+            if weeks is None or group.id is None or group.chair_id is None:
                 continue
-            previous = meeting_repo.previous_meeting(session, group.id, now=now)
-            required_by = (previous.starts_at if previous else now) + timedelta(weeks=weeks)
-            nxt = meeting_repo.next_meeting(session, group.id, now=now)
-            if nxt is not None and nxt.starts_at <= required_by:
+            prev = previous.get(group.id)
+            required_by = (prev[1] if prev else now) + timedelta(weeks=weeks)
+            nxt = upcoming.get(group.id)
+            if nxt is not None and nxt <= required_by:
                 continue
-            since = f"na het vorige overleg ({when(previous.starts_at, config.tz)})" if previous else "vanaf nu"
-            planned = f" Het eerstvolgende staat op {when(nxt.starts_at, config.tz)}." if nxt else ""
+            chair = session.get(Person, group.chair_id)
+            if chair is None:
+                continue
+            since = f"na het vorige overleg ({when(prev[1], config.tz)})" if prev else "vanaf nu"
+            planned = f" Het eerstvolgende staat op {when(nxt, config.tz)}." if nxt else ""
             text = (
                 f"{group.name} moet minstens elke {weeks} weken vergaderen (convenant §2.3), maar er is geen "
                 f"overleg gepland binnen {weeks} weken {since}, dus vóór {when(required_by, config.tz)}.{planned} "
@@ -333,7 +355,7 @@ def check_meeting_intervals(engine: Engine, config: OrgConfig, now: datetime) ->
                 destination=chair.key,
                 text=text,
                 now=now,
-                dedupe_key=f"overleg-gat:{group.key}:{previous.id if previous else 'start'}",
+                dedupe_key=f"overleg-gat:{group.key}:{prev[0] if prev else 'start'}",
             )
             queued += 1 if msg else 0
     return queued

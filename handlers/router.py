@@ -7,7 +7,7 @@ import weakref
 from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlmodel import select
 
 from handlers import actie, afmelden, ambassadeur, bijeenkomst, exports, overleg, pii, signaal
@@ -151,6 +151,17 @@ def dispatch(engine: Engine, config: OrgConfig, msg: Message) -> list[Reply]:
             return handler(ctx, args.strip())
     except UserError as exc:
         return [Reply(str(exc), private=True, extra={"error": "user"})]
+    except DataError as exc:  # a value the database refuses (too long, out of range): never a crash
+        # the statement's parameters are personal data: log only what kind of error it was
+        log.warning("database refused a value while handling /%s: %s", name, type(exc.orig).__name__)
+        return [
+            Reply(
+                "Een van de gegevens is te lang of ongeldig, dus er is niets opgeslagen; "
+                "maak de tekst korter en probeer het opnieuw.",
+                private=True,
+                extra={"error": "user"},
+            )
+        ]
     except OperationalError:
         log.exception("database unavailable while handling /%s", name)
         return [

@@ -48,3 +48,9 @@ async def test_huge_message_is_refused_before_parsing(bot: TalkingBot) -> None:
     reply = await bot.say("/actie " + "vrijdag " * (MAX_MESSAGE // 8) + "@piet vrijdag")
     assert reply.startswith("Uw bericht is te lang") and reply.endswith("tekens.") and "\n" not in reply
     assert table_counts(bot.bot.engine) == before
+
+
+async def test_long_absence_reason_gives_a_sentence_not_a_crash(bot: TalkingBot) -> None:
+    """Attendance.reason holds 500 characters; a longer reason must not break the command (PostgreSQL)."""
+    reply = await bot.say("/afmelden volgende " + "ziek " * 150, as_="piet")
+    assert "\n" not in reply and reply.endswith(".")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from handlers.base import UserError
 from handlers.permissions import PERMISSIONS, REFUSALS, Role, markdown_table, require, roles_of
 from handlers.router import COMMANDS
 from storage.models import Group, Membership, Person, PersonKind
+from tests.conftest import TZ
 from tests.privacy.dbstate import table_counts
 from tests.support.talk import TalkingBot
 
@@ -34,6 +36,10 @@ async def _actie(bot: TalkingBot) -> None:
 
 async def _nothing(bot: TalkingBot) -> None:
     return None
+
+
+async def _after_first_meeting(bot: TalkingBot) -> None:
+    bot.bot.clock.set(datetime(2026, 12, 3, 12, 0, tzinfo=TZ))  # Bolnes met at 10:00
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,9 @@ CASES: dict[str, list[Case]] = {
     "meeting.read": [Case("kevin", "lid van een ander team", "lbt-bolnes", "/overleg")],
     "meeting.plan": [Case("hans", "lid van de regiegroep", "lbt-bolnes", "/overleg plan 10 december 10:00")],
     "meeting.absence": [Case("hans", "geen lid van het team", "lbt-bolnes", "/afmelden volgende ziek")],
-    "attendance.confirm": [Case("piet", "lid maar geen voorzitter", "lbt-bolnes", "")],  # no command yet
+    "attendance.confirm": [
+        Case("piet", "lid maar geen voorzitter", "lbt-bolnes", "/overleg aanwezig alle", _after_first_meeting)
+    ],
     "report.complete": [
         Case("piet", "lid maar geen voorzitter", "lbt-bolnes", "/rapportage tekst Het jaarplan loopt op schema")
     ],

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from handlers.base import MAX_TEXT, Context, UserError
 from handlers.dates import has_explicit_time, parse_when
 from storage import meetings
-from storage.models import Group, Membership, Person
+from storage.models import Group, Membership, Person, PersonKind
 
 CATEGORIES = (
     "overlast",
@@ -84,7 +84,12 @@ def member_list(session: Session, group: Group) -> str:
 def resolve_person(ctx: Context, name: str) -> Person:
     """Find the person an `@name` means: key, or first name / full name, preferring the group."""
     needle = name.lstrip("@").strip().lower()
-    people = [p for p in ctx.session.exec(select(Person).where(Person.active == True)).all()]  # noqa: E712
+    # only partners can own actiepunten or stand in; residents (ambassadeurs) never match a mention
+    people = list(
+        ctx.session.exec(
+            select(Person).where(Person.active == True, Person.kind == PersonKind.partner)  # noqa: E712
+        ).all()
+    )
     exact = [p for p in people if p.key == needle]
     if exact:
         return exact[0]

@@ -149,3 +149,15 @@ async def test_help_lists_every_command_with_an_example(bot: TalkingBot) -> None
     text = await bot.say("/help")
     for cmd in ("/signaal", "/actie", "/afmelden", "/overleg", "/bijeenkomst", "/help"):
         assert cmd in text
+
+
+async def test_a_wijkambassadeur_is_never_matched_as_owner(bot: TalkingBot) -> None:
+    from storage.models import Membership, Person
+
+    with Session(bot.bot.engine) as s:
+        amb = Person(key="amb-1", name="Zeynep", kind="ambassadeur", telegram_id=42, created_at=bot.bot.clock.now())
+        s.add(amb)
+        s.flush()
+        s.add(Membership(group_id=1, person_id=amb.id or 0, role="ambassadeur"))
+        s.commit()
+    assert (await bot.say("/actie Bellen @zeynep vrijdag")).startswith("Ik ken @zeynep niet.")

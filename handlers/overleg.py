@@ -89,12 +89,13 @@ def _target(ctx: Context, args: str, *, past: bool) -> tuple[Group, Meeting, str
         meeting, rest = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now), " ".join(words[1:])
     else:
         day, after = take_leading_date(ctx, rest)
-        if day is not None and past and day > ctx.now:
-            # "3 december" reads as the coming one; a meeting that was held is the last one
-            local = day.astimezone(ctx.tz)
-            day = local.replace(year=local.year - 1) if (local.month, local.day) != (2, 29) else day
         if day is not None:
             meeting, rest = _meeting_on_day(ctx, group, day), after
+            local = day.astimezone(ctx.tz)
+            if meeting is None and past and day > ctx.now and (local.month, local.day) != (2, 29):
+                # "3 december" reads as the coming one; a meeting that was held is the last one
+                day = local.replace(year=local.year - 1)
+                meeting = _meeting_on_day(ctx, group, day)
             if meeting is None:
                 day_txt = f"{day.astimezone(ctx.tz):%d-%m-%Y}"
                 raise UserError(f"{group.name} heeft geen overleg op {day_txt}; zie /overleg lijst.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from typing import Protocol
 
@@ -14,6 +15,15 @@ from storage.db import transaction
 from storage.models import OutboxMessage, Person
 
 log = logging.getLogger(__name__)
+
+# What a chat library's error text may carry that must not be stored: request URLs (Telegram
+# puts the bot token in the path) and anything shaped like a Slack or Telegram token.
+_SECRETISH = re.compile(r"https?://\S+|(?<!\d)\d{5,}:[\w-]{20,}|xox[a-z]-[\w-]+|xapp-[\w-]+")
+
+
+def safe_error(exc: BaseException) -> str:
+    """The error of a failed delivery as it may be stored: type and message, without URLs or tokens."""
+    return f"{type(exc).__name__}: {_SECRETISH.sub('[verborgen]', str(exc))}"[:500]
 
 
 class Notifier(Protocol):
@@ -65,7 +75,7 @@ async def deliver_outbox(engine: Engine, notifiers: list[Notifier], *, now: date
                 await notifier.send(msg, recipient)
             except Exception as exc:  # noqa: BLE001 - any failure means retry later
                 log.warning("outbox %s to %s failed: %s", msg.id, msg.destination, type(exc).__name__)
-                outbox.mark_failed(session, msg, now=now, error=f"{type(exc).__name__}: {exc}")
+                outbox.mark_failed(session, msg, now=now, error=safe_error(exc))
                 blocked.add((msg.kind, msg.destination))
                 continue
             outbox.mark_sent(session, msg, now=now, transport=notifier.name)

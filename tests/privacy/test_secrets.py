@@ -163,11 +163,6 @@ async def test_failed_outbox_deliveries_log_no_token(
     assert _scan(caplog.text) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="handlers/notify.py stores f'{type(exc).__name__}: {exc}' in OutboxMessage.last_error unredacted; "
-    "PTB's error text can contain the bot URL (with the token). Wire: redact before outbox.mark_failed.",
-)
 async def test_failed_delivery_errors_stored_in_the_outbox_hold_no_token(
     bot: TalkingBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:

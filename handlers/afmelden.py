@@ -66,7 +66,7 @@ def handle(ctx: Context, args: str) -> list[Reply]:
         raise UserError(f"Het overleg van {when(meeting.starts_at, ctx.tz)} gaat niet door; afmelden is niet nodig.")
     if meeting.starts_at <= ctx.now:
         raise UserError("Dat overleg is al begonnen; afmelden kan alleen vooraf.")
-    reason = check_text(reason, "reden") if reason.strip() else ""
+    reason = check_text(reason, "reden", limit=500) if reason.strip() else ""
     meetings.record_attendance(
         ctx.session,
         meeting.id or 0,

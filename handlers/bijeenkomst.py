@@ -29,9 +29,7 @@ def handle(ctx: Context, args: str) -> list[Reply]:
         raise UserError("Begin met de datum, bijvoorbeeld: /bijeenkomst 14 januari 19:30 Bewonersavond.")
     if starts <= ctx.now:
         raise UserError(f"{when(starts, ctx.tz)} ligt in het verleden; kies een datum in de toekomst.")
-    description = check_text(description, "omschrijving")
-    if len(description) > 500:
-        raise UserError("De omschrijving is te lang; houd het onder 500 tekens.")
+    description = check_text(description, "omschrijving", limit=500)
     b = Bijeenkomst(
         group_id=group.id or 0,
         starts_at=starts,

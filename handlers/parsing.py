@@ -44,12 +44,13 @@ def parse_ref(token: str, prefix: str) -> int:
     return int(m["num"])
 
 
-def check_text(text: str, what: str = "tekst") -> str:
+def check_text(text: str, what: str = "tekst", *, limit: int = MAX_TEXT) -> str:
+    """Normalise white space; an empty or too long text is an error that says so."""
     text = " ".join(text.split())
     if not text:
         raise UserError(f"De {what} is leeg; schrijf kort wat er aan de hand is.")
-    if len(text) > MAX_TEXT:
-        raise UserError(f"De {what} is te lang ({len(text)} tekens); houd het onder {MAX_TEXT} tekens.")
+    if len(text) > limit:
+        raise UserError(f"De {what} is te lang ({len(text)} tekens); houd het onder {limit} tekens.")
     return text
 
 

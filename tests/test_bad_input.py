@@ -57,6 +57,8 @@ BAD = [
     ("/overleg plan banaan", "Ik begrijp 'banaan' niet"),
     ("/afmelden 25 december ziek", "heeft geen overleg op 25-12-2026"),
     ("/bijeenkomst Bewonersavond", "Begin met de datum"),
+    ("/bijeenkomst 14 januari " + "z" * 600, "De omschrijving is te lang (600 tekens); houd het onder 500 tekens."),
+    ("/afmelden volgende " + "r" * 600, "De reden is te lang (600 tekens); houd het onder 500 tekens."),
     ("/bijeenkomst 1 januari 2020 19:30 Bewonersavond", "ligt in het verleden"),
     ("/bestaatniet", "/bestaatniet ken ik niet"),
     ("geen commando", "Ik reageer op commando's die met / beginnen"),

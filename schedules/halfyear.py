@@ -50,7 +50,8 @@ def ask_voortgangsrapportage(engine: Engine, config: OrgConfig, now: datetime) -
             text = (
                 f"Het is tijd voor de voortgangsrapportage van het jaarplan {year} van {group.name} over het "
                 f"{which} halfjaar (convenant §3.1.1). De regiegroep ontvangt die minstens elk half jaar; "
-                f"stel haar op met het team, bijvoorbeeld in het volgende overleg."
+                f"wijkbot heeft een concept klaar: typ /rapportage {period} in #{group.channel}, vul aan met "
+                f"/rapportage {period} tekst <voortgang> en verstuur met /rapportage {period} verstuur."
             )
             msg = outbox.enqueue(
                 session,

@@ -85,6 +85,7 @@ async def test_chairs_are_asked_for_the_voortgangsrapportage_and_the_jaarplan_ev
     await tb.advance(timedelta(days=3))  # 1 June 09:00
     asked = [t for t in tb.posted_to("@anna") if t.startswith("Het is tijd voor de voortgangsrapportage")]
     assert len(asked) == 1 and "eerste halfjaar" in asked[0]
+    assert "/rapportage 2027-H1 verstuur" in asked[0]
     assert len([t for t in tb.posted_to("@ingrid") if "voortgangsrapportage" in t]) == 2  # she chairs two teams
     assert [t for t in tb.posted_to("@monique") if "voortgangsrapportage" in t] == []  # regiegroep: no jaarplan
     await tb.advance(timedelta(weeks=18))  # past 1 October

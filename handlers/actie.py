@@ -18,7 +18,7 @@ from handlers.parsing import (
 )
 from handlers.permissions import may, require
 from storage import items
-from storage.models import Actiepunt, ActieStatus, Group
+from storage.models import Actiepunt, ActieStatus, Group, Person
 
 USAGE = (
     "/actie <tekst> @eigenaar [deadline] · /actie lijst [mijn|open|te-laat|alle|@persoon] · "
@@ -140,7 +140,11 @@ def list_acties(ctx: Context, args: str) -> list[Reply]:
     if len(rows) == 1:
         label = label.replace("actiepunten", "actiepunt")
     head = f"{len(rows)} {label} in {group.name}" + (f", waarvan {late} te laat" if late else "")
-    lines = [head + ":"] + [f"• {actie_line(ctx.session, a, ctx.now, ctx.tz)}" for a in rows[:50]]
+    shown = rows[:50]
+    # the owners in one query, held here so each line's session.get finds them (no query per line)
+    owners = ctx.session.exec(select(Person).where(col(Person.id).in_({a.owner_id for a in shown}))).all()
+    lines = [head + ":"] + [f"• {actie_line(ctx.session, a, ctx.now, ctx.tz)}" for a in shown]
+    del owners
     if len(rows) > 50:
         lines.append(f"… en nog {len(rows) - 50}; gebruik /actie export voor de volledige lijst.")
     return [Reply("\n".join(lines), private=True)]

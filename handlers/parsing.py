@@ -86,14 +86,12 @@ def resolve_person(ctx: Context, name: str) -> Person:
     """Find the person an `@name` means: key, or first name / full name, preferring the group."""
     needle = name.lstrip("@").strip().lower()
     # only partners can own actiepunten or stand in; residents (ambassadeurs) never match a mention
-    people = list(
-        ctx.session.exec(
-            select(Person).where(Person.active == True, Person.kind == PersonKind.partner)  # noqa: E712
-        ).all()
-    )
-    exact = [p for p in people if p.key == needle]
-    if exact:
-        return exact[0]
+    partner = (Person.active == True, Person.kind == PersonKind.partner)  # noqa: E712
+    # the usual case, a key, is one indexed lookup; only a name needs everyone (bench/: 20% of /actie)
+    exact = ctx.session.exec(select(Person).where(Person.key == needle, *partner)).first()
+    if exact is not None:
+        return exact
+    people = list(ctx.session.exec(select(Person).where(*partner)).all())
     members = group_members(ctx.session, ctx.group) if ctx.group else []
     for pool in (members, people):
         hits = [p for p in pool if p.name.lower().split()[0] == needle or p.name.lower().replace(" ", "") == needle]

@@ -67,6 +67,12 @@ def _get(ctx: Context, act_id: int) -> Actiepunt:
 
 
 def _editable(ctx: Context, act: Actiepunt) -> Group:
+    """The item's group, when this person may change it here (in a direct chat: its own group)."""
+    if ctx.group is None and ctx.channel.startswith("@"):
+        own = ctx.session.get(Group, act.group_id)
+        assert own is not None
+        require(ctx.session, ctx.person, "item.edit", own)
+        return own
     group = ctx.require_group()
     if act.group_id != group.id:
         owner = ctx.session.get(Group, act.group_id)

@@ -75,6 +75,12 @@ def _get(ctx: Context, sig_id: int) -> Signaal:
 
 
 def _editable(ctx: Context, sig: Signaal) -> Group:
+    """The item's group, when this person may change it here (in a direct chat: its own group)."""
+    if ctx.group is None and ctx.channel.startswith("@"):
+        own = ctx.session.get(Group, sig.group_id)
+        assert own is not None
+        require(ctx.session, ctx.person, "item.edit", own)
+        return own
     group = ctx.require_group()
     if sig.group_id != group.id:
         owner = ctx.session.get(Group, sig.group_id)

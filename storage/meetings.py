@@ -229,7 +229,7 @@ def last_meetings(session: Session, group_id: int, *, now: datetime, limit: int 
 
 
 def attendance_flags(session: Session, group_id: int, now: datetime) -> list[AttendanceFlag]:
-    """Members absent (afwezig or afgemeld) from 2 of the group's last 3 meetings, by person key."""
+    """Members absent (afwezig, or afgemeld without vervanger) from 2 of the group's last 3 meetings."""
     recent = last_meetings(session, group_id, now=now)
     if len(recent) < FLAG_ABSENT:
         return []
@@ -238,6 +238,8 @@ def attendance_flags(session: Session, group_id: int, now: datetime) -> list[Att
         select(Attendance.person_id, Attendance.meeting_id).where(
             col(Attendance.meeting_id).in_(ids),
             col(Attendance.status).in_([s.value for s in ABSENT]),
+            # whoever sent a vervanger kept the covenant (§4.1): their organisation was there
+            col(Attendance.substitute_id).is_(None),
         )
     ).all()
     missed: dict[int, list[int]] = {}

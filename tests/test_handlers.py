@@ -161,3 +161,10 @@ async def test_a_wijkambassadeur_is_never_matched_as_owner(bot: TalkingBot) -> N
         s.add(Membership(group_id=1, person_id=amb.id or 0, role="ambassadeur"))
         s.commit()
     assert (await bot.say("/actie Bellen @zeynep vrijdag")).startswith("Ik ken @zeynep niet.")
+
+
+async def test_owner_marks_an_actiepunt_done_from_a_direct_chat(bot: TalkingBot) -> None:
+    await bot.say("/actie Bellen @piet vrijdag")
+    assert await bot.say("/actie gedaan A-1", as_="piet", in_="@piet") == "Actiepunt A-1 is gedaan: Bellen."
+    refused = await bot.say("/actie heropen A-1", as_="mehmet", in_="@mehmet")
+    assert refused == "A-1 hoort bij Leefbaarheidsteam Bolnes; u kunt alleen items van uw eigen groep bekijken."

@@ -16,7 +16,7 @@ from handlers.parsing import (
     resolve_person,
     split_owner,
 )
-from handlers.permissions import may, require
+from handlers.permissions import editable_group, readable_group, require
 from storage import items
 from storage.models import Actiepunt, ActieStatus, Group, Person
 
@@ -59,27 +59,12 @@ def _get(ctx: Context, act_id: int) -> Actiepunt:
     act = ctx.session.get(Actiepunt, act_id)
     if act is None:
         raise UserError(f"Actiepunt A-{act_id} bestaat niet; zie /actie lijst.")
-    group = ctx.session.get(Group, act.group_id)
-    assert group is not None
-    if not may(ctx.session, ctx.person, "item.read", group):
-        raise UserError(f"{ref_a(act.id)} hoort bij {group.name}; u kunt alleen items van uw eigen groep bekijken.")
+    readable_group(ctx, f"A-{act_id}", act.group_id)
     return act
 
 
 def _editable(ctx: Context, act: Actiepunt) -> Group:
-    """The item's group, when this person may change it here (in a direct chat: its own group)."""
-    if ctx.group is None and ctx.channel.startswith("@"):
-        own = ctx.session.get(Group, act.group_id)
-        assert own is not None
-        require(ctx.session, ctx.person, "item.edit", own)
-        return own
-    group = ctx.require_group()
-    if act.group_id != group.id:
-        owner = ctx.session.get(Group, act.group_id)
-        assert owner is not None
-        raise UserError(f"{ref_a(act.id)} hoort bij {owner.name}; wijzigen kan alleen in #{owner.channel}.")
-    require(ctx.session, ctx.person, "item.edit", group)
-    return group
+    return editable_group(ctx, f"A-{act.id}", act.group_id)
 
 
 def _buttons(act: Actiepunt) -> tuple[Button, ...]:

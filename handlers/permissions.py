@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from sqlmodel import Session, select
 
-from handlers.base import UserError
+from handlers.base import Context, UserError
 from storage.models import Group, GroupKind, Membership, Person
 
 
@@ -124,3 +124,26 @@ def markdown_table() -> str:
         for action, allowed in PERMISSIONS.items()
     ]
     return "\n".join([head, rule, *rows])
+
+
+def readable_group(ctx: Context, ref: str, group_id: int) -> Group:
+    """The group of item `ref`, when this person may read it; otherwise a Dutch refusal."""
+    group = ctx.session.get(Group, group_id)
+    assert group is not None
+    if not may(ctx.session, ctx.person, "item.read", group):
+        raise UserError(f"{ref} hoort bij {group.name}; u kunt alleen items van uw eigen groep bekijken.")
+    return group
+
+
+def editable_group(ctx: Context, ref: str, group_id: int) -> Group:
+    """The group of item `ref`, when this person may change it here (in a direct chat: anywhere)."""
+    own = ctx.session.get(Group, group_id)
+    assert own is not None
+    if ctx.group is None and ctx.channel.startswith("@"):
+        require(ctx.session, ctx.person, "item.edit", own)
+        return own
+    group = ctx.require_group()
+    if group.id != group_id:
+        raise UserError(f"{ref} hoort bij {own.name}; wijzigen kan alleen in #{own.channel}.")
+    require(ctx.session, ctx.person, "item.edit", group)
+    return group

@@ -16,7 +16,7 @@ from handlers.parsing import (
     split_owner,
     take_category,
 )
-from handlers.permissions import may, require
+from handlers.permissions import editable_group, readable_group, require
 from handlers.resident import tell_ambassador
 from storage import items
 from storage.models import Group, Signaal, SignaalStatus
@@ -67,27 +67,12 @@ def _get(ctx: Context, sig_id: int) -> Signaal:
     sig = ctx.session.get(Signaal, sig_id)
     if sig is None:
         raise UserError(f"Signaal S-{sig_id} bestaat niet; zie /signaal lijst.")
-    group = ctx.session.get(Group, sig.group_id)
-    assert group is not None
-    if not may(ctx.session, ctx.person, "item.read", group):
-        raise UserError(f"{ref_s(sig.id)} hoort bij {group.name}; u kunt alleen items van uw eigen groep bekijken.")
+    readable_group(ctx, f"S-{sig_id}", sig.group_id)
     return sig
 
 
 def _editable(ctx: Context, sig: Signaal) -> Group:
-    """The item's group, when this person may change it here (in a direct chat: its own group)."""
-    if ctx.group is None and ctx.channel.startswith("@"):
-        own = ctx.session.get(Group, sig.group_id)
-        assert own is not None
-        require(ctx.session, ctx.person, "item.edit", own)
-        return own
-    group = ctx.require_group()
-    if sig.group_id != group.id:
-        owner = ctx.session.get(Group, sig.group_id)
-        assert owner is not None
-        raise UserError(f"{ref_s(sig.id)} hoort bij {owner.name}; wijzigen kan alleen in #{owner.channel}.")
-    require(ctx.session, ctx.person, "item.edit", group)
-    return group
+    return editable_group(ctx, f"S-{sig.id}", sig.group_id)
 
 
 def record(ctx: Context, args: str, *, confirmed: bool = False) -> list[Reply]:

@@ -27,7 +27,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, InvalidToken, NetworkError, TimedOut
+from telegram.error import BadRequest, InvalidToken
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -173,7 +173,7 @@ class TelegramTransport:
                 "Telegram weigert TELEGRAM_BOT_TOKEN; Telegram draait niet (vraag een nieuw token bij @BotFather)"
             )
             await self._disconnect()
-        except (NetworkError, TimedOut) as exc:
+        except Exception as exc:  # noqa: BLE001 - unreachable, 5xx, 429, or an answer that is no Bot API
             log.warning("Telegram is niet bereikbaar (%s); ik probeer het opnieuw", type(exc).__name__)
             await self._disconnect()
             self._retrying = asyncio.create_task(self._connect_later())
@@ -200,7 +200,11 @@ class TelegramTransport:
                 await self._connect()
                 log.info("Telegram is weer bereikbaar")
                 return
-            except (NetworkError, TimedOut) as exc:
+            except InvalidToken:
+                log.error("Telegram weigert TELEGRAM_BOT_TOKEN; Telegram draait niet")
+                await self._disconnect()
+                return
+            except Exception as exc:  # noqa: BLE001 - whatever it is, try again later
                 log.warning("Telegram is nog niet bereikbaar (%s)", type(exc).__name__)
                 await self._disconnect()
                 delay = min(delay * 2, 300.0)

@@ -61,6 +61,7 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.sent: list[dict[str, Any]] = []  # messages the bot sent, as Telegram stored them
+        self._errors: dict[str, list[tuple[int, dict[str, Any]]]] = {}  # method → canned error answers
 
     # --- server ---------------------------------------------------------------------------------
 
@@ -103,6 +104,9 @@ class FakeTelegram:
         call = Call(method, params)
         if method != "getUpdates":
             self.calls.append(call)
+        if self._errors.get(method):
+            status, body = self._errors[method].pop(0)
+            return web.json_response(body, status=status)
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return web.json_response(
@@ -116,6 +120,13 @@ class FakeTelegram:
     async def _file(self, request: web.Request) -> web.Response:
         path = request.match_info["path"]
         return web.Response(body=self.files.get(path, TINY_JPEG), content_type="image/jpeg")
+
+    def refuse(self, method: str, *, times: int = 1, status: int = 500, retry_after: int | None = None) -> None:
+        """Answer the next `times` calls of `method` with an error (429 with `retry_after`: flood control)."""
+        body: dict[str, Any] = {"ok": False, "error_code": status, "description": f"fake: {method} refused"}
+        if retry_after is not None:
+            body["parameters"] = {"retry_after": retry_after}
+        self._errors.setdefault(method, []).extend([(status, body)] * times)
 
     # --- Bot API methods ------------------------------------------------------------------------
 

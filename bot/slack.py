@@ -15,6 +15,7 @@ import random
 import re
 from collections.abc import Awaitable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -42,7 +43,7 @@ from starlette.routing import BaseRoute, Route
 from bot import slack_blocks as kit
 from bot.core import Wijkbot
 from bot.settings import Settings
-from handlers.base import Reply
+from handlers.base import Message, Reply
 from handlers.format import is_overdue
 from handlers.notify import Notifier
 from handlers.router import dispatch
@@ -99,6 +100,8 @@ class SlackNotifier:
 
     def __init__(self, transport: SlackTransport) -> None:
         self.transport = transport
+        # Outbox ids whose text is in Slack but whose files are not yet: a retry sends only the files.
+        self._text_sent: set[int | None] = set()
 
     def handles(self, msg: OutboxMessage, recipient: Person | None) -> bool:
         if msg.kind == "channel":
@@ -118,7 +121,13 @@ class SlackNotifier:
         else:
             assert recipient is not None and recipient.slack_id
             channel = await t.dm_channel(recipient.slack_id)
-        await t.post(channel, msg.text, kit.payload_buttons(msg.payload))
+        files = kit.payload_files(msg.payload)
+        if msg.id not in self._text_sent:
+            await t.post(channel, msg.text, kit.payload_buttons(msg.payload))
+        if files:
+            self._text_sent.add(msg.id)
+            await t.upload(channel, files)
+        self._text_sent.discard(msg.id)
 
 
 class SlackTransport:
@@ -230,7 +239,7 @@ class SlackTransport:
             await self.client.views_open(trigger_id=body["trigger_id"], view=view)
             return
         text = f"/{name} {await self.plain_text(raw)}".strip()
-        await self._run(text, user=user, channel=channel, response_url=response_url)
+        await self._run(text, user=user, channel=channel, channel_id=channel_id, response_url=response_url)
 
     async def _button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         action_id, value = str(action.get("action_id", "")), str(action.get("value", ""))
@@ -254,7 +263,9 @@ class SlackTransport:
             view = kit.verplaats_modal(meta, value, current, self.bot.config.tz)
             await self.client.views_open(trigger_id=body["trigger_id"], view=view)
         else:
-            await self._run(command, user=user, channel=channel, response_url=response_url, replace=False)
+            await self._run(
+                command, user=user, channel=channel, channel_id=channel_id, response_url=response_url, replace=False
+            )
 
     async def _on_submit(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         """A modal was submitted: build the command text, dispatch, show errors on the field."""
@@ -293,17 +304,64 @@ class SlackTransport:
 
     # -- the work after the ack ----------------------------------------------------------------
 
-    async def _run(self, text: str, *, user: str, channel: str, response_url: str, replace: bool | None = None) -> None:
+    async def _run(
+        self,
+        text: str,
+        *,
+        user: str,
+        channel: str,
+        channel_id: str = "",
+        response_url: str,
+        replace: bool | None = None,
+    ) -> None:
         """Dispatch a command as this Slack user and answer through the response_url."""
         person = await self.person_key(user)
-        replies = await self.bot.handle(self.bot.message(text, person=person, channel=channel, transport="slack"))
+        msg = self.bot.message(text, person=person, channel=channel, transport="slack")
+        replies = await self.bot.handle(msg)
         for r in replies:
             body = kit.reply_message(r)
             body["response_type"] = "ephemeral" if r.private else "in_channel"
             if replace is not None:
                 body["replace_original"] = replace
             await self._post_response(response_url, body)
+        await self._share_reply_files(replies, msg, channel_id=channel_id, user=user, response_url=response_url)
         await self._refresh_homes(replies, person)
+
+    async def _share_reply_files(
+        self, replies: list[Reply], msg: Message, *, channel_id: str, user: str, response_url: str
+    ) -> None:
+        """A reply's files (`extra["files"]`) go where the reply went: the channel, or the person's DM
+        for a private reply. Files the command also queued for this channel are the outbox's to send."""
+        if not any(kit.files_of(r.extra) for r in replies):
+            return
+        queued = await asyncio.to_thread(_files_queued, self.bot.engine, msg.channel, msg.now)
+        for r in replies:
+            files = [f for f in kit.files_of(r.extra) if f not in queued]
+            if not files:
+                continue
+            try:
+                target = await self.dm_channel(user) if r.private or not channel_id else channel_id
+                await self.upload(target, files)
+            except Exception as exc:  # noqa: BLE001 - the command is done; say the file did not arrive
+                log.warning("Slack: files of a reply not uploaded: %s", type(exc).__name__)
+                names = ", ".join(Path(f).name for f in files)
+                text = f"Het bestand {names} kon ik niet in Slack zetten; probeer het later opnieuw."
+                body = {"response_type": "ephemeral", "text": kit.fallback_text(text), "replace_original": False}
+                await self._post_response(response_url, body)
+
+    async def upload(self, channel: str, paths: list[str]) -> None:
+        """Share files in a channel (files_upload_v2); a file that is gone is logged and left out."""
+        uploads: list[dict[str, Any]] = []
+        for path in paths:
+            name = Path(path).name
+            try:
+                data = await asyncio.to_thread(Path(path).read_bytes)
+            except OSError as exc:
+                log.warning("Slack: file %s not uploaded (%s); the message goes without it", name, type(exc).__name__)
+                continue
+            uploads.append({"content": data, "filename": name, "title": name})
+        if uploads:
+            await self.client.files_upload_v2(channel=channel, file_uploads=uploads)
 
     async def post(self, channel: str, text: str, buttons: Any = (), *, ephemeral_for: str | None = None) -> None:
         """Post literally: escaped text, no name linking, no unfurling, no parsing."""
@@ -479,6 +537,17 @@ def _first_time(engine: Engine, event_id: str, now: datetime) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def _files_queued(engine: Engine, channel: str, since: datetime) -> set[str]:
+    """Files that outbox messages to a channel carry, queued at or after `since`."""
+    with transaction(engine) as session:
+        payloads = session.exec(
+            select(OutboxMessage.payload).where(
+                OutboxMessage.kind == "channel", OutboxMessage.destination == channel, OutboxMessage.created_at >= since
+            )
+        ).all()
+    return {f for p in payloads for f in kit.payload_files(p)}
 
 
 def _group_exists(engine: Engine, channel: str) -> bool:

@@ -140,13 +140,17 @@ def reply_message(reply: Reply) -> dict[str, Any]:
     return {"text": fallback_text(reply.text), "blocks": message_blocks(reply.text, reply.buttons)}
 
 
-def payload_buttons(payload: str) -> list[Button]:
-    """Buttons stored with an outbox message: `{"buttons": [{"label", "action", "value"}]}`."""
+def _payload(payload: str) -> dict[str, Any]:
     try:
         data = json.loads(payload or "{}")
     except ValueError:
-        return []
-    raw = data.get("buttons") if isinstance(data, dict) else None
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def payload_buttons(payload: str) -> list[Button]:
+    """Buttons stored with an outbox message: `{"buttons": [{"label", "action", "value"}]}`."""
+    raw = _payload(payload).get("buttons")
     if not isinstance(raw, list):
         return []
     return [
@@ -154,6 +158,17 @@ def payload_buttons(payload: str) -> list[Button]:
         for b in raw
         if isinstance(b, dict) and b.get("action")
     ]
+
+
+def payload_files(payload: str) -> list[str]:
+    """Files to upload with an outbox message: `{"files": ["/abs/path.png", ...]}`."""
+    return files_of(_payload(payload))
+
+
+def files_of(extra: dict[str, Any]) -> list[str]:
+    """The file paths in a payload or in `Reply.extra` (`"files"`), ignoring anything else."""
+    raw = extra.get("files")
+    return [str(f) for f in raw if isinstance(f, str) and f] if isinstance(raw, list) else []
 
 
 # ---------------------------------------------------------------------------------------------

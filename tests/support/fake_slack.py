@@ -40,6 +40,17 @@ class Call:
 
 
 @dataclass
+class Upload:
+    """A file as Slack shared it: the bytes posted to the upload URL, completed into a channel."""
+
+    file_id: str
+    filename: str
+    title: str
+    channel: str
+    data: bytes
+
+
+@dataclass
 class FakeSlack:
     """Slack's Web API and response_urls; switchable outages and rate limits."""
 
@@ -55,6 +66,9 @@ class FakeSlack:
     socket_acks: list[dict[str, Any]] = field(default_factory=list)  # what the app acked over Socket Mode
     delay: dict[str, float] = field(default_factory=dict)  # method → seconds to wait before answering
     url: str = ""
+    # files.getUploadURLExternal → POST /upload/<id> → files.completeUploadExternal
+    _pending_files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id → name, length, bytes
+    uploads: list[Upload] = field(default_factory=list)  # completed, in order
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -62,6 +76,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)  # some methods are GETs
         app.router.add_post("/response/{rid}", self._response)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -149,6 +164,17 @@ class FakeSlack:
             await asyncio.sleep(0.01)
         return self.of(method)
 
+    async def wait_for_uploads(self, count: int = 1, timeout: float = 5.0) -> list[Upload]:
+        """Poll until `count` files were uploaded and shared."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while len(self.uploads) < count:
+            if loop.time() > deadline:
+                seen = [(c.method, c.status) for c in self.calls]
+                raise AssertionError(f"expected {count} uploads within {timeout}s; got {seen}")
+            await asyncio.sleep(0.01)
+        return self.uploads
+
     # -- handlers -------------------------------------------------------------------------------
 
     async def _body(self, request: web.Request) -> tuple[dict[str, Any], str]:
@@ -175,6 +201,16 @@ class FakeSlack:
         status = 500 if self._outage("response") else 200
         self.calls.append(Call("response", body, status, raw, request.path))
         return web.Response(status=status, text="ok" if status == 200 else "error")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL handed out by files.getUploadURLExternal: Slack keeps the posted bytes."""
+        file_id = request.match_info["file_id"]
+        data = await request.read()
+        status = 500 if self._outage("upload") else 200 if file_id in self._pending_files else 404
+        self.calls.append(Call("upload", {"file_id": file_id, "length": len(data)}, status, "", request.path))
+        if status == 200:
+            self._pending_files[file_id]["data"] = data
+        return web.Response(status=status, text=f"OK - {len(data)}" if status == 200 else "error")
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -212,6 +248,29 @@ class FakeSlack:
             return {"ok": True, "channels": chans, "response_metadata": {"next_cursor": ""}}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{len(self.calls):07d}"
+            self._pending_files[file_id] = {"filename": body.get("filename", ""), "length": int(body.get("length", 0))}
+            return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(body)
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(body.get("users", "")).split(",")[0]}}
         return {"ok": True}
+
+    def _complete_upload(self, body: dict[str, Any]) -> dict[str, Any]:
+        files = json.loads(body.get("files") or "[]")
+        channel = str(body.get("channel_id") or body.get("channels") or "")
+        pending = [self._pending_files.get(str(f.get("id"))) for f in files]
+        if not files or any(p is None or "data" not in p for p in pending):
+            return {"ok": False, "error": "file_not_found"}
+        if any(len(p["data"]) != p["length"] for p in pending if p is not None):
+            return {"ok": False, "error": "file_upload_size_mismatch"}
+        done = []
+        for f, p in zip(files, pending, strict=True):
+            assert p is not None
+            file_id = str(f["id"])
+            del self._pending_files[file_id]
+            self.uploads.append(Upload(file_id, p["filename"], str(f.get("title") or ""), channel, p["data"]))
+            done.append({"id": file_id, "name": p["filename"], "title": f.get("title"), "channels": [channel]})
+        return {"ok": True, "files": done}

@@ -30,9 +30,12 @@ class FakeApi:
 
     async def body(self, request: web.Request) -> dict[str, Any]:
         raw = await request.text()
+        found: dict[str, Any] = dict(request.query)  # slack_sdk sends some methods as GET
         if request.content_type == "application/json" and raw:
-            return dict(json.loads(raw))
-        return dict(parse_qsl(raw))
+            found.update(json.loads(raw))
+        elif raw:
+            found.update(parse_qsl(raw))
+        return found
 
     async def api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]

@@ -48,6 +48,8 @@ HELP = """wijkbot: de commando's (in het kanaal van uw team)
 /overleg                            het volgende overleg en de agenda
 /overleg plan <datum en tijd> [elke <n> weken] [locatie <plaats>]   /overleg plan 3 december 10:00 elke 8 weken
 /overleg lijst                      de geplande overleggen
+/overleg kom [volgende|<datum>]     laat weten dat u komt
+/overleg aanwezig [<datum>] @a @b | alle   voorzitter: wie er waren (de rest telt als afwezig)
 /bijeenkomst <datum> <omschrijving> /bijeenkomst 14 januari 19:30 Bewonersavond in De Fakkel
 /bijeenkomst lijst                  de participatiebijeenkomsten van de wijk
 /help                               deze uitleg"""

@@ -203,11 +203,11 @@ def run(opts: Options) -> Section:
             ]
         )
     section.lines += [
-        f"{requests:,} signed `/actie <tekst> @eigenaar vrijdag` requests (after {warmup} warm-up requests) at "
-        f"{concurrency} concurrent connections, from six teams of 40 people; median of {opts.runs} rounds, "
-        "a fresh server process and database each round. Ratios (p50 / p99 / throughput) are to the floor of",
-        "the same round. *All answered* is the time from the first request until the last command's answer",
-        "arrived on its response_url (the work Bolt does after the acknowledgement).",
+        f"{requests:,} signed `/actie <tekst> @eigenaar vrijdag` requests (after {warmup} warm-up requests)",
+        f"at {concurrency} concurrent connections, from six teams of 40 people (so the per-person rate limit",
+        f"never refuses one); median of {opts.runs} rounds, a fresh server process and database each round.",
+        "Ratios (p50 / p99 / throughput) are to the floor of the same round. *All answered*: from the first",
+        "request until the last command's answer arrived on its response_url (the work after the ack).",
         "",
         *table(
             ["server", "p50 ack", "p99 ack", "throughput", "ratio to floor", "all answered", "errors", "RSS after"],

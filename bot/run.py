@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import signal
@@ -18,6 +19,7 @@ from bot.settings import Settings
 from handlers.notify import Notifier
 
 log = logging.getLogger(__name__)
+WORKER_THREADS = 2
 RELAY_INTERVAL = 5.0  # seconds between outbox rounds when nothing kicks it earlier
 
 
@@ -69,6 +71,11 @@ async def run(*, db_url: str | None, config_path: str | None, settings: Settings
             "TELEGRAM_BOT_TOKEN); probeer de bot zonder chatdienst met `wijkbot console`."
         )
         return 1
+    # Commands run in worker threads; few threads keep the event loop free to acknowledge Slack
+    # within its 3 seconds under a burst (more threads only fight over the same cores).
+    asyncio.get_running_loop().set_default_executor(
+        concurrent.futures.ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="wijkbot")
+    )
     bot = Wijkbot.create(db_url=db_url or settings.database_url, config_path=config_path)
     transports = configured_transports(bot, settings)
     bot.notifiers.extend(t.notifier for t in transports)

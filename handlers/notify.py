@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import deque
 from datetime import datetime
 from typing import Protocol
 
@@ -38,7 +39,13 @@ class Notifier(Protocol):
 
 
 async def deliver_outbox(engine: Engine, notifiers: list[Notifier], *, now: datetime, limit: int = 200) -> int:
-    """Send what is due, oldest first; a failed message holds back later ones to the same place."""
+    """Send what is due, oldest first; a failed message holds back later ones to the same place.
+
+    One query reads the waiting messages (up to `limit`); each message then goes in a short
+    transaction of its own (claim, send, mark sent), so a process killed mid-round sends at most
+    the message in flight twice. Destinations take turns: after a message is out, the next one to
+    the same place joins the back of the queue.
+    """
     with transaction(engine) as session:
         rows = session.exec(
             select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.destination, OutboxMessage.next_attempt_at)
@@ -46,18 +53,25 @@ async def deliver_outbox(engine: Engine, notifiers: list[Notifier], *, now: date
             .order_by(col(OutboxMessage.id))
             .limit(limit)
         ).all()
-    seen: set[tuple[str, str]] = set()
-    candidates: list[int] = []
+        dm_keys = sorted({dest for _, kind, dest, _ in rows if kind == "dm"})
+        people = {p.key: p for p in session.exec(select(Person).where(col(Person.key).in_(dm_keys))).all()}
+    truncated = len(rows) >= limit
+    # per destination: its waiting messages in order (the first one decides whether it may go now)
+    queues: dict[tuple[str, str], list[tuple[int, datetime]]] = {}
     for msg_id, kind, dest, next_at in rows:
-        if (kind, dest) in seen:
-            continue
-        seen.add((kind, dest))
-        if next_at <= now and msg_id is not None:
-            candidates.append(msg_id)
+        if msg_id is not None:
+            queues.setdefault((kind, dest), []).append((msg_id, next_at))
+    candidates: deque[int] = deque()
+    where: dict[int, tuple[str, str]] = {}
+    for key, waiting in queues.items():
+        first_id, first_at = waiting[0]
+        if first_at <= now:
+            candidates.append(first_id)
+            where[first_id] = key
     sent = 0
-    blocked: set[tuple[str, str]] = set()
     while candidates:
-        msg_id = candidates.pop(0)
+        msg_id = candidates.popleft()
+        key = where[msg_id]
         with transaction(engine) as session:
             stmt = select(OutboxMessage).where(OutboxMessage.id == msg_id)
             if session.get_bind().dialect.name == "postgresql":
@@ -65,9 +79,7 @@ async def deliver_outbox(engine: Engine, notifiers: list[Notifier], *, now: date
             msg = session.exec(stmt).first()
             if msg is None or msg.sent_at is not None:
                 continue  # another process has it
-            recipient = None
-            if msg.kind == "dm":
-                recipient = session.exec(select(Person).where(Person.key == msg.destination)).first()
+            recipient = people.get(msg.destination) if msg.kind == "dm" else None
             notifier = next((n for n in notifiers if n.handles(msg, recipient)), None)
             if notifier is None:
                 continue  # no transport for it here (yet): it waits in the outbox
@@ -76,24 +88,31 @@ async def deliver_outbox(engine: Engine, notifiers: list[Notifier], *, now: date
             except Exception as exc:  # noqa: BLE001 - any failure means retry later
                 log.warning("outbox %s to %s failed: %s", msg.id, msg.destination, type(exc).__name__)
                 outbox.mark_failed(session, msg, now=now, error=safe_error(exc))
-                blocked.add((msg.kind, msg.destination))
-                continue
+                continue  # the rest of this destination waits for the next round
             outbox.mark_sent(session, msg, now=now, transport=notifier.name)
             sent += 1
-            key = (msg.kind, msg.destination)
         # the next message to the same place may go now that this one is out
-        with transaction(engine) as session:
-            nxt = session.exec(
-                select(OutboxMessage.id)
-                .where(
-                    OutboxMessage.sent_at == None,  # noqa: E711
-                    OutboxMessage.kind == key[0],
-                    OutboxMessage.destination == key[1],
-                    OutboxMessage.next_attempt_at <= now,
-                    col(OutboxMessage.id) > msg_id,
-                )
-                .order_by(col(OutboxMessage.id))
-            ).first()
-        if nxt is not None and key not in blocked and nxt not in candidates:
+        nxt = next((i for i, at in queues[key] if i > msg_id and at <= now), None)
+        if nxt is None and truncated:
+            nxt = _next_waiting(engine, key, after_id=msg_id, now=now)
+        if nxt is not None and nxt not in where:
             candidates.append(nxt)
+            where[nxt] = key
     return sent
+
+
+def _next_waiting(engine: Engine, key: tuple[str, str], *, after_id: int, now: datetime) -> int | None:
+    """The next due message to the same place beyond the ones read at the start of the round."""
+    with transaction(engine) as session:
+        return session.exec(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.sent_at == None,  # noqa: E711
+                OutboxMessage.kind == key[0],
+                OutboxMessage.destination == key[1],
+                OutboxMessage.next_attempt_at <= now,
+                col(OutboxMessage.id) > after_id,
+            )
+            .order_by(col(OutboxMessage.id))
+            .limit(1)
+        ).first()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -115,7 +116,12 @@ def _moments(rows: list[tuple[int | None, datetime, str]], config: OrgConfig) ->
 
 
 def _parse_days(raw: str) -> list[int]:
-    return reminder_days(Group(key="", kind="", name="", channel="", reminder_days=raw))
+    return list(_parsed_days(raw))
+
+
+@lru_cache(maxsize=256)
+def _parsed_days(raw: str) -> tuple[int, ...]:
+    return tuple(reminder_days(Group(key="", kind="", name="", channel="", reminder_days=raw)))
 
 
 def next_moment(engine: Engine, config: OrgConfig, after: datetime) -> datetime | None:

@@ -50,8 +50,19 @@ def distribute_after_meetings(engine: Engine, config: OrgConfig, now: datetime) 
     """Send the lists of every meeting that ended in the last week and has not been sent yet."""
     queued = 0
     with transaction(engine) as session:
-        for meeting in actielijst.ended_meetings(session, now=now):
-            for out in actielijst.after_meeting(session, meeting, now=now, tz=config.tz):
+        meetings = actielijst.ended_meetings(session, now=now)
+        groups = list(session.exec(select(Group).order_by(col(Group.name))).all())
+        by_id = {g.id: g for g in groups}
+        # the lists of most of these meetings went out at an earlier run: find them in one go
+        keys = [
+            key
+            for meeting in meetings
+            if (group := by_id.get(meeting.group_id)) is not None
+            for _, key, _ in actielijst.destinations(meeting, group, groups)
+        ]
+        sent = outbox.existing_keys(session, keys)
+        for meeting in meetings:
+            for out in actielijst.after_meeting(session, meeting, now=now, tz=config.tz, groups=groups, skip=sent):
                 msg = outbox.enqueue(
                     session, kind="channel", destination=out.channel, text=out.text, now=now, dedupe_key=out.dedupe_key
                 )
@@ -67,6 +78,7 @@ def next_meeting_end(engine: Engine, config: OrgConfig, after: datetime) -> date
             select(Meeting.starts_at)
             .where(Meeting.starts_at > after - actielijst.MEETING_LENGTH, Meeting.status != MeetingStatus.geannuleerd)
             .order_by(col(Meeting.starts_at))
+            .limit(1)
         ).first()
     return start + actielijst.MEETING_LENGTH if start is not None else None
 

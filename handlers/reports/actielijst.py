@@ -118,27 +118,52 @@ def ended_meetings(session: Session, *, now: datetime) -> list[Meeting]:
     )
 
 
-def after_meeting(session: Session, meeting: Meeting, *, now: datetime, tz: ZoneInfo) -> list[Outgoing]:
-    """What goes where after `meeting` (empty for the stuurgroep)."""
-    group = session.get(Group, meeting.group_id)
+def after_meeting(
+    session: Session,
+    meeting: Meeting,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    groups: list[Group] | None = None,
+    skip: set[str] | frozenset[str] = frozenset(),
+) -> list[Outgoing]:
+    """What goes where after `meeting` (empty for the stuurgroep).
+
+    `groups`: every group ordered by name, when the caller has them already (one query for many
+    meetings). `skip`: dedupe keys already in the outbox; when every key of the meeting is in it,
+    nothing is built and the answer is empty.
+    """
+    if groups is None:
+        groups = list(session.exec(select(Group).order_by(col(Group.name))).all())
+    group = next((g for g in groups if g.id == meeting.group_id), None)
     if group is None:
         return []
+    plan = destinations(meeting, group, groups)
+    if skip and all(key in skip for _, key, _ in plan):
+        return []
+    texts: dict[str, str] = {}
+    if any(what == "lijst" for _, _, what in plan):
+        texts["lijst"] = actielijst_text(session, group, meeting, now=now, tz=tz)
+    if any(what == "overview" for _, _, what in plan):
+        texts["overview"] = bijeenkomsten_text(session, group, meeting, now=now, tz=tz)
+    return [Outgoing(channel, texts[what], key) for channel, key, what in plan]
+
+
+def destinations(meeting: Meeting, group: Group, groups: list[Group]) -> list[tuple[str, str, str]]:
+    """(channel, dedupe key, "lijst" or "overview") of everything that goes out after `meeting`."""
     key = f"actielijst:{meeting.id}"
     by_kind: dict[str, list[Group]] = {}
-    for g in session.exec(select(Group).order_by(col(Group.name))).all():
+    for g in groups:
         by_kind.setdefault(g.kind, []).append(g)
     regie = by_kind.get(GroupKind.regiegroep, [])
     stuur = by_kind.get(GroupKind.stuurgroep, [])
-    out: list[Outgoing] = []
+    out: list[tuple[str, str, str]] = []
     if group.kind == GroupKind.team:
-        lijst = actielijst_text(session, group, meeting, now=now, tz=tz)
-        overview = bijeenkomsten_text(session, group, meeting, now=now, tz=tz)
         for g in regie:
-            out.append(Outgoing(g.channel, lijst, f"{key}:{g.channel}"))
+            out.append((g.channel, f"{key}:{g.channel}", "lijst"))
         for g in [*regie, *stuur]:
-            out.append(Outgoing(g.channel, overview, f"bijeenkomsten:{meeting.id}:{g.channel}"))
+            out.append((g.channel, f"bijeenkomsten:{meeting.id}:{g.channel}", "overview"))
     elif group.kind == GroupKind.regiegroep:
-        lijst = actielijst_text(session, group, meeting, now=now, tz=tz)
         for g in [*stuur, *by_kind.get(GroupKind.team, [])]:
-            out.append(Outgoing(g.channel, lijst, f"{key}:{g.channel}"))
+            out.append((g.channel, f"{key}:{g.channel}", "lijst"))
     return out

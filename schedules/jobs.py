@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
+from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -68,12 +70,15 @@ class InstantSource:
     `next_at(engine, config, after)`: the first moment strictly after `after`, or None.
     `func(engine, config, now)`: handle every moment in (mark, now]; it advances the mark.
     `mark(engine)`: up to when it has handled everything (None: never ran).
+    `reads`: the tables `next_at` reads (e.g. {"meeting", "wijkgroup"}); `run_due` keeps its answer
+    until a job writes one of them. None: unknown, asked again after every recurring job.
     """
 
     id: str
     next_at: Callable[[Engine, OrgConfig, datetime], datetime | None]
     func: JobFunc
     mark: Callable[[Engine], datetime | None]
+    reads: frozenset[str] | None = None
 
 
 # Providers give the jobs for a configuration; each feature module registers its own.
@@ -189,26 +194,60 @@ async def run_due(bot: Wijkbot, after: datetime, until: datetime) -> int:
 
     upcoming = {src.id: next_of(src) for src in sources}
     ran = 0
-    while True:
-        due_src = [(t, i) for i, src in enumerate(sources) for t in [upcoming[src.id]] if t is not None]
-        first_src = min(due_src) if due_src else None
-        spec_ran = bool(heap) and (first_src is None or heap[0][0] <= first_src[0])
-        if spec_ran:
-            at, _, spec = heapq.heappop(heap)
-            bot.clock.set(at)
-            queued = spec.func(engine, config, at)
-        elif first_src is not None:
-            at, i = first_src
-            src = sources[i]
-            bot.clock.set(at)
-            queued = src.func(engine, config, at)
-            cursor[src.id] = at
-            upcoming[src.id] = next_of(src)
-        else:
-            return ran
-        if queued:
-            await bot.flush()  # deliver (print) what the job said at the moment it said it
-        ran += 1
-        # a recurring job may have changed the data (new meetings): ask every source again
-        if spec_ran:
-            upcoming = {s.id: next_of(s) for s in sources}
+    with _WriteWatch(engine) as written:
+        while True:
+            due_src = [(t, i) for i, src in enumerate(sources) for t in [upcoming[src.id]] if t is not None]
+            first_src = min(due_src) if due_src else None
+            spec_ran = bool(heap) and (first_src is None or heap[0][0] <= first_src[0])
+            written.clear()
+            if spec_ran:
+                at, _, spec = heapq.heappop(heap)
+                bot.clock.set(at)
+                queued = spec.func(engine, config, at)
+            elif first_src is not None:
+                at, i = first_src
+                src = sources[i]
+                bot.clock.set(at)
+                queued = src.func(engine, config, at)
+                cursor[src.id] = at
+                upcoming[src.id] = next_of(src)
+            else:
+                return ran
+            if queued:
+                await bot.flush()  # deliver (print) what the job said at the moment it said it
+            ran += 1
+            # a recurring job may have changed the data (new meetings): ask the sources again whose
+            # answer depends on what it wrote (their answer is the same otherwise)
+            if spec_ran:
+                for s in sources:
+                    if s.reads is None or "*" in written or s.reads & written:
+                        upcoming[s.id] = next_of(s)
+
+
+# Statements that only read (or manage transactions); anything else that is not recognised as
+# a write to a named table counts as a write to every table.
+_READS = re.compile(r"^\s*(SELECT|PRAGMA|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT|SHOW|EXPLAIN)\b", re.IGNORECASE)
+_WRITES = re.compile(
+    r'^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(?:\w+"?\.)?"?(\w+)', re.IGNORECASE
+)
+
+
+class _WriteWatch:
+    """While active: the names of the tables written through `engine` (lower case; "*": unknown)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.written: set[str] = set()
+
+    def _seen(self, conn: object, cursor: object, statement: str, *args: object) -> None:
+        if _READS.match(statement):
+            return
+        m = _WRITES.match(statement)
+        self.written.add(m.group(1).lower() if m else "*")
+
+    def __enter__(self) -> set[str]:
+        sa_event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self.written
+
+    def __exit__(self, *exc: object) -> None:
+        sa_event.remove(self.engine, "before_cursor_execute", self._seen)

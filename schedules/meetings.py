@@ -20,6 +20,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -37,6 +38,7 @@ from storage.meetings import AttendanceFlag, attendance_flags
 from storage.models import Attendance, ClockState, Group, Meeting, MeetingStatus, Membership, Person
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 __all__ = ["AttendanceFlag", "attendance_flags", "handle_meeting_moments", "next_moment"]
 
@@ -47,6 +49,7 @@ MARK_KEY = "schedules.meetings.mark"
 # covenant §2.3: how often each kind of group meets at least
 REQUIRED_WEEKS = {"team": 8, "regiegroep": 13, "stuurgroep": 26}
 _BEHIND = timedelta(days=5)  # the attendance question comes at most 3 days (a weekend) after
+_READS = frozenset({"meeting", "wijkgroup"})  # what next_moment reads
 _KIND_ORDER = {"herinnering": 0, "aanmoediging": 1, "aanwezigheid": 2}
 
 
@@ -169,12 +172,28 @@ def handle_meeting_moments(engine: Engine, config: OrgConfig, now: datetime) -> 
         for mo in due:
             if mo.kind == "herinnering":
                 latest_reminder[mo.meeting_id] = mo  # sorted by time: the last one wins
+        # everything the moments need, in a few queries for all of them (not a few per meeting)
+        meeting_ids = sorted({mo.meeting_id for mo in due})
+        meetings = {m.id: m for m in _in_chunks(session, Meeting, col(Meeting.id), meeting_ids)}
+        group_ids = sorted({m.group_id for m in meetings.values()})
+        groups = {g.id: g for g in _in_chunks(session, Group, col(Group.id), group_ids)}
+        answers: dict[int, dict[int, Attendance]] = {mid: {} for mid in meeting_ids}
+        for a in _in_chunks(session, Attendance, col(Attendance.meeting_id), meeting_ids):
+            answers[a.meeting_id][a.person_id] = a
+        members: dict[int, list[Person]] = {}
+
+        def members_cached(group_id: int) -> list[Person]:
+            if group_id not in members:
+                members[group_id] = members_of(session, group_id)
+            return members[group_id]
+
         queued = 0
         for mo in due:
-            meeting = session.get(Meeting, mo.meeting_id)
-            group = session.get(Group, meeting.group_id) if meeting else None
+            meeting = meetings.get(mo.meeting_id)
+            group = groups.get(meeting.group_id) if meeting else None
             if meeting is None or group is None:
                 continue
+            seen = answers[mo.meeting_id]
             late = now - mo.at > timedelta(minutes=30)
             if mo.kind == "herinnering":
                 if meeting.starts_at <= now:
@@ -189,9 +208,13 @@ def handle_meeting_moments(engine: Engine, config: OrgConfig, now: datetime) -> 
                 if meeting.starts_at <= now:
                     log.info("aanmoediging voor overleg %s overgeslagen: het is al begonnen", meeting.id)
                 else:
-                    queued += send_nudges(session, config, group, meeting, now=now)
+                    queued += send_nudges(
+                        session, config, group, meeting, now=now, answered=seen, members=members_cached(group.id or 0)
+                    )
             elif meeting.starts_at <= now:
-                queued += ask_attendance(session, config, group, meeting, now=now)
+                queued += ask_attendance(
+                    session, config, group, meeting, now=now, answered=seen, members=members_cached(group.id or 0)
+                )
         write_mark(session, MARK_KEY, now)
         return queued
 
@@ -244,18 +267,42 @@ def members_of(session: Session, group_id: int) -> list[Person]:
     )
 
 
+def _in_chunks(session: Session, model: type[T], column: Any, values: list[int]) -> list[T]:
+    """Rows of `model` whose `column` is one of `values` (in chunks, for the databases' limits)."""
+    out: list[T] = []
+    for start in range(0, len(values), 500):
+        out += session.exec(select(model).where(column.in_(values[start : start + 500]))).all()
+    return out
+
+
 def _answers(session: Session, meeting_id: int) -> dict[int, Attendance]:
     rows = session.exec(select(Attendance).where(Attendance.meeting_id == meeting_id)).all()
     return {a.person_id: a for a in rows}
 
 
-def send_nudges(session: Session, config: OrgConfig, group: Group, meeting: Meeting, *, now: datetime) -> int:
-    """One direct message to each member (not the chair) who has not answered yet."""
-    answered = _answers(session, meeting.id or 0)
+def send_nudges(
+    session: Session,
+    config: OrgConfig,
+    group: Group,
+    meeting: Meeting,
+    *,
+    now: datetime,
+    answered: dict[int, Attendance] | None = None,
+    members: list[Person] | None = None,
+) -> int:
+    """One direct message to each member (not the chair) who has not answered yet.
+
+    `answered` and `members`: the meeting's answers and the group's members, when the caller
+    loaded them already.
+    """
+    if answered is None:
+        answered = _answers(session, meeting.id or 0)
+    if members is None:
+        members = members_of(session, group.id or 0)
     queued = 0
     moment = when(meeting.starts_at, config.tz)
     where = f", {meeting.location}" if meeting.location else ""
-    for person in members_of(session, group.id or 0):
+    for person in members:
         if person.id in answered or person.id == group.chair_id:
             continue
         text = (
@@ -275,13 +322,24 @@ def send_nudges(session: Session, config: OrgConfig, group: Group, meeting: Meet
     return queued
 
 
-def ask_attendance(session: Session, config: OrgConfig, group: Group, meeting: Meeting, *, now: datetime) -> int:
-    """Ask the chair, once, who attended the meeting."""
+def ask_attendance(
+    session: Session,
+    config: OrgConfig,
+    group: Group,
+    meeting: Meeting,
+    *,
+    now: datetime,
+    answered: dict[int, Attendance] | None = None,
+    members: list[Person] | None = None,
+) -> int:
+    """Ask the chair, once, who attended the meeting (`answered`, `members`: as for send_nudges)."""
     chair = session.get(Person, group.chair_id) if group.chair_id else None
     if chair is None:
         return 0
-    answered = _answers(session, meeting.id or 0)
-    members = members_of(session, group.id or 0)
+    if answered is None:
+        answered = _answers(session, meeting.id or 0)
+    if members is None:
+        members = members_of(session, group.id or 0)
     local = meeting.starts_at.astimezone(config.tz)
     day = f"{local.day}-{local.month}-{local.year}"
     said: dict[str, list[str]] = {"komt": [], "afgemeld": [], "geen reactie": []}
@@ -381,4 +439,4 @@ def meeting_jobs(config: OrgConfig) -> list[JobSpec]:
 
 @register_instants
 def meeting_moments(config: OrgConfig) -> list[InstantSource]:
-    return [InstantSource(SOURCE_ID, next_moment, handle_meeting_moments, meeting_mark)]
+    return [InstantSource(SOURCE_ID, next_moment, handle_meeting_moments, meeting_mark, reads=_READS)]

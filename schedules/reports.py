@@ -102,5 +102,6 @@ def report_instants(config: OrgConfig) -> list[InstantSource]:
             next_at=next_meeting_end,
             func=distribute_after_meetings,
             mark=lambda engine: read_mark(engine, AFTER_MEETING_MARK),
+            reads=frozenset({"meeting"}),  # what next_meeting_end reads
         )
     ]

@@ -43,6 +43,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA journal_mode")
+    row = cur.fetchone()
+    if row and str(row[0]).lower() == "wal":
+        # in WAL mode NORMAL cannot corrupt the database; a power cut may lose the last commits
+        # (not an application crash). FULL costs an fsync per commit.
+        cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 
 
@@ -58,6 +64,7 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as conn:
         if conn.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
             conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+            conn.exec_driver_sql("PRAGMA synchronous=NORMAL")  # this connection was opened before WAL
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "heads")
 

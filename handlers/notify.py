@@ -55,7 +55,21 @@ async def deliver_outbox(engine: Engine, notifiers: list[Notifier], *, now: date
         ).all()
         dm_keys = sorted({dest for _, kind, dest, _ in rows if kind == "dm"})
         people = {p.key: p for p in session.exec(select(Person).where(col(Person.key).in_(dm_keys))).all()}
-    truncated = len(rows) >= limit
+        # when the list was cut off at `limit`: the places with due messages beyond it
+        more: set[tuple[str, str]] = set()
+        if len(rows) >= limit and rows[-1][0] is not None:
+            more = {
+                (kind, dest)
+                for kind, dest in session.exec(
+                    select(OutboxMessage.kind, OutboxMessage.destination)
+                    .where(
+                        OutboxMessage.sent_at == None,  # noqa: E711
+                        OutboxMessage.next_attempt_at <= now,
+                        col(OutboxMessage.id) > rows[-1][0],
+                    )
+                    .distinct()
+                ).all()
+            }
     # per destination: its waiting messages in order (the first one decides whether it may go now)
     queues: dict[tuple[str, str], list[tuple[int, datetime]]] = {}
     for msg_id, kind, dest, next_at in rows:
@@ -93,7 +107,7 @@ async def deliver_outbox(engine: Engine, notifiers: list[Notifier], *, now: date
             sent += 1
         # the next message to the same place may go now that this one is out
         nxt = next((i for i, at in queues[key] if i > msg_id and at <= now), None)
-        if nxt is None and truncated:
+        if nxt is None and key in more:
             nxt = _next_waiting(engine, key, after_id=msg_id, now=now)
         if nxt is not None and nxt not in where:
             candidates.append(nxt)

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from handlers.agenda import build_agenda
 from handlers.format import when
@@ -384,16 +384,26 @@ def check_meeting_intervals(engine: Engine, config: OrgConfig, now: datetime) ->
         previous: dict[int, tuple[int, datetime]] = {}
         upcoming: dict[int, datetime] = {}
         window = timedelta(weeks=2 * max(REQUIRED_WEEKS.values()))
-        rows = session.exec(
-            select(Meeting.id, Meeting.group_id, Meeting.starts_at, Meeting.status)
-            .where(Meeting.status != MeetingStatus.geannuleerd, Meeting.starts_at > now - window)
-            .order_by(col(Meeting.starts_at))
-        ).all()
-        for meeting_id, group_id, starts_at, status in rows:
-            if starts_at <= now:
-                previous[group_id] = (meeting_id or 0, starts_at)  # ordered: the last one wins
-            elif status == MeetingStatus.gepland and group_id not in upcoming:
-                upcoming[group_id] = starts_at
+        held = (Meeting.status != MeetingStatus.geannuleerd, Meeting.starts_at > now - window, Meeting.starts_at <= now)
+        # per group the last meeting (not cancelled) in the window and the first planned one ahead,
+        # aggregated in the database instead of reading every meeting of the year
+        last = session.exec(select(func.max(Meeting.starts_at)).where(*held).group_by(col(Meeting.group_id))).all()
+        latest = sorted({t for t in last if t is not None})
+        for start in range(0, len(latest), 500):
+            for meeting_id, group_id, starts_at in session.exec(
+                select(Meeting.id, Meeting.group_id, Meeting.starts_at)
+                .where(*held, col(Meeting.starts_at).in_(latest[start : start + 500]))
+                .order_by(col(Meeting.starts_at), col(Meeting.id))
+            ).all():
+                prev_at = previous.get(group_id)
+                if prev_at is None or starts_at >= prev_at[1]:
+                    previous[group_id] = (meeting_id or 0, starts_at)  # ordered: the last one wins
+        for group_id, first_at in session.exec(
+            select(Meeting.group_id, func.min(Meeting.starts_at))
+            .where(Meeting.status == MeetingStatus.gepland, Meeting.starts_at > now)
+            .group_by(col(Meeting.group_id))
+        ).all():
+            upcoming[group_id] = first_at
         for group in session.exec(select(Group).order_by(col(Group.id))).all():
             weeks = REQUIRED_WEEKS.get(group.kind)
             if weeks is None or group.id is None or group.chair_id is None:

@@ -32,11 +32,22 @@ def extend_series(session: Session, *, now: datetime, tz: ZoneInfo) -> int:
     """Create the concrete meetings of every active series up to the horizon; returns how many."""
     created = 0
     until = now + HORIZON
+    since = now - timedelta(days=1)  # earlier occurrences are never created
     series_list = session.exec(select(MeetingSeries).where(MeetingSeries.active == True)).all()  # noqa: E712
+    # the meetings that are already there, for every series' group in one query
+    existing_by_group: dict[int, set[datetime]] = {s.group_id: set() for s in series_list}
+    for group_id, starts_at in session.exec(
+        select(Meeting.group_id, Meeting.starts_at).where(
+            col(Meeting.group_id).in_(list(existing_by_group)), Meeting.starts_at >= since
+        )
+    ).all():
+        existing_by_group[group_id].add(starts_at)
     for series in series_list:
         assert series.id is not None
-        existing = set(session.exec(select(Meeting.starts_at).where(Meeting.group_id == series.group_id)).all())
-        k = 0
+        existing = existing_by_group[series.group_id]
+        # start a little before the first occurrence that can count (local_occurrence keeps DST right)
+        step = timedelta(weeks=series.every_weeks)
+        k = max(0, (since - series.first_at) // step - 1) if series.every_weeks > 0 else 0
         while True:
             at = local_occurrence(series.first_at, series.every_weeks, k, tz)
             if at > until:

@@ -5,13 +5,11 @@ twice enqueue its message once."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, TextClause, bindparam, text
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
@@ -50,45 +48,13 @@ def enqueue(
         session.add(msg)
         session.flush()
         return msg
-    new_id = session.execute(_insert_ignoring_duplicates(session).returning(_TABLE.c.id), _row(msg)).scalar()
+    new_id = session.execute(_insert_ignoring_duplicates(), _row(msg)).scalar()
     if new_id is None:
         return None
     msg.id = new_id
     make_transient_to_detached(msg)
     session.add(msg)  # persistent, as if the session had inserted it
     return msg
-
-
-def enqueue_many(session: Session, messages: list[NewMessage], *, now: datetime) -> set[str]:
-    """Queue several messages with dedupe keys in one statement, in list order.
-
-    Returns the dedupe keys that were queued now; the others had been queued before.
-    """
-    if not messages:
-        return set()
-    rows = [
-        _row(
-            OutboxMessage(
-                kind=m.kind,
-                destination=m.destination,
-                text=m.text,
-                payload=json.dumps(m.payload or {}, ensure_ascii=False),
-                created_at=now,
-                next_attempt_at=now,
-                dedupe_key=m.dedupe_key,
-            )
-        )
-        for m in messages
-    ]
-    queued: set[str] = set()
-    table = _TABLE
-    for start in range(0, len(rows), 500):
-        # an executemany with RETURNING: SQLAlchemy sends it as multi-row INSERTs, ids in list order
-        result = session.execute(
-            _insert_ignoring_duplicates(session).returning(table.c.dedupe_key), rows[start : start + 500]
-        )
-        queued.update(key for (key,) in result.all())
-    return queued
 
 
 def existing_keys(session: Session, keys: list[str]) -> set[str]:
@@ -105,26 +71,22 @@ def existing_keys(session: Session, keys: list[str]) -> set[str]:
     return found
 
 
-@dataclass(frozen=True)
-class NewMessage:
-    """A message for `enqueue_many`."""
-
-    kind: str
-    destination: str
-    text: str
-    dedupe_key: str
-    payload: dict[str, Any] | None = None
-
-
 def _row(msg: OutboxMessage) -> dict[str, Any]:
     return {c.name: getattr(msg, c.name) for c in _TABLE.columns if c.name != "id"}
 
 
-def _insert_ignoring_duplicates(session: Session) -> Any:
-    """`INSERT ... ON CONFLICT (dedupe_key) DO NOTHING` in the session's dialect (values as parameters)."""
-    table = _TABLE
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return insert(table).on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
+@lru_cache(maxsize=1)
+def _insert_ignoring_duplicates() -> TextClause:
+    """`INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`: the same SQL on SQLite and PostgreSQL.
+
+    Written as text because SQLAlchemy compiles its dialect-specific on-conflict insert anew for
+    every execution (no statement cache); the bound values keep the columns' types.
+    """
+    cols = [c for c in _TABLE.columns if c.name != "id"]
+    names = ", ".join(c.name for c in cols)
+    values = ", ".join(f":{c.name}" for c in cols)
+    sql = f"INSERT INTO {_TABLE.name} ({names}) VALUES ({values}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
+    return text(sql).bindparams(*[bindparam(c.name, type_=c.type) for c in cols])
 
 
 def pending(session: Session, *, now: datetime, limit: int = 100) -> list[OutboxMessage]:

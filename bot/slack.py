@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import hashlib
+import hmac
 import logging
 import random
 import re
+import time
 from collections.abc import Awaitable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -37,7 +40,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot import slack_blocks as kit
@@ -153,7 +156,7 @@ class SlackTransport:
         )
         self.app = AsyncApp(client=self.client, signing_secret=secret, logger=log, process_before_response=False)
         self.notifier: Notifier = SlackNotifier(self)
-        self._handler = AsyncSlackRequestHandler(self.app)
+        self._secret = secret.encode()
         self._socket: AsyncSocketModeHandler | None = None
         self._channel_names: dict[str, str] = {}  # id → name
         self._channel_ids: dict[str, str] = {}  # name → id
@@ -171,7 +174,17 @@ class SlackTransport:
             retry = request.headers.get("x-slack-retry-num")
             if retry:
                 log.info("Slack retry %s (%s)", retry, request.headers.get("x-slack-retry-reason", "?"))
-            return await self._handler.handle(request)
+            body = await request.body()
+            try:
+                bolt_request = to_async_bolt_request(request, body)
+                readable = _well_formed(bolt_request.body)
+            except Exception:  # noqa: BLE001 - no UTF-8, no JSON, or a shape Bolt trips over
+                readable = False
+            if not readable or not _digits(request.headers.get("x-slack-request-timestamp", "0")):
+                # Bolt would answer 500; Slack never sends this, so: 400 (or 401 when not signed)
+                signed = _signed(self._secret, body, request.headers)
+                return PlainTextResponse("bad request" if signed else "", status_code=400 if signed else 401)
+            return to_starlette_response(await self.app.async_dispatch(bolt_request))
 
         return [Route("/slack/events", events, methods=["POST"])]
 
@@ -269,8 +282,9 @@ class SlackTransport:
 
     async def _on_submit(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         """A modal was submitted: build the command text, dispatch, show errors on the field."""
-        meta = json.loads(view.get("private_metadata") or "{}")
-        values = (view.get("state") or {}).get("values") or {}
+        meta = kit.modal_metadata(view.get("private_metadata"))
+        values = (view.get("state") or {}).get("values")
+        values = values if isinstance(values, dict) else {}
         user = str((body.get("user") or {}).get("id", ""))
         blocks = list(values)
         command = await self._command_from_modal(str(view.get("callback_id")), values, meta)
@@ -294,7 +308,7 @@ class SlackTransport:
             try:
                 await self.post(channel_id, r.text, r.buttons, ephemeral_for=user if r.private else None)
             except SlackApiError as exc:
-                log.warning("Slack: reply after modal not delivered: %s", exc.response.get("error"))
+                log.warning("Slack: reply after modal not delivered: %s", _api_error(exc))
         await self._refresh_homes(replies, person)
 
     async def _on_home_opened(self, event: dict[str, Any]) -> None:
@@ -375,7 +389,7 @@ class SlackTransport:
             await self.client.chat_postMessage(channel=channel, text=kit.fallback_text(text), blocks=blocks, **options)
 
     async def _post_response(self, url: str, body: dict[str, Any]) -> None:
-        if not url:
+        if not _web_url(url):
             log.warning("Slack: no response_url to answer on")
             return
         client = AsyncWebhookClient(url, retry_handlers=self._retry)
@@ -444,7 +458,7 @@ class SlackTransport:
             try:
                 info = (await self.client.users_info(user=user)).get("user") or {}
             except SlackApiError as exc:
-                log.warning("Slack: users.info %s failed: %s", user, exc.response.get("error"))
+                log.warning("Slack: users.info %s failed: %s", user, _api_error(exc))
                 return UNKNOWN_PERSON
             profile = info.get("profile") or {}
             names = {info.get("real_name"), profile.get("real_name"), profile.get("display_name")}
@@ -492,7 +506,7 @@ class SlackTransport:
             info = await self.client.conversations_info(channel=channel_id)
             name = str((info.get("channel") or {}).get("name") or hint)
         except SlackApiError as exc:
-            log.warning("Slack: conversations.info %s failed: %s", channel_id, exc.response.get("error"))
+            log.warning("Slack: conversations.info %s failed: %s", channel_id, _api_error(exc))
             return hint
         self._channel_names[channel_id] = name
         self._channel_ids[name] = channel_id
@@ -524,6 +538,59 @@ class SlackTransport:
             resp = await self.client.conversations_open(users=user)
             self._dms[user] = str((resp.get("channel") or {})["id"])
         return self._dms[user]
+
+
+def _signed(secret: bytes, body: bytes, headers: Any) -> bool:
+    """Slack's v0 signature over the raw bytes (slack_sdk's verifier needs UTF-8 and a numeric stamp)."""
+    stamp, given = headers.get("x-slack-request-timestamp", ""), headers.get("x-slack-signature", "")
+    if not secret or not _digits(stamp) or abs(time.time() - int(stamp)) > 5 * 60:
+        return False
+    digest = hmac.new(secret, b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(f"v0={digest}".encode(), given.encode(errors="replace"))
+
+
+def _api_error(exc: SlackApiError) -> str:
+    """Slack's error code; a body that is no JSON (a proxy, a 400 for a huge request) has none."""
+    data = exc.response.data
+    return str(data.get("error")) if isinstance(data, dict) else f"HTTP {exc.response.status_code}"
+
+
+def _web_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. "http://[::1"
+        return False
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()  # "²".isdigit() is True, and int("²") fails
+
+
+def _well_formed(body: Any) -> bool:
+    """The parts of a request that Bolt's matchers and our listeners index have the shape Slack sends."""
+    if not _shaped(body, _TOP):
+        return False
+    actions = body.get("actions")
+    if "actions" in body and not (isinstance(actions, list) and actions and all(_shaped(a, _ACTION) for a in actions)):
+        return False
+    view = body.get("view")
+    if view is not None and not isinstance(view.get("type"), str):  # Bolt reads view["type"] unchecked
+        return False
+    return _shaped(body.get("event", {}), _EVENT) and _shaped(view or {}, _VIEW)
+
+
+def _shaped(value: Any, fields: dict[str, type]) -> bool:
+    return isinstance(value, dict) and all(value.get(k) is None or isinstance(value[k], t) for k, t in fields.items())
+
+
+_TOP: dict[str, type] = {
+    **dict.fromkeys(("event", "view", "user", "channel", "team", "container", "message", "state"), dict),
+    **dict.fromkeys(("type", "command", "callback_id", "event_id"), str),
+}
+_ACTION: dict[str, type] = dict.fromkeys(("action_id", "block_id", "value", "type"), str)
+_EVENT: dict[str, type] = {"type": str, "message": dict, "previous_message": dict}
+_VIEW: dict[str, type] = {"callback_id": str, "private_metadata": str, "state": dict, "type": str}
 
 
 # -- database work (run in a thread) ------------------------------------------------------------

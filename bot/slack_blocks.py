@@ -275,12 +275,26 @@ def verplaats_modal(meta: dict[str, str], ref: str, current: datetime | None, tz
 
 def input_value(values: dict[str, Any], block_id: str) -> str:
     """The submitted value of one input block, whatever its element type ('' when empty)."""
-    el = (values.get(block_id) or {}).get(VALUE) or {}
+    block = values.get(block_id)
+    el = block.get(VALUE) if isinstance(block, dict) else None
+    if not isinstance(el, dict):
+        return ""
     for key in ("value", "selected_user", "selected_date", "selected_channel"):
         if el.get(key):
             return str(el[key])
-    option = el.get("selected_option") or {}
-    return str(option.get("value") or "")
+    option = el.get("selected_option")
+    return str(option.get("value") or "") if isinstance(option, dict) else ""
+
+
+def modal_metadata(raw: Any) -> dict[str, str]:
+    """The `private_metadata` we gave a modal (channel, channel_id, ref); {} when it is not ours."""
+    try:
+        data = json.loads(raw) if isinstance(raw, str) and raw else {}
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): str(v) for k, v in data.items() if isinstance(v, str | int)}
 
 
 def error_block(message: str, blocks: Iterable[str]) -> str:

@@ -232,12 +232,13 @@ class TelegramTransport:
             return PlainTextResponse("forbidden", status_code=403)
         try:
             data = json.loads(await request.body())
-            update = Update.de_json(data, self.application.bot) if isinstance(data, dict) else None
-        except (ValueError, KeyError, TypeError):
+            update = Update.de_json(data, self.application.bot) if _plausible_update(data) else None
+        except Exception:  # noqa: BLE001 - PTB trips over many shapes (AttributeError too): not an update
             update = None
         if update is None:
             return PlainTextResponse("bad request", status_code=400)
-        await self.application.update_queue.put(update)
+        if set(data) - {"update_id"} <= set(ALLOWED_UPDATES):  # other kinds we never asked Telegram for
+            await self.application.update_queue.put(update)
         return Response(status_code=200)
 
     # --- plumbing -------------------------------------------------------------------------------
@@ -273,8 +274,8 @@ class TelegramTransport:
             await query.answer()
             await _drop_keyboard(query)
         chat = update.effective_chat
-        assert chat is not None
-        await chat.send_message(text, reply_markup=markup)
+        if chat is not None:  # a button under an inline message has no chat to answer in
+            await chat.send_message(text, reply_markup=markup)
 
     async def _draft(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any] | None:
         """The half-told signaal, or None (and a word to the user) when it has gone stale or they left."""
@@ -521,6 +522,39 @@ class TelegramTransport:
                 log.warning("could not tell the user about the error")
 
 
+def _plausible_update(data: Any) -> bool:
+    """The fields the Bot API always sends in an update of the kinds we ask for (PTB does not check)."""
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        return False
+    message, query = data.get("message"), data.get("callback_query")
+    if message is not None and not _plausible_message(message):
+        return False
+    return query is None or (
+        isinstance(query, dict)
+        and isinstance(query.get("id"), str)
+        and _plausible_user(query.get("from"))
+        and (query.get("message") is None or _plausible_message(query["message"]))
+    )
+
+
+def _plausible_message(m: Any) -> bool:
+    return (
+        isinstance(m, dict)
+        and isinstance(m.get("message_id"), int)
+        and isinstance(m.get("date"), int)
+        and isinstance(m.get("chat"), dict)
+        and isinstance(m["chat"].get("id"), int)
+        and isinstance(m["chat"].get("type"), str)
+        and (m.get("from") is None or _plausible_user(m["from"]))
+    )
+
+
+def _plausible_user(u: Any) -> bool:
+    return isinstance(u, dict) and isinstance(u.get("id"), int) and isinstance(u.get("first_name"), str)
+
+
 async def _drop_keyboard(query: CallbackQuery) -> None:
+    if query.inline_message_id is None and (query.message is None or not query.message.is_accessible):
+        return  # a button under a message older than 48 hours: Telegram lets nobody edit it
     with contextlib.suppress(BadRequest):  # the message is gone or has no keyboard any more
         await query.edit_message_reply_markup(reply_markup=None)

@@ -91,6 +91,10 @@ KIND_KEYBOARD = _keyboard(*[[(t.label, f"soort:{t.key}")] for t in resident.TRIA
 PHOTO_KEYBOARD = _keyboard([("Geen foto", "foto:geen")])
 WHERE_KEYBOARD = _keyboard([("Sla over", "plek:geen")])
 CONFIRM_KEYBOARD = _keyboard([("Versturen", "bevestig:ja"), ("Annuleren", "bevestig:nee")])
+PII_KEYBOARD = _keyboard([("Toch versturen", "bevestig:ja"), ("Aanpassen", "bevestig:aanpassen")])
+ASK_REWRITE = (
+    "Schrijf uw bericht opnieuw, zonder namen, telefoonnummers of adressen van anderen. (Stoppen kan met /annuleer.)"
+)
 
 
 class TelegramNotifier:
@@ -330,7 +334,7 @@ class TelegramTransport:
                     ],
                     CONFIRM: [
                         CallbackQueryHandler(self.signaal_confirm, pattern=r"^bevestig:"),
-                        remind("Tik op Versturen om uw melding door te geven, of op Annuleren.", CONFIRM_KEYBOARD),
+                        MessageHandler(PRIVATE & ~filters.COMMAND, self.signaal_confirm_reminder),
                     ],
                     ConversationHandler.TIMEOUT: [TypeHandler(Update, self.signaal_timed_out)],
                 },
@@ -372,6 +376,8 @@ class TelegramTransport:
             await self._say(update, TOO_LONG)
             return WHAT
         draft["text"] = text
+        if draft.pop("rewriting", False) and "triage" in draft:  # back from Aanpassen: the rest is known
+            return await self._confirm_step(update, draft)
         await self._say(update, ASK_KIND, KIND_KEYBOARD)
         return KIND
 
@@ -420,8 +426,23 @@ class TelegramTransport:
             draft["location"] = " ".join(message.text.split())[: resident.MAX_LOCATION]
         else:
             draft.pop("location", None)
-        await self._say(update, resident.summary(draft), CONFIRM_KEYBOARD)
+        return await self._confirm_step(update, draft)
+
+    async def _confirm_step(self, update: Update, draft: dict[str, Any]) -> int:
+        """The last check; with a gentle question first when the text seems to hold personal data."""
+        warning = resident.pii_warning(draft)
+        if warning is None:
+            await self._say(update, resident.summary(draft), CONFIRM_KEYBOARD)
+        else:
+            await self._say(update, f"{resident.summary(draft)}\n\n{warning}", PII_KEYBOARD)
         return CONFIRM
+
+    async def signaal_confirm_reminder(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        draft = (context.user_data or {}).get(DRAFT)
+        if isinstance(draft, dict) and resident.pii_warning(draft):
+            await self._say(update, "Tik op Toch versturen om uw melding door te geven, of op Aanpassen.", PII_KEYBOARD)
+        else:
+            await self._say(update, "Tik op Versturen om uw melding door te geven, of op Annuleren.", CONFIRM_KEYBOARD)
 
     async def signaal_confirm(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         draft = await self._draft(update, context)
@@ -429,6 +450,10 @@ class TelegramTransport:
             return END
         assert update.callback_query is not None and context.user_data is not None
         assert update.effective_user is not None
+        if update.callback_query.data == "bevestig:aanpassen":
+            draft["rewriting"] = True
+            await self._say(update, ASK_REWRITE)
+            return WHAT
         context.user_data.pop(DRAFT, None)
         if update.callback_query.data != "bevestig:ja":
             await self._say(update, CANCELLED)

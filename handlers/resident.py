@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
+from handlers import pii
 from handlers.base import Context
 from handlers.dates import MONTH_ABBR
 from handlers.format import ref_s
@@ -235,6 +236,17 @@ def summary(draft: dict[str, Any]) -> str:
         f"Waar: {draft.get('location') or 'niet opgegeven'}",
     ]
     return "\n".join(lines)
+
+
+def pii_warning(draft: dict[str, Any]) -> str | None:
+    """A gentle word at the last check when the text seems to hold personal data (handlers.pii)."""
+    kinds = pii.detect(str(draft.get("text", "")))
+    if not kinds:
+        return None
+    return (
+        f"Uw bericht lijkt persoonsgegevens te bevatten ({pii.describe(kinds)}). Wilt u het zo versturen? "
+        "Het team heeft meestal genoeg aan wat er gebeurt en waar; met Aanpassen schrijft u uw bericht opnieuw."
+    )
 
 
 def report(ctx: Context, draft: dict[str, Any]) -> tuple[str, Signaal | None]:

@@ -4,6 +4,7 @@ After a team meeting its actielijst and its list of upcoming participatiebijeenk
 regiegroep (the bijeenkomsten also to the stuurgroep); after a regiegroep meeting its actielijst
 goes to the stuurgroep and to every team. These lists leave the group, so owners are shown as
 organisation and role ("Politie Rotterdam (wijkagent)"), never by name, and signaal texts stay out.
+An actiepunt text that names a person or looks like personal data (handlers.pii) stays out too.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from handlers import pii
 from handlers.format import ACTIE_STATUS_NL, is_overdue, ref_a, ref_s, when
 from storage.models import Actiepunt, ActieStatus, Bijeenkomst, Group, GroupKind, Meeting, MeetingStatus, Person
 
 MEETING_LENGTH = timedelta(hours=2)
 LOOKBACK = timedelta(days=7)  # meetings that ended longer ago are not distributed any more
 MAX_ITEMS = 40
+WITHHELD = "(tekst niet gedeeld: bevat persoonsgegevens)"
 
 
 def owner_label(person: Person | None) -> str:
@@ -31,12 +34,23 @@ def owner_label(person: Person | None) -> str:
     return person.organisation or person.role or "partner"
 
 
+def shareable(session: Session, text: str) -> str:
+    """An actiepunt text as it may leave the group: as is, unless it names a person or holds personal data."""
+    # The agreements themselves go up by design (covenant §4.4); a text confirmed with `!` may still name someone.
+    low = text.lower()
+    people = session.exec(select(Person.name, Person.key)).all()
+    if pii.detect(text) or any(name.lower() in low or f"@{key}" in low for name, key in people):
+        return WITHHELD
+    return text
+
+
 def actie_line_outside(session: Session, act: Actiepunt, *, now: datetime, tz: ZoneInfo) -> str:
     mark = "TE LAAT " if is_overdue(act, now) else ""
     status = "" if act.status == ActieStatus.open else f" ({ACTIE_STATUS_NL.get(act.status, act.status)})"
     link = f" (uit {ref_s(act.signaal_id)})" if act.signaal_id else ""
     owner = owner_label(session.get(Person, act.owner_id))
-    return f"{mark}{ref_a(act.id)} {act.text} | {owner} | deadline {when(act.deadline, tz)}{status}{link}"
+    text = shareable(session, act.text)
+    return f"{mark}{ref_a(act.id)} {text} | {owner} | deadline {when(act.deadline, tz)}{status}{link}"
 
 
 def actielijst_text(session: Session, group: Group, meeting: Meeting, *, now: datetime, tz: ZoneInfo) -> str:

@@ -13,12 +13,41 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 from aiohttp import web
 
 BOT_ID = 4242
 TINY_JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
+
+
+class BadEntities(Exception):
+    """Telegram refuses HTML it cannot parse (an unsupported tag such as <script>)."""
+
+
+class _TelegramHtml(HTMLParser):
+    """The text a person reads of a message sent with parse_mode HTML (Telegram's small tag set)."""
+
+    TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span", "blockquote"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.TAGS and not tag.startswith("tg-"):
+            raise BadEntities(f'Unsupported start tag "{tag}"')
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def render_html(text: str) -> str:
+    parser = _TelegramHtml()
+    parser.feed(text)
+    parser.close()
+    return "".join(parser.parts)
 
 
 @dataclass(frozen=True)
@@ -112,7 +141,11 @@ class FakeTelegram:
             return web.json_response(
                 {"ok": False, "error_code": 400, "description": f"fake: {method} not implemented"}, status=400
             )
-        call.result = await handler(params)
+        try:
+            call.result = await handler(params)
+        except BadEntities as exc:
+            body = {"ok": False, "error_code": 400, "description": f"Bad Request: can't parse entities: {exc}"}
+            return web.json_response(body, status=400)
         async with self._changed:
             self._changed.notify_all()
         return web.json_response({"ok": True, "result": call.result})
@@ -170,7 +203,10 @@ class FakeTelegram:
         return message
 
     async def _m_sendMessage(self, p: dict[str, Any]) -> Any:
-        return self._store_sent(p, text=p.get("text", ""))
+        text = str(p.get("text", ""))
+        if p.get("parse_mode") == "HTML":
+            text = render_html(text)  # what the person reads; raises BadEntities as Telegram answers 400
+        return self._store_sent(p, text=text)
 
     async def _m_sendPhoto(self, p: dict[str, Any]) -> Any:
         size = {"file_id": "sent-photo", "file_unique_id": "sent-photo", "width": 1, "height": 1}

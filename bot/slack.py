@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+import aiohttp
 from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.response import BoltResponse
@@ -73,6 +73,7 @@ UNKNOWN_PERSON = "slack:onbekend"
 _ENTITY = re.compile(r"<([^<>]*)>")
 _REF_A = re.compile(r"^A-(\d+)$")
 RESPONSE_TRIES = 3
+HOME_DEBOUNCE = 0.5  # seconds to gather App Home republishes during a burst
 FAILED = "Er ging iets mis bij wijkbot; probeer het zo opnieuw (kijk met /actie lijst of het al is vastgelegd)."
 
 
@@ -157,7 +158,10 @@ class SlackTransport:
         self.app = AsyncApp(client=self.client, signing_secret=secret, logger=log, process_before_response=False)
         self.notifier: Notifier = SlackNotifier(self)
         self._secret = secret.encode()
-        self._socket: AsyncSocketModeHandler | None = None
+        self._socket: Any = None  # AsyncSocketModeHandler, imported only in Socket Mode
+        self._http: aiohttp.ClientSession | None = None  # one connection pool for every Web API call
+        self._homes_due: set[str] = set()
+        self._homes_task: asyncio.Task[None] | None = None
         self._channel_names: dict[str, str] = {}  # id → name
         self._channel_ids: dict[str, str] = {}  # name → id
         self._dms: dict[str, str] = {}  # user id → DM channel id
@@ -189,7 +193,13 @@ class SlackTransport:
         return [Route("/slack/events", events, methods=["POST"])]
 
     async def start(self) -> None:
+        # Reusing connections matters under a burst of commands: a new TCP connection per Web
+        # API call and per response_url cost more than the work itself (see docs/performance.md).
+        self._http = aiohttp.ClientSession()
+        self.client.session = self._http
         if self.socket_mode:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
             self._socket = AsyncSocketModeHandler(self.app, self._app_token)
             await self._socket.connect_async()
             log.info("Slack: verbonden via Socket Mode")
@@ -198,6 +208,11 @@ class SlackTransport:
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
+        if self._homes_task is not None:
+            self._homes_task.cancel()
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
 
     # -- listeners ----------------------------------------------------------------------------
 
@@ -392,7 +407,7 @@ class SlackTransport:
         if not _web_url(url):
             log.warning("Slack: no response_url to answer on")
             return
-        client = AsyncWebhookClient(url, retry_handlers=self._retry)
+        client = AsyncWebhookClient(url, retry_handlers=self._retry, session=self._http)
         for attempt in range(RESPONSE_TRIES):
             resp = await client.send_dict(body)
             # slack_sdk's webhook client retries only 429 itself; a 5xx gets a few tries here
@@ -434,10 +449,22 @@ class SlackTransport:
             return
         try:
             users = await asyncio.to_thread(_slack_ids_to_refresh, self.bot.engine, refs, actor)
-            for user in users:
-                await self.publish_home(user)
         except Exception:  # noqa: BLE001 - a stale home tab is no reason to fail a command
             log.exception("Slack: App Home not republished")
+            return
+        # Coalesce: a burst of commands republishes each home once, shortly after.
+        self._homes_due.update(users)
+        if self._homes_task is None or self._homes_task.done():
+            self._homes_task = asyncio.create_task(self._publish_due_homes())
+
+    async def _publish_due_homes(self) -> None:
+        await asyncio.sleep(HOME_DEBOUNCE)
+        while self._homes_due:
+            user = self._homes_due.pop()
+            try:
+                await self.publish_home(user)
+            except Exception:  # noqa: BLE001 - a stale home tab is no reason to fail a command
+                log.exception("Slack: App Home not republished")
 
     async def publish_home(self, user: str) -> None:
         """Build and publish one person's App Home."""

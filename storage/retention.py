@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -25,6 +26,7 @@ from storage.models import (
     Attendance,
     Meeting,
     OutboxMessage,
+    ProcessedEvent,
     Signaal,
     SignaalStatus,
     Wijziging,
@@ -34,6 +36,8 @@ ANONYMISED = "[geanonimiseerd]"
 # audit details we wrote ourselves (categories, references, handovers, moves); anything else is
 # free text someone typed (a toelichting, a reason) and is emptied with the item
 _STRUCTURAL = re.compile(r"^(|#[\w-]+|[AS]-\d+|uit S-\d+|aan @[\w.\-']+|[^@]{3,40} → [^@]{3,40}|elke \d+ weken)$")
+
+PROCESSED_EVENT_DAYS = 7
 
 
 def months_before(now: datetime, months: int) -> datetime:
@@ -165,4 +169,12 @@ def apply_retention(session: Session, policy: RetentionConfig, *, now: datetime)
         msg.text, msg.payload = ANONYMISED, "{}"
         session.add(msg)
         counts["berichten_geleegd"] += 1
+
+    # Slack retries an event for minutes, not weeks: older de-dup marks only take up space.
+    counts["gebeurtenissen_opgeruimd"] = int(
+        session.execute(  # type: ignore[deprecated,attr-defined]
+            sa.delete(ProcessedEvent).where(col(ProcessedEvent.at) < now - timedelta(days=PROCESSED_EVENT_DAYS))
+        ).rowcount
+        or 0
+    )
     return counts

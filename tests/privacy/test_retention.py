@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+import sqlalchemy as sa
+from sqlmodel import Session, select
 
 from schedules.jobs import JobSpec, fire_times
 from schedules.retention import apply_retention_job, retention_jobs
@@ -143,3 +144,21 @@ def test_job_runs_daily_at_quarter_past_four_never_in_the_dst_hour() -> None:
 def test_months_before_clamps_to_the_end_of_the_month() -> None:
     assert months_before(datetime(2027, 3, 31, 12, tzinfo=TZ), 1) == datetime(2027, 2, 28, 12, tzinfo=TZ)
     assert months_before(datetime(2027, 1, 15, tzinfo=TZ), 12) == datetime(2026, 1, 15, tzinfo=TZ)
+
+
+def test_old_slack_event_marks_are_pruned(engine: sa.Engine) -> None:
+    from datetime import UTC
+
+    from storage.models import ProcessedEvent
+    from storage.retention import apply_retention
+
+    now = datetime(2027, 3, 1, 4, 15, tzinfo=UTC)
+    with Session(engine) as s:
+        s.add(ProcessedEvent(event_id="Ev-old", at=now - timedelta(days=8)))
+        s.add(ProcessedEvent(event_id="Ev-new", at=now - timedelta(hours=1)))
+        s.commit()
+        counts = apply_retention(s, RetentionConfig(), now=now)
+        s.commit()
+        left = s.exec(select(ProcessedEvent.event_id)).all()
+    assert counts["gebeurtenissen_opgeruimd"] == 1
+    assert left == ["Ev-new"]

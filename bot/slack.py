@@ -49,6 +49,7 @@ from bot.settings import Settings
 from handlers.base import Message, Reply
 from handlers.format import is_overdue
 from handlers.notify import Notifier
+from handlers.parsing import looks_like_ref
 from handlers.router import dispatch
 from storage import meetings as meeting_repo
 from storage.db import transaction
@@ -439,6 +440,8 @@ class SlackTransport:
         if owner == UNKNOWN_PERSON:
             return kit.B_OWNER, "Deze persoon staat niet in de configuratie van wijkbot; kies een teamlid."
         signaal = kit.input_value(values, kit.B_SIGNAAL).strip()
+        if signaal and not looks_like_ref(signaal, "S"):
+            return kit.B_SIGNAAL, f"'{signaal}' is geen signaal; schrijf bijvoorbeeld S-12, of laat het veld leeg."
         rest = f"{text} @{owner} {deadline}".strip()
         return f"/signaal {signaal} actie {rest}" if signaal else f"/actie {rest}"
 

@@ -61,6 +61,22 @@ async def test_modal_with_a_past_deadline_shows_the_error_on_the_deadline_and_st
     assert _count(slack, Actiepunt) == 1
 
 
+async def test_modal_with_a_signaal_field_that_is_no_reference_shows_the_error_and_stores_nothing(
+    slack: SlackWorld,
+) -> None:
+    view = await _open_modal(slack, "/actie")
+    values = {
+        "text": _text("Buurtgesprek plannen"),
+        "owner": {"type": "users_select", "selected_user": "U0PIET"},
+        "deadline": {"type": "datepicker", "selected_date": "2026-12-10"},
+        "signaal": _text("S-x"),
+    }
+    answer = (await slack.submit(view, values)).json()
+    assert answer["response_action"] == "errors"
+    assert answer["errors"] == {"signaal": "'S-x' is geen signaal; schrijf bijvoorbeeld S-12, of laat het veld leeg."}
+    assert (_count(slack, Actiepunt), _count(slack, Signaal)) == (0, 0)
+
+
 async def test_signaal_modal_records_text_and_category(slack: SlackWorld) -> None:
     view = await _open_modal(slack, "/signaal")
     assert view["callback_id"] == "wijkbot_signaal"

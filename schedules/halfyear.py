@@ -53,15 +53,7 @@ def ask_voortgangsrapportage(engine: Engine, config: OrgConfig, now: datetime) -
                 f"wijkbot heeft een concept klaar: typ /rapportage {period} in #{group.channel}, vul aan met "
                 f"/rapportage {period} tekst <voortgang> en verstuur met /rapportage {period} verstuur."
             )
-            msg = outbox.enqueue(
-                session,
-                kind="dm",
-                destination=chair.key,
-                text=text,
-                now=now,
-                dedupe_key=f"voortgang:{group.key}:{period}",
-            )
-            queued += 1 if msg else 0
+            queued += outbox.dm(session, chair.key, text, now=now, dedupe_key=f"voortgang:{group.key}:{period}")
     return queued
 
 
@@ -76,15 +68,7 @@ def remind_jaarplan_evaluatie(engine: Engine, config: OrgConfig, now: datetime) 
                 f"(convenant §3.1.1). Zet de evaluatie op de agenda; het jaarplan {year + 1} wordt vastgesteld "
                 "in het eerste overleg van het nieuwe jaar."
             )
-            msg = outbox.enqueue(
-                session,
-                kind="dm",
-                destination=chair.key,
-                text=text,
-                now=now,
-                dedupe_key=f"jaarplan-evaluatie:{group.key}:{year}",
-            )
-            queued += 1 if msg else 0
+            queued += outbox.dm(session, chair.key, text, now=now, dedupe_key=f"jaarplan-evaluatie:{group.key}:{year}")
     return queued
 
 

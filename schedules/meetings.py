@@ -309,16 +309,14 @@ def send_nudges(
             f"Komt u naar het overleg van {group.name} ({moment}{where})? U heeft het nog niet laten weten. "
             f"Zeg het met /overleg kom, of meld u af met /afmelden [reden] [vervanger @persoon] in #{group.channel}."
         )
-        msg = outbox.enqueue(
+        queued += outbox.dm(
             session,
-            kind="dm",
-            destination=person.key,
-            text=text,
+            person.key,
+            text,
             now=now,
             dedupe_key=f"aanmoediging:{meeting.id}:{person.key}",
             payload={"buttons": _buttons(meeting), "meeting_id": meeting.id},
         )
-        queued += 1 if msg else 0
     return queued
 
 
@@ -423,15 +421,9 @@ def check_meeting_intervals(engine: Engine, config: OrgConfig, now: datetime) ->
                 f"overleg gepland binnen {weeks} weken {since}, dus vóór {when(required_by, config.tz)}.{planned} "
                 f"Plan er een in #{group.channel} met /overleg plan <datum en tijd> [elke {weeks} weken]."
             )
-            msg = outbox.enqueue(
-                session,
-                kind="dm",
-                destination=chair.key,
-                text=text,
-                now=now,
-                dedupe_key=f"overleg-gat:{group.key}:{prev[0] if prev else 'start'}",
+            queued += outbox.dm(
+                session, chair.key, text, now=now, dedupe_key=f"overleg-gat:{group.key}:{prev[0] if prev else 'start'}"
             )
-            queued += 1 if msg else 0
     return queued
 
 

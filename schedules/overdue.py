@@ -121,15 +121,13 @@ def _tell_chairs(
                 f"deadline {when(a.deadline, config.tz)}, {_late(a, now, config)}"
             )
         lines.append("Bespreek ze met de eigenaar of in het volgende overleg; de eigenaar krijgt elke werkdag bericht.")
-        msg = outbox.enqueue(
+        queued += outbox.dm(
             session,
-            kind="dm",
-            destination=chair.key,
-            text="\n".join(lines),
+            chair.key,
+            "\n".join(lines),
             now=now,
             dedupe_key=f"achterstand-voorzitter:{chair.key}:{now.astimezone(config.tz).date().isoformat()}",
         )
-        queued += 1 if msg else 0
     return queued
 
 

@@ -89,6 +89,22 @@ def _insert_ignoring_duplicates() -> TextClause:
     return text(sql).bindparams(*[bindparam(c.name, type_=c.type) for c in cols])
 
 
+def dm(
+    session: Session,
+    person_key: str,
+    text: str,
+    *,
+    now: datetime,
+    dedupe_key: str,
+    payload: dict[str, Any] | None = None,
+) -> int:
+    """Queue a direct message once per `dedupe_key`; returns 1 when queued, 0 when it was before."""
+    msg = enqueue(
+        session, kind="dm", destination=person_key, text=text, now=now, dedupe_key=dedupe_key, payload=payload
+    )
+    return 0 if msg is None else 1
+
+
 def pending(session: Session, *, now: datetime, limit: int = 100) -> list[OutboxMessage]:
     """Messages due for (another) attempt, oldest first; rows are claimed on PostgreSQL."""
     stmt = (

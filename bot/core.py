@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,20 +21,29 @@ log = logging.getLogger(__name__)
 
 
 class Clock:
-    """The bot's notion of now: real time, or a simulated time that only moves when told."""
+    """The bot's notion of now: real time, or a simulated time that only moves when told.
 
-    def __init__(self, start: datetime | None = None) -> None:
+    `Clock(start, running=True)`: a simulated time that starts at `start` and then runs at the
+    speed of real time (a process "on another date", for tests of the live scheduler).
+    """
+
+    def __init__(self, start: datetime | None = None, *, running: bool = False) -> None:
         self._fixed = start.astimezone(UTC) if start else None
+        self._since = time.monotonic() if running and start else None
 
     @property
     def simulated(self) -> bool:
-        return self._fixed is not None
+        return self._fixed is not None and self._since is None
 
     def now(self) -> datetime:
-        return self._fixed if self._fixed is not None else datetime.now(UTC)
+        if self._fixed is None:
+            return datetime.now(UTC)
+        if self._since is not None:
+            return self._fixed + timedelta(seconds=time.monotonic() - self._since)
+        return self._fixed
 
     def set(self, when: datetime) -> None:
-        if self._fixed is None:
+        if self._fixed is None or self._since is not None:
             raise RuntimeError("the real clock cannot be set")
         self._fixed = when.astimezone(UTC)
 

@@ -75,18 +75,14 @@ _PART_RE = re.compile(
 _D_MONTH_RE = re.compile(rf"\b(\d{{1,2}})(?:e|de|ste)? ({_MONTH})\b\.?(?: (\d{{4}}))?")
 _EDGE = r"(begin|half|medio|midden|eind|einde)"
 _EDGE_MONTH_RE = re.compile(rf"\b{_EDGE}(?: van)? ({_MONTH})\b\.?(?: (\d{{4}}))?")
-_EDGE_PERIOD_RE = re.compile(
-    rf"\b{_EDGE}(?: van)? (?:(de|het|deze|dit|volgende?|komende?) )?(week|maand|jaar)\b"
-)
+_EDGE_PERIOD_RE = re.compile(rf"\b{_EDGE}(?: van)? (?:(de|het|deze|dit|volgende?|komende?) )?(week|maand|jaar)\b")
 _WEEK_DAY_RE = re.compile(
     rf"\b(volgende|komende|aanstaande|deze|vorige) week ({_DAY})\b"
     rf"|\b({_DAY}) (volgende|komende|aanstaande|deze|vorige) week\b"
     rf"|\bover (\d{{1,2}}) (?:week|weken) ({_DAY})\b|\b({_DAY}) over (\d{{1,2}}) (?:week|weken)\b"
 )
 _DAY_UNIT = r"(dag|dagen|week|weken|maand|maanden|jaar|jaren)"
-_DAY_DUR_RE = re.compile(
-    rf"\b(?:(over|binnen) (\d{{1,4}}) {_DAY_UNIT}|(\d{{1,4}}) {_DAY_UNIT} geleden)\b"
-)
+_DAY_DUR_RE = re.compile(rf"\b(?:(over|binnen) (\d{{1,4}}) {_DAY_UNIT}|(\d{{1,4}}) {_DAY_UNIT} geleden)\b")
 _REL_DAY_RE = re.compile(r"\b(eergisteren|gisteren|vandaag|morgen|overmorgen)\b")
 _WEEKDAY_RE = re.compile(rf"\b(?:(volgende|aanstaande|komende|deze|vorige) )?({_DAY})\b")
 _WEEK_OFFSET = {"deze": 0, "vorige": -1}
@@ -359,6 +355,9 @@ def parse_when(
         return None
 
 
+_ANY_DAY = date(2000, 1, 3)  # a reference day for questions that do not depend on the date
+
+
 def has_explicit_time(text: str) -> bool:
     """True when the text names a time of day (clock, "half 3", "'s avonds", "over 2 uur")."""
     try:
@@ -366,7 +365,7 @@ def has_explicit_time(text: str) -> bool:
         if _short_duration(t) or re.fullmatch(r"\d{4}-\d{2}-\d{2}t.*", t):
             return True
         w = _When()
-        _take_time(_take_numeric_date(t, w, date.today()), w)
+        _take_time(_take_numeric_date(t, w, _ANY_DAY), w)  # only the time matters here, not the day
         return _resolve_hour(w) is not None
     except Exception:  # noqa: BLE001 - same never-raise promise as parse_when
         return False

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from storage.config import OrgConfig
 from storage.db import transaction
@@ -158,14 +158,33 @@ def read_mark(engine: Engine, key: str) -> datetime | None:
         return datetime.fromisoformat(row.value) if row else None
 
 
-def write_mark(session: Session, key: str, value: datetime) -> None:
-    """Set a job's mark in the job's own transaction."""
+def read_marks(engine: Engine, keys: list[str]) -> dict[str, datetime]:
+    """Several marks in one query (missing keys are left out)."""
+    with transaction(engine) as session:
+        rows = session.exec(select(ClockState).where(col(ClockState.key).in_(keys))).all()
+        return {row.key: datetime.fromisoformat(row.value) for row in rows}
+
+
+def write_mark(session: Session, key: str, value: datetime, *, keep_later: bool = False) -> None:
+    """Set a job's mark in the job's own transaction (`keep_later`: never move it back)."""
     row = session.get(ClockState, key)
     if row is None:
         row = ClockState(key=key, value=value.isoformat())
+    elif keep_later and datetime.fromisoformat(row.value) >= value:
+        return
     else:
         row.value = value.isoformat()
     session.add(row)
+
+
+def due_moment(spec: JobSpec, now: datetime) -> datetime:
+    """The due moment a run of a recurring job at `now` is for: its last fire time within its grace.
+
+    A run that comes late (after downtime, the quiet hour or a retry) does the work of that moment,
+    so its messages carry the same dedupe keys as an on-time run would have.
+    """
+    times = fire_times(spec, now - spec.misfire_grace - timedelta(minutes=1), now)
+    return times[-1] if times else now
 
 
 async def run_due(bot: Wijkbot, after: datetime, until: datetime) -> int:

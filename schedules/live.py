@@ -14,7 +14,9 @@
   leader goes away. Dedupe keys in the outbox make a double run harmless anyway.
 - Nothing runs between 02:00 and 03:00 local time: a job that comes due then is moved to 03:00.
 
-Jobs get `now` from the bot's clock and run one at a time in a worker thread.
+The scheduler's notion of now is the bot's clock (`schedules.clocked`), never the machine's: what
+is due, what was missed beyond its grace and how long to wait are decided on that clock. Jobs get
+`now` from the same clock and run one at a time in a worker thread.
 """
 
 from __future__ import annotations
@@ -23,16 +25,16 @@ import asyncio
 import contextlib
 import logging
 import os
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
+from schedules.clocked import ClockedAsyncIOScheduler
 from schedules.jobs import (
     DEFAULT_MISFIRE_GRACE,
     QUIET_HOUR,
@@ -41,8 +43,12 @@ from schedules.jobs import (
     after_quiet_hour,
     all_jobs,
     all_sources,
+    due_moment,
     in_quiet_hour,
+    read_marks,
+    write_mark,
 )
+from storage.db import transaction
 
 if TYPE_CHECKING:
     from bot.core import Wijkbot
@@ -53,6 +59,8 @@ JOB_TABLE = "apscheduler_jobs"
 VOLATILE = "volatile"  # in-memory store for jobs recomputed from the data on every start
 LOCK_KEY = 0x77696A6B626F74  # "wijkbot": the advisory lock of the scheduler leader
 DEFERRED = "@na-nachtrust"  # suffix of a one-off job that runs a deferred job at 03:00
+RETRY = "@opnieuw"  # suffix of a one-off job that runs a failed job again
+JOB_MARK = "job:"  # ClockState key prefix: the due moment a recurring job last completed
 RESYNC_ID = "wijkbot:bijwerken"
 
 
@@ -95,11 +103,12 @@ class LiveScheduler:
         self.bot = bot
         self.specs: dict[str, JobSpec] = {s.id: s for s in all_jobs(bot.config)}
         self.sources: dict[str, InstantSource] = {s.id: s for s in all_sources(bot.config)}
-        self.scheduler: AsyncIOScheduler | None = None
+        self.scheduler: ClockedAsyncIOScheduler | None = None
         self.leader_retry = leader_retry if leader_retry is not None else leader_retry_seconds()
         self._lock = asyncio.Lock()
         self._lock_conn: sa.Connection | None = None
         self._watch: asyncio.Task[None] | None = None
+        self.retry_after = timedelta(minutes=1)
 
     @property
     def is_leader(self) -> bool:
@@ -130,6 +139,18 @@ class LiveScheduler:
         self._step_down(wait=wait)
         if _ACTIVE is self:
             _ACTIVE = None
+
+    async def settled(self, timeout: float = 60.0) -> None:
+        """Wait until nothing is due on the bot's clock and no job is running.
+
+        With a clock that stands still (tests) this is the moment everything due has been done.
+        """
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while (sched := self.scheduler) is not None and (sched.busy() or self._lock.locked()):
+            if loop.time() > end:
+                raise TimeoutError(f"planner: na {timeout:.0f} s nog steeds bezig")
+            await asyncio.sleep(0.02)
 
     async def stop(self) -> None:
         """`shutdown`, and let the event loop finish it."""
@@ -192,7 +213,8 @@ class LiveScheduler:
 
     def _lead(self) -> None:
         tz = self.bot.config.tz
-        sched = AsyncIOScheduler(
+        sched = ClockedAsyncIOScheduler(
+            clock=self.bot.clock.now,
             timezone=tz,
             jobstores={"default": _JobStore(engine=self.bot.engine, tablename=JOB_TABLE), VOLATILE: MemoryJobStore()},
             job_defaults={
@@ -216,12 +238,23 @@ class LiveScheduler:
             sched.shutdown(wait=wait)
         self._release_lock()
 
-    def _sync_specs(self, sched: AsyncIOScheduler) -> None:
-        """Put every recurring job in the persistent store, keeping a run missed while down."""
+    def _sync_specs(self, sched: ClockedAsyncIOScheduler) -> None:
+        """Put every recurring job in the persistent store, keeping a run missed while down.
+
+        A job's next run is the first due moment after the one it last *completed* (its mark in
+        ClockState), not the next run time APScheduler stored before running it: a run cut short
+        by a kill or a database error is due again on start, within its grace.
+        """
+        marks = read_marks(self.bot.engine, [JOB_MARK + spec_id for spec_id in self.specs])
         for spec in self.specs.values():
             kept = {}
             existing = sched.get_job(spec.id, jobstore="default")
-            if existing is not None and repr(existing.trigger) == repr(spec.trigger) and existing.next_run_time:
+            mark = marks.get(JOB_MARK + spec.id)
+            if mark is not None:
+                nxt = spec.trigger.get_next_fire_time(None, mark + timedelta(microseconds=1))
+                if nxt is not None:
+                    kept["next_run_time"] = nxt
+            elif existing is not None and repr(existing.trigger) == repr(spec.trigger) and existing.next_run_time:
                 kept["next_run_time"] = existing.next_run_time
             sched.add_job(
                 run_spec,
@@ -237,14 +270,10 @@ class LiveScheduler:
                 **kept,
             )
         for job in sched.get_jobs(jobstore="default"):
-            base = job.id.removesuffix(DEFERRED)
+            base = job.id.removesuffix(DEFERRED).removesuffix(RETRY)
             if base not in self.specs:
                 log.info("planner: taak %s bestaat niet meer; verwijderd", job.id)
                 sched.remove_job(job.id, jobstore="default")
-
-    def _real(self, moment: datetime) -> datetime:
-        """The real time at which the bot's clock shows `moment` (the same unless simulated)."""
-        return datetime.now(UTC) + (moment - self.bot.clock.now())
 
     async def _after_job(self) -> None:
         if self.bot.on_queued is not None:
@@ -264,7 +293,7 @@ class LiveScheduler:
                 log.info("planner: %s valt in de nachtrust (02:00-03:00); om 03:00 uitgevoerd", spec_id)
                 self.scheduler.add_job(
                     run_spec,
-                    DateTrigger(run_date=self._real(after_quiet_hour(now, tz))),
+                    DateTrigger(run_date=after_quiet_hour(now, tz)),
                     args=[spec_id],
                     id=spec_id + DEFERRED,
                     jobstore="default",
@@ -272,10 +301,39 @@ class LiveScheduler:
                     misfire_grace_time=int(spec.misfire_grace.total_seconds()),
                 )
             return
+        moment = due_moment(spec, now)
         async with self._lock:
-            queued = await asyncio.to_thread(spec.func, self.bot.engine, self.bot.config, now)
+            try:
+                queued = await asyncio.to_thread(self._run_and_mark, spec, moment)
+            except Exception as exc:  # noqa: BLE001 - a failed run is retried, never lost
+                # the exception's text may hold a statement's parameters (personal data): its kind only
+                log.error("planner: %s mislukt (%s); opnieuw over %s", spec_id, type(exc).__name__, self.retry_after)
+                self._retry(spec, now, moment)
+                return
         log.info("planner: %s uitgevoerd (%d berichten)", spec_id, queued)
         await self._after_job()
+
+    def _run_and_mark(self, spec: JobSpec, moment: datetime) -> int:
+        """Run a recurring job for its due moment, then record that moment as completed."""
+        queued = spec.func(self.bot.engine, self.bot.config, moment)
+        with transaction(self.bot.engine) as session:
+            write_mark(session, JOB_MARK + spec.id, moment, keep_later=True)
+        return queued
+
+    def _retry(self, spec: JobSpec, now: datetime, moment: datetime) -> None:
+        """Run a failed job again soon, while its due moment is within its grace."""
+        at = now + self.retry_after
+        if self.scheduler is None or at > moment + spec.misfire_grace:
+            return  # beyond its grace: the next start (or the next due moment) decides
+        self.scheduler.add_job(
+            run_spec,
+            DateTrigger(run_date=at),
+            args=[spec.id],
+            id=spec.id + RETRY,
+            jobstore="default",
+            replace_existing=True,
+            misfire_grace_time=int(spec.misfire_grace.total_seconds()),
+        )
 
     # -- data-driven moments ----------------------------------------------------------------
 
@@ -285,15 +343,15 @@ class LiveScheduler:
         now = self.bot.clock.now()
         mark = src.mark(engine)
         if mark is None:
-            return datetime.now(UTC)  # first run ever: set the mark
+            return now  # first run ever: set the mark
         nxt = src.next_at(engine, config, min(mark, now))
         if nxt is None:
             return None
         if nxt <= now:
-            return datetime.now(UTC)
+            return now
         if self.bot.clock.simulated:
             return None  # simulated time only moves with :advance (the console)
-        return self._real(nxt)
+        return nxt
 
     def _schedule_source(self, src: InstantSource, run_at: datetime | None) -> None:
         sched = self.scheduler
@@ -322,7 +380,7 @@ class LiveScheduler:
         now = self.bot.clock.now()
         tz = self.bot.config.tz
         if in_quiet_hour(now, tz):
-            self._schedule_source(src, self._real(after_quiet_hour(now, tz)))
+            self._schedule_source(src, after_quiet_hour(now, tz))
             return
         async with self._lock:
             queued = await asyncio.to_thread(src.func, self.bot.engine, self.bot.config, now)

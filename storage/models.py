@@ -287,7 +287,3 @@ class ClockState(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=100)
     value: str = Field(max_length=200)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

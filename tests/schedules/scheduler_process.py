@@ -2,9 +2,13 @@
 on a simulated clock, delivering into a JSON-lines file instead of Slack.
 
     python -m tests.schedules.scheduler_process DB_URL NOW OUT_FILE [--lead-for S] [--max S]
+        [--running] [--until-settled]
 
 Prints `leader` when it becomes the scheduler and `follower` when another process already is. A
 leader stops after `--lead-for` seconds (its lock goes with it); nobody runs longer than `--max`.
+`--running`: the clock starts at NOW and runs (otherwise it stands still at NOW).
+`--until-settled`: once everything due has run, deliver, print `settled` and stop (with
+`--running`: print `settled` and go on).
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
+import sys
 from datetime import datetime
 
 from bot.core import Clock, Wijkbot
@@ -35,14 +41,18 @@ class FileNotifier:
 
 
 async def main() -> int:
+    logging.basicConfig(level=os.environ.get("WIJKBOT_LOG_LEVEL", "WARNING"), stream=sys.stderr)
     ap = argparse.ArgumentParser()
     ap.add_argument("db_url")
     ap.add_argument("now")
     ap.add_argument("out")
     ap.add_argument("--lead-for", type=float, default=2.0)
     ap.add_argument("--max", type=float, default=10.0)
+    ap.add_argument("--running", action="store_true")
+    ap.add_argument("--until-settled", action="store_true")
     args = ap.parse_args()
-    bot = Wijkbot.create(db_url=args.db_url, config_path=None, clock=Clock(datetime.fromisoformat(args.now)))
+    clock = Clock(datetime.fromisoformat(args.now), running=args.running)
+    bot = Wijkbot.create(db_url=args.db_url, config_path=None, clock=clock)
     bot.notifiers.append(FileNotifier(args.out))
     live = start_scheduler(bot)
     loop = asyncio.get_running_loop()
@@ -51,6 +61,14 @@ async def main() -> int:
     print("leader" if live.is_leader else "follower", flush=True)
     if live.is_leader:
         led_since = started
+        if args.until_settled:
+            await live.settled()
+            await bot.flush()
+            print("settled", flush=True)
+            if not args.running:
+                await live.stop()
+                bot.engine.dispose()
+                return 0
     while loop.time() - started < args.max:
         await bot.flush()  # every process relays the outbox (rows are claimed, never sent twice)
         await asyncio.sleep(0.1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import Session, col, func, select
@@ -73,12 +73,14 @@ async def test_restart_sends_every_due_message_exactly_once(db_url: str, caplog:
     sched1 = live.start_scheduler(bot1)
     assert sched1.is_leader and sched1.scheduler is not None
     await _until(lambda: read_mark_value(bot1) == T0)  # first run: the meeting moments start counting here
-    # the bot goes down before 09:00 on a working day: the daily overdue job is due when it returns;
-    # the half-yearly prompt was due too long ago (beyond its grace) and is skipped with a log line
+    # the bot goes down before 09:00 on a working day: the daily overdue job is due when it returns.
+    # While it is down, 1 December 09:00 passes: the half-yearly prompt is caught up on return
+    # (within its 14-day grace); the October evaluation reminder is long past its grace and skipped
+    # with a log line. (All on the bot's clock: the machine's date plays no part.)
+    await sched1.settled()
     sched1.scheduler.pause()
-    real_now = datetime.now(UTC)
-    sched1.scheduler.modify_job("actiepunten:achterstand", next_run_time=real_now - timedelta(hours=1))
-    sched1.scheduler.modify_job("jaarplan:voortgang", next_run_time=real_now - timedelta(days=20))
+    sched1.scheduler.modify_job("actiepunten:achterstand", next_run_time=T0 - timedelta(hours=1))
+    sched1.scheduler.modify_job("jaarplan:evaluatie", next_run_time=datetime(2026, 10, 1, 9, 0, tzinfo=TZ))
     await sched1.stop()
     assert rec1.posted == []  # nothing was due yet at T0
     bot1.engine.dispose()
@@ -96,15 +98,16 @@ async def test_restart_sends_every_due_message_exactly_once(db_url: str, caplog:
         f"herinnering:{bolnes_meeting.id}:1d",  # the 7-day one is superseded by the 1-day one
         f"aanwezigheid:{extra_id}",  # the extra meeting was held: its chair is asked
         "achterstand:piet:2026-12-02",
+        "voortgang:bolnes:2026-H2",  # 1 December 09:00 passed while the bot was down
     }
     await _until(lambda: due <= set(_keys(bot2, "%")) and _unsent(bot2) == 0)
-    await asyncio.sleep(0.5)  # give a double run every chance to show itself
+    await sched2.settled()  # everything due on the clock has run: a double run would show now
     await sched2.stop()
 
     # --- and once more: nothing new, nothing twice --------------------------------------------
     bot3, rec3 = _bot(db_url, T1)
     sched3 = live.start_scheduler(bot3)
-    await asyncio.sleep(1.0)
+    await sched3.settled()
     await sched3.stop()
 
     keys = _keys(bot3, "%")
@@ -112,7 +115,7 @@ async def test_restart_sends_every_due_message_exactly_once(db_url: str, caplog:
     assert due <= set(keys)
     assert f"herinnering:{bolnes_meeting.id}:7d" not in keys
     assert not [k for k in keys if k.startswith(f"herinnering:{extra_id}:")]  # its meeting was past
-    assert not [k for k in keys if k.startswith("voortgang:")]  # missed by more than its grace
+    assert not [k for k in keys if k.startswith("jaarplan-evaluatie:")]  # missed by more than its grace
     nudges = [k for k in keys if k.startswith(f"aanmoediging:{bolnes_meeting.id}:")]
     assert sorted(nudges) == [f"aanmoediging:{bolnes_meeting.id}:{p}" for p in ("fatima", "marieke", "piet")]
     # every queued message was delivered, each exactly once, and all by the second run
@@ -123,7 +126,7 @@ async def test_restart_sends_every_due_message_exactly_once(db_url: str, caplog:
     log = caplog.text
     assert f"herinnering 1d voor overleg {extra_id} overgeslagen: het is al begonnen" in log
     assert f"herinnering 7d voor overleg {bolnes_meeting.id} overgeslagen: er is een latere" in log
-    assert 'Run time of job "jaarplan:voortgang' in log and "was missed by" in log
+    assert 'Run time of job "jaarplan:evaluatie' in log and "was missed by" in log
     bot2.engine.dispose()
     bot3.engine.dispose()
 

@@ -469,6 +469,11 @@ class SlackTransport:
             except Exception:  # noqa: BLE001 - a stale home tab is no reason to fail a command
                 log.exception("Slack: App Home not republished")
 
+    async def homes_published(self) -> None:
+        """Wait until the App Homes due for republishing have been published (tests, shutdown)."""
+        while self._homes_task is not None and not self._homes_task.done():
+            await asyncio.shield(self._homes_task)
+
     async def publish_home(self, user: str) -> None:
         """Build and publish one person's App Home."""
         key = await self.person_key(user)

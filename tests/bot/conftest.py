@@ -99,7 +99,7 @@ class SlackWorld:
         body, path = self.command_body(text, user=user, channel=channel, trigger=trigger)
         return await self.send(body), path
 
-    async def replies(self, path: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+    async def replies(self, path: str, count: int = 1, timeout: float = 30.0) -> list[Call]:
         """Wait for what the app posted on one response_url."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import timedelta
 
@@ -131,7 +130,7 @@ async def test_app_home_shows_the_owners_overdue_actiepunten_first(slack: SlackW
     await slack.say("/actie Buurtschouw voorbereiden <@U0ANNA|anna> morgen")  # A-2, 24 nov
     await slack.say("/actie Niet van Anna <@U0PIET|Piet> morgen")  # A-3, someone else's
     await slack.fake.wait_for("views.publish", 2)  # each changed home republished (a burst is coalesced)
-    await asyncio.sleep(0.6)  # let the coalesced round finish before counting
+    await slack.transport.homes_published()  # the coalesced round has finished: now count
     slack.bot.clock.advance(timedelta(days=3))  # A-2 is now overdue
     before = len(slack.fake.of("views.publish"))
     event = {"type": "app_home_opened", "user": "U0ANNA", "channel": "DU0ANNA", "tab": "home", "event_ts": "1.0"}

@@ -109,7 +109,7 @@ class FakeSlack:
 
     # -- Socket Mode ----------------------------------------------------------------------------
 
-    async def socket_send(self, envelope: dict[str, Any], timeout: float = 5.0) -> None:
+    async def socket_send(self, envelope: dict[str, Any], timeout: float = 30.0) -> None:
         """Push an envelope to the connected app, as Slack's Socket Mode server does."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -153,7 +153,7 @@ class FakeSlack:
     def responses(self) -> list[Call]:
         return self.of("response")
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 30.0) -> list[Call]:
         """Poll until `count` successful calls of `method` arrived."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -164,7 +164,7 @@ class FakeSlack:
             await asyncio.sleep(0.01)
         return self.of(method)
 
-    async def wait_for_uploads(self, count: int = 1, timeout: float = 5.0) -> list[Upload]:
+    async def wait_for_uploads(self, count: int = 1, timeout: float = 60.0) -> list[Upload]:
         """Poll until `count` files were uploaded and shared."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout

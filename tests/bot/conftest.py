@@ -51,6 +51,8 @@ def ridderkerk_with(tmp: Path, *, people: dict[str, dict[str, str]], top: str = 
         lines = "".join(f'{k} = "{v}"\n' for k, v in extra.items())
         text, n = re.subn(rf"^\[people\.{key}\]\n", lambda m, lines=lines: m.group(0) + lines, text, flags=re.M)
         assert n == 1, key
+    for key in re.findall(r"^(\w+)\s*=", top, flags=re.M):  # a top-level key in `top` replaces the example's
+        text = re.sub(rf"^{key}\s*=.*\n", "", text, count=1, flags=re.M)
     path = tmp / "wijkbot.toml"
     path.write_text(top + "\n" + text, encoding="utf-8")
     return path

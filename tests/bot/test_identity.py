@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, func, select
 
+from storage.config import ConfigError, load_config
 from storage.models import Invitation, Koppelcode, Person, Signaal, Wijziging
 from tests.bot.conftest import SlackWorld, ridderkerk_with, slack_world
 from tests.conftest import NOW
@@ -200,3 +201,38 @@ async def test_email_binding_is_off_when_the_organisation_allows_only_codes(
             "of de beheerder om een koppelcode en typ dan /koppel <code>."
         )
         assert _slack_ids(slack) == {} and slack.fake.of("users.info") == []
+
+
+# -- the configuration ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("people", "top", "error"),
+    [
+        pytest.param(
+            {"piet": {"email": "piet-at-wc.nl"}},
+            "",
+            "people.piet.email: 'piet-at-wc.nl' is geen e-mailadres",
+            id="bad-email",
+        ),
+        pytest.param(
+            {"piet": {"email": "p@wc.nl"}, "anna": {"email": "P@WC.nl"}},
+            "",
+            "e-mailadres staat al bij",
+            id="same-email-twice",
+        ),
+        pytest.param(
+            {"piet": {"slack_id": "U1"}, "anna": {"slack_id": "U1"}},
+            "",
+            "slack_id U1 is aan meer dan één",
+            id="same-id",
+        ),
+        pytest.param({}, 'koppelen = ["naam"]', 'koppelen: schrijf koppelen = ["code", "email"]', id="unknown-way"),
+    ],
+)
+def test_a_wrong_identity_setting_is_one_clear_error(
+    tmp_path: Path, people: dict[str, dict[str, str]], top: str, error: str
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_config(ridderkerk_with(tmp_path, people=people, top=top))
+    assert error in str(refused.value)

@@ -14,7 +14,7 @@ import uvicorn
 from starlette.routing import BaseRoute
 
 from bot.core import Wijkbot
-from bot.http import create_http_app
+from bot.http import create_http_app, server_config
 from bot.settings import Settings
 from handlers.notify import Notifier
 
@@ -92,15 +92,7 @@ async def run(*, db_url: str | None, config_path: str | None, settings: Settings
         return {"ok": db_ok, "database": db_ok, "transports": [t.name for t in transports]}
 
     routes = [r for t in transports for r in t.routes()]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_http_app(routes, health),
-            host="0.0.0.0",
-            port=settings.port,
-            log_level="warning",
-            lifespan="off",
-        )
-    )
+    server = uvicorn.Server(server_config(create_http_app(routes, health), host="0.0.0.0", port=settings.port))
     for t in transports:
         await t.start()
     from schedules.live import start_scheduler

@@ -17,6 +17,10 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # the one Slack installation whose requests are served; unset: the workspace auth.test names
+    slack_team_id: str | None = None
+    slack_app_id: str | None = None
+    slack_enterprise_id: str | None = None
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_webhook_url: str | None = None

@@ -8,6 +8,7 @@ as a task once `ack()` is called), so Slack always hears back within its 3 secon
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import hashlib
 import hmac
@@ -46,12 +47,14 @@ from starlette.routing import BaseRoute, Route
 from bot import slack_blocks as kit
 from bot.core import Wijkbot
 from bot.settings import Settings
+from handlers import koppel
 from handlers.base import Message, Reply
 from handlers.format import is_overdue
 from handlers.notify import Notifier
 from handlers.parsing import looks_like_ref
-from handlers.router import dispatch
+from handlers.router import dispatch, rate_limiter
 from storage import meetings as meeting_repo
+from storage.claims import looks_like_code
 from storage.db import transaction
 from storage.models import (
     Actiepunt,
@@ -167,6 +170,14 @@ class SlackTransport:
         self._channel_ids: dict[str, str] = {}  # name → id
         self._dms: dict[str, str] = {}  # user id → DM channel id
         self._people: dict[str, str] = {}  # user id → person key
+        # the installation whose requests are served (SLACK_TEAM_ID ...; else learnt from auth.test)
+        self._team, self._app_id = settings.slack_team_id or None, settings.slack_app_id or None
+        self._enterprise = settings.slack_enterprise_id or None
+        # an org-wide install (only SLACK_ENTERPRISE_ID) serves every workspace of that organisation
+        self._installation_known = bool(self._team or self._enterprise)
+        self._installation_lock = asyncio.Lock()
+        # replay marks are written outside the worker threads, so acks never queue behind commands
+        self._marks = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-seen")
         self._register()
 
     # -- the Transport protocol -------------------------------------------------------------
@@ -176,9 +187,6 @@ class SlackTransport:
             return []
 
         async def events(request: Request) -> Response:
-            retry = request.headers.get("x-slack-retry-num")
-            if retry:
-                log.info("Slack retry %s (%s)", retry, request.headers.get("x-slack-retry-reason", "?"))
             body = await request.body()
             try:
                 bolt_request = to_async_bolt_request(request, body)
@@ -189,6 +197,25 @@ class SlackTransport:
                 # Bolt would answer 500; Slack never sends this, so: 400 (or 401 when not signed)
                 signed = _signed(self._secret, body, request.headers)
                 return PlainTextResponse("bad request" if signed else "", status_code=400 if signed else 401)
+            if not _signed(self._secret, body, request.headers):
+                return PlainTextResponse("", status_code=401)  # as Bolt would answer; nothing runs
+            refused = await self._refusal(bolt_request.body)
+            if refused:
+                return refused
+            payload_type = bolt_request.body.get("type")
+            signature = str(request.headers.get("x-slack-signature", ""))
+            first = await asyncio.get_running_loop().run_in_executor(
+                self._marks, _first_time, self.bot.engine, _seen_key(signature), self.bot.clock.now()
+            )
+            if not first:
+                if payload_type == "event_callback":  # the same delivery again: handled once already
+                    log.info("Slack: an event delivered twice; skipped")
+                    return PlainTextResponse("", status_code=200)
+                log.warning("Slack: a replayed request (signature seen before) refused")
+                return PlainTextResponse("", status_code=401)
+            retry = request.headers.get("x-slack-retry-num")
+            if retry:
+                log.info("Slack retry %s (%s)", retry, request.headers.get("x-slack-retry-reason", "?"))
             return to_starlette_response(await self.app.async_dispatch(bolt_request))
 
         return [Route("/slack/events", events, methods=["POST"])]
@@ -201,11 +228,13 @@ class SlackTransport:
         if self.socket_mode:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+            await self._installation()
             self._socket = AsyncSocketModeHandler(self.app, self._app_token)
             await self._socket.connect_async()
             log.info("Slack: verbonden via Socket Mode")
 
     async def stop(self) -> None:
+        self._marks.shutdown(wait=False)
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
@@ -215,10 +244,55 @@ class SlackTransport:
             await self._http.close()
             self._http = None
 
+    # -- the installation we serve ------------------------------------------------------------
+
+    async def _installation(self) -> bool:
+        """Know which workspace (and organisation, app) we serve: the settings, else auth.test."""
+        if self._installation_known:
+            return True
+        async with self._installation_lock:
+            if self._installation_known:
+                return True
+            try:
+                auth = await self.client.auth_test()
+                self._team = str(auth.get("team_id") or "") or None
+                self._enterprise = str(auth.get("enterprise_id") or "") or None
+                if self._app_id is None and auth.get("bot_id"):
+                    with contextlib.suppress(SlackApiError):
+                        bot = (await self.client.bots_info(bot=str(auth["bot_id"]))).get("bot") or {}
+                        self._app_id = str(bot.get("app_id") or "") or None
+            except (TimeoutError, SlackApiError, aiohttp.ClientError, OSError) as exc:
+                log.warning("Slack: auth.test failed (%s); requests are refused until it answers", type(exc).__name__)
+                return False
+            self._installation_known = self._team is not None
+            return self._installation_known
+
+    async def _refusal(self, body: dict[str, Any]) -> Response | None:
+        """403 for a request from another workspace, organisation or app (503 while we cannot tell)."""
+        if body.get("type") == "url_verification" or body.get("ssl_check"):
+            return None  # Slack checking the request URL: no workspace, nothing runs
+        if not await self._installation():
+            return PlainTextResponse("", status_code=503)
+        mismatch = _mismatch(body, team=self._team, enterprise=self._enterprise, app=self._app_id)
+        if mismatch:
+            log.warning("Slack: a request from another %s refused", mismatch)
+            return PlainTextResponse("", status_code=403)
+        return None
+
+    async def _same_installation(self, body: dict[str, Any], next: Any) -> BoltResponse | None:
+        """Socket Mode: the same check as HTTP mode's, as Bolt middleware."""
+        refused = await self._refusal(body)
+        if refused is not None:
+            return BoltResponse(status=refused.status_code, body="")
+        await next()
+        return None
+
     # -- listeners ----------------------------------------------------------------------------
 
     def _register(self) -> None:
         app = self.app
+        if self.socket_mode:
+            app.middleware(self._same_installation)
         app.middleware(self._dedupe_events)
         # Every slash command goes to the router, including ones added later (/ambassadeur).
         app.command(re.compile(r"^/.+"))(self._on_command)
@@ -260,6 +334,9 @@ class SlackTransport:
         raw = str(body.get("text", ""))
         user, channel_id = str(body.get("user_id", "")), str(body.get("channel_id", ""))
         response_url = str(body.get("response_url", ""))
+        if name == "koppel" and looks_like_code(raw):
+            await self._redeem(raw, user=user, response_url=response_url)
+            return
         channel = await self.channel_name(channel_id, hint=str(body.get("channel_name", "")), user=user)
         wants_modal = not raw.strip() and name in ("signaal", "actie") and body.get("trigger_id")
         if wants_modal and await asyncio.to_thread(_group_exists, self.bot.engine, channel):
@@ -269,6 +346,21 @@ class SlackTransport:
             return
         text = f"/{name} {await self.plain_text(raw)}".strip()
         await self._run(text, user=user, channel=channel, channel_id=channel_id, response_url=response_url)
+
+    async def _redeem(self, code: str, *, user: str, response_url: str) -> None:
+        """`/koppel <code>`: bind this Slack account to the person the code was made for."""
+        now = self.bot.clock.now()
+        wait = rate_limiter(self.bot.engine).wait(f"slack:{user}", now)  # guesses are as limited as commands
+        if wait:
+            text = rate_limiter(self.bot.engine).message(wait)
+        else:
+            key, text = await asyncio.to_thread(
+                koppel.redeem, self.bot.engine, self.bot.config, code, slack_id=user, now=now
+            )
+            if key is not None:
+                self._people[user] = key
+                log.info("Slack: an account was bound with a koppelcode")
+        await self._post_response(response_url, {"response_type": "ephemeral", "text": kit.fallback_text(text)})
 
     async def _button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         action_id, value = str(action.get("action_id", "")), str(action.get("value", ""))
@@ -308,7 +400,11 @@ class SlackTransport:
             block, error = command
             await ack(response_action="errors", errors={block: error})
             return
-        person = await self.person_key(user)
+        person, _notice = await self._actor(user)
+        if person == UNKNOWN_PERSON:
+            text = koppel.unknown_account(self.bot.config)
+            await ack(response_action="errors", errors={kit.error_block(text, blocks): text})
+            return
         msg = self.bot.message(command, person=person, channel=meta.get("channel", ""), transport="slack")
         # Dispatch before ack: the answer decides whether the modal closes or shows an error.
         # (Delivering the outbox, which may be slow, waits until after the ack.)
@@ -345,7 +441,13 @@ class SlackTransport:
         replace: bool | None = None,
     ) -> None:
         """Dispatch a command as this Slack user and answer through the response_url."""
-        person = await self.person_key(user)
+        person, notice = await self._actor(user)
+        if person == UNKNOWN_PERSON:  # nobody we know: one sentence on how to be added, nothing runs
+            text = koppel.unknown_account(self.bot.config)
+            await self._post_response(response_url, {"response_type": "ephemeral", "text": kit.fallback_text(text)})
+            return
+        if notice:
+            await self._post_response(response_url, {"response_type": "ephemeral", "text": kit.fallback_text(notice)})
         msg = self.bot.message(text, person=person, channel=channel, transport="slack")
         replies = await self.bot.handle(msg)
         for r in replies:
@@ -476,32 +578,58 @@ class SlackTransport:
 
     async def publish_home(self, user: str) -> None:
         """Build and publish one person's App Home."""
-        key = await self.person_key(user)
+        key, _notice = await self._actor(user)
         view = await asyncio.to_thread(_home_view, self.bot, key)
         await self.client.views_publish(user_id=user, view=view)
 
     # -- Slack ids ↔ our names -----------------------------------------------------------------
 
     async def person_key(self, user: str) -> str:
-        """Our person for a Slack user: config slack_id, else their Slack name on first use."""
+        """Our person for a Slack user bound to one (slack_id in the configuration, a koppelcode or
+        a verified e-mail); never guessed from a name."""
         if not user:
             return UNKNOWN_PERSON
         if user in self._people:
             return self._people[user]
         key = await asyncio.to_thread(_person_with_slack_id, self.bot.engine, user)
         if key is None:
-            try:
-                info = (await self.client.users_info(user=user)).get("user") or {}
-            except SlackApiError as exc:
-                log.warning("Slack: users.info %s failed: %s", user, _api_error(exc))
-                return UNKNOWN_PERSON
-            profile = info.get("profile") or {}
-            names = {info.get("real_name"), profile.get("real_name"), profile.get("display_name")}
-            key = await asyncio.to_thread(_claim_slack_id, self.bot.engine, user, {n for n in names if n})
-        if key is None:
             return UNKNOWN_PERSON
         self._people[user] = key
         return key
+
+    async def _actor(self, user: str) -> tuple[str, str | None]:
+        """The person acting, and a notice when their account was bound just now: an unbound
+        user whose verified workspace e-mail is a configured `email` is bound (when allowed)."""
+        key = await self.person_key(user)
+        if key != UNKNOWN_PERSON or not user or "email" not in self.bot.config.koppelen:
+            return key, None
+        email = await self._verified_email(user)
+        if email is None:
+            return key, None
+        bound = await asyncio.to_thread(
+            koppel.bind_email, self.bot.engine, self.bot.config, email, slack_id=user, now=self.bot.clock.now()
+        )
+        if bound is None:
+            return key, None
+        self._people[user] = bound[0]
+        log.info("Slack: an account was bound by its verified e-mail address")
+        return bound
+
+    async def _verified_email(self, user: str) -> str | None:
+        """The e-mail Slack verified for a member of our own workspace (users:read.email), if any."""
+        try:
+            info = (await self.client.users_info(user=user)).get("user") or {}
+        except SlackApiError as exc:
+            log.warning("Slack: users.info failed: %s", _api_error(exc))
+            return None
+        if not isinstance(info, dict) or info.get("deleted") or info.get("is_bot"):
+            return None
+        if info.get("is_email_confirmed") is False or not await self._installation():
+            return None
+        enterprise = (info.get("enterprise_user") or {}).get("enterprise_id")
+        ours = info.get("team_id") == self._team if self._team else enterprise == self._enterprise
+        email = (info.get("profile") or {}).get("email")
+        return email if ours and isinstance(email, str) and email else None
 
     async def plain_text(self, text: str) -> str:
         """Slack's markup back into what the person typed: `<@U1|piet>` → `@piet`, `&lt;` → `<`."""
@@ -584,6 +712,33 @@ def _signed(secret: bytes, body: bytes, headers: Any) -> bool:
     return hmac.compare_digest(f"v0={digest}".encode(), given.encode(errors="replace"))
 
 
+def _seen_key(signature: str) -> str:
+    """The replay mark of a signed request: its signature covers the timestamp and the body."""
+    return "sig:" + hashlib.sha256(signature.encode(errors="replace")).hexdigest()
+
+
+def _mismatch(body: dict[str, Any], *, team: str | None, enterprise: str | None, app: str | None) -> str | None:
+    """What of the payload names another installation ("app", "organisation", "workspace"), if any."""
+
+    def text(value: Any) -> str | None:
+        return value if isinstance(value, str) and value else None
+
+    def nested(key: str) -> str | None:
+        value = body.get(key)
+        return text(value.get("id")) if isinstance(value, dict) else None
+
+    their_app = text(body.get("api_app_id"))
+    their_team = text(body.get("team_id")) or nested("team")
+    their_enterprise = text(body.get("enterprise_id")) or nested("enterprise")
+    if app and their_app and their_app != app:
+        return "app"
+    if enterprise and their_enterprise != enterprise:
+        return "organisation"
+    if team and their_team != team:
+        return "workspace"
+    return None
+
+
 def _api_error(exc: SlackApiError) -> str:
     """Slack's error code; a body that is no JSON (a proxy, a 400 for a huge request) has none."""
     data = exc.response.data
@@ -663,28 +818,6 @@ def _person_with_slack_id(engine: Engine, slack_id: str) -> str | None:
         return p.key if p else None
 
 
-def _claim_slack_id(engine: Engine, slack_id: str, names: set[str]) -> str | None:
-    """Match a Slack profile name to exactly one person without a slack_id, and remember it."""
-    wanted = {n.strip().lower() for n in names if n.strip()}
-    try:
-        with transaction(engine) as session:
-            candidates = session.exec(
-                select(Person).where(
-                    Person.slack_id == None,  # noqa: E711
-                    Person.active == True,  # noqa: E712
-                    Person.kind == PersonKind.partner,
-                )
-            ).all()
-            hits = [p for p in candidates if p.name.strip().lower() in wanted]
-            if len(hits) != 1:
-                return None
-            hits[0].slack_id = slack_id
-            session.add(hits[0])
-            return hits[0].key
-    except IntegrityError:  # claimed by a parallel request just now
-        return _person_with_slack_id(engine, slack_id)
-
-
 def _channel_of_item(engine: Engine, action_id: str, value: str) -> str | None:
     """The channel of the group an item belongs to: A-12, S-12, or a meeting id for overleg_*."""
     first = value.split()[0].upper() if value.strip() else ""
@@ -732,7 +865,7 @@ def _home_view(bot: Wijkbot, key: str) -> dict[str, Any]:
                 acties=[],
                 meetings=[],
                 tz=tz,
-                unknown="U staat nog niet in de configuratie van wijkbot; vraag de beheerder om u toe te voegen.",
+                unknown=koppel.unknown_account(bot.config),
             )
         groups = {g.id: g for g in session.exec(select(Group)).all()}
         acts = session.exec(

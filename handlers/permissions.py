@@ -31,6 +31,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "ambassador.invite": frozenset({Role.chair}),
     "ambassador.read": frozenset({Role.member, Role.chair}),
     "privacy.request": frozenset({Role.admin}),
+    "person.link": frozenset({Role.chair, Role.admin}),
     "signaal.own.read": frozenset({Role.ambassador}),
 }
 
@@ -47,6 +48,7 @@ DESCRIPTIONS: dict[str, str] = {
     "ambassador.invite": "wijkambassadeurs uitnodigen of verwijderen",
     "ambassador.read": "de wijkambassadeurs van het team zien",
     "privacy.request": "inzage- en verwijderverzoeken (AVG) afhandelen: `wijkbot privacy export` / `erase`",
+    "person.link": "een koppelcode maken waarmee een lid zijn Slack-account aan zijn naam koppelt (`/koppel @persoon`)",
     "signaal.own.read": "de eigen meldingen volgen (Telegram: /mijnsignalen), nooit die van anderen",
 }
 
@@ -62,6 +64,7 @@ REFUSALS: dict[str, str] = {
     "ambassador.invite": "Alleen de voorzitter van {group} kan wijkambassadeurs uitnodigen of verwijderen.",
     "ambassador.read": "Alleen leden van {group} kunnen de wijkambassadeurs zien.",
     "privacy.request": "Alleen een beheerder kan privacyverzoeken afhandelen.",
+    "person.link": "Alleen de voorzitter van {group} of een beheerder kan koppelcodes maken.",
     "signaal.own.read": "Alleen wijkambassadeurs van {group} volgen hier hun eigen meldingen; gebruik /signaal lijst.",
 }
 

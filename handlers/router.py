@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, OperationalError
 from sqlmodel import select
 
-from handlers import actie, afmelden, ambassadeur, bijeenkomst, exports, overleg, pii, signaal
+from handlers import actie, afmelden, ambassadeur, bijeenkomst, exports, koppel, overleg, pii, signaal
 from handlers.base import MAX_TEXT, Context, Message, Reply, UserError
 from handlers.ratelimit import RateLimiter
 from handlers.reports import voortgang
@@ -77,6 +77,7 @@ def register(name: str, handler: Handler, help_lines: list[str] | None = None) -
 
 register("ambassadeur", ambassadeur.handle, ambassadeur.HELP_LINES)
 ALIASES["ambassadeurs"] = "ambassadeur"
+register("koppel", koppel.handle, koppel.HELP_LINES)
 register("rapportage", voortgang.handle, [*voortgang.HELP_LINES, *exports.HELP_LINES])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -31,6 +32,15 @@ class PersonConfig(_Strict):
     organisation: str | None = None
     role: str | None = None
     slack_id: str | None = None
+    # the workspace's verified e-mail that binds a Slack account (when `koppelen` has "email")
+    email: str | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _an_address(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}", v.strip()):
+            raise ValueError(f"'{v}' is geen e-mailadres; schrijf bijvoorbeeld email = \"naam@gemeente.nl\"")
+        return v.strip().lower() if v else None
 
 
 class MeetingsConfig(_Strict):
@@ -73,9 +83,19 @@ class OrgConfig(_Strict):
     timezone: str = "Europe/Amsterdam"
     meldingen_url: str = "https://www.example.nl/melding"
     admins: list[str] = []
+    # how a chat account becomes a configured person besides a configured slack_id:
+    # "code" (a one-time code from the chair or an admin: /koppel) and/or "email" (verified)
+    koppelen: list[Literal["code", "email"]] = ["code", "email"]
     people: dict[str, PersonConfig] = {}
     groups: dict[str, GroupConfig] = {}
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+
+    @field_validator("koppelen", mode="before")
+    @classmethod
+    def _known_ways(cls, v: object) -> object:
+        if not isinstance(v, list) or any(w not in ("code", "email") for w in v):
+            raise ValueError('schrijf koppelen = ["code", "email"], ["code"], ["email"] of []')
+        return list(dict.fromkeys(v))
 
     @field_validator("timezone")
     @classmethod
@@ -88,8 +108,6 @@ class OrgConfig(_Strict):
 
     @model_validator(mode="after")
     def _references_exist(self) -> OrgConfig:
-        import re
-
         for key in [*self.people, *self.groups]:
             if not re.match(KEY_PATTERN, key):
                 raise ValueError(f"sleutel '{key}': gebruik kleine letters, cijfers, - of _")
@@ -103,6 +121,16 @@ class OrgConfig(_Strict):
         for who in self.admins:
             if who not in known:
                 raise ValueError(f"admins: '{who}' staat niet onder [people]")
+        emails: dict[str, str] = {}
+        for key, pc in self.people.items():
+            if pc.email:
+                other = emails.setdefault(pc.email, key)
+                if other != key:
+                    raise ValueError(f"people.{key}.email: hetzelfde e-mailadres staat al bij '{other}'")
+        ids = [pc.slack_id for pc in self.people.values() if pc.slack_id]
+        dup_ids = {i for i in ids if ids.count(i) > 1}
+        if dup_ids:
+            raise ValueError(f"slack_id {', '.join(sorted(dup_ids))} is aan meer dan één persoon gegeven")
         channels = [g.channel for g in self.groups.values()]
         dup = {c for c in channels if channels.count(c) > 1}
         if dup:

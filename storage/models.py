@@ -234,6 +234,18 @@ class Invitation(SQLModel, table=True):
     used_by_id: int | None = Field(default=None, foreign_key="person.id")
 
 
+class Koppelcode(SQLModel, table=True):
+    """A one-time code with which a configured person binds their own chat account (/koppel)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    code_hash: str = Field(unique=True, max_length=128)  # SHA-256 of the code; never the code itself
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _ts()
+    expires_at: datetime = _ts()
+    used_at: datetime | None = _ts(default=None)
+
+
 class TelegramState(SQLModel, table=True):
     """Telegram conversation state and a half-told signaal (PTB persistence), so both survive a restart."""
 

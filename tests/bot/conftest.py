@@ -4,14 +4,17 @@ sent with httpx, and the Web API answered by tests/support/fake_slack.py."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
+import re
 import socket
 import time
 import urllib.parse
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,15 +23,16 @@ import uvicorn
 from pydantic import SecretStr
 
 from bot.core import Clock, Wijkbot
-from bot.http import create_http_app
+from bot.http import create_http_app, server_config
 from bot.settings import Settings
 from bot.slack import SlackTransport
+from storage.config import DEFAULT_CONFIG
 from tests.conftest import NOW
 from tests.support.fake_slack import Call, FakeSlack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-# Slack users as the fake Web API knows them; none has a slack_id in the configuration, so
-# every one is matched on first use by their profile name.
+# Slack users as the fake Web API knows them. BOUND are bound to people by a slack_id in the
+# test configuration; the stranger is bound to nobody (names never bind anyone).
 USERS = {
     "U0ANNA": ("Anna de Vries", "anna"),
     "U0PIET": ("Piet Verhoeven", "Piet"),
@@ -36,7 +40,22 @@ USERS = {
     "U0MARIEKE": ("Marieke Kok", ""),
     "U0STRANGER": ("Iemand Anders", "iemand"),
 }
+BOUND = {"U0ANNA": "anna", "U0PIET": "piet", "U0FATIMA": "fatima", "U0MARIEKE": "marieke"}
 BOLNES = "C0BOLNES1"
+
+
+def ridderkerk_with(tmp: Path, *, people: dict[str, dict[str, str]], top: str = "") -> Path:
+    """The Ridderkerk example with extra keys for some people (slack_id, email) and top-level lines."""
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    for key, extra in people.items():
+        lines = "".join(f'{k} = "{v}"\n' for k, v in extra.items())
+        text, n = re.subn(rf"^\[people\.{key}\]\n", lambda m, lines=lines: m.group(0) + lines, text, flags=re.M)
+        assert n == 1, key
+    for key in re.findall(r"^(\w+)\s*=", top, flags=re.M):  # a top-level key in `top` replaces the example's
+        text = re.sub(rf"^{key}\s*=.*\n", "", text, count=1, flags=re.M)
+    path = tmp / "wijkbot.toml"
+    path.write_text(top + "\n" + text, encoding="utf-8")
+    return path
 
 
 def sign(body: str, *, secret: str = SECRET, ts: int | None = None) -> dict[str, str]:
@@ -186,28 +205,46 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     await fake.stop()
 
 
-@pytest.fixture
-async def slack(db_url: str, fake_slack: FakeSlack) -> AsyncIterator[SlackWorld]:
-    """wijkbot (Ridderkerk example, clock at NOW) in Slack HTTP mode, served on 127.0.0.1."""
-    bot = Wijkbot.create(db_url=db_url, config_path=None, clock=Clock(NOW))
-    settings = Settings(
+@contextlib.asynccontextmanager
+async def slack_world(
+    db_url: str, fake: FakeSlack, config_path: Path, *, header_timeout: float = 10.0, **settings: Any
+) -> AsyncIterator[SlackWorld]:
+    """wijkbot (clock at NOW) in Slack HTTP mode, served on 127.0.0.1 as `wijkbot run` serves it."""
+    bot = Wijkbot.create(db_url=db_url, config_path=str(config_path), clock=Clock(NOW))
+    config = Settings(
         slack_bot_token=SecretStr("xoxb-test"),
         slack_signing_secret=SecretStr(SECRET),
-        slack_api_url=fake_slack.api_url,
+        slack_api_url=fake.api_url,
+        **settings,
     )
-    transport = SlackTransport(bot, settings, retry_backoff=0.01)
+    transport = SlackTransport(bot, config, retry_backoff=0.01)
     bot.notifiers.append(transport.notifier)
     app = create_http_app(transport.routes(), lambda: {"ok": True})
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(server_config(app, host="127.0.0.1", port=port, header_timeout=header_timeout))
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         await asyncio.sleep(0.01)
-    async with httpx.AsyncClient(timeout=10) as http:
-        yield SlackWorld(fake_slack, bot, transport, http, f"http://127.0.0.1:{port}")
-    server.should_exit = True
-    await serving
-    await transport.stop()
-    bot.engine.dispose()
+    try:
+        async with httpx.AsyncClient(timeout=10) as http:
+            yield SlackWorld(fake, bot, transport, http, f"http://127.0.0.1:{port}")
+    finally:
+        server.should_exit = True
+        await serving
+        await transport.stop()
+        bot.engine.dispose()
+
+
+@pytest.fixture
+def bound_config(tmp_path: Path) -> Path:
+    """The Ridderkerk example in which anna, piet, fatima and marieke have their Slack ids."""
+    return ridderkerk_with(tmp_path, people={key: {"slack_id": uid} for uid, key in BOUND.items()})
+
+
+@pytest.fixture
+async def slack(db_url: str, fake_slack: FakeSlack, bound_config: Path) -> AsyncIterator[SlackWorld]:
+    """wijkbot (Ridderkerk example, BOUND users, clock at NOW) in Slack HTTP mode on 127.0.0.1."""
+    async with slack_world(db_url, fake_slack, bound_config) as world:
+        yield world

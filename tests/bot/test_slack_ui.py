@@ -191,7 +191,7 @@ async def test_a_channel_of_no_group_gets_an_ephemeral_explanation(slack: SlackW
 async def test_an_unknown_slack_user_is_told_privately(slack: SlackWorld) -> None:
     out = await slack.say("/signaal Iets geks", user="U0STRANGER")
     assert slack.last[0]["response_type"] == "ephemeral"
-    assert out.startswith("U staat nog niet in de configuratie van wijkbot")
+    assert out.startswith("Uw Slack-account is nog niet aan een persoon in wijkbot gekoppeld; vraag de voorzitter")
     assert _count(slack, Signaal) == 0
 
 

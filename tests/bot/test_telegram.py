@@ -267,6 +267,29 @@ async def test_webhook_refuses_a_wrong_secret_with_403_and_stores_nothing(team: 
         await stop_telegram(team, transport)
 
 
+async def test_webhook_refuses_a_body_over_one_mebibyte_with_413(team: TalkingBot, tg: FakeTelegram) -> None:
+    transport = await start_telegram(
+        team,
+        tg,
+        telegram_webhook_url="https://wijkbot.example.nl/telegram/webhook",
+        telegram_webhook_secret=SecretStr("juist-geheim"),
+    )
+    server, task, base = await _serve(create_http_app(transport.routes(), lambda: {"ok": True}))
+    try:
+        kees = tg.user(7502, "Kees")
+        update = tg.text_update(kees, "/start " + "x" * (1024 * 1024))
+        good = {"X-Telegram-Bot-Api-Secret-Token": "juist-geheim", "Content-Type": "application/json"}
+        before = counts(team)
+        async with httpx.AsyncClient(timeout=10) as http:
+            resp = await http.post(f"{base}/telegram/webhook", content=json.dumps(update), headers=good)
+        assert resp.status_code == 413
+        assert counts(team) == before and not tg.sent_to(kees)
+    finally:
+        server.should_exit = True
+        await task
+        await stop_telegram(team, transport)
+
+
 # --- leaving ---------------------------------------------------------------------------------
 
 

@@ -80,6 +80,10 @@ CASES: dict[str, list[Case]] = {
     "ambassador.invite": [Case("piet", "lid maar geen voorzitter", "lbt-bolnes", "/ambassadeur uitnodigen")],
     "ambassador.read": [Case("hans", "lid van de regiegroep", "lbt-bolnes", "/ambassadeur lijst")],
     "privacy.request": [Case("anna", "voorzitter maar geen beheerder", "lbt-bolnes", "")],
+    "person.link": [
+        Case("piet", "lid maar geen voorzitter", "lbt-bolnes", "/koppel @fatima"),
+        Case("hans", "lid van de regiegroep", "lbt-bolnes", "/koppel @piet"),
+    ],
     "signaal.own.read": [Case("anna", "voorzitter, geen wijkambassadeur", "lbt-bolnes", "")],
 }
 

@@ -66,6 +66,10 @@ class FakeSlack:
     socket_acks: list[dict[str, Any]] = field(default_factory=list)  # what the app acked over Socket Mode
     delay: dict[str, float] = field(default_factory=dict)  # method → seconds to wait before answering
     url: str = ""
+    # the installation auth.test and bots.info describe
+    team_id: str = "T0RIDDER"
+    enterprise_id: str | None = None
+    app_id: str = "A0WIJKBOT"
     # files.getUploadURLExternal → POST /upload/<id> → files.completeUploadExternal
     _pending_files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id → name, length, bytes
     uploads: list[Upload] = field(default_factory=list)  # completed, in order
@@ -99,12 +103,31 @@ class FakeSlack:
     def response_url(self, rid: str = "") -> str:
         return f"{self.url}/response/{rid or next(self._ids)}"
 
-    def add_user(self, user_id: str, real_name: str, display_name: str = "") -> None:
+    def add_user(
+        self,
+        user_id: str,
+        real_name: str,
+        display_name: str = "",
+        *,
+        email: str | None = None,
+        email_confirmed: bool = True,
+        team_id: str | None = None,
+        **fields: Any,
+    ) -> None:
+        """A member as users.info answers: with `email`, profile.email as with users:read.email."""
+        profile: dict[str, Any] = {"real_name": real_name, "display_name": display_name}
+        if email is not None:
+            profile["email"] = email
         self.users[user_id] = {
             "id": user_id,
+            "team_id": team_id or self.team_id,
             "name": (display_name or real_name).lower().replace(" ", "."),
             "real_name": real_name,
-            "profile": {"real_name": real_name, "display_name": display_name},
+            "deleted": False,
+            "is_bot": False,
+            "is_email_confirmed": email_confirmed,
+            "profile": profile,
+            **fields,
         }
 
     # -- Socket Mode ----------------------------------------------------------------------------
@@ -230,7 +253,10 @@ class FakeSlack:
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         ts = f"{1700000000 + len(self.calls)}.000100"
         if method == "auth.test":
-            return {"ok": True, "team": "Ridderkerk", "team_id": "T0RIDDER", "user_id": "U0BOT", "bot_id": "B0BOT"}
+            auth = {"ok": True, "team": "Ridderkerk", "team_id": self.team_id, "user_id": "U0BOT", "bot_id": "B0BOT"}
+            return auth | ({"enterprise_id": self.enterprise_id} if self.enterprise_id else {})
+        if method == "bots.info":
+            return {"ok": True, "bot": {"id": body.get("bot"), "app_id": self.app_id, "name": "wijkbot"}}
         if method in ("chat.postMessage", "chat.postEphemeral"):
             return {"ok": True, "channel": body.get("channel"), "ts": ts, "message_ts": ts}
         if method in ("views.open", "views.publish", "views.update"):

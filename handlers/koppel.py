@@ -1,0 +1,134 @@
+"""/koppel: a chair or an admin makes a one-time code with which a person binds their Slack account.
+
+`/koppel @piet` (in the group's channel, or anywhere by an admin, also in the console) answers
+privately with a code valid for 14 days; Piet types `/koppel <code>` in Slack. The Slack adapter
+redeems codes (`redeem`), since the one who types it is not yet anyone in wijkbot.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from handlers.base import Context, Reply, UserError
+from handlers.format import when
+from handlers.permissions import require
+from storage import claims
+from storage.config import OrgConfig
+from storage.db import transaction
+from storage.models import Membership, Person, PersonKind
+
+USAGE = "/koppel @persoon (voorzitter of beheerder) of /koppel <code> (in Slack, met de code die u kreeg)"
+HELP_LINES = [
+    "/koppel @persoon                    voorzitter of beheerder: een koppelcode (14 dagen geldig) voor die persoon",
+    "/koppel <code>                      uw Slack-account aan uw naam in wijkbot koppelen  /koppel ABCD-EFGH-JKLM",
+]
+
+
+def unknown_account(config: OrgConfig) -> str:
+    """The one sentence an unbound Slack user gets, for the ways this organisation allows."""
+    start = "Uw Slack-account is nog niet aan een persoon in wijkbot gekoppeld; "
+    code = "vraag de voorzitter van uw team of de beheerder om een koppelcode en typ dan /koppel <code>"
+    email = "laat de beheerder het e-mailadres van uw Slack-account bij uw naam in de configuratie zetten"
+    ways = config.koppelen
+    if "code" in ways and "email" in ways:
+        return f"{start}{code}, of {email}."
+    if "code" in ways:
+        return f"{start}{code}."
+    if "email" in ways:
+        return f"{start}{email}."
+    return f"{start}vraag de beheerder om uw Slack-id (slack_id) bij uw naam in de configuratie te zetten."
+
+
+def handle(ctx: Context, args: str) -> list[Reply]:
+    """Slack-accounts koppelen: /koppel @piet (voorzitter of beheerder) · /koppel ABCD-EFGH-JKLM"""
+    arg = args.strip()
+    if arg.startswith("@") and len(arg.split()) == 1:
+        return issue(ctx, arg[1:])
+    if claims.looks_like_code(arg):
+        # Reached only outside Slack (the Slack adapter redeems codes itself) or when bound already.
+        if ctx.transport == "slack":
+            raise UserError(f"Uw Slack-account is al gekoppeld aan {ctx.person.name}; u hebt geen code nodig.")
+        raise UserError("Een koppelcode gebruikt u in Slack: typ daar /koppel <code>.")
+    raise UserError(f"Schrijf {USAGE}.")
+
+
+def issue(ctx: Context, key: str) -> list[Reply]:
+    """A one-time code for a configured partner; only its hash is stored."""
+    if "code" not in ctx.config.koppelen:
+        raise UserError(
+            "Deze organisatie koppelt Slack-accounts niet met codes (koppelen in de configuratie); "
+            "zet het e-mailadres of de slack_id van de persoon in de configuratie."
+        )
+    target = ctx.session.exec(select(Person).where(Person.key == key.lower())).first()
+    if target is None or not target.active or target.erased_at is not None:
+        raise UserError(
+            f"@{key} staat niet in de configuratie van wijkbot; schrijf de sleutel, bijvoorbeeld /koppel @piet."
+        )
+    if target.kind == PersonKind.ambassadeur:
+        raise UserError("Wijkambassadeurs gebruiken Telegram; nodig ze uit met /ambassadeur uitnodigen.")
+    group = ctx.group
+    if group is None:
+        if not ctx.person.is_admin:
+            raise UserError(
+                "Buiten een groepskanaal kan alleen een beheerder koppelcodes maken; "
+                "gebruik /koppel in het kanaal van uw groep."
+            )
+    else:
+        require(ctx.session, ctx.person, "person.link", group)
+        member = ctx.session.exec(
+            select(Membership).where(Membership.group_id == group.id, Membership.person_id == target.id)
+        ).first()
+        if member is None and not ctx.person.is_admin:
+            raise UserError(
+                f"{target.name} is geen lid van {group.name}; alleen een beheerder kan voor hem of haar een code maken."
+            )
+    configured = ctx.config.people.get(target.key)
+    if configured is not None and configured.slack_id:
+        raise UserError(
+            f"{target.name} heeft in de configuratie al een vast Slack-account (slack_id); een code is niet nodig."
+        )
+    code, row = claims.issue_code(ctx.session, target, by=ctx.person, now=ctx.now)
+    lines = [
+        f"Koppelcode voor {target.name} (@{target.key}), geldig tot {when(row.expires_at, ctx.tz)} "
+        f"en één keer te gebruiken: {code}",
+        f"Geef deze code alleen aan {target.name} zelf, niet in een kanaal. Die typt in Slack: /koppel {code}",
+    ]
+    if target.slack_id:
+        lines.append(
+            "Let op: deze persoon is al aan een Slack-account gekoppeld; "
+            "met de code komt het nieuwe account daarvoor in de plaats."
+        )
+    return [Reply("\n".join(lines), private=True)]
+
+
+def redeem(engine: Engine, config: OrgConfig, code: str, *, slack_id: str, now: datetime) -> tuple[str | None, str]:
+    """Redeem a code typed in Slack: (the person key now bound or None, the answer in Dutch)."""
+    try:
+        with transaction(engine) as session:
+            bound = claims.redeem_code(session, config, code, slack_id=slack_id, now=now)
+    except claims.ClaimError as exc:
+        return None, str(exc)
+    except IntegrityError:  # the same account bound by a parallel request just now
+        return None, "Dit Slack-account is zojuist al gekoppeld; typ /help om te beginnen."
+    return bound.key, f"Uw Slack-account is nu gekoppeld aan {bound.name} (@{bound.key}); typ /help voor de commando's."
+
+
+def bind_email(
+    engine: Engine, config: OrgConfig, email: str, *, slack_id: str, now: datetime
+) -> tuple[str, str] | None:
+    """Bind by the workspace's verified e-mail: (person key, a notice for the person), or None."""
+    try:
+        with transaction(engine) as session:
+            bound = claims.bind_by_email(session, config, email, slack_id=slack_id, now=now)
+    except IntegrityError:
+        return None
+    if bound is None:
+        return None
+    return bound.key, (
+        f"Uw Slack-account is gekoppeld aan {bound.name} (@{bound.key}), omdat het e-mailadres van uw "
+        "Slack-account bij die naam in de configuratie staat."
+    )

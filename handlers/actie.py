@@ -23,7 +23,7 @@ from storage.models import Actiepunt, ActieStatus, Group, Person
 USAGE = (
     "/actie <tekst> @eigenaar [deadline] · /actie lijst [mijn|open|te-laat|alle|@persoon] · "
     "/actie A-12 · /actie gedaan A-12 · /actie verplaats A-12 <deadline> · "
-    "/actie overdragen A-12 @persoon · /actie vervallen A-12 <reden>"
+    "/actie overdragen A-12 @persoon · /actie vervallen A-12 <reden> · /actie heropen A-12"
 )
 
 

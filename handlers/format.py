@@ -125,6 +125,11 @@ def when(dt: datetime, tz: ZoneInfo) -> str:
     return format_when(dt.astimezone(tz))
 
 
+def day(dt: datetime, tz: ZoneInfo) -> str:
+    """A day in Dutch, without a time ('vr 4 dec 2026')."""
+    return when(end_of_local_day(dt, tz), tz)
+
+
 def is_overdue(act: Actiepunt, now: datetime) -> bool:
     return act.status == ActieStatus.open and act.deadline < now
 

@@ -122,3 +122,78 @@ async def test_no_reply_or_message_of_a_scripted_session_shows_a_raw_code(bot: T
     assert not RAW.findall(text), sorted(set(RAW.findall(text)))
     codes = {w for w in UNDERSCORE_WORD.findall(text)}
     assert not codes, codes
+
+
+# --- dates with the right year ------------------------------------------------------------------
+
+
+def test_a_day_without_a_year_for_attendance_is_the_most_recent_one() -> None:
+    from datetime import datetime
+
+    from handlers.dates import parse_when_past
+    from tests.conftest import NOW, TZ
+
+    def past(text: str, now: datetime = NOW) -> tuple[int, int, int] | None:
+        got = parse_when_past(text, now=now, tz=TZ, end_of_day=False)
+        return (got.year, got.month, got.day) if got else None
+
+    assert past("4 december") == (2025, 12, 4)  # said on 23 November 2026
+    assert past("23 november") == (2026, 11, 23)  # today counts
+    assert past("4-12") == (2025, 12, 4)
+    assert past("4 december 2026") == (2026, 12, 4)  # a year is kept as written
+    assert past("4-12-2026") == (2026, 12, 4)
+    friday = datetime(2026, 12, 4, 15, 0, tzinfo=TZ)
+    assert past("donderdag", friday) == (2026, 12, 3)
+    assert past("vrijdag", friday) == (2026, 12, 4)
+    assert past("over twee weken") == (2026, 12, 7)  # not a day of the month or week: as parse_when
+    assert past("29 februari", datetime(2028, 3, 1, 9, 0, tzinfo=TZ)) == (2028, 2, 29)
+    assert past("geen datum") is None
+
+
+async def test_aanwezig_on_a_day_without_a_meeting_names_the_coming_day_and_the_next_meeting(bot: TalkingBot) -> None:
+    reply = await bot.say("/overleg aanwezig 4 december @anna")  # on 23 November 2026
+    assert "2025" not in reply
+    assert reply == (
+        "Leefbaarheidsteam Bolnes heeft geen overleg op vr 4 dec 2026; het volgende is op do 3 dec 2026 10:00 "
+        "(zie /overleg lijst)."
+    )
+    reply = await bot.say("/overleg aanwezig 4-12-2026 @anna")
+    assert "2025" not in reply and "vr 4 dec 2026" in reply
+
+
+async def test_aanwezig_before_the_meeting_of_that_day_says_it_has_yet_to_begin(bot: TalkingBot) -> None:
+    reply = await bot.say("/overleg aanwezig 3 december @anna")
+    assert reply.startswith("Het overleg van do 3 dec 2026 10:00 moet nog beginnen")
+
+
+async def test_aanwezig_with_a_weekday_means_the_meeting_of_that_day_just_past(bot: TalkingBot) -> None:
+    await bot.advance(timedelta(days=11, hours=2))  # Friday 4 December 2026, 11:00
+    reply = await bot.say("/overleg aanwezig donderdag @anna @piet")
+    assert reply.startswith("Aanwezigheid bij het overleg van Leefbaarheidsteam Bolnes op do 3 dec 2026 10:00 vastgelegd")
+
+
+async def test_aanwezig_in_january_for_3_december_is_last_years_meeting(bot: TalkingBot) -> None:
+    await bot.advance(timedelta(days=43))  # 5 January 2027
+    reply = await bot.say("/overleg aanwezig 3 december alle")
+    assert "do 3 dec 2026 10:00 vastgelegd" in reply
+    reply = await bot.say("/overleg aanwezig 10 december alle")
+    assert reply.startswith("Leefbaarheidsteam Bolnes heeft geen overleg op do 10 dec 2026; het vorige was op")
+
+
+async def test_help_lists_actie_heropen(bot: TalkingBot) -> None:
+    help_text = await bot.say("/help")
+    assert "/actie heropen A-12" in help_text
+    assert "/signaal S-12 oppakken | sluit [toelichting] | heropen" in help_text
+
+
+async def test_erasing_a_chair_says_beeindigd_with_its_diaeresis(bot: TalkingBot, db_url: str) -> None:
+    import argparse
+    import io
+
+    from bot.privacy_cli import privacy
+
+    out = io.StringIO()
+    args = argparse.Namespace(privacy_command="erase", person="anna", yes=True)
+    assert privacy(args, db_url=db_url, config_path=None, stdout=out) == 0
+    assert "voorzitterschappen beëindigd: 1" in out.getvalue()
+    assert "beeindigd" not in out.getvalue()

@@ -11,7 +11,7 @@ from handlers import afmelden, exports
 from handlers.agenda import build_agenda
 from handlers.base import Context, Reply, UserError
 from handlers.dates import has_explicit_time, parse_when
-from handlers.format import day, when
+from handlers.format import day, label, when
 from handlers.parsing import group_members, resolve_person, take_leading_date
 from handlers.permissions import may, require
 from storage import meetings
@@ -212,7 +212,7 @@ def aanwezig(ctx: Context, args: str) -> list[Reply]:
     meeting.attendance_confirmed_at = ctx.now
     ctx.session.add(meeting)
     ctx.session.flush()
-    summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in seen.items() if v)
+    summary = "; ".join(f"{label('aanwezigheid', k)}: {', '.join(v)}" for k, v in seen.items() if v)
     log_change(
         ctx.session,
         item_type="overleg",

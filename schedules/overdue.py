@@ -15,7 +15,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from handlers.format import ref_a, when
+from handlers.format import plural, ref_a, when
 from schedules.jobs import JobSpec, register
 from storage import outbox
 from storage.config import OrgConfig
@@ -28,7 +28,7 @@ MAX_BUTTON_ITEMS = 12  # Slack allows 25 elements in one actions block: two butt
 
 def _late(act: Actiepunt, now: datetime, config: OrgConfig) -> str:
     days = (now.astimezone(config.tz).date() - act.deadline.astimezone(config.tz).date()).days
-    return "vandaag verlopen" if days <= 0 else "1 dag te laat" if days == 1 else f"{days} dagen te laat"
+    return "vandaag verlopen" if days <= 0 else f"{plural(days, 'dag')} te laat"
 
 
 def _instructions(items: list[Actiepunt], groups: dict[int | None, Group]) -> str:

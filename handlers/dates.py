@@ -393,7 +393,10 @@ def parse_when_past(
     today = now.date()
     if ahead is None or ahead.astimezone(zone).date() <= today or has_explicit_year(text):
         return ahead
-    t = _normalise(text)
+    try:
+        t = _normalise(text)
+    except Exception:  # noqa: BLE001 - same never-raise promise as parse_when
+        return ahead
     shifts = []
     if _D_MONTH_RE.search(t) or _EDGE_MONTH_RE.search(t) or _DM_RE.search(t):
         shifts.append(_year_earlier(now))

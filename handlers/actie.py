@@ -165,7 +165,9 @@ def move(ctx: Context, act: Actiepunt, when_text: str) -> list[Reply]:
     if not when_text.strip():
         raise UserError(f"Naar wanneer? Schrijf bijvoorbeeld: /actie verplaats {ref_a(act.id)} over twee weken")
     if act.status != ActieStatus.open:
-        raise UserError(f"{ref_a(act.id)} is {label('actiepunt', act.status)}; alleen open actiepunten kunnen verplaatst worden.")
+        raise UserError(
+            f"{ref_a(act.id)} is {label('actiepunt', act.status)}; alleen open actiepunten kunnen verplaatst worden."
+        )
     deadline = parse_deadline(ctx, when_text)
     old = when(act.deadline, ctx.tz)
     items.change_actiepunt(
@@ -184,7 +186,9 @@ def hand_over(ctx: Context, act: Actiepunt, who: str) -> list[Reply]:
     if not who.strip().startswith("@"):
         raise UserError(f"Aan wie? Schrijf bijvoorbeeld: /actie overdragen {ref_a(act.id)} @fatima")
     if act.status != ActieStatus.open:
-        raise UserError(f"{ref_a(act.id)} is {label('actiepunt', act.status)}; alleen open actiepunten kunnen worden overgedragen.")
+        raise UserError(
+            f"{ref_a(act.id)} is {label('actiepunt', act.status)}; alleen open actiepunten kunnen worden overgedragen."
+        )
     person = resolve_person(ctx, who.split()[0])
     if person.id == act.owner_id:
         raise UserError(f"@{person.key} is al eigenaar van {ref_a(act.id)}.")

@@ -169,7 +169,9 @@ async def test_aanwezig_before_the_meeting_of_that_day_says_it_has_yet_to_begin(
 async def test_aanwezig_with_a_weekday_means_the_meeting_of_that_day_just_past(bot: TalkingBot) -> None:
     await bot.advance(timedelta(days=11, hours=2))  # Friday 4 December 2026, 11:00
     reply = await bot.say("/overleg aanwezig donderdag @anna @piet")
-    assert reply.startswith("Aanwezigheid bij het overleg van Leefbaarheidsteam Bolnes op do 3 dec 2026 10:00 vastgelegd")
+    assert reply.startswith(
+        "Aanwezigheid bij het overleg van Leefbaarheidsteam Bolnes op do 3 dec 2026 10:00 vastgelegd"
+    )
 
 
 async def test_aanwezig_in_january_for_3_december_is_last_years_meeting(bot: TalkingBot) -> None:

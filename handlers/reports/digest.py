@@ -188,8 +188,7 @@ def render_digest(d: Digest, *, now: datetime, tz: ZoneInfo) -> str:
         f"• Nieuwe signalen: {int(signalen)} {trend(signalen, [d.total('signalen', p) for p in prev])}",
         f"• Actiepunten nieuw: {int(opened)} {trend(opened, [d.total('acties_opened', p) for p in prev])}",
         f"• Actiepunten gedaan: {int(done)} {trend(done, [d.total('acties_done', p) for p in prev])}",
-        f"• Nu open: {plural(open_sig, 'signaal')}, {plural(open_act, 'actiepunt')}, "
-        f"waarvan {overdue} te laat",
+        f"• Nu open: {plural(open_sig, 'signaal')}, {plural(open_act, 'actiepunt')}, waarvan {overdue} te laat",
     ]
     if behind:
         lines.append(f"• Teams buiten de overlegnorm van {fig.TEAM_NORM_WEEKS} weken: {behind}")

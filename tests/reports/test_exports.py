@@ -144,7 +144,7 @@ async def test_overleg_agenda_keeps_the_same_uid_per_meeting(bot: TalkingBot) ->
     assert len(set(uids1)) == len(uids1)
 
 
-FORMULAS = ["=SUM(1)", "+31", "@x kapotte bank", "-1 bankje", "=HYPERLINK(\"http://x.example\";\"klik\")"]
+FORMULAS = ["=SUM(1)", "+31", "@x kapotte bank", "-1 bankje", '=HYPERLINK("http://x.example";"klik")']
 
 
 def _never_a_formula(rows: list[list[str]]) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from storage.config import ConfigError
+from storage.db import DatabaseSetupError
 
 SECRET_ENV = (
     "SLACK_BOT_TOKEN",
@@ -146,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
             return privacy(args, db_url=db, config_path=config)
     except ConfigError as exc:
         print(f"wijkbot: configuratiefout:\n{exc}", file=sys.stderr)
+        return 2
+    except DatabaseSetupError as exc:
+        print(f"wijkbot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

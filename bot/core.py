@@ -15,7 +15,7 @@ from handlers.base import Message, Reply
 from handlers.notify import Notifier, deliver_outbox
 from handlers.router import dispatch
 from storage.config import OrgConfig, load_config, seed
-from storage.db import make_engine, migrate, transaction
+from storage.db import database_errors, open_database, transaction
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +69,13 @@ class Wijkbot:
 
     @classmethod
     def create(cls, *, db_url: str | None, config_path: str | None, clock: Clock | None = None) -> Wijkbot:
-        """Open the database (migrating it), load and seed the configuration."""
+        """Open the database (migrating it), load and seed the configuration.
+
+        A database that cannot be opened raises storage.db.DatabaseSetupError (one Dutch sentence)."""
         config = load_config(config_path)
-        engine = make_engine(db_url)
-        migrate(engine)
+        engine = open_database(db_url)
         clock = clock or Clock()
-        with transaction(engine) as session:
+        with database_errors(db_url), transaction(engine) as session:
             seed(session, config, now=clock.now())
         return cls(engine=engine, config=config, clock=clock)
 

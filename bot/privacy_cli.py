@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from storage.config import load_config
-from storage.db import make_engine, migrate, transaction
+from storage.db import database_errors, make_engine, migrate, transaction
 from storage.privacy import erase_person, export_json, find_person
 
 
@@ -30,7 +30,8 @@ def privacy(
     config = load_config(config_path)
     engine = make_engine(db_url)
     try:
-        migrate(engine)
+        with database_errors(db_url):
+            migrate(engine)
         with transaction(engine) as session:
             person = find_person(session, args.person)
             if person is None:

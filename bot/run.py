@@ -7,6 +7,7 @@ import concurrent.futures
 import contextlib
 import logging
 import signal
+import sys
 from typing import Protocol
 
 import sqlalchemy as sa
@@ -68,7 +69,8 @@ async def run(*, db_url: str | None, config_path: str | None, settings: Settings
     if not (settings.slack_bot_token or settings.telegram_bot_token):
         print(
             "wijkbot: er is geen Slack of Telegram ingesteld (zet SLACK_BOT_TOKEN of "
-            "TELEGRAM_BOT_TOKEN); probeer de bot zonder chatdienst met `wijkbot console`."
+            "TELEGRAM_BOT_TOKEN); probeer de bot zonder chatdienst met `wijkbot console`.",
+            file=sys.stderr,
         )
         return 1
     # Commands run in worker threads; few threads keep the event loop free to acknowledge Slack

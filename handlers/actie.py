@@ -6,7 +6,7 @@ from sqlmodel import col, select
 
 from handlers import exports, pii
 from handlers.base import Button, Context, Reply, UserError
-from handlers.format import actie_line, history_lines, is_overdue, ref_a, ref_s, when
+from handlers.format import actie_line, history_lines, is_overdue, label, noun, plural, ref_a, ref_s, when
 from handlers.parsing import (
     check_text,
     looks_like_ref,
@@ -23,7 +23,7 @@ from storage.models import Actiepunt, ActieStatus, Group, Person
 USAGE = (
     "/actie <tekst> @eigenaar [deadline] · /actie lijst [mijn|open|te-laat|alle|@persoon] · "
     "/actie A-12 · /actie gedaan A-12 · /actie verplaats A-12 <deadline> · "
-    "/actie overdragen A-12 @persoon · /actie vervallen A-12 <reden>"
+    "/actie overdragen A-12 @persoon · /actie vervallen A-12 <reden> · /actie heropen A-12"
 )
 
 
@@ -106,31 +106,29 @@ def list_acties(ctx: Context, args: str) -> list[Reply]:
     require(ctx.session, ctx.person, "item.read", group)
     mode = args.strip() or "open"
     stmt = select(Actiepunt).where(Actiepunt.group_id == group.id)
-    label = "open actiepunten"
+    what, whose = "open actiepunt", ""
     if mode.lower() == "mijn":
         stmt = stmt.where(Actiepunt.owner_id == ctx.person.id, Actiepunt.status == ActieStatus.open)
-        label = "open actiepunten van u"
+        whose = " van u"
     elif mode.lower() == "open":
         stmt = stmt.where(Actiepunt.status == ActieStatus.open)
     elif mode.lower() in ("te-laat", "telaat", "te laat"):
         stmt = stmt.where(Actiepunt.status == ActieStatus.open, Actiepunt.deadline < ctx.now)
-        label = "actiepunten over de deadline"
+        what, whose = "actiepunt", " over de deadline"
     elif mode.lower() == "alle":
-        label = "actiepunten"
+        what = "actiepunt"
     elif mode.startswith("@"):
         who = resolve_person(ctx, mode)
         stmt = stmt.where(Actiepunt.owner_id == who.id, Actiepunt.status == ActieStatus.open)
-        label = f"open actiepunten van @{who.key}"
+        whose = f" van @{who.key}"
     else:
         raise UserError("Schrijf /actie lijst gevolgd door mijn, open, te-laat, alle of @persoon.")
     rows = list(ctx.session.exec(stmt.order_by(col(Actiepunt.deadline), col(Actiepunt.id))).all())
     if not rows:
-        return [Reply(f"Geen {label} in {group.name}.", private=True)]
+        return [Reply(f"Geen {noun(0, what)}{whose} in {group.name}.", private=True)]
     rows.sort(key=lambda a: (not is_overdue(a, ctx.now), a.deadline))
     late = sum(1 for a in rows if is_overdue(a, ctx.now))
-    if len(rows) == 1:
-        label = label.replace("actiepunten", "actiepunt")
-    head = f"{len(rows)} {label} in {group.name}" + (f", waarvan {late} te laat" if late else "")
+    head = f"{plural(len(rows), what)}{whose} in {group.name}" + (f", waarvan {late} te laat" if late else "")
     shown = rows[:50]
     # the owners in one query, held here so each line's session.get finds them (no query per line)
     owners = ctx.session.exec(select(Person).where(col(Person.id).in_({a.owner_id for a in shown}))).all()
@@ -155,7 +153,7 @@ def show(ctx: Context, act: Actiepunt) -> list[Reply]:
 def done(ctx: Context, act: Actiepunt, note: str) -> list[Reply]:
     _editable(ctx, act)
     if act.status != ActieStatus.open:
-        raise UserError(f"{ref_a(act.id)} is al {act.status}.")
+        raise UserError(f"{ref_a(act.id)} is al {label('actiepunt', act.status)}.")
     note = check_text(note, "toelichting") if note.strip() else ""
     items.set_actie_status(ctx.session, act, ActieStatus.gedaan, actor_id=ctx.person.id, now=ctx.now, detail=note)
     extra = f" Toelichting: {note}" if note else ""
@@ -167,7 +165,9 @@ def move(ctx: Context, act: Actiepunt, when_text: str) -> list[Reply]:
     if not when_text.strip():
         raise UserError(f"Naar wanneer? Schrijf bijvoorbeeld: /actie verplaats {ref_a(act.id)} over twee weken")
     if act.status != ActieStatus.open:
-        raise UserError(f"{ref_a(act.id)} is {act.status}; alleen open actiepunten kunnen verplaatst worden.")
+        raise UserError(
+            f"{ref_a(act.id)} is {label('actiepunt', act.status)}; alleen open actiepunten kunnen verplaatst worden."
+        )
     deadline = parse_deadline(ctx, when_text)
     old = when(act.deadline, ctx.tz)
     items.change_actiepunt(
@@ -186,7 +186,9 @@ def hand_over(ctx: Context, act: Actiepunt, who: str) -> list[Reply]:
     if not who.strip().startswith("@"):
         raise UserError(f"Aan wie? Schrijf bijvoorbeeld: /actie overdragen {ref_a(act.id)} @fatima")
     if act.status != ActieStatus.open:
-        raise UserError(f"{ref_a(act.id)} is {act.status}; alleen open actiepunten kunnen worden overgedragen.")
+        raise UserError(
+            f"{ref_a(act.id)} is {label('actiepunt', act.status)}; alleen open actiepunten kunnen worden overgedragen."
+        )
     person = resolve_person(ctx, who.split()[0])
     if person.id == act.owner_id:
         raise UserError(f"@{person.key} is al eigenaar van {ref_a(act.id)}.")
@@ -207,7 +209,7 @@ def cancel(ctx: Context, act: Actiepunt, reason: str) -> list[Reply]:
     if not reason.strip():
         raise UserError(f"Geef een reden, bijvoorbeeld: /actie vervallen {ref_a(act.id)} niet meer nodig")
     if act.status != ActieStatus.open:
-        raise UserError(f"{ref_a(act.id)} is al {act.status}.")
+        raise UserError(f"{ref_a(act.id)} is al {label('actiepunt', act.status)}.")
     reason = check_text(reason, "reden")
     items.set_actie_status(ctx.session, act, ActieStatus.vervallen, actor_id=ctx.person.id, now=ctx.now, detail=reason)
     return [Reply(f"Actiepunt {ref_a(act.id)} is vervallen: {reason}.", ref=ref_a(act.id))]

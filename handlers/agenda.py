@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from handlers.format import actie_line, ref_s, when
+from handlers.format import actie_line, noun, plural, ref_s, when
 from storage import meetings
 from storage.models import Actiepunt, ActieStatus, Bijeenkomst, Group, Meeting, Signaal
 
@@ -56,7 +56,8 @@ def build_agenda(session: Session, group: Group, meeting: Meeting, *, now: datet
         .where(Bijeenkomst.group_id == group.id, Bijeenkomst.starts_at > now)
         .order_by(col(Bijeenkomst.starts_at))
     ).all()
-    lines.append(f"{n}. Participatiekalender: {len(bij)} geplande bijeenkomst(en)")
+    planned = plural(len(bij), "geplande bijeenkomst") if bij else f"geen {noun(0, 'geplande bijeenkomst')}"
+    lines.append(f"{n}. Participatiekalender: {planned}")
     lines += [f"   - {when(b.starts_at, tz)}: {b.description}" for b in bij[:10]]
     n += 1
     lines.append(f"{n}. Rondvraag")

@@ -355,6 +355,58 @@ def parse_when(
         return None
 
 
+def has_explicit_year(text: str) -> bool:
+    """True when the text names its year ("4 december 2026", "4-12-2026", "2026-12-04")."""
+    try:
+        t = _normalise(text)
+        if _YMD_RE.search(t) or _DMY_RE.search(t):
+            return True
+        m = _D_MONTH_RE.search(t) or _EDGE_MONTH_RE.search(t)
+        return bool(m and m[3])
+    except Exception:  # noqa: BLE001 - same never-raise promise as parse_when
+        return False
+
+
+def _year_earlier(now: datetime) -> datetime:
+    try:
+        return now.replace(year=now.year - 1)
+    except ValueError:  # 29 February
+        return now.replace(year=now.year - 1, day=28)
+
+
+def parse_when_past(
+    text: str, *, now: datetime, end_of_day: bool = True, tz: str | ZoneInfo = DEFAULT_TZ
+) -> datetime | None:
+    """As parse_when, but a day that names no year means the most recent one (today included).
+
+    "4 december" said on 23 November 2026 is 4 December 2025 and "donderdag" said on a Friday
+    is yesterday; a text with a year ("4-12-2026") or one that is no day of a month or week
+    ("over twee weken") keeps what parse_when gives. For the meeting that was held on a day.
+    """
+    zone = _zone(tz)
+    now = now.astimezone(zone) if now.tzinfo else now.replace(tzinfo=zone)
+    ahead = parse_when(text, now=now, end_of_day=end_of_day, tz=zone)
+    today = now.date()
+    if ahead is None or ahead.astimezone(zone).date() <= today or has_explicit_year(text):
+        return ahead
+    try:
+        t = _normalise(text)
+    except Exception:  # noqa: BLE001 - same never-raise promise as parse_when
+        return ahead
+    shifts = []
+    if _D_MONTH_RE.search(t) or _EDGE_MONTH_RE.search(t) or _DM_RE.search(t):
+        shifts.append(_year_earlier(now))
+    if re.search(rf"\b({_DAY})\b", t) or _ABBR_ONLY_RE.fullmatch(t):
+        shifts.append(now - timedelta(days=7))
+    earlier = [
+        r
+        for shifted in shifts
+        if (r := parse_when(text, now=shifted, end_of_day=end_of_day, tz=zone)) is not None
+        and r.astimezone(zone).date() <= today
+    ]
+    return max(earlier) if earlier else ahead
+
+
 _ANY_DAY = date(2000, 1, 3)  # a reference day for questions that do not depend on the date
 
 

@@ -19,7 +19,7 @@ import icalendar
 from sqlmodel import col, select
 
 from handlers.base import Context, Reply, UserError
-from handlers.format import ref_a, ref_s
+from handlers.format import label, plural, ref_a, ref_s
 from handlers.permissions import require
 from storage.models import Actiepunt, Group, Meeting, MeetingStatus, Person, Signaal
 
@@ -63,9 +63,26 @@ def output_dir() -> Path:
     return path
 
 
-def iso_local(dt: datetime | None, tz: ZoneInfo) -> str:
-    """ISO 8601 in local time with its offset, minutes precision; empty for None."""
-    return dt.astimezone(tz).isoformat(timespec="minutes") if dt else ""
+# OWASP "CSV injection": a cell that starts with one of these is a formula to Excel or LibreOffice.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def safe_cell(value: str) -> str:
+    """A cell as Excel shows it but never runs it: a leading = + - @ or tab gets a ' in front."""
+    return f"'{value}" if value.startswith(FORMULA_START) else value
+
+
+def local_day(dt: datetime | None, tz: ZoneInfo) -> str:
+    """A date as Dutch Excel reads it: dd-mm-jjjj; empty for None."""
+    return f"{dt.astimezone(tz):%d-%m-%Y}" if dt else ""
+
+
+def local_moment(dt: datetime | None, tz: ZoneInfo) -> str:
+    """A moment in local time: dd-mm-jjjj uu:mm; a deadline at the end of a day (23:59) only its date."""
+    if dt is None:
+        return ""
+    local = dt.astimezone(tz)
+    return local_day(local, tz) if (local.hour, local.minute) == (23, 59) else f"{local:%d-%m-%Y %H:%M}"
 
 
 def file_stamp(now: datetime, tz: ZoneInfo) -> str:
@@ -77,15 +94,21 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) 
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh, delimiter=CSV_DELIMITER, quoting=csv.QUOTE_MINIMAL)
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     return path
 
 
-def _keys(ctx: Context, ids: Iterable[int | None]) -> dict[int, str]:
+def person_label(person: Person) -> str:
+    """A person as a team reads them in a list: name, and organisation when known."""
+    return f"{person.name} ({person.organisation})" if person.organisation else person.name
+
+
+def _names(ctx: Context, ids: Iterable[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return {p.id: p.key for p in ctx.session.exec(select(Person).where(col(Person.id).in_(wanted))).all() if p.id}
+    people = ctx.session.exec(select(Person).where(col(Person.id).in_(wanted))).all()
+    return {p.id: person_label(p) for p in people if p.id}
 
 
 def _deliver(ctx: Context, group: Group, path: Path, what: str) -> list[Reply]:
@@ -102,7 +125,7 @@ def export_signalen(ctx: Context, args: str = "") -> list[Reply]:
     if args.strip():
         raise UserError("Schrijf alleen /signaal export; de export bevat alle signalen van de groep.")
     rows = list(ctx.session.exec(select(Signaal).where(Signaal.group_id == group.id).order_by(col(Signaal.id))).all())
-    keys = _keys(ctx, (s.reported_by_id for s in rows))
+    names = _names(ctx, (s.reported_by_id for s in rows))
     tz = ctx.tz
     path = output_dir() / f"signalen-{group.key}-{file_stamp(ctx.now, tz)}.csv"
     write_csv(
@@ -111,13 +134,13 @@ def export_signalen(ctx: Context, args: str = "") -> list[Reply]:
         (
             [
                 ref_s(s.id),
-                s.status,
+                label("signaal", s.status),
                 s.category,
-                s.source,
-                iso_local(s.created_at, tz),
-                iso_local(s.updated_at, tz),
-                iso_local(s.closed_at, tz),
-                keys.get(s.reported_by_id or 0, ""),
+                label("bron", s.source),
+                local_moment(s.created_at, tz),
+                local_moment(s.updated_at, tz),
+                local_moment(s.closed_at, tz),
+                names.get(s.reported_by_id or 0, ""),
                 s.location or "",
                 s.text,
                 s.closing_note or "",
@@ -125,7 +148,7 @@ def export_signalen(ctx: Context, args: str = "") -> list[Reply]:
             for s in rows
         ),
     )
-    return _deliver(ctx, group, path, f"Export van {len(rows)} signalen")
+    return _deliver(ctx, group, path, f"Export van {plural(len(rows), 'signaal')}")
 
 
 def export_acties(ctx: Context, args: str = "") -> list[Reply]:
@@ -137,7 +160,7 @@ def export_acties(ctx: Context, args: str = "") -> list[Reply]:
     rows = list(
         ctx.session.exec(select(Actiepunt).where(Actiepunt.group_id == group.id).order_by(col(Actiepunt.id))).all()
     )
-    keys = _keys(ctx, (a.owner_id for a in rows))
+    names = _names(ctx, (a.owner_id for a in rows))
     tz = ctx.tz
     path = output_dir() / f"actiepunten-{group.key}-{file_stamp(ctx.now, tz)}.csv"
     write_csv(
@@ -146,19 +169,19 @@ def export_acties(ctx: Context, args: str = "") -> list[Reply]:
         (
             [
                 ref_a(a.id),
-                a.status,
+                label("actiepunt", a.status),
                 ref_s(a.signaal_id) if a.signaal_id else "",
-                keys.get(a.owner_id, ""),
-                iso_local(a.deadline, tz),
-                iso_local(a.created_at, tz),
-                iso_local(a.done_at, tz),
-                iso_local(a.updated_at, tz),
+                names.get(a.owner_id, ""),
+                local_moment(a.deadline, tz),
+                local_moment(a.created_at, tz),
+                local_moment(a.done_at, tz),
+                local_moment(a.updated_at, tz),
                 a.text,
             ]
             for a in rows
         ),
     )
-    return _deliver(ctx, group, path, f"Export van {len(rows)} actiepunten")
+    return _deliver(ctx, group, path, f"Export van {plural(len(rows), 'actiepunt')}")
 
 
 def meetings_calendar(group: Group, meetings: Sequence[Meeting], *, now: datetime, tz: ZoneInfo) -> icalendar.Calendar:
@@ -208,4 +231,4 @@ def export_agenda(ctx: Context, args: str = "") -> list[Reply]:
     cal = meetings_calendar(group, rows, now=ctx.now, tz=ctx.tz)
     path = output_dir() / f"overleggen-{group.key}.ics"
     path.write_bytes(cal.to_ical())
-    return _deliver(ctx, group, path, f"Agenda met {len(rows)} geplande overleggen")
+    return _deliver(ctx, group, path, f"Agenda met {plural(len(rows), 'gepland overleg')}")

@@ -11,7 +11,7 @@ from handlers import afmelden, exports
 from handlers.agenda import build_agenda
 from handlers.base import Context, Reply, UserError
 from handlers.dates import has_explicit_time, parse_when
-from handlers.format import when
+from handlers.format import day, label, when
 from handlers.parsing import group_members, resolve_person, take_leading_date
 from handlers.permissions import may, require
 from storage import meetings
@@ -76,6 +76,17 @@ def _meeting_on_day(ctx: Context, group: Group, day: datetime) -> Meeting | None
     ).first()
 
 
+def _no_meeting_on(ctx: Context, group: Group, days: list[datetime], *, past: bool) -> str:
+    """There is no meeting on the day meant: name the nearest such day and the meetings around it."""
+    nearest = min(days, key=lambda d: abs(d - ctx.now))
+    before = meetings.previous_meeting(ctx.session, group.id or 0, now=ctx.now)
+    after = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now)
+    around = [f"het vorige was op {when(before.starts_at, ctx.tz)}"] if before and past else []
+    around += [f"het volgende is op {when(after.starts_at, ctx.tz)}"] if after else []
+    hint = f"; {' en '.join(around)}" if around else ""
+    return f"{group.name} heeft geen overleg op {day(nearest, ctx.tz)}{hint} (zie /overleg lijst)."
+
+
 def _target(ctx: Context, args: str, *, past: bool) -> tuple[Group, Meeting, str]:
     """The meeting meant: a meeting id (buttons), a date, `volgende`, or by default the next one
     (`past=False`) or the last one that has begun (`past=True`); returns (group, meeting, rest)."""
@@ -88,17 +99,18 @@ def _target(ctx: Context, args: str, *, past: bool) -> tuple[Group, Meeting, str
     if words and words[0].lower() == "volgende":
         meeting, rest = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now), " ".join(words[1:])
     else:
-        day, after = take_leading_date(ctx, rest)
-        if day is not None:
-            meeting, rest = _meeting_on_day(ctx, group, day), after
-            local = day.astimezone(ctx.tz)
-            if meeting is None and past and day > ctx.now and (local.month, local.day) != (2, 29):
-                # "3 december" reads as the coming one; a meeting that was held is the last one
-                day = local.replace(year=local.year - 1)
-                meeting = _meeting_on_day(ctx, group, day)
-            if meeting is None:
-                day_txt = f"{day.astimezone(ctx.tz):%d-%m-%Y}"
-                raise UserError(f"{group.name} heeft geen overleg op {day_txt}; zie /overleg lijst.")
+        ahead, after = take_leading_date(ctx, rest)
+        if ahead is not None:
+            # a day without a year: for attendance first the most recent one, then the coming one
+            days = [(ahead, after)]
+            if past:
+                back, back_after = take_leading_date(ctx, rest, past=True)
+                if back is not None and back.date() != ahead.date():
+                    days.insert(0, (back, back_after))
+            found = next(((m, a) for d, a in days if (m := _meeting_on_day(ctx, group, d)) is not None), None)
+            if found is None:
+                raise UserError(_no_meeting_on(ctx, group, [d for d, _ in days], past=past))
+            meeting, rest = found
         elif past:
             meeting = meetings.previous_meeting(ctx.session, group.id or 0, now=ctx.now)
         else:
@@ -200,7 +212,7 @@ def aanwezig(ctx: Context, args: str) -> list[Reply]:
     meeting.attendance_confirmed_at = ctx.now
     ctx.session.add(meeting)
     ctx.session.flush()
-    summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in seen.items() if v)
+    summary = "; ".join(f"{label('aanwezigheid', k)}: {', '.join(v)}" for k, v in seen.items() if v)
     log_change(
         ctx.session,
         item_type="overleg",

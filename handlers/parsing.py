@@ -8,7 +8,7 @@ from datetime import datetime, time
 from sqlmodel import Session, col, select
 
 from handlers.base import MAX_TEXT, Context, UserError
-from handlers.dates import has_explicit_time, parse_when
+from handlers.dates import has_explicit_time, parse_when, parse_when_past
 from storage import meetings
 from storage.models import Group, Membership, Person, PersonKind
 
@@ -127,16 +127,18 @@ def parse_deadline(ctx: Context, when: str) -> datetime:
 
 
 def take_leading_date(
-    ctx: Context, text: str, *, end_of_day: bool = False, max_words: int = 6
+    ctx: Context, text: str, *, end_of_day: bool = False, max_words: int = 6, past: bool = False
 ) -> tuple[datetime | None, str]:
     """Read the leading words that make a date; returns (date, the rest).
 
     The parser tolerates words around a date, so take the shortest prefix that already gives
     what the longest parseable prefix gives ("3 december op vakantie" → "3 december").
+    `past=True`: a day without a year is the most recent one (handlers.dates.parse_when_past).
     """
     words = text.split()
+    parse = parse_when_past if past else parse_when
     results = [
-        parse_when(" ".join(words[:n]), now=ctx.now, tz=ctx.tz, end_of_day=end_of_day)
+        parse(" ".join(words[:n]), now=ctx.now, tz=ctx.tz, end_of_day=end_of_day)
         for n in range(1, min(max_words, len(words)) + 1)
     ]
     found = [r for r in results if r is not None]

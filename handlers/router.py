@@ -44,6 +44,7 @@ HELP = """wijkbot: de commando's (in het kanaal van uw team)
 /actie A-12                         het actiepunt met zijn geschiedenis
 /actie gedaan A-12 [toelichting]    /actie verplaats A-12 volgende week dinsdag
 /actie overdragen A-12 @persoon     /actie vervallen A-12 <reden>
+/actie heropen A-12                 een gedaan of vervallen actiepunt weer open
 /afmelden [volgende|<datum>] [reden] [vervanger @persoon]   /afmelden volgende ziek vervanger @karin
 /overleg                            het volgende overleg en de agenda
 /overleg plan <datum en tijd> [elke <n> weken] [locatie <plaats>]   /overleg plan 3 december 10:00 elke 8 weken

@@ -6,7 +6,7 @@ from sqlmodel import col, select
 
 from handlers import exports, pii
 from handlers.base import Button, Context, Reply, UserError
-from handlers.format import actie_line, history_lines, ref_a, ref_s, signaal_line, when
+from handlers.format import actie_line, history_lines, label, noun, plural, ref_a, ref_s, signaal_line, when
 from handlers.parsing import (
     check_text,
     looks_like_ref,
@@ -115,13 +115,11 @@ def list_signalen(ctx: Context, args: str) -> list[Reply]:
     if category:
         stmt = stmt.where(Signaal.category == category)
     rows = ctx.session.exec(stmt.order_by(col(Signaal.id))).all()
-    label = "open signalen" if mode == "open" else "signalen"
-    label += f" in #{category}" if category else ""
+    what = ("open " if mode == "open" else "") + "signaal"
+    where = f" in #{category}" if category else ""
     if not rows:
-        return [Reply(f"Geen {label} voor {group.name}.", private=True)]
-    if len(rows) == 1:
-        label = label.replace("signalen", "signaal")
-    lines = [f"{len(rows)} {label} voor {group.name}:"]
+        return [Reply(f"Geen {noun(0, what)}{where} voor {group.name}.", private=True)]
+    lines = [f"{plural(len(rows), what)}{where} voor {group.name}:"]
     lines += [f"• {signaal_line(s)}" for s in rows[:50]]
     if len(rows) > 50:
         lines.append(f"… en nog {len(rows) - 50}; gebruik /signaal export voor de volledige lijst.")
@@ -193,7 +191,7 @@ def close(ctx: Context, sig: Signaal, note: str) -> list[Reply]:
 def pick_up(ctx: Context, sig: Signaal, note: str) -> list[Reply]:
     _editable(ctx, sig)
     if sig.status != SignaalStatus.open:
-        raise UserError(f"{ref_s(sig.id)} is niet meer open (status: {sig.status}).")
+        raise UserError(f"{ref_s(sig.id)} is niet meer open maar {label('signaal', sig.status)}.")
     note = check_text(note, "toelichting") if note.strip() else ""
     items.set_signaal_status(
         ctx.session, sig, SignaalStatus.in_behandeling, actor_id=ctx.person.id, now=ctx.now, detail=note

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from handlers.agenda import build_agenda
-from handlers.format import when
+from handlers.format import label, when
 from schedules.jobs import InstantSource, JobSpec, read_mark, register, register_instants, write_mark
 from storage import meetings as meeting_repo
 from storage import outbox
@@ -345,7 +345,7 @@ def ask_attendance(
         a = answered.get(p.id or 0)
         status = a.status if a else "geen reactie"
         said.setdefault(status, []).append(f"@{p.key}" + (f" ({a.reason})" if a and a.reason else ""))
-    summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in said.items() if v)
+    summary = "; ".join(f"{label('aanwezigheid', k)}: {', '.join(v)}" for k, v in said.items() if v)
     text = (
         f"Het overleg van {group.name} op {when(meeting.starts_at, config.tz)} is geweest. Wie waren er? "
         f"Bevestig het met /overleg aanwezig {day} @naam @naam ... (wie u niet noemt, telt als afwezig; "

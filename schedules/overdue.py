@@ -15,7 +15,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from handlers.format import ref_a, when
+from handlers.format import plural, ref_a, when
 from schedules.jobs import JobSpec, register
 from storage import outbox
 from storage.config import OrgConfig
@@ -28,7 +28,19 @@ MAX_BUTTON_ITEMS = 12  # Slack allows 25 elements in one actions block: two butt
 
 def _late(act: Actiepunt, now: datetime, config: OrgConfig) -> str:
     days = (now.astimezone(config.tz).date() - act.deadline.astimezone(config.tz).date()).days
-    return "vandaag verlopen" if days <= 0 else "1 dag te laat" if days == 1 else f"{days} dagen te laat"
+    return "vandaag verlopen" if days <= 0 else f"{plural(days, 'dag')} te laat"
+
+
+def _instructions(items: list[Actiepunt], groups: dict[int | None, Group]) -> str:
+    """How to answer, with the real reference of the first actiepunt (and where)."""
+    ref = ref_a(items[0].id)
+    channels = sorted({f"#{g.channel}" for a in items if (g := groups.get(a.group_id)) is not None})
+    where = f" in {channels[0]}" if len(channels) == 1 else " in het kanaal van het team"
+    others = "; zo ook voor de andere" if len(items) > 1 else ""
+    return (
+        f"Klaar? Schrijf /actie gedaan {ref} [toelichting]. Meer tijd nodig? "
+        f"Schrijf /actie verplaats {ref} <nieuwe deadline>{others}{where}."
+    )
 
 
 def overdue_actiepunten(session: Session, *, now: datetime) -> list[Actiepunt]:
@@ -58,17 +70,15 @@ def remind_overdue_owners(engine: Engine, config: OrgConfig, now: datetime) -> i
                 continue
             if any(a.last_reminder_at and a.last_reminder_at.astimezone(config.tz).date() == today for a in items):
                 continue  # never more than one reminder a day
-            lines = [f"Goedemorgen {owner.name.split()[0]}, deze actiepunten van u zijn over de deadline:"]
+            these = "dit actiepunt van u is" if len(items) == 1 else "deze actiepunten van u zijn"
+            lines = [f"Goedemorgen {owner.name.split()[0]}, {these} over de deadline:"]
             for a in items:
                 g = groups.get(a.group_id)
                 lines.append(
                     f"• {ref_a(a.id)} {a.text} ({g.name if g else 'onbekende groep'}), "
                     f"deadline {when(a.deadline, config.tz)}, {_late(a, now, config)}"
                 )
-            lines.append(
-                "Klaar? /actie gedaan A-.. [toelichting]. Meer tijd nodig? /actie verplaats A-.. <nieuwe deadline>. "
-                "(In het kanaal van het team.)"
-            )
+            lines.append(_instructions(items, groups))
             buttons = [
                 {"label": f"{label} {ref_a(a.id)}", "action": action, "value": ref_a(a.id)}
                 for a in items[:MAX_BUTTON_ITEMS]
@@ -112,15 +122,21 @@ def _tell_chairs(
         chair = session.get(Person, chair_id)
         if chair is None or not chair.active:
             continue
-        lines = ["Deze actiepunten zijn al meer dan 14 dagen over de deadline (convenant §3):"]
+        head = "Dit actiepunt is" if len(items) == 1 else "Deze actiepunten zijn"
+        lines = [f"{head} al meer dan {CHAIR_AFTER.days} dagen over de deadline:"]
         for a in items:
             owner = session.get(Person, a.owner_id)
             g = groups.get(a.group_id)
+            who = f"{owner.name} (@{owner.key})" if owner else "onbekende eigenaar"
             lines.append(
-                f"• {ref_a(a.id)} {a.text} | @{owner.key if owner else '?'} | {g.name if g else ''}, "
+                f"• {ref_a(a.id)} {a.text} | {who} | {g.name if g else 'onbekende groep'}, "
                 f"deadline {when(a.deadline, config.tz)}, {_late(a, now, config)}"
             )
-        lines.append("Bespreek ze met de eigenaar of in het volgende overleg; de eigenaar krijgt elke werkdag bericht.")
+        them = "het" if len(items) == 1 else "ze"
+        lines.append(
+            f"Bespreek {them} met de eigenaar of in het volgende overleg; de eigenaar krijgt elke werkdag bericht. "
+            f"Bekijk {them} met /actie {ref_a(items[0].id)}."
+        )
         queued += outbox.dm(
             session,
             chair.key,

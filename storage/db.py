@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +18,79 @@ from sqlmodel import Session
 
 DEFAULT_DATABASE_URL = "sqlite:///wijkbot.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
+PG_CONNECT_TIMEOUT = 10  # seconds: an unreachable server is an error, not a start that hangs
+URL_EXAMPLE = "sqlite:///wijkbot.db of postgresql://gebruiker:wachtwoord@server/database"
+
+
+class DatabaseSetupError(Exception):
+    """The database cannot be opened: one Dutch sentence for the operator, never a traceback."""
+
+
+def _shown(url: str) -> str:
+    """A URL as it may be printed: without its password."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL at all: hide whatever sits before an @
+        return re.sub(r"(?<=://)[^@/]*@", "***@", url)
+
+
+def _pg_reason(message: str) -> str:
+    low = message.lower()
+    for needle, reason in (
+        ("password authentication failed", "gebruikersnaam of wachtwoord klopt niet"),
+        ("does not exist", "die database of gebruiker bestaat niet"),
+        ("could not translate host name", "de servernaam is onbekend"),
+        ("name or service not known", "de servernaam is onbekend"),
+        ("connection refused", "de server weigert de verbinding"),
+        ("timeout", "de server antwoordt niet"),
+        ("timed out", "de server antwoordt niet"),
+    ):
+        if needle in low:
+            return reason
+    return "geen verbinding"
+
+
+def _sqlite_reason(path: str) -> str:
+    target = Path(path).expanduser().absolute()
+    folder = target.parent
+    if folder.exists() and not folder.is_dir():
+        return f"{folder} is geen map"
+    if not folder.is_dir():
+        return f"de map {folder} bestaat niet"
+    if target.exists() and not os.access(target, os.W_OK):
+        return "het bestand is alleen-lezen"
+    if not os.access(folder, os.W_OK):
+        return f"de map {folder} is niet schrijfbaar"
+    return "het bestand is geen SQLite-database of is niet te openen"
+
+
+@contextmanager
+def database_errors(url: str | None) -> Iterator[None]:
+    """Turn the ways a database cannot be opened (bad URL, unwritable file, unreachable server)
+    into a DatabaseSetupError with one Dutch sentence that says what to change."""
+    url = normalise_url(url or DEFAULT_DATABASE_URL)
+    try:
+        yield
+    except DatabaseSetupError:
+        raise
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ModuleNotFoundError) as exc:
+        raise DatabaseSetupError(
+            f"'{_shown(url)}' is geen database-URL die wijkbot kent; schrijf bijvoorbeeld {URL_EXAMPLE} "
+            "(met --db of DATABASE_URL)."
+        ) from exc
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        parsed = sa.make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            where = parsed.database or ""
+            raise DatabaseSetupError(
+                f"De SQLite-database {where or '(in het geheugen)'} kan niet worden geopend of aangemaakt: "
+                f"{_sqlite_reason(where) if where else 'geen verbinding'}; kies een ander pad met --db of DATABASE_URL."
+            ) from exc
+        server = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+        raise DatabaseSetupError(
+            f"De PostgreSQL-database {parsed.database or ''} op {server} is niet bereikbaar "
+            f"({_pg_reason(str(exc.orig or exc))}); controleer de server en --db of DATABASE_URL."
+        ) from exc
 
 
 def normalise_url(url: str) -> str:
@@ -27,8 +102,20 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str | None = None, **kw: Any) -> Engine:
-    """Create an engine; `sqlite://` is one shared in-memory database."""
+    """Create an engine; `sqlite://` is one shared in-memory database. A URL that is no database
+    URL wijkbot can use raises DatabaseSetupError."""
     url = normalise_url(url or DEFAULT_DATABASE_URL)
+    with database_errors(url):
+        parsed = sa.make_url(url)
+        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+            raise DatabaseSetupError(
+                f"wijkbot werkt met SQLite en PostgreSQL, niet met '{parsed.get_backend_name()}'; "
+                f"schrijf bijvoorbeeld {URL_EXAMPLE}."
+            )
+        return _make_engine(url, parsed, **kw)
+
+
+def _make_engine(url: str, parsed: sa.URL, **kw: Any) -> Engine:
     if url.startswith("sqlite"):
         args: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
         if url in ("sqlite://", "sqlite:///:memory:"):
@@ -36,6 +123,8 @@ def make_engine(url: str | None = None, **kw: Any) -> Engine:
         engine = sa.create_engine(url, **args, **kw)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    if "connect_timeout" not in parsed.query:
+        kw["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT, **kw.get("connect_args", {})}
     return sa.create_engine(url, pool_pre_ping=True, **kw)
 
 
@@ -56,6 +145,14 @@ def alembic_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
+
+
+def open_database(url: str | None) -> Engine:
+    """An engine on a migrated database; what stands in the way is a DatabaseSetupError."""
+    engine = make_engine(url)
+    with database_errors(url):
+        migrate(engine)
+    return engine
 
 
 def migrate(engine: Engine) -> None:

@@ -181,7 +181,7 @@ def erase_person(session: Session, person: Person, *, now: datetime, actor_id: i
     for g in chaired:
         g.chair_id = None
         session.add(g)
-    done["voorzitterschappen_beeindigd"] = len(chaired)
+    done["voorzitterschappen_beëindigd"] = len(chaired)
 
     reasons = session.exec(
         select(Attendance).where(Attendance.person_id == person.id, col(Attendance.reason).is_not(None))

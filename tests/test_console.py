@@ -59,7 +59,7 @@ def test_scripted_console_session_from_signaal_to_done(db_url: str) -> None:
         "aangemaakt",
         "verplaatst",
         "overgedragen",
-        "status",
+        "gedaan",  # the label, never the stored "status: gedaan"
     ]
     assert "(door Fatima Benali)" in history[-1]
 

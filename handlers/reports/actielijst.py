@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from handlers import pii
-from handlers.format import ACTIE_STATUS_NL, is_overdue, ref_a, ref_s, when
+from handlers.format import is_overdue, label, ref_a, ref_s, when
 from storage.models import Actiepunt, ActieStatus, Bijeenkomst, Group, GroupKind, Meeting, MeetingStatus, Person
 
 MEETING_LENGTH = timedelta(hours=2)
@@ -46,7 +46,7 @@ def shareable(session: Session, text: str) -> str:
 
 def actie_line_outside(session: Session, act: Actiepunt, *, now: datetime, tz: ZoneInfo) -> str:
     mark = "TE LAAT " if is_overdue(act, now) else ""
-    status = "" if act.status == ActieStatus.open else f" ({ACTIE_STATUS_NL.get(act.status, act.status)})"
+    status = "" if act.status == ActieStatus.open else f" ({label('actiepunt', act.status)})"
     link = f" (uit {ref_s(act.signaal_id)})" if act.signaal_id else ""
     owner = owner_label(session.get(Person, act.owner_id))
     text = shareable(session, act.text)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from babel.numbers import format_decimal
 from sqlmodel import Session, col, select
 
-from handlers.format import ref_a, when
+from handlers.format import plural, ref_a, when
 from handlers.reports import figures as fig
 from handlers.reports.periods import LOCALE, Week, day_label, local_midnight, week_before
 from storage.models import Group, GroupKind
@@ -32,10 +32,6 @@ def days(value: float | None) -> str:
     if value is None:
         return "–"
     return f"{number(value)} dag" if round(value, 1) == 1 else f"{number(value)} dagen"
-
-
-def plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def by_category(counts: Counter[str]) -> str:
@@ -164,9 +160,8 @@ def _team_lines(t: TeamWeek, *, now: datetime, tz: ZoneInfo) -> list[str]:
         f"dit jaar gehouden {b.held_this_year} van {fig.BIJEENKOMSTEN_PER_YEAR}"
     )
     if t.flagged:
-        who = "lid" if t.flagged == 1 else "leden"
         lines.append(
-            f"• Aanwezigheid: {t.flagged} {who} afwezig bij {fig.ABSENCE_LIMIT} van de laatste "
+            f"• Aanwezigheid: {plural(t.flagged, 'lid')} afwezig bij {fig.ABSENCE_LIMIT} van de laatste "
             f"{fig.ABSENCE_WINDOW} overleggen"
         )
     return lines
@@ -193,8 +188,7 @@ def render_digest(d: Digest, *, now: datetime, tz: ZoneInfo) -> str:
         f"• Nieuwe signalen: {int(signalen)} {trend(signalen, [d.total('signalen', p) for p in prev])}",
         f"• Actiepunten nieuw: {int(opened)} {trend(opened, [d.total('acties_opened', p) for p in prev])}",
         f"• Actiepunten gedaan: {int(done)} {trend(done, [d.total('acties_done', p) for p in prev])}",
-        f"• Nu open: {plural(open_sig, 'signaal', 'signalen')}, {plural(open_act, 'actiepunt', 'actiepunten')}, "
-        f"waarvan {overdue} te laat",
+        f"• Nu open: {plural(open_sig, 'signaal')}, {plural(open_act, 'actiepunt')}, waarvan {overdue} te laat",
     ]
     if behind:
         lines.append(f"• Teams buiten de overlegnorm van {fig.TEAM_NORM_WEEKS} weken: {behind}")

@@ -95,6 +95,7 @@ def compute_half_year(
 def figure_sections(h: HalfYearFigures, *, tz: ZoneInfo) -> list[tuple[str, list[str]]]:
     """The drafted part of the report: headed lists of lines, counts only."""
     f, s, m, b, a = h.flow, h.stock, h.meetings, h.bijeenkomsten, h.attendance
+    norm_weeks = h.group.every_weeks or fig.TEAM_NORM_WEEKS
     signalen = [
         f"Nieuwe signalen: {f.signalen_total}" + (f" ({by_category(f.new_signalen)})" if f.signalen_total else "")
     ]
@@ -110,8 +111,12 @@ def figure_sections(h: HalfYearFigures, *, tz: ZoneInfo) -> list[tuple[str, list
         f"Mediane tijd van actie tot gedaan: {days(fig.median(f.days_to_done))}",
     ]
     overleg = [
-        f"Gehouden: {m.held_in_window} (norm: minstens {h.meetings_required}, elke "
-        f"{h.group.every_weeks or fig.TEAM_NORM_WEEKS} weken)"
+        f"Gehouden: {m.held_in_window} "
+        + (
+            f"(norm: minstens {h.meetings_required}, elke {norm_weeks} weken)"
+            if h.meetings_required
+            else f"(norm: elke {norm_weeks} weken; in deze periode nog niet vereist)"
+        )
         + (f"; geannuleerd: {m.cancelled_in_window}" if m.cancelled_in_window else ""),
         f"Aanwezigheid: {a.present} aanwezig, {a.substituted} met vervanger, {a.excused} afgemeld, "
         f"{a.absent} afwezig zonder afmelding",

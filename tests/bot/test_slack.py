@@ -64,7 +64,7 @@ async def test_the_console_scenario_passes_through_slack(slack: SlackWorld) -> N
     out = await slack.say("/actie A-1", user="U0FATIMA")
     history = out[out.index("Geschiedenis:") :].splitlines()[1:]
     actions = [m.group(1) for h in history if (m := re.search(r"\d\d:\d\d (\w+)", h))]
-    assert actions == ["aangemaakt", "verplaatst", "overgedragen", "status"]
+    assert actions == ["aangemaakt", "verplaatst", "overgedragen", "gedaan"]  # labels, not "status: gedaan"
     assert "(door Fatima Benali)" in history[-1]
 
 

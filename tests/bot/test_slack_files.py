@@ -34,7 +34,7 @@ async def test_actie_export_over_http_uploads_the_csv_with_its_bytes_to_the_team
 ) -> None:
     await slack.say("/actie Buurtgesprek plannen <@U0PIET|Piet> vrijdag")
     out = await slack.say("/actie export")
-    assert out.startswith("Export van 1 actiepunten van Leefbaarheidsteam Bolnes")
+    assert out.startswith("Export van 1 actiepunt van Leefbaarheidsteam Bolnes")
     [upload] = await slack.fake.wait_for_uploads(1)
     [csv] = list(output_dir.glob("actiepunten-bolnes-*.csv"))
     assert upload.channel == BOLNES
@@ -42,7 +42,7 @@ async def test_actie_export_over_http_uploads_the_csv_with_its_bytes_to_the_team
     assert "Buurtgesprek plannen" in upload.data.decode("utf-8-sig")
     # the message that carries it went to the channel first, and the outbox row is done
     posts = [p for p in slack.fake.of("chat.postMessage") if p["channel"] == BOLNES]
-    assert any(p["text"] == "Export van 1 actiepunten van Leefbaarheidsteam Bolnes." for p in posts)
+    assert any(p["text"] == "Export van 1 actiepunt van Leefbaarheidsteam Bolnes." for p in posts)
     with Session(slack.bot.engine) as s:
         assert all(m.sent_at is not None for m in s.exec(select(OutboxMessage)).all())
     # the private reply names the same file: it is not uploaded a second time

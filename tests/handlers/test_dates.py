@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.dates import MONTHS, WEEKDAYS, format_when, has_explicit_time, parse_when
+from handlers.dates import (
+    MONTHS,
+    WEEKDAYS,
+    format_when,
+    has_explicit_time,
+    has_explicit_year,
+    parse_when,
+    parse_when_past,
+)
 
 AMS = ZoneInfo("Europe/Amsterdam")
 # Wednesday afternoon: weekdays, "past" dates and bare times all have something to decide.
@@ -336,7 +344,9 @@ NOWS = st.datetimes(
 @given(text=st.text(), now=NOWS, end_of_day=st.booleans())
 def test_never_raises_on_any_text(text: str, now: datetime, end_of_day: bool) -> None:
     _check(parse_when(text, now=now, end_of_day=end_of_day))
+    _check(parse_when_past(text, now=now, end_of_day=end_of_day))
     assert isinstance(has_explicit_time(text), bool)
+    assert isinstance(has_explicit_year(text), bool)
 
 
 WORDS = [
@@ -362,7 +372,9 @@ def test_never_raises_on_dutch_word_soup(
 ) -> None:
     text = glue.join(tokens)
     _check(parse_when(text, now=now, end_of_day=end_of_day))
+    _check(parse_when_past(text, now=now, end_of_day=end_of_day))
     assert isinstance(has_explicit_time(text), bool)
+    assert isinstance(has_explicit_year(text), bool)
 
 
 @settings(max_examples=200, deadline=None)
@@ -372,3 +384,14 @@ def test_day_month_is_the_next_occurrence(day: int, month: str, now: datetime) -
     assert result is not None
     assert (result.month, result.day, result.hour, result.minute) == (MONTHS[month], day, 23, 59)
     assert now.date() <= result.date() < now.date() + timedelta(days=366)
+
+
+@settings(max_examples=200, deadline=None)
+@given(day=st.integers(1, 28), month=st.sampled_from(sorted(MONTHS)), now=NOWS)
+def test_day_month_for_a_past_meeting_is_the_most_recent_occurrence(day: int, month: str, now: datetime) -> None:
+    result = parse_when_past(f"{day} {month}", now=now, end_of_day=False)
+    assert result is not None
+    assert (result.month, result.day) == (MONTHS[month], day)
+    assert now.date() - timedelta(days=366) < result.date() <= now.date()
+    with_year = parse_when_past(f"{day} {month} {now.year + 1}", now=now, end_of_day=False)
+    assert with_year is not None and with_year.year == now.year + 1  # a year is kept as written

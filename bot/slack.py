@@ -488,7 +488,7 @@ class SlackTransport:
             try:
                 info = (await self.client.users_info(user=user)).get("user") or {}
             except SlackApiError as exc:
-                log.warning("Slack: users.info %s failed: %s", user, _api_error(exc))
+                log.warning("Slack: users.info failed: %s", _api_error(exc))  # no user id in logs
                 return UNKNOWN_PERSON
             profile = info.get("profile") or {}
             names = {info.get("real_name"), profile.get("real_name"), profile.get("display_name")}

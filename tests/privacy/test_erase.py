@@ -198,3 +198,22 @@ def test_scrubbing_spares_other_people_dates_and_keeps_json_json() -> None:
     assert who.scrub_text("bij @jan, Januari, Jantje", ERASED) == f"bij {ERASED}, Januari, Jantje"
     cleaned = json.loads(who.scrub('{"chat_id": 612345678, "user": "U0JAN", "n": 6123456789}', "x"))
     assert cleaned == {"chat_id": None, "user": "x", "n": 6123456789}
+
+
+async def test_an_ambassador_removed_mid_conversation_leaves_no_telegram_state(
+    bot: TalkingBot, tg: FakeTelegram
+) -> None:
+    telegram = await start_telegram(bot, tg)
+    try:
+        gerda = tg.user(GERDA_CHAT, "Gerda")
+        await linked(bot, tg, gerda)
+        await tg.say(gerda, "/signaal Gerda hier: de stoep bij het hofje ligt open")  # a draft in memory
+        assert "geen wijkambassadeur meer" in await bot.say("/ambassadeur verwijder Gerda")  # the chair, in Slack
+        await saved(telegram)  # PTB writes what it holds in memory for her
+        await tg.tap(gerda, "soort:verzoek")  # and her conversation goes on there
+        await saved(telegram)
+    finally:
+        await stop_telegram(bot, telegram)
+    with bot.session() as s:
+        assert s.exec(select(TelegramState)).all() == []
+    assert find_in_database(bot.bot.engine, ["Gerda", str(GERDA_CHAT)]) == {}

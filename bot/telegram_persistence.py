@@ -47,7 +47,9 @@ def _linked(session: Session, user_id: str) -> bool:
         return False
     return (
         session.exec(
-            select(Person.id).where(Person.telegram_id == int(user_id), Person.active == True)  # noqa: E712
+            select(Person.id)
+            .where(Person.telegram_id == int(user_id), Person.active == True)  # noqa: E712
+            .with_for_update()  # waits for an erase of this person in progress (storage/erase.py)
         ).first()
         is not None
     )

@@ -171,6 +171,10 @@ def erase_person(session: Session, person: Person, *, now: datetime, actor_id: i
     """Erase a person everywhere (AVG art. 17); returns what was done, as counts (see the module)."""
     assert person.id is not None
     person_id = person.id
+    # hold their row until the end: a Telegram process that wants to write their conversation
+    # state checks that they are linked with the same lock (bot/telegram_persistence.py), so it
+    # writes either before this erase (and is erased with it) or after (and finds them gone)
+    session.exec(select(Person).where(Person.id == person_id).with_for_update()).one()
     who = identity_of(session, person)
     new_key = f"verwijderd-{person_id}"
     done: dict[str, int] = {}

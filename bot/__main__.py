@@ -13,8 +13,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from bot.logprivacy import install_log_privacy, quiet_chatty_libraries
 from storage.config import ConfigError
 from storage.db import DatabaseSetupError
+
+__all__ = ["install_log_privacy", "install_secret_redaction", "main"]
 
 SECRET_ENV = (
     "SLACK_BOT_TOKEN",
@@ -121,12 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("WIJKBOT_LOG_LEVEL", "WARNING" if args.command == "console" else "INFO"),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = os.environ.get("WIJKBOT_LOG_LEVEL", "WARNING" if args.command == "console" else "INFO").upper()
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    quiet_chatty_libraries(level)  # they print names, chat ids and texts at DEBUG
+    install_log_privacy()  # and a guard behind that, in every record
     config = getattr(args, "config", None) or os.environ.get("WIJKBOT_CONFIG")
     db = getattr(args, "db", None) or os.environ.get("DATABASE_URL")
     install_secret_redaction(extra=[db])

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
+from bot.logprivacy import remember_people
 from handlers.base import Message, Reply
 from handlers.notify import Notifier, deliver_outbox
 from handlers.router import dispatch
@@ -77,6 +78,7 @@ class Wijkbot:
         clock = clock or Clock()
         with database_errors(db_url), transaction(engine) as session:
             seed(session, config, now=clock.now())
+        remember_people(engine)  # the names the log guard keeps out of the logs
         return cls(engine=engine, config=config, clock=clock)
 
     async def handle(self, msg: Message) -> list[Reply]:

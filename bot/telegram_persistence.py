@@ -2,7 +2,9 @@
 
 Only what the /signaal conversation needs is kept: the conversation state per chat and the draft
 in `user_data`; an empty `user_data` is never written (a stranger who only says hello leaves no
-row behind). Conversations idle for longer than the conversation timeout are dropped on load.
+row behind), and nothing is written for a Telegram user who is not a linked wijkambassadeur (one
+erased while their conversation was still in memory leaves nothing either). Conversations idle
+for longer than the conversation timeout are dropped on load.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlmodel import Session, col, delete, select
 from telegram.ext import BasePersistence, PersistenceInput
 
 from storage.db import transaction
-from storage.models import TelegramState
+from storage.models import Person, TelegramState
 
 USER_DATA = "user_data"
 # the shapes PTB uses (telegram.ext._utils.types, private there)
@@ -37,6 +39,20 @@ def _encode_key(key: ConversationKey) -> str:
 
 def _decode_key(text: str) -> ConversationKey:
     return tuple(int(k) if k.lstrip("-").isdigit() else k for k in text.split(":"))
+
+
+def _linked(session: Session, user_id: str) -> bool:
+    """Whether a Telegram user id belongs to a linked, active wijkambassadeur."""
+    if not user_id.lstrip("-").isdigit():
+        return False
+    return (
+        session.exec(
+            select(Person.id)
+            .where(Person.telegram_id == int(user_id), Person.active == True)  # noqa: E712
+            .with_for_update()  # waits for an erase of this person in progress (storage/erase.py)
+        ).first()
+        is not None
+    )
 
 
 class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -66,6 +82,10 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         return await asyncio.to_thread(work)
 
     def _put(self, session: Session, scope: str, key: str, value: Any) -> None:
+        if not _linked(session, key.rsplit(":", 1)[-1]):
+            # erased (or never linked) while its state was in memory: nothing of them is written
+            self._drop(session, scope, key)
+            return
         session.merge(TelegramState(scope=scope, key=key, value=json.dumps(value), updated_at=self.now()))
 
     def _drop(self, session: Session, scope: str, key: str) -> None:

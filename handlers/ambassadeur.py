@@ -11,8 +11,9 @@ from sqlmodel import col, func, select
 from handlers.base import Context, Reply, UserError
 from handlers.format import when
 from handlers.permissions import require
-from handlers.resident import day, erase_ambassador, hash_code
+from handlers.resident import day, hash_code
 from storage import items
+from storage.erase import erase_person
 from storage.models import Group, GroupKind, Invitation, Membership, Person
 
 INVITATION_VALID = timedelta(days=14)
@@ -156,11 +157,11 @@ def remove(ctx: Context, which: str) -> list[Reply]:
     if len(hits) > 1:
         raise UserError(f"Er zijn meer wijkambassadeurs die {which} heten; gebruik het nummer uit /ambassadeur lijst.")
     person = hits[0]
-    name, key = person.name, person.key
-    erase_ambassador(ctx.session, person, now=ctx.now, actor_id=ctx.person.id)
+    erase_person(ctx.session, person, now=ctx.now, actor_id=ctx.person.id)
+    # no name in the answer: once erased, nothing the bot writes may bring it back
     return [
         Reply(
-            f"{name} (@{key}) is geen wijkambassadeur meer van {group.name}. Naam en Telegram-gegevens zijn "
+            f"Die wijkambassadeur is geen wijkambassadeur meer van {group.name}. Naam en Telegram-gegevens zijn "
             "gewist; de signalen die er al waren blijven, zonder naam."
         )
     ]

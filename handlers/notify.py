@@ -100,7 +100,8 @@ async def deliver_outbox(engine: Engine, notifiers: list[Notifier], *, now: date
             try:
                 await notifier.send(msg, recipient)
             except Exception as exc:  # noqa: BLE001 - any failure means retry later
-                log.warning("outbox %s to %s failed: %s", msg.id, msg.destination, type(exc).__name__)
+                # the row's id, never its destination: a person key is personal data
+                log.warning("outbox %s (%s via %s) failed: %s", msg.id, msg.kind, notifier.name, type(exc).__name__)
                 outbox.mark_failed(session, msg, now=now, error=safe_error(exc))
                 continue  # the rest of this destination waits for the next round
             outbox.mark_sent(session, msg, now=now, transport=notifier.name)

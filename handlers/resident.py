@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
 from handlers import pii
 from handlers.base import Context
@@ -20,19 +20,17 @@ from handlers.dates import MONTH_ABBR
 from handlers.format import ref_s
 from storage import items
 from storage.config import OrgConfig
+from storage.erase import erase_person
 from storage.models import (
     Group,
     Invitation,
     Membership,
-    OutboxMessage,
     Person,
     PersonKind,
     Signaal,
     SignaalStatus,
-    TelegramState,
 )
 
-ERASED_NAME = "Oud-wijkambassadeur"
 # how a status reads for a resident (the team's words are in handlers.format)
 STATUS_FOR_RESIDENT = {
     SignaalStatus.open: "ontvangen, nog niet opgepakt",
@@ -363,59 +361,22 @@ def tell_ambassador(ctx: Context, sig: Signaal, status: SignaalStatus, text: str
 # --- /stop and removal -------------------------------------------------------------------------
 
 
-def erase_ambassador(session: Session, person: Person, *, now: datetime, actor_id: int | None) -> list[Group]:
-    """Unlink a wijkambassadeur and erase their personal data; their signalen stay, anonymised.
-
-    Returns the teams they belonged to.
-    """
-    groups = list(
+def ambassador_groups(session: Session, person: Person) -> list[Group]:
+    """The teams a wijkambassadeur belongs to."""
+    return list(
         session.exec(
             select(Group)
             .join(Membership, col(Membership.group_id) == col(Group.id))
             .where(Membership.person_id == person.id, Membership.role == "ambassadeur")
+            .order_by(col(Group.id))
         ).all()
     )
-    session.exec(  # type: ignore[call-overload]
-        delete(Membership).where(col(Membership.person_id) == person.id, col(Membership.role) == "ambassadeur")
-    )
-    telegram_id = person.telegram_id
-    if telegram_id is not None:
-        # a half-told signaal and the conversation state are personal data too
-        session.exec(  # type: ignore[call-overload]
-            delete(TelegramState).where(
-                (col(TelegramState.scope) == "user_data") & (col(TelegramState.key) == str(telegram_id))
-                | col(TelegramState.scope).startswith("conversation:")
-                & col(TelegramState.key).endswith(f":{telegram_id}")
-            )
-        )
-    session.exec(  # type: ignore[call-overload]
-        delete(OutboxMessage).where(
-            col(OutboxMessage.kind) == "dm",
-            col(OutboxMessage.destination) == person.key,
-            col(OutboxMessage.sent_at).is_(None),
-        )
-    )
-    person.name = ERASED_NAME
-    person.telegram_id = None
-    person.active = False
-    person.erased_at = now
-    person.key = f"amb-{person.id}"
-    session.add(person)
-    items.log_change(
-        session,
-        item_type="ambassadeur",
-        item_id=person.id or 0,
-        action="gewist",
-        actor_id=actor_id,
-        now=now,
-        detail=",".join(g.key for g in groups),
-    )
-    return groups
 
 
 def leave(ctx: Context) -> str:
     """`/stop`: the wijkambassadeur unlinks; name and Telegram id are erased, signalen stay anonymous."""
-    groups = erase_ambassador(ctx.session, ctx.person, now=ctx.now, actor_id=ctx.person.id)
+    groups = ambassador_groups(ctx.session, ctx.person)
+    erase_person(ctx.session, ctx.person, now=ctx.now, actor_id=ctx.person.id)
     for g in groups:
         ctx.post_to_channel(g.channel, f"Een wijkambassadeur van {g.name} (@{ctx.person.key}) heeft zich afgemeld.")
     return (

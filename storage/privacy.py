@@ -2,36 +2,22 @@
 
 `export_person` finds rows by every foreign key to `person.id` in the schema (so tables added
 later are included without changes here), plus the messages addressed to the person and the
-free texts that mention them. `erase_person` anonymises the person in place: the row stays, so
-history keeps pointing at it (audit rows, actiepunten, attendance), but name, chat ids,
-memberships, absence reasons and messages to them are gone.
+free texts that mention them. Erasing is in storage/erase.py (`erase_person`, re-exported here).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
-from storage.items import log_change
-from storage.models import (
-    Actiepunt,
-    Attendance,
-    Group,
-    Membership,
-    OutboxMessage,
-    Person,
-    Signaal,
-    TelegramState,
-    Wijziging,
-)
+from storage.erase import ERASED, erase_person, identity_of, telegram_state_filter
+from storage.models import Actiepunt, Group, OutboxMessage, Person, Signaal, TelegramState
 
-ERASED_NAME = "Verwijderde persoon"
-ANONYMISED = "[geanonimiseerd]"
+__all__ = ["ERASED", "erase_person", "export_json", "export_person", "find_person"]
 
 # friendlier names for the sections of an export: (table, column) → section
 SECTIONS = {
@@ -83,11 +69,8 @@ def _person_references() -> list[tuple[sa.Table, sa.Column[Any]]]:
     return sorted(refs, key=lambda tc: (tc[0].name, tc[1].name))
 
 
-def _mentions(person: Person) -> list[str]:
-    needles = [f"@{person.key}"]
-    if len(person.name.split()) >= 2 and person.name != ERASED_NAME:
-        needles.append(person.name)
-    return needles
+def _any_needle(column: Any, needles: list[str]) -> Any:
+    return sa.or_(*(sa.func.lower(column).contains(n, autoescape=True) for n in needles))
 
 
 def export_person(session: Session, person: Person) -> dict[str, Any]:
@@ -117,11 +100,14 @@ def export_person(session: Session, person: Person) -> dict[str, Any]:
             {"scope": s.scope, "key": s.key, "value": s.value} for s in _telegram_state(session, person.telegram_id)
         ]
     mentions: list[dict[str, Any]] = []
-    for needle in _mentions(person):
-        for sig in session.exec(select(Signaal).where(col(Signaal.text).contains(needle))).all():
-            mentions.append({"signaal": sig.id, "tekst": sig.text})
-        for act in session.exec(select(Actiepunt).where(col(Actiepunt.text).contains(needle))).all():
-            mentions.append({"actiepunt": act.id, "tekst": act.text})
+    if person.erased_at is None:
+        who = identity_of(session, person)
+        for sig in session.exec(select(Signaal).where(_any_needle(col(Signaal.text), who.needles()))).all():
+            if who.mentioned_in(sig.text):
+                mentions.append({"signaal": sig.id, "tekst": sig.text})
+        for act in session.exec(select(Actiepunt).where(_any_needle(col(Actiepunt.text), who.needles()))).all():
+            if who.mentioned_in(act.text):
+                mentions.append({"actiepunt": act.id, "tekst": act.text})
     out["vermeldingen_in_teksten"] = mentions
     return out
 
@@ -131,124 +117,4 @@ def export_json(session: Session, person: Person) -> str:
 
 
 def _telegram_state(session: Session, telegram_id: int) -> list[TelegramState]:
-    return list(
-        session.exec(
-            select(TelegramState).where(
-                (col(TelegramState.scope) == "user_data") & (col(TelegramState.key) == str(telegram_id))
-                | col(TelegramState.scope).startswith("conversation:")
-                & col(TelegramState.key).endswith(f":{telegram_id}")
-            )
-        ).all()
-    )
-
-
-def erase_person(session: Session, person: Person, *, now: datetime, actor_id: int | None = None) -> dict[str, int]:
-    """Remove or anonymise a person's data (AVG art. 17); returns what was done, as counts.
-
-    Kept, pointing at the anonymised person: audit rows, signalen they reported, actiepunten they
-    own or created, attendance (without the reason). Removed: name, organisation, role, chat ids,
-    memberships and chairs, absence reasons, messages to them (pending ones deleted, sent ones
-    emptied), Telegram conversation state; their full name and @key in stored texts are replaced.
-    """
-    assert person.id is not None
-    old_key, old_telegram = person.key, person.telegram_id
-    new_key = f"verwijderd-{person.id}"
-    done: dict[str, int] = {}
-
-    pending = session.exec(
-        select(OutboxMessage).where(
-            OutboxMessage.kind == "dm", OutboxMessage.destination == old_key, col(OutboxMessage.sent_at).is_(None)
-        )
-    ).all()
-    for msg in pending:
-        session.delete(msg)
-    done["berichten_in_wachtrij_verwijderd"] = len(pending)
-    sent = session.exec(
-        select(OutboxMessage).where(OutboxMessage.kind == "dm", OutboxMessage.destination == old_key)
-    ).all()
-    for msg in sent:
-        if msg in pending:
-            continue
-        msg.text, msg.payload, msg.destination = ANONYMISED, "{}", new_key
-        session.add(msg)
-    done["verzonden_berichten_geleegd"] = len([m for m in sent if m not in pending])
-
-    memberships = session.exec(select(Membership).where(Membership.person_id == person.id)).all()
-    for m in memberships:
-        session.delete(m)
-    done["lidmaatschappen_verwijderd"] = len(memberships)
-    chaired = session.exec(select(Group).where(Group.chair_id == person.id)).all()
-    for g in chaired:
-        g.chair_id = None
-        session.add(g)
-    done["voorzitterschappen_beëindigd"] = len(chaired)
-
-    reasons = session.exec(
-        select(Attendance).where(Attendance.person_id == person.id, col(Attendance.reason).is_not(None))
-    ).all()
-    for a in reasons:
-        a.reason = None
-        session.add(a)
-    done["afmeldredenen_gewist"] = len(reasons)
-
-    if old_telegram is not None:
-        states = _telegram_state(session, old_telegram)
-        for s in states:
-            session.delete(s)
-        done["telegram_toestand_verwijderd"] = len(states)
-
-    done["vermeldingen_vervangen"] = _replace_mentions(session, person, new_key)
-    done["open_actiepunten_nog_op_naam"] = len(
-        session.exec(select(Actiepunt.id).where(Actiepunt.owner_id == person.id, Actiepunt.status == "open")).all()
-    )
-
-    person.name = ERASED_NAME
-    person.key = new_key
-    person.organisation = None
-    person.role = None
-    person.slack_id = None
-    person.telegram_id = None
-    person.is_admin = False
-    person.active = False
-    person.erased_at = now
-    session.add(person)
-    session.flush()
-    log_change(
-        session,
-        item_type="persoon",
-        item_id=person.id,
-        action="gewist (AVG)",
-        actor_id=actor_id,
-        now=now,
-        detail="naam, organisatie, rol, chat-id's, lidmaatschappen, afmeldredenen en berichten verwijderd",
-    )
-    return done
-
-
-def _replace_mentions(session: Session, person: Person, new_key: str) -> int:
-    """Replace the person's full name and @key in stored free texts and audit details."""
-    replacements = [(f"@{person.key}", re.compile(rf"@{re.escape(person.key)}(?![\w.\-'])"), f"@{new_key}")]
-    if len(person.name.split()) >= 2:
-        replacements.append((person.name, re.compile(re.escape(person.name)), ERASED_NAME))
-    count = 0
-    for model, fields in (
-        (Signaal, ("text", "closing_note")),
-        (Actiepunt, ("text",)),
-        (Wijziging, ("detail",)),
-        (OutboxMessage, ("text",)),
-    ):
-        for needle, pattern, new in replacements:
-            cond = col(getattr(model, fields[0])).contains(needle)
-            for extra in fields[1:]:
-                cond = cond | col(getattr(model, extra)).contains(needle)
-            for row in session.exec(select(model).where(cond)).all():
-                changed = False
-                for f in fields:
-                    value = getattr(row, f)
-                    if value and pattern.search(value):
-                        setattr(row, f, pattern.sub(new, value))
-                        changed = True
-                if changed:
-                    session.add(row)
-                    count += 1
-    return count
+    return list(session.exec(select(TelegramState).where(telegram_state_filter(telegram_id))).all())

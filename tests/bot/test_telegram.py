@@ -311,8 +311,8 @@ async def test_stop_erases_the_telegram_id_and_name_and_keeps_the_signalen_anony
     await saved(telegram)
     with team.session() as s:
         person = s.exec(select(Person).where(Person.kind == "ambassadeur")).one()
-        assert person.telegram_id is None and person.name == "Oud-wijkambassadeur"
-        assert person.key == f"amb-{person.id}" and not person.active and person.erased_at is not None
+        assert person.telegram_id is None and person.name == "[verwijderd]"
+        assert person.key == f"verwijderd-{person.id}" and not person.active and person.erased_at is not None
         assert s.exec(select(Person).where(col(Person.name).contains("Jan"))).first() is None
         assert s.exec(select(Person).where(Person.telegram_id == 7601)).first() is None
         assert s.exec(select(Membership).where(Membership.person_id == person.id)).first() is None

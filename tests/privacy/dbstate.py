@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
@@ -25,3 +27,35 @@ def all_values(engine: sa.Engine) -> str:
             for row in conn.execute(sa.select(table)):
                 out.extend(str(v) for v in row)
     return "\n".join(out)
+
+
+def find_in_database(engine: sa.Engine, needles: list[str]) -> dict[str, list[str]]:
+    """Where any needle is in the live database: needle → ["table.column: value", ...].
+
+    Every table and every text, varchar, JSON or binary column, as the database itself reports
+    them (SQLAlchemy inspection), so tables added later and foreign ones (APScheduler's job
+    store) are searched too. A needle matches as a whole word, in any case.
+    """
+    patterns = {n: re.compile(rf"(?<![\w]){re.escape(n)}(?![\w])", re.IGNORECASE) for n in needles if n}
+    found: dict[str, list[str]] = {}
+    with engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        metadata = sa.MetaData()
+        for name in inspector.get_table_names():
+            table = sa.Table(name, metadata, autoload_with=conn)
+            columns = [
+                c for c in table.columns if isinstance(c.type, sa.String | sa.JSON | sa.LargeBinary | sa.PickleType)
+            ]
+            if not columns:
+                continue
+            for row in conn.execute(sa.select(*columns)):
+                for column, value in zip(columns, row, strict=True):
+                    if value is None:
+                        continue
+                    text = (
+                        bytes(value).decode("utf-8", "replace") if isinstance(value, bytes | memoryview) else str(value)
+                    )
+                    for needle, pattern in patterns.items():
+                        if pattern.search(text):
+                            found.setdefault(needle, []).append(f"{name}.{column.name}: {text[:200]}")
+    return found

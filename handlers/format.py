@@ -15,8 +15,9 @@ SIGNAAL_STATUS_NL = {
     "in_behandeling": "in behandeling",
     "actie": "actie uitgezet",
     "gesloten": "gesloten",
+    "ingetrokken": "ingetrokken",
 }
-ACTIE_STATUS_NL = {"open": "open", "gedaan": "gedaan", "vervallen": "vervallen"}
+ACTIE_STATUS_NL = {"open": "open", "gedaan": "gedaan", "vervallen": "vervallen", "ingetrokken": "ingetrokken"}
 
 
 def ref_s(sig_id: int | None) -> str:

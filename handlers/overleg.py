@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel import col, select
 
-from handlers import afmelden, exports
+from handlers import afmelden
 from handlers.agenda import build_agenda
 from handlers.base import Context, Reply, UserError
 from handlers.dates import has_explicit_time, parse_when
@@ -38,29 +38,6 @@ _NUMBERS = {
 }
 
 
-def handle(ctx: Context, args: str) -> list[Reply]:
-    """Overleggen: /overleg plan 3 december 10:00 elke 8 weken locatie Wijkcentrum"""
-    words = args.split()
-    if not words:
-        return show_next(ctx)
-    if words[0].lower() == "plan":
-        return plan(ctx, " ".join(words[1:]))
-    if words[0].lower() == "lijst":
-        return list_upcoming(ctx)
-    if words[0].lower() == "agenda":
-        return exports.export_agenda(ctx, " ".join(words[1:]))
-    if words[0].lower() == "kom":
-        return kom(ctx, " ".join(words[1:]))
-    if words[0].lower() == "afmelden":
-        return afmelden.handle(ctx, " ".join(words[1:]))
-    if words[0].lower() == "aanwezig":
-        return aanwezig(ctx, " ".join(words[1:]))
-    raise UserError(
-        "Schrijf /overleg voor het volgende overleg, /overleg plan <datum en tijd> [elke 8 weken], "
-        "/overleg kom [datum], of /overleg aanwezig [datum] @naam ... (voorzitter)."
-    )
-
-
 def _meeting_on_day(ctx: Context, group: Group, day: datetime) -> Meeting | None:
     local = day.astimezone(ctx.tz).date()
     start = datetime.combine(local, time(0), tzinfo=ctx.tz)
@@ -88,7 +65,7 @@ def _target(ctx: Context, args: str, *, past: bool) -> tuple[Group, Meeting, str
     if words and words[0].lower() == "volgende":
         meeting, rest = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now), " ".join(words[1:])
     else:
-        day, after = take_leading_date(ctx, rest)
+        day, after = take_leading_date(ctx, rest, past=past)
         if day is not None:
             meeting, rest = _meeting_on_day(ctx, group, day), after
             local = day.astimezone(ctx.tz)

@@ -99,11 +99,13 @@ class Family:
         return [s for s in self.subs if s.name]
 
     def close_match(self, word: str, *, ref: bool | None = None) -> Sub | None:
-        """The form a misspelt word most likely means (difflib), among those with or without a reference."""
+        """The form a misspelt word most likely means (two letters swapped, or difflib), among those with or
+        without a reference (`ref`)."""
         if len(word) < 3:
             return None
         vocab = {w: s for w, s in self._lookup.items() if ref is None or s.ref == ref}
-        hits = difflib.get_close_matches(word, list(vocab), n=1, cutoff=0.8)
+        swapped = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+        hits = [w for w in vocab if w in swapped] or difflib.get_close_matches(word, list(vocab), n=1, cutoff=0.8)
         return vocab[hits[0]] if hits else None
 
     def handle(self, ctx: Context, args: str) -> list[Reply]:

@@ -272,3 +272,20 @@ def test_every_word_of_a_family_means_one_form() -> None:
         assert family.handle is not None
     names = commands.names()
     assert len(names) == len(set(names))
+
+
+async def test_withdrawn_items_fall_under_the_retention_periods(bot: TalkingBot) -> None:
+    from storage.config import RetentionConfig
+    from storage.retention import ANONYMISED, apply_retention
+
+    await bot.say("/signaal Per ongeluk vastgelegd")
+    await bot.say("/actie Per ongeluk vastgelegd @piet vrijdag")
+    await bot.say("/signaal S-1 intrekken")
+    await bot.say("/actie A-1 intrekken")
+    with Session(bot.bot.engine) as s:
+        done = apply_retention(s, RetentionConfig(), now=NOW + timedelta(days=370))
+        s.commit()
+    assert done["signalen_geanonimiseerd"] == 1 and done["actiepunten_verwijderd"] == 1
+    with Session(bot.bot.engine) as s:
+        assert s.exec(select(Signaal.text)).one() == ANONYMISED
+        assert s.exec(select(func.count()).select_from(Actiepunt)).one() == 0

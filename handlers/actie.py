@@ -258,7 +258,8 @@ def search(ctx: Context, words: str) -> list[Reply]:
     rows = items.search_actiepunten(ctx.session, group.id or 0, terms)
     what = " ".join(terms)
     if not rows:
-        return [Reply(f"Geen actiepunten met '{what}' in {group.name}.", private=True)]
+        hint = " Wilde u een actiepunt vastleggen dat zo begint? Schrijf dan /actie nieuw <tekst> @eigenaar."
+        return [Reply(f"Geen actiepunten met '{what}' in {group.name}.{hint}", private=True)]
     noun = "actiepunt" if len(rows) == 1 else "actiepunten"
     lines = [f"{len(rows)} {noun} met '{what}' in {group.name} (nieuwste eerst):"]
     lines += [f"• {actie_line(ctx.session, a, ctx.now, ctx.tz)}" for a in rows]

@@ -38,7 +38,9 @@ def _alone(fn: Callable[[Context], list[Reply]], usage: str) -> Run:
 
     def run(ctx: Context, c: Call) -> list[Reply]:
         if c.rest:
-            raise UserError(f"'{c.rest}' past niet achter {usage}; schrijf alleen {usage}.")
+            new = c.family.sub("nieuw")
+            how = f", of /{c.family.name} nieuw <tekst> voor een nieuw {c.family.item}" if new else ""
+            raise UserError(f"'{c.rest}' past niet achter {usage}; schrijf alleen {usage}{how}.")
         return fn(ctx)
 
     return run

@@ -246,6 +246,11 @@ def run(family: Family, ctx: Context, args: str) -> list[Reply]:
         if sub.ref:
             if len(words) == 1:
                 raise UserError(f"Welk {family.item}? Schrijf bijvoorbeeld: {sub.usage}")
+            if ref_like(family, words[1]) is None and family.sub("nieuw") is not None:
+                raise UserError(
+                    f"Na /{family.name} {words[0]} hoort een verwijzing ({sub.usage}); is het de tekst van een "
+                    f"nieuw {family.item}, schrijf dan /{family.name} nieuw {words[0]} ..."
+                )
             return sub.run(ctx, call(sub, words[2:], _ref_number(family, words[1])))
         if sub.needs_words and len(words) == 1:
             raise UserError(f"Schrijf er meer bij, bijvoorbeeld: {sub.example}")

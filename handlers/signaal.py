@@ -252,7 +252,8 @@ def search(ctx: Context, words: str) -> list[Reply]:
     rows = items.search_signalen(ctx.session, group.id or 0, terms, category=category)
     what = " ".join(terms) + (f" #{category}" if category else "")
     if not rows:
-        return [Reply(f"Geen signalen met '{what.strip()}' in {group.name}.", private=True)]
+        hint = " Wilde u een signaal vastleggen dat zo begint? Schrijf dan /signaal nieuw <tekst>."
+        return [Reply(f"Geen signalen met '{what.strip()}' in {group.name}.{hint}", private=True)]
     noun = "signaal" if len(rows) == 1 else "signalen"
     lines = [f"{len(rows)} {noun} met '{what.strip()}' in {group.name} (nieuwste eerst):"]
     lines += [f"• {signaal_line(s)}" for s in rows]

@@ -71,8 +71,8 @@ def apply_retention(session: Session, policy: RetentionConfig, *, now: datetime)
     for sig in session.exec(
         select(Signaal).where(
             sa.or_(
-                sa.and_(Signaal.status == SignaalStatus.gesloten, col(Signaal.closed_at) <= cutoff),
-                sa.and_(Signaal.status == SignaalStatus.ingetrokken, col(Signaal.updated_at) <= cutoff),
+                sa.and_(col(Signaal.status) == SignaalStatus.gesloten, col(Signaal.closed_at) <= cutoff),
+                sa.and_(col(Signaal.status) == SignaalStatus.ingetrokken, col(Signaal.updated_at) <= cutoff),
             ),
             Signaal.text != ANONYMISED,
         )

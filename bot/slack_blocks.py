@@ -109,14 +109,11 @@ def button_elements(buttons: Iterable[Button]) -> list[dict[str, Any]]:
         if b.action in seen:  # action ids must be unique within one actions block
             continue
         seen.add(b.action)
-        out.append(
-            {
-                "type": "button",
-                "action_id": b.action,
-                "value": b.value,
-                "text": {"type": "plain_text", "text": b.label[:75]},
-            }
-        )
+        element: dict[str, Any] = {"type": "button", "action_id": b.action}
+        if b.value:  # optional in Block Kit; a button such as "/signaal lijst" needs none
+            element["value"] = b.value
+        element["text"] = {"type": "plain_text", "text": b.label[:75]}
+        out.append(element)
     return out
 
 

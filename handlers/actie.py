@@ -4,58 +4,23 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from handlers import exports, pii
+from handlers import pii
 from handlers.base import Button, Context, Reply, UserError
 from handlers.format import actie_line, history_lines, is_overdue, label, noun, plural, ref_a, ref_s, when
 from handlers.parsing import (
     check_text,
-    looks_like_ref,
     next_meeting_deadline,
     parse_deadline,
-    parse_ref,
     resolve_person,
     split_owner,
 )
 from handlers.permissions import editable_group, readable_group, require
+from handlers.signaal import may_withdraw
 from storage import items
 from storage.models import Actiepunt, ActieStatus, Group, Person
 
-USAGE = (
-    "/actie <tekst> @eigenaar [deadline] · /actie lijst [mijn|open|te-laat|alle|@persoon] · "
-    "/actie A-12 · /actie gedaan A-12 · /actie verplaats A-12 <deadline> · "
-    "/actie overdragen A-12 @persoon · /actie vervallen A-12 <reden> · /actie heropen A-12"
-)
 
-
-def handle(ctx: Context, args: str) -> list[Reply]:
-    """Actiepunten: /actie Buurtgesprek plannen @piet volgende week dinsdag"""
-    confirmed, args = pii.split_confirmed(args)
-    words = args.split()
-    if not words:
-        raise UserError(
-            "Wat moet er gebeuren, door wie? Schrijf bijvoorbeeld: /actie Buurtgesprek plannen @piet vrijdag. "
-            f"({USAGE})"
-        )
-    sub, rest = words[0].lower(), words[1:]
-    if pii.is_decision(words):
-        return pii.handle(ctx, args)
-    if sub == "lijst":
-        return list_acties(ctx, " ".join(rest))
-    if sub == "export" and not rest:
-        return exports.export_acties(ctx)
-    if sub in ("gedaan", "verplaats", "overdragen", "vervallen", "heropen"):
-        if not rest:
-            raise UserError(f"Welk actiepunt? Schrijf bijvoorbeeld: /actie {sub} A-12")
-        act = _get(ctx, parse_ref(rest[0], "A"))
-        return ACTIONS[sub](ctx, act, " ".join(rest[1:]))
-    if looks_like_ref(words[0], "A") and len(words) == 1:
-        return show(ctx, _get(ctx, parse_ref(words[0], "A")))
-    if words[0].upper().startswith("S-") and looks_like_ref(words[0], "S"):
-        parse_ref(words[0], "A")  # explains that S-refs belong to /signaal
-    return record(ctx, args, confirmed=confirmed)
-
-
-def _get(ctx: Context, act_id: int) -> Actiepunt:
+def get(ctx: Context, act_id: int) -> Actiepunt:
     act = ctx.session.get(Actiepunt, act_id)
     if act is None:
         raise UserError(f"Actiepunt A-{act_id} bestaat niet; zie /actie lijst.")
@@ -64,7 +29,10 @@ def _get(ctx: Context, act_id: int) -> Actiepunt:
 
 
 def _editable(ctx: Context, act: Actiepunt) -> Group:
-    return editable_group(ctx, f"A-{act.id}", act.group_id)
+    group = editable_group(ctx, f"A-{act.id}", act.group_id)
+    if act.status == ActieStatus.ingetrokken:
+        raise UserError(f"{ref_a(act.id)} is ingetrokken; er valt niets meer aan te veranderen.")
+    return group
 
 
 def _buttons(act: Actiepunt) -> tuple[Button, ...]:
@@ -74,13 +42,14 @@ def _buttons(act: Actiepunt) -> tuple[Button, ...]:
     )
 
 
-def record(ctx: Context, args: str, *, confirmed: bool = False) -> list[Reply]:
+def record(ctx: Context, args: str, *, confirmed: bool = False, command: str | None = None) -> list[Reply]:
+    """`command`: the words as written (`nieuw ...`), kept when the PII question is asked."""
     group = ctx.require_group()
     require(ctx.session, ctx.person, "item.create", group)
     text, owner, when_text = split_owner(ctx, args)
     text = check_text(text, "tekst van het actiepunt")
     deadline = parse_deadline(ctx, when_text) if when_text else next_meeting_deadline(ctx, group)
-    if not confirmed and (question := pii.check(ctx, "actie", args, text)):
+    if not confirmed and (question := pii.check(ctx, "actie", command or args, text)):
         return question  # personal data: nothing is stored until the person confirms
     act = items.record_actiepunt(
         ctx.session,
@@ -101,28 +70,48 @@ def record(ctx: Context, args: str, *, confirmed: bool = False) -> list[Reply]:
     ]
 
 
+LIST_MODES = {
+    "mijn": "mijn", "mine": "mijn", "my": "mijn",
+    "open": "open",
+    "te-laat": "te-laat", "telaat": "te-laat", "laat": "te-laat", "late": "te-laat", "overdue": "te-laat",
+    "alle": "alle", "all": "alle", "allemaal": "alle",
+}  # fmt: skip
+
+
 def list_acties(ctx: Context, args: str) -> list[Reply]:
+    """/actie lijst [mijn|open|te-laat|alle] [@persoon ...]"""
     group = ctx.require_group()
     require(ctx.session, ctx.person, "item.read", group)
-    mode = args.strip() or "open"
-    stmt = select(Actiepunt).where(Actiepunt.group_id == group.id)
+    modes: list[str] = []
+    owners: list[Person] = []
+    for token in args.lower().replace("te laat", "te-laat").split():
+        if token.startswith("@"):
+            who = resolve_person(ctx, token)
+            owners += [] if who.id in {p.id for p in owners} else [who]
+        elif token in LIST_MODES:
+            modes.append(LIST_MODES[token])
+        else:
+            raise UserError("Schrijf /actie lijst gevolgd door mijn, open, te-laat, alle of @persoon.")
+    if len(set(modes)) > 1 or ("mijn" in modes and owners):
+        raise UserError("Kies één van mijn, open, te-laat of alle, bijvoorbeeld: /actie lijst te-laat @piet.")
+    mode = modes[0] if modes else "open"
+    stmt = select(Actiepunt).where(Actiepunt.group_id == group.id, Actiepunt.status != ActieStatus.ingetrokken)
     what, whose = "open actiepunt", ""
-    if mode.lower() == "mijn":
-        stmt = stmt.where(Actiepunt.owner_id == ctx.person.id, Actiepunt.status == ActieStatus.open)
+    if mode == "mijn":
+        owners = [ctx.person]
         whose = " van u"
-    elif mode.lower() == "open":
+    if mode in ("mijn", "open"):
         stmt = stmt.where(Actiepunt.status == ActieStatus.open)
-    elif mode.lower() in ("te-laat", "telaat", "te laat"):
+    elif mode == "te-laat":
         stmt = stmt.where(Actiepunt.status == ActieStatus.open, Actiepunt.deadline < ctx.now)
         what, whose = "actiepunt", " over de deadline"
-    elif mode.lower() == "alle":
-        what = "actiepunt"
-    elif mode.startswith("@"):
-        who = resolve_person(ctx, mode)
-        stmt = stmt.where(Actiepunt.owner_id == who.id, Actiepunt.status == ActieStatus.open)
-        whose = f" van @{who.key}"
     else:
-        raise UserError("Schrijf /actie lijst gevolgd door mijn, open, te-laat, alle of @persoon.")
+        what = "actiepunt"
+    if owners:
+        stmt = stmt.where(col(Actiepunt.owner_id).in_([p.id for p in owners]))
+        if mode != "mijn":
+            tags = [f"@{p.key}" for p in owners]
+            whose += " van " + (tags[0] if len(tags) == 1 else ", ".join(tags[:-1]) + " en " + tags[-1])
     rows = list(ctx.session.exec(stmt.order_by(col(Actiepunt.deadline), col(Actiepunt.id))).all())
     if not rows:
         return [Reply(f"Geen {noun(0, what)}{whose} in {group.name}.", private=True)]
@@ -131,9 +120,9 @@ def list_acties(ctx: Context, args: str) -> list[Reply]:
     head = f"{plural(len(rows), what)}{whose} in {group.name}" + (f", waarvan {late} te laat" if late else "")
     shown = rows[:50]
     # the owners in one query, held here so each line's session.get finds them (no query per line)
-    owners = ctx.session.exec(select(Person).where(col(Person.id).in_({a.owner_id for a in shown}))).all()
+    held = ctx.session.exec(select(Person).where(col(Person.id).in_({a.owner_id for a in shown}))).all()
     lines = [head + ":"] + [f"• {actie_line(ctx.session, a, ctx.now, ctx.tz)}" for a in shown]
-    del owners
+    del held
     if len(rows) > 50:
         lines.append(f"… en nog {len(rows) - 50}; gebruik /actie export voor de volledige lijst.")
     return [Reply("\n".join(lines), private=True)]
@@ -230,3 +219,50 @@ ACTIONS = {
     "vervallen": cancel,
     "heropen": reopen,
 }
+
+
+def correct_text(ctx: Context, act: Actiepunt, rest: str, *, confirmed: bool = False, command: str = "") -> list[Reply]:
+    """/actie A-12 tekst <nieuwe tekst>: correct what was written."""
+    _editable(ctx, act)
+    if not rest.strip():
+        raise UserError(f"Schrijf de nieuwe tekst erachter, bijvoorbeeld: /actie {ref_a(act.id)} tekst {act.text}")
+    text = check_text(rest, "nieuwe tekst van het actiepunt")
+    if text == act.text:
+        raise UserError(f"{ref_a(act.id)} heeft die tekst al; er is niets veranderd.")
+    if not confirmed and (question := pii.check(ctx, "actie", command, text)):
+        return question
+    items.correct_text(ctx.session, act, text, actor_id=ctx.person.id, now=ctx.now)
+    return [Reply(f"Actiepunt {ref_a(act.id)} aangepast: {text}.", ref=ref_a(act.id))]
+
+
+def withdraw(ctx: Context, act: Actiepunt, reason: str) -> list[Reply]:
+    """/actie A-12 intrekken [reden]: recorded by mistake; within 24 hours, by who recorded it or the chair."""
+    group = _editable(ctx, act)
+    instead = f"/actie vervallen {ref_a(act.id)} <reden>"
+    may_withdraw(ctx, group, ref_a(act.id), act.created_by_id, act.created_at, instead)
+    reason = check_text(reason, "reden", limit=500) if reason.strip() else ""
+    items.withdraw(ctx.session, act, actor_id=ctx.person.id, now=ctx.now, detail=reason)
+    return [
+        Reply(
+            f"Actiepunt {ref_a(act.id)} is ingetrokken: het staat alleen nog in de geschiedenis en telt nergens mee.",
+            ref=ref_a(act.id),
+        )
+    ]
+
+
+def search(ctx: Context, words: str) -> list[Reply]:
+    """/actie zoek <woorden>: the group's actiepunten whose text holds every word."""
+    group = ctx.require_group()
+    require(ctx.session, ctx.person, "item.read", group)
+    terms = words.split()
+    if not terms:
+        raise UserError("Waar zoekt u op? Schrijf bijvoorbeeld: /actie zoek buurtgesprek")
+    rows = items.search_actiepunten(ctx.session, group.id or 0, terms)
+    what = " ".join(terms)
+    if not rows:
+        hint = " Wilde u een actiepunt vastleggen dat zo begint? Schrijf dan /actie nieuw <tekst> @eigenaar."
+        return [Reply(f"Geen actiepunten met '{what}' in {group.name}.{hint}", private=True)]
+    noun = "actiepunt" if len(rows) == 1 else "actiepunten"
+    lines = [f"{len(rows)} {noun} met '{what}' in {group.name} (nieuwste eerst):"]
+    lines += [f"• {actie_line(ctx.session, a, ctx.now, ctx.tz)}" for a in rows]
+    return [Reply("\n".join(lines), private=True)]

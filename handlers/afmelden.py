@@ -16,18 +16,23 @@ from storage.models import AttendanceStatus, Group, Meeting, MeetingStatus, Pers
 _SUBSTITUTE = re.compile(r"\bvervanger:?\s+@(?P<who>[\w.\-']+)", re.IGNORECASE)
 
 
-def take_meeting_id(ctx: Context, text: str) -> tuple[Meeting | None, Group | None, str]:
-    """A leading meeting id, as the buttons *Ik kom* / *Ik meld me af* send it (`/afmelden 12`).
+MEETING_TOKEN = "overleg:"  # what the buttons *Ik kom* / *Ik meld me af* send: `/afmelden overleg:12`
+_MEETING = re.compile(rf"^{MEETING_TOKEN}(?P<id>[0-9]{{1,9}})$")
 
-    Works in a direct message too: the meeting says which group it is. "12 december" stays a date.
+
+def take_meeting_id(ctx: Context, text: str) -> tuple[Meeting | None, Group | None, str]:
+    """A leading meeting token from a button (`overleg:12`); people write dates, never numbers.
+
+    Works in a direct message too: the meeting says which group it is. A bare number is a day.
     """
     words = text.split()
-    if not words or not words[0].isdigit() or take_leading_date(ctx, text)[0] is not None:
+    m = _MEETING.match(words[0]) if words else None
+    if m is None:
         return None, None, text
-    meeting = ctx.session.get(Meeting, int(words[0]))
+    meeting = ctx.session.get(Meeting, int(m["id"]))
     if meeting is None or (ctx.group is not None and meeting.group_id != ctx.group.id):
         where = f" van {ctx.group.name}" if ctx.group else ""
-        raise UserError(f"Er is geen overleg{where} met nummer {words[0]}; zie /overleg lijst voor de geplande.")
+        raise UserError(f"Dat overleg{where} bestaat niet (meer); zie /overleg lijst voor de geplande.")
     return meeting, ctx.session.get(Group, meeting.group_id), " ".join(words[1:])
 
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from handlers.format import actie_line, noun, plural, ref_s, when
 from storage import meetings
-from storage.models import Actiepunt, ActieStatus, Bijeenkomst, Group, Meeting, Signaal
+from storage.models import Actiepunt, ActieStatus, Bijeenkomst, Group, Meeting, Signaal, SignaalStatus
 
 
 def build_agenda(session: Session, group: Group, meeting: Meeting, *, now: datetime, tz: ZoneInfo) -> list[str]:
@@ -43,7 +43,7 @@ def build_agenda(session: Session, group: Group, meeting: Meeting, *, now: datet
     n += 1
     previous = meetings.previous_meeting(session, group.id or 0, now=min(now, meeting.starts_at))
     since = previous.starts_at if previous and previous.id != meeting.id else None
-    stmt = select(Signaal).where(Signaal.group_id == group.id)
+    stmt = select(Signaal).where(Signaal.group_id == group.id, Signaal.status != SignaalStatus.ingetrokken)
     if since is not None:
         stmt = stmt.where(Signaal.created_at > since)
     sigs = session.exec(stmt.order_by(col(Signaal.id))).all()

@@ -18,12 +18,6 @@ from storage.models import Group, GroupKind, Invitation, Membership, Person
 
 INVITATION_VALID = timedelta(days=14)
 DEFAULT_BOT_NAME = "wijkbot_bot"
-USAGE = "/ambassadeur uitnodigen · /ambassadeur lijst · /ambassadeur verwijder <naam of nummer>"
-HELP_LINES = [
-    "/ambassadeur uitnodigen             een link voor een nieuwe wijkambassadeur (Telegram, 14 dagen geldig)",
-    "/ambassadeur lijst                  de wijkambassadeurs van dit team",
-    "/ambassadeur verwijder <naam of nummer>   /ambassadeur verwijder 2",
-]
 
 _bot_name: str | None = None
 
@@ -37,19 +31,6 @@ def set_bot_name(name: str | None) -> None:
 def bot_name() -> str:
     """Telegram's answer when the bot runs here, else TELEGRAM_BOT_NAME, else a placeholder."""
     return _bot_name or os.environ.get("TELEGRAM_BOT_NAME", "").lstrip("@") or DEFAULT_BOT_NAME
-
-
-def handle(ctx: Context, args: str) -> list[Reply]:
-    """Wijkambassadeurs: /ambassadeur uitnodigen · /ambassadeur lijst · /ambassadeur verwijder 2"""
-    sub, _, rest = args.strip().partition(" ")
-    sub = sub.lower()
-    if sub in ("uitnodigen", "uitnodiging", "nodig-uit"):
-        return invite(ctx)
-    if sub in ("lijst", ""):
-        return list_ambassadors(ctx)
-    if sub in ("verwijder", "verwijderen"):
-        return remove(ctx, rest.strip())
-    raise UserError(f"/ambassadeur {sub} ken ik niet; gebruik {USAGE}.")
 
 
 def _team(ctx: Context) -> Group:
@@ -146,7 +127,7 @@ def remove(ctx: Context, which: str) -> list[Reply]:
             "Wie wilt u verwijderen? Schrijf bijvoorbeeld /ambassadeur verwijder 2 (zie /ambassadeur lijst)."
         )
     needle = which.lstrip("@").strip().lower()
-    if needle.isdigit() and 1 <= int(needle) <= len(people):
+    if needle.isascii() and needle.isdigit() and 1 <= int(needle) <= len(people):
         hits = [people[int(needle) - 1]]
     else:
         hits = [p for p in people if p.key == needle] or [p for p in people if p.name.lower() == needle]

@@ -12,17 +12,10 @@ from storage.items import log_change
 from storage.models import Bijeenkomst
 
 
-def handle(ctx: Context, args: str) -> list[Reply]:
+def record(ctx: Context, args: str) -> list[Reply]:
     """Participatiebijeenkomsten: /bijeenkomst 14 januari 19:30 Bewonersavond Bolnes in De Fakkel"""
     group = ctx.require_group()
     text = args.strip()
-    if not text:
-        raise UserError(
-            "Schrijf /bijeenkomst <datum> <omschrijving>, bijvoorbeeld "
-            "/bijeenkomst 14 januari 19:30 Bewonersavond in het wijkcentrum, of /bijeenkomst lijst."
-        )
-    if text.lower().split()[0] == "lijst":
-        return list_bijeenkomsten(ctx)
     require(ctx.session, ctx.person, "item.create", group)
     starts, description = take_leading_date(ctx, text)
     if starts is None:

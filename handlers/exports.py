@@ -21,12 +21,8 @@ from sqlmodel import col, select
 from handlers.base import Context, Reply, UserError
 from handlers.format import label, plural, ref_a, ref_s
 from handlers.permissions import require
-from storage.models import Actiepunt, Group, Meeting, MeetingStatus, Person, Signaal
+from storage.models import Actiepunt, ActieStatus, Group, Meeting, MeetingStatus, Person, Signaal, SignaalStatus
 
-HELP_LINES = [
-    "/signaal export | /actie export     alle signalen of actiepunten als CSV (Excel)",
-    "/overleg agenda                     de geplande overleggen als agendabestand (ICS)",
-]
 DEFAULT_OUTPUT_DIR = "wijkbot-uitvoer"
 CSV_DELIMITER = ";"  # what Excel expects in a Dutch locale
 MEETING_LENGTH = timedelta(hours=2)
@@ -124,7 +120,8 @@ def export_signalen(ctx: Context, args: str = "") -> list[Reply]:
     require(ctx.session, ctx.person, "item.read", group)
     if args.strip():
         raise UserError("Schrijf alleen /signaal export; de export bevat alle signalen van de groep.")
-    rows = list(ctx.session.exec(select(Signaal).where(Signaal.group_id == group.id).order_by(col(Signaal.id))).all())
+    live = (Signaal.group_id == group.id, Signaal.status != SignaalStatus.ingetrokken)  # withdrawn: history only
+    rows = list(ctx.session.exec(select(Signaal).where(*live).order_by(col(Signaal.id))).all())
     names = _names(ctx, (s.reported_by_id for s in rows))
     tz = ctx.tz
     path = output_dir() / f"signalen-{group.key}-{file_stamp(ctx.now, tz)}.csv"
@@ -158,7 +155,11 @@ def export_acties(ctx: Context, args: str = "") -> list[Reply]:
     if args.strip():
         raise UserError("Schrijf alleen /actie export; de export bevat alle actiepunten van de groep.")
     rows = list(
-        ctx.session.exec(select(Actiepunt).where(Actiepunt.group_id == group.id).order_by(col(Actiepunt.id))).all()
+        ctx.session.exec(
+            select(Actiepunt)
+            .where(Actiepunt.group_id == group.id, Actiepunt.status != ActieStatus.ingetrokken)
+            .order_by(col(Actiepunt.id))
+        ).all()
     )
     names = _names(ctx, (a.owner_id for a in rows))
     tz = ctx.tz

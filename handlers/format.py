@@ -27,11 +27,13 @@ LABELS: dict[str, dict[str, str]] = {
         SignaalStatus.in_behandeling: "in behandeling",
         SignaalStatus.actie: "actie uitgezet",
         SignaalStatus.gesloten: "gesloten",
+        SignaalStatus.ingetrokken: "ingetrokken",
     },
     "actiepunt": {
         ActieStatus.open: "open",
         ActieStatus.gedaan: "gedaan",
         ActieStatus.vervallen: "vervallen",
+        ActieStatus.ingetrokken: "ingetrokken",
     },
     "overleg": {
         MeetingStatus.gepland: "gepland",
@@ -55,12 +57,14 @@ CHANGE_LABELS: dict[str, dict[str, str]] = {
         f"status: {SignaalStatus.in_behandeling}": "opgepakt (in behandeling)",
         f"status: {SignaalStatus.actie}": "actie uitgezet",
         f"status: {SignaalStatus.gesloten}": "gesloten",
+        f"status: {SignaalStatus.ingetrokken}": "ingetrokken",
     },
     "actiepunt": {
         "aangemaakt": "aangemaakt",
         f"status: {ActieStatus.open}": "heropend",
         f"status: {ActieStatus.gedaan}": "gedaan",
         f"status: {ActieStatus.vervallen}": "vervallen",
+        f"status: {ActieStatus.ingetrokken}": "ingetrokken",
     },
 }
 # Nouns whose plural is not the singular plus -en.

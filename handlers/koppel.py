@@ -22,10 +22,6 @@ from storage.db import transaction
 from storage.models import Membership, Person, PersonKind
 
 USAGE = "/koppel @persoon (voorzitter of beheerder) of /koppel <code> (in Slack, met de code die u kreeg)"
-HELP_LINES = [
-    "/koppel @persoon                    voorzitter of beheerder: een koppelcode (14 dagen geldig) voor die persoon",
-    "/koppel <code>                      uw Slack-account aan uw naam in wijkbot koppelen  /koppel ABCD-EFGH-JKLM",
-]
 
 
 def unknown_account(config: OrgConfig) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel import col, select
 
-from handlers import afmelden, exports
+from handlers import afmelden
 from handlers.agenda import build_agenda
 from handlers.base import Context, Reply, UserError
 from handlers.dates import has_explicit_time, parse_when
@@ -36,29 +36,6 @@ _NUMBERS = {
     "elf": 11,
     "twaalf": 12,
 }
-
-
-def handle(ctx: Context, args: str) -> list[Reply]:
-    """Overleggen: /overleg plan 3 december 10:00 elke 8 weken locatie Wijkcentrum"""
-    words = args.split()
-    if not words:
-        return show_next(ctx)
-    if words[0].lower() == "plan":
-        return plan(ctx, " ".join(words[1:]))
-    if words[0].lower() == "lijst":
-        return list_upcoming(ctx)
-    if words[0].lower() == "agenda":
-        return exports.export_agenda(ctx, " ".join(words[1:]))
-    if words[0].lower() == "kom":
-        return kom(ctx, " ".join(words[1:]))
-    if words[0].lower() == "afmelden":
-        return afmelden.handle(ctx, " ".join(words[1:]))
-    if words[0].lower() == "aanwezig":
-        return aanwezig(ctx, " ".join(words[1:]))
-    raise UserError(
-        "Schrijf /overleg voor het volgende overleg, /overleg plan <datum en tijd> [elke 8 weken], "
-        "/overleg kom [datum], of /overleg aanwezig [datum] @naam ... (voorzitter)."
-    )
 
 
 def _meeting_on_day(ctx: Context, group: Group, day: datetime) -> Meeting | None:

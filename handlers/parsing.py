@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import calendar
 import re
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from sqlmodel import Session, col, select
 
 from handlers.base import MAX_TEXT, Context, UserError
-from handlers.dates import has_explicit_time, parse_when, parse_when_past
+from handlers.dates import MONTHS, has_explicit_time, parse_when, parse_when_past
 from storage import meetings
 from storage.models import Group, Membership, Person, PersonKind
 
@@ -21,6 +22,7 @@ CATEGORIES = (
     "openbare-ruimte",
     "overig",
 )
+_BARE_NUMBER = re.compile(r"^[0-9]{1,9}$")
 _REF = re.compile(r"^(?:(?P<prefix>[SsAa])-?)?(?P<num>\d{1,9})$")
 _MENTION = re.compile(r"(?<![\w@])@(?P<name>[\w.\-']+)", re.UNICODE)
 _CATEGORY = re.compile(r"(?<![\w#])#(?P<cat>[A-Za-z][\w-]*)")
@@ -126,17 +128,48 @@ def parse_deadline(ctx: Context, when: str) -> datetime:
     return dt
 
 
+_NOT_A_DAY_AFTER = {*MONTHS, "uur", "u", "dag", "dagen", "week", "weken", "maand", "maanden", "jaar", "jaren"}
+
+
+def day_of_month(ctx: Context, number: str, *, past: bool = False) -> date:
+    """A bare day number means the coming day with that number (`past`: the last one), never an id.
+
+    `/afmelden 3 ziek` on 23 November is 3 December. A number that is no day is an error that says so.
+    """
+    dom = int(number)
+    if not 1 <= dom <= 31:
+        raise UserError(f"{number} is geen dag van de maand; schrijf de datum als 3 december of 3-12-2026.")
+    today = ctx.now.astimezone(ctx.tz).date()
+    year, month = today.year, today.month
+    for _ in range(13):
+        if dom <= calendar.monthrange(year, month)[1]:
+            day = date(year, month, dom)
+            if (day <= today) if past else (day >= today):
+                return day
+        year, month = (year, month - 1) if past else (year, month + 1)
+        if month == 0:
+            year, month = year - 1, 12
+        elif month == 13:
+            year, month = year + 1, 1
+    raise AssertionError("every day number 1-31 occurs within 13 months")
+
+
 def take_leading_date(
     ctx: Context, text: str, *, end_of_day: bool = False, max_words: int = 6, past: bool = False
 ) -> tuple[datetime | None, str]:
     """Read the leading words that make a date; returns (date, the rest).
 
     The parser tolerates words around a date, so take the shortest prefix that already gives
-    what the longest parseable prefix gives ("3 december op vakantie" → "3 december").
+    what the longest parseable prefix gives ("3 december op vakantie" → "3 december"). A bare
+    number first is a day of the month ("3 ziek", "14 19:30 Bewonersavond"; `past`: the last one).
     `past=True`: a day without a year is the most recent one (handlers.dates.parse_when_past).
     """
     words = text.split()
     parse = parse_when_past if past else parse_when
+    after = words[1].lower().rstrip(".") if len(words) > 1 else ""
+    if words and _BARE_NUMBER.match(words[0]) and after not in _NOT_A_DAY_AFTER:
+        day = day_of_month(ctx, words[0], past=past)
+        words = [f"{day.day}-{day.month}-{day.year}", *words[1:]]
     results = [
         parse(" ".join(words[:n]), now=ctx.now, tz=ctx.tz, end_of_day=end_of_day)
         for n in range(1, min(max_words, len(words)) + 1)

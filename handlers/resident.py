@@ -37,6 +37,7 @@ STATUS_FOR_RESIDENT = {
     SignaalStatus.in_behandeling: "opgepakt door het team",
     SignaalStatus.actie: "het team is ermee aan de slag",
     SignaalStatus.gesloten: "afgehandeld",
+    SignaalStatus.ingetrokken: "ingetrokken (per vergissing vastgelegd)",
 }
 MAX_FIRST_NAME = 64
 MAX_LOCATION = 200

@@ -2,68 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import col, select
 
-from handlers import exports, pii
+from handlers import pii
 from handlers.base import Button, Context, Reply, UserError
 from handlers.format import actie_line, history_lines, label, noun, plural, ref_a, ref_s, signaal_line, when
 from handlers.parsing import (
+    CATEGORIES,
     check_text,
-    looks_like_ref,
     next_meeting_deadline,
     parse_deadline,
-    parse_ref,
     split_owner,
     take_category,
 )
 from handlers.permissions import editable_group, readable_group, require
 from handlers.resident import tell_ambassador
 from storage import items
-from storage.models import Group, Signaal, SignaalStatus
-
-SUBCOMMANDS = ("actie", "sluit", "oppakken", "heropen")
-USAGE = (
-    "/signaal <tekst> [#categorie] · /signaal lijst [open|alle] [#categorie] · /signaal S-12 · "
-    "/signaal S-12 actie <tekst> @eigenaar [deadline] · /signaal S-12 sluit [toelichting]"
-)
+from storage.models import ActieStatus, Group, Signaal, SignaalStatus
 
 
-def handle(ctx: Context, args: str) -> list[Reply]:
-    """Signalen: /signaal Hangjongeren bij de Vlietkade #jeugd"""
-    confirmed, args = pii.split_confirmed(args)
-    words = args.split()
-    if not words:
-        raise UserError(
-            "Wat wilt u melden? Schrijf bijvoorbeeld: /signaal Kapotte lantaarnpaal Dillenburgplein "
-            f"#openbare-ruimte. ({USAGE})"
-        )
-    first = words[0].lower()
-    if pii.is_decision(words):
-        return pii.handle(ctx, args)
-    if first == "lijst":
-        return list_signalen(ctx, " ".join(words[1:]))
-    if first == "export" and len(words) == 1:
-        return exports.export_signalen(ctx)
-    if looks_like_ref(words[0], "S") and (
-        len(words) == 1 or words[1].lower() in SUBCOMMANDS or words[0].upper().startswith("S")
-    ):
-        sig = _get(ctx, parse_ref(words[0], "S"))
-        if len(words) == 1:
-            return show(ctx, sig)
-        sub, rest = words[1].lower(), " ".join(words[2:])
-        if sub == "actie":
-            return make_actie(ctx, sig, rest, confirmed=confirmed, args=args)
-        if sub == "sluit":
-            return close(ctx, sig, rest)
-        if sub == "oppakken":
-            return pick_up(ctx, sig, rest)
-        if sub == "heropen":
-            return reopen(ctx, sig)
-        raise UserError(f"Wat wilt u met {ref_s(sig.id)} doen? Kies uit: actie, sluit, oppakken, heropen.")
-    return record(ctx, args, confirmed=confirmed)
-
-
-def _get(ctx: Context, sig_id: int) -> Signaal:
+def get(ctx: Context, sig_id: int) -> Signaal:
     sig = ctx.session.get(Signaal, sig_id)
     if sig is None:
         raise UserError(f"Signaal S-{sig_id} bestaat niet; zie /signaal lijst.")
@@ -72,15 +32,19 @@ def _get(ctx: Context, sig_id: int) -> Signaal:
 
 
 def _editable(ctx: Context, sig: Signaal) -> Group:
-    return editable_group(ctx, f"S-{sig.id}", sig.group_id)
+    group = editable_group(ctx, f"S-{sig.id}", sig.group_id)
+    if sig.status == SignaalStatus.ingetrokken:
+        raise UserError(f"{ref_s(sig.id)} is ingetrokken; er valt niets meer aan te veranderen.")
+    return group
 
 
-def record(ctx: Context, args: str, *, confirmed: bool = False) -> list[Reply]:
+def record(ctx: Context, args: str, *, confirmed: bool = False, command: str | None = None) -> list[Reply]:
+    """`command`: the words as written (`nieuw ...`), kept when the PII question is asked."""
     group = ctx.require_group()
     require(ctx.session, ctx.person, "item.create", group)
     text, category = take_category(args)
     text = check_text(text, "tekst van het signaal")
-    if not confirmed and (question := pii.check(ctx, "signaal", args, text)):
+    if not confirmed and (question := pii.check(ctx, "signaal", command or args, text)):
         return question  # personal data: nothing is stored until the person confirms
     sig = items.record_signaal(
         ctx.session,
@@ -107,9 +71,10 @@ def list_signalen(ctx: Context, args: str) -> list[Reply]:
     require(ctx.session, ctx.person, "item.read", group)
     rest, category = take_category(args)
     mode = rest.strip().lower() or "open"
+    mode = {"all": "alle", "allemaal": "alle", "open": "open", "opened": "open"}.get(mode, mode)
     if mode not in ("open", "alle"):
         raise UserError("Schrijf /signaal lijst, /signaal lijst alle of /signaal lijst open #jeugd.")
-    stmt = select(Signaal).where(Signaal.group_id == group.id)
+    stmt = select(Signaal).where(Signaal.group_id == group.id, Signaal.status != SignaalStatus.ingetrokken)
     if mode == "open":
         stmt = stmt.where(Signaal.status != SignaalStatus.gesloten)
     if category:
@@ -207,3 +172,87 @@ def reopen(ctx: Context, sig: Signaal) -> list[Reply]:
         raise UserError(f"{ref_s(sig.id)} is niet gesloten.")
     items.set_signaal_status(ctx.session, sig, SignaalStatus.open, actor_id=ctx.person.id, now=ctx.now)
     return [Reply(f"Signaal {ref_s(sig.id)} is heropend.", ref=ref_s(sig.id))]
+
+
+def correct_text(ctx: Context, sig: Signaal, rest: str, *, confirmed: bool = False, command: str = "") -> list[Reply]:
+    """/signaal S-12 tekst <nieuwe tekst>: correct what was written (a #categorie in it also counts)."""
+    _editable(ctx, sig)
+    text, category = take_category(rest)
+    if not text.strip():
+        raise UserError(f"Schrijf de nieuwe tekst erachter, bijvoorbeeld: /signaal {ref_s(sig.id)} tekst {sig.text}")
+    text = check_text(text, "nieuwe tekst van het signaal")
+    if text == sig.text and category in (None, sig.category):
+        raise UserError(f"{ref_s(sig.id)} heeft die tekst al; er is niets veranderd.")
+    if not confirmed and (question := pii.check(ctx, "signaal", command, text)):
+        return question
+    if text != sig.text:
+        items.correct_text(ctx.session, sig, text, actor_id=ctx.person.id, now=ctx.now)
+    if category not in (None, sig.category):
+        items.recategorise(ctx.session, sig, category, actor_id=ctx.person.id, now=ctx.now)
+    return [Reply(f"Signaal {ref_s(sig.id)} aangepast: {sig.text} [{sig.category}]", ref=ref_s(sig.id))]
+
+
+def change_category(ctx: Context, sig: Signaal, rest: str) -> list[Reply]:
+    """/signaal S-12 categorie #jeugd"""
+    _editable(ctx, sig)
+    leftover, category = take_category(rest if "#" in rest else f"#{rest.strip()}" if rest.strip() else "")
+    if category is None or leftover.strip():
+        raise UserError(
+            f"Welke categorie? Schrijf bijvoorbeeld: /signaal {ref_s(sig.id)} categorie #jeugd; kies uit "
+            + ", ".join(f"#{c}" for c in CATEGORIES)
+            + "."
+        )
+    if category == sig.category:
+        raise UserError(f"{ref_s(sig.id)} staat al in #{category}.")
+    old = sig.category
+    items.recategorise(ctx.session, sig, category, actor_id=ctx.person.id, now=ctx.now)
+    return [Reply(f"Signaal {ref_s(sig.id)} staat nu in #{category} (was #{old}).", ref=ref_s(sig.id))]
+
+
+def withdraw(ctx: Context, sig: Signaal, reason: str) -> list[Reply]:
+    """/signaal S-12 intrekken [reden]: recorded by mistake; within 24 hours, by who recorded it or the chair."""
+    group = _editable(ctx, sig)
+    may_withdraw(ctx, group, ref_s(sig.id), sig.reported_by_id, sig.created_at, f"/signaal {ref_s(sig.id)} sluit")
+    live = [a for a in items.actiepunten_of_signaal(ctx.session, sig.id or 0) if a.status != ActieStatus.ingetrokken]
+    if live:
+        refs = ", ".join(ref_a(a.id) for a in live)
+        raise UserError(
+            f"Uit {ref_s(sig.id)} komt actiepunt {refs}; trek dat eerst in met /actie {ref_a(live[0].id)} intrekken."
+        )
+    reason = check_text(reason, "reden", limit=500) if reason.strip() else ""
+    items.withdraw(ctx.session, sig, actor_id=ctx.person.id, now=ctx.now, detail=reason)
+    return [
+        Reply(
+            f"Signaal {ref_s(sig.id)} is ingetrokken: het staat alleen nog in de geschiedenis en telt nergens mee.",
+            ref=ref_s(sig.id),
+        )
+    ]
+
+
+def may_withdraw(
+    ctx: Context, group: Group, ref: str, creator_id: int | None, created_at: datetime, instead: str
+) -> None:
+    """Withdrawing is for mistakes: by who recorded the item or the chair, within 24 hours."""
+    if ctx.person.id not in (creator_id, group.chair_id):
+        raise UserError(f"Alleen wie {ref} vastlegde of de voorzitter van {group.name} kan het intrekken.")
+    if ctx.now - created_at > items.WITHDRAW_WINDOW:
+        raise UserError(f"{ref} is meer dan 24 uur geleden vastgelegd, dus intrekken kan niet meer; gebruik {instead}.")
+
+
+def search(ctx: Context, words: str) -> list[Reply]:
+    """/signaal zoek <woorden> [#categorie]: the group's signalen whose text holds every word."""
+    group = ctx.require_group()
+    require(ctx.session, ctx.person, "item.read", group)
+    rest, category = take_category(words)
+    terms = rest.split()
+    if not terms and not category:
+        raise UserError("Waar zoekt u op? Schrijf bijvoorbeeld: /signaal zoek Vlietkade")
+    rows = items.search_signalen(ctx.session, group.id or 0, terms, category=category)
+    what = " ".join(terms) + (f" #{category}" if category else "")
+    if not rows:
+        hint = " Wilde u een signaal vastleggen dat zo begint? Schrijf dan /signaal nieuw <tekst>."
+        return [Reply(f"Geen signalen met '{what.strip()}' in {group.name}.{hint}", private=True)]
+    noun = "signaal" if len(rows) == 1 else "signalen"
+    lines = [f"{len(rows)} {noun} met '{what.strip()}' in {group.name} (nieuwste eerst):"]
+    lines += [f"• {signaal_line(s)}" for s in rows]
+    return [Reply("\n".join(lines), private=True)]

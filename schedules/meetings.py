@@ -27,6 +27,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
+from handlers.afmelden import MEETING_TOKEN
 from handlers.agenda import build_agenda
 from handlers.format import label, when
 from schedules.jobs import InstantSource, JobSpec, read_mark, register, register_instants, write_mark
@@ -220,10 +221,12 @@ def handle_meeting_moments(engine: Engine, config: OrgConfig, now: datetime) -> 
 
 
 def _buttons(meeting: Meeting) -> list[dict[str, str]]:
-    # the Slack adapter turns action "overleg_kom" into "/overleg kom <value>" (same for afmelden)
+    # the Slack adapter turns action "overleg_kom" into "/overleg kom <value>" (same for afmelden);
+    # the value is a token, because a bare number in a command is a day (handlers/afmelden.py)
+    value = f"{MEETING_TOKEN}{meeting.id}"
     return [
-        {"label": "Ik kom", "action": "overleg_kom", "value": str(meeting.id)},
-        {"label": "Ik meld me af", "action": "overleg_afmelden", "value": str(meeting.id)},
+        {"label": "Ik kom", "action": "overleg_kom", "value": value},
+        {"label": "Ik meld me af", "action": "overleg_afmelden", "value": value},
     ]
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -15,17 +16,23 @@ from storage.models import (
 )
 
 # The allowed status transitions: one table per item type (Amsterdam Signalen's workflow.py).
+# `ingetrokken` (withdrawn: recorded by mistake) is reachable from every status and final; a
+# signaal in `actie` goes back to `open` when its only actiepunt is withdrawn.
+_S, _A = SignaalStatus, ActieStatus
 SIGNAAL_TRANSITIONS: dict[str, set[str]] = {
-    SignaalStatus.open: {SignaalStatus.in_behandeling, SignaalStatus.actie, SignaalStatus.gesloten},
-    SignaalStatus.in_behandeling: {SignaalStatus.actie, SignaalStatus.gesloten, SignaalStatus.open},
-    SignaalStatus.actie: {SignaalStatus.actie, SignaalStatus.gesloten},
-    SignaalStatus.gesloten: {SignaalStatus.open},
+    _S.open: {_S.in_behandeling, _S.actie, _S.gesloten, _S.ingetrokken},
+    _S.in_behandeling: {_S.actie, _S.gesloten, _S.open, _S.ingetrokken},
+    _S.actie: {_S.actie, _S.gesloten, _S.open, _S.ingetrokken},
+    _S.gesloten: {_S.open, _S.ingetrokken},
+    _S.ingetrokken: set(),
 }
 ACTIE_TRANSITIONS: dict[str, set[str]] = {
-    ActieStatus.open: {ActieStatus.gedaan, ActieStatus.vervallen},
-    ActieStatus.gedaan: {ActieStatus.open},
-    ActieStatus.vervallen: {ActieStatus.open},
+    _A.open: {_A.gedaan, _A.vervallen, _A.ingetrokken},
+    _A.gedaan: {_A.open, _A.ingetrokken},
+    _A.vervallen: {_A.open, _A.ingetrokken},
+    _A.ingetrokken: set(),
 }
+WITHDRAW_WINDOW = timedelta(hours=24)  # how long after recording an item may be withdrawn
 
 
 class TransitionError(Exception):
@@ -251,3 +258,86 @@ def actiepunten_of_signaal(session: Session, signaal_id: int) -> list[Actiepunt]
     return list(
         session.exec(select(Actiepunt).where(Actiepunt.signaal_id == signaal_id).order_by(col(Actiepunt.id))).all()
     )
+
+
+def withdraw(
+    session: Session, item: Signaal | Actiepunt, *, actor_id: int | None, now: datetime, detail: str = ""
+) -> None:
+    """Mark an item recorded by mistake as `ingetrokken`: kept in the history, counted nowhere."""
+    transitions = SIGNAAL_TRANSITIONS if isinstance(item, Signaal) else ACTIE_TRANSITIONS
+    if "ingetrokken" not in transitions[item.status]:
+        raise TransitionError(item.status, "ingetrokken")
+    item.status = "ingetrokken"
+    item.updated_at = now
+    session.add(item)
+    assert item.id is not None
+    item_type = "signaal" if isinstance(item, Signaal) else "actiepunt"
+    log_change(
+        session, item_type=item_type, item_id=item.id, action="ingetrokken", actor_id=actor_id, now=now, detail=detail
+    )
+    if isinstance(item, Actiepunt) and item.signaal_id is not None:
+        sig = session.get(Signaal, item.signaal_id)
+        others = [a for a in actiepunten_of_signaal(session, item.signaal_id) if a.status != ActieStatus.ingetrokken]
+        if sig is not None and sig.status == SignaalStatus.actie and not others:
+            set_signaal_status(
+                session, sig, SignaalStatus.open, actor_id=actor_id, now=now, detail=f"A-{item.id} ingetrokken"
+            )
+
+
+def correct_text(
+    session: Session, item: Signaal | Actiepunt, text: str, *, actor_id: int | None, now: datetime
+) -> None:
+    """Replace an item's text; the audit row says that it changed, not what it was (it may have held personal data)."""
+    item.text = text
+    item.updated_at = now
+    session.add(item)
+    assert item.id is not None
+    item_type = "signaal" if isinstance(item, Signaal) else "actiepunt"
+    log_change(session, item_type=item_type, item_id=item.id, action="tekst gecorrigeerd", actor_id=actor_id, now=now)
+
+
+def recategorise(session: Session, sig: Signaal, category: str, *, actor_id: int | None, now: datetime) -> None:
+    """Put a signaal in another category, with an audit row `#oud → #nieuw`."""
+    old, sig.category, sig.updated_at = sig.category, category, now
+    session.add(sig)
+    assert sig.id is not None
+    log_change(
+        session,
+        item_type="signaal",
+        item_id=sig.id,
+        action="categorie gewijzigd",
+        actor_id=actor_id,
+        now=now,
+        detail=f"#{old} → #{category}",
+    )
+
+
+def _contains_all(column: Any, words: list[str]) -> list[Any]:
+    """`column` contains every word, case-insensitively, with LIKE's wildcards taken literally."""
+    out = []
+    for word in words:
+        literal = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        out.append(col(column).ilike(f"%{literal}%", escape="\\"))
+    return out
+
+
+def search_signalen(
+    session: Session, group_id: int, words: list[str], *, category: str | None = None, limit: int = 30
+) -> list[Signaal]:
+    """The group's signalen (not withdrawn) whose text holds every word, newest first."""
+    stmt = select(Signaal).where(
+        Signaal.group_id == group_id, Signaal.status != SignaalStatus.ingetrokken, *_contains_all(Signaal.text, words)
+    )
+    if category:
+        stmt = stmt.where(Signaal.category == category)
+    return list(session.exec(stmt.order_by(col(Signaal.id).desc()).limit(limit)).all())
+
+
+def search_actiepunten(session: Session, group_id: int, words: list[str], *, limit: int = 30) -> list[Actiepunt]:
+    """The group's actiepunten (not withdrawn) whose text holds every word, newest first."""
+    stmt = select(Actiepunt).where(
+        Actiepunt.group_id == group_id,
+        Actiepunt.status != ActieStatus.ingetrokken,
+        *_contains_all(Actiepunt.text, words),
+    )
+    return list(session.exec(stmt.order_by(col(Actiepunt.id).desc()).limit(limit)).all())

@@ -56,12 +56,14 @@ class SignaalStatus(StrEnum):
     in_behandeling = "in_behandeling"
     actie = "actie"
     gesloten = "gesloten"
+    ingetrokken = "ingetrokken"  # recorded by mistake and withdrawn within 24 h: in the history only
 
 
 class ActieStatus(StrEnum):
     open = "open"
     gedaan = "gedaan"
     vervallen = "vervallen"
+    ingetrokken = "ingetrokken"  # recorded by mistake and withdrawn within 24 h: in the history only
 
 
 class MeetingStatus(StrEnum):

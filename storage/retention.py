@@ -70,8 +70,10 @@ def apply_retention(session: Session, policy: RetentionConfig, *, now: datetime)
     cutoff = months_before(now, policy.signaal_gesloten)
     for sig in session.exec(
         select(Signaal).where(
-            Signaal.status == SignaalStatus.gesloten,
-            col(Signaal.closed_at) <= cutoff,
+            sa.or_(
+                sa.and_(col(Signaal.status) == SignaalStatus.gesloten, col(Signaal.closed_at) <= cutoff),
+                sa.and_(col(Signaal.status) == SignaalStatus.ingetrokken, col(Signaal.updated_at) <= cutoff),
+            ),
             Signaal.text != ANONYMISED,
         )
     ).all():
@@ -94,10 +96,13 @@ def apply_retention(session: Session, policy: RetentionConfig, *, now: datetime)
 
     cutoff = months_before(now, policy.actie_vervallen)
     for act in session.exec(
-        select(Actiepunt).where(Actiepunt.status == ActieStatus.vervallen, col(Actiepunt.updated_at) <= cutoff)
+        select(Actiepunt).where(
+            col(Actiepunt.status).in_([ActieStatus.vervallen, ActieStatus.ingetrokken]),
+            col(Actiepunt.updated_at) <= cutoff,
+        )
     ).all():
         assert act.id is not None
-        act_id = act.id
+        act_id, status = act.id, act.status
         _anonymise_history(session, "actiepunt", act_id)
         try:
             with session.begin_nested():
@@ -115,7 +120,7 @@ def apply_retention(session: Session, policy: RetentionConfig, *, now: datetime)
             action="verwijderd (bewaartermijn)",
             actor_id=None,
             now=now,
-            detail=f"vervallen actiepunt verwijderd, {policy.actie_vervallen} maanden na vervallen",
+            detail=f"{status} actiepunt verwijderd, {policy.actie_vervallen} maanden na {status}",
         )
         counts["actiepunten_verwijderd"] += 1
 

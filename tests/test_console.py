@@ -64,6 +64,37 @@ def test_scripted_console_session_from_signaal_to_done(db_url: str) -> None:
     assert "(door Fatima Benali)" in history[-1]
 
 
+FIXING = """\
+/signaal Hangjongeren bij de Vlietkade #overlast
+/signaal S-1 tekst Hangjongeren bij de Vlietkade, elke avond
+/signaal S-1 categorie #jeugd
+/signaal Hangjongeren bij de Vlietkade #jeugd
+/signaal S-2 intrekken dubbel gemeld
+/signaal list
+/signaal zoek vlietkade
+/actie S-1 gedaan
+/signaal S-2
+"""
+
+
+def test_console_session_correcting_withdrawing_and_searching(db_url: str) -> None:
+    result = run_console(db_url, FIXING)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.splitlines()
+    assert "Signaal S-1 aangepast: Hangjongeren bij de Vlietkade, elke avond [overlast]" in out
+    assert "Signaal S-1 staat nu in #jeugd (was #overlast)." in out
+    assert "Signaal S-2 is ingetrokken: het staat alleen nog in de geschiedenis en telt nergens mee." in out
+    assert any(line.startswith("Bedoelt u /signaal lijst, of wilt u een signaal 'list' vastleggen?") for line in out)
+    i = out.index("1 signaal met 'vlietkade' in Leefbaarheidsteam Bolnes (nieuwste eerst):")
+    assert out[i + 1] == "• S-1 [jeugd] Hangjongeren bij de Vlietkade, elke avond (open)"  # not the withdrawn S-2
+    assert "S-1 hoort bij /signaal; gebruik /signaal S-1." in out
+    assert out[-3:] == [
+        "Geschiedenis:",
+        "  ma 23 nov 2026 09:00 aangemaakt: #jeugd (door Anna de Vries)",
+        "  ma 23 nov 2026 09:00 ingetrokken: dubbel gemeld (door Anna de Vries)",
+    ]
+
+
 def test_console_steering_lines(db_url: str) -> None:
     result = run_console(db_url, ":now\n:advance 8w\n:now\n:as nobody\n:in @piet\n:quit\n/help\n")
     assert result.returncode == 0

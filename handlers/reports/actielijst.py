@@ -72,7 +72,9 @@ def actielijst_text(session: Session, group: Group, meeting: Meeting, *, now: da
         ).all()
     )
     closed_stmt = select(Actiepunt).where(
-        Actiepunt.group_id == group.id, Actiepunt.status != ActieStatus.open, Actiepunt.updated_at <= now
+        Actiepunt.group_id == group.id,
+        col(Actiepunt.status).not_in([ActieStatus.open, ActieStatus.ingetrokken]),
+        Actiepunt.updated_at <= now,
     )
     if previous is not None:
         closed_stmt = closed_stmt.where(Actiepunt.updated_at > previous)

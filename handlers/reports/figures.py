@@ -112,6 +112,11 @@ def _utc(dt: datetime) -> datetime:
     return dt.astimezone(UTC)
 
 
+# withdrawn items (recorded by mistake) count in no figure
+_LIVE_SIGNAAL = col(Signaal.status) != SignaalStatus.ingetrokken
+_LIVE_ACTIE = col(Actiepunt.status) != ActieStatus.ingetrokken
+
+
 def flows(
     session: Session,
     group_ids: Iterable[int],
@@ -133,14 +138,14 @@ def flows(
 
     for gid, category, n in session.exec(
         select(Signaal.group_id, Signaal.category, sa.func.count())
-        .where(col(Signaal.group_id).in_(ids), Signaal.created_at >= start, Signaal.created_at < end)
+        .where(col(Signaal.group_id).in_(ids), Signaal.created_at >= start, Signaal.created_at < end, _LIVE_SIGNAAL)
         .group_by(col(Signaal.group_id), col(Signaal.category))
     ).all():
         out[gid].new_signalen[category] += int(n)
 
     for gid, n in session.exec(
         select(Actiepunt.group_id, sa.func.count())
-        .where(col(Actiepunt.group_id).in_(ids), Actiepunt.created_at >= start, Actiepunt.created_at < end)
+        .where(col(Actiepunt.group_id).in_(ids), Actiepunt.created_at >= start, Actiepunt.created_at < end, _LIVE_ACTIE)
         .group_by(col(Actiepunt.group_id))
     ).all():
         out[gid].acties_opened = int(n)
@@ -183,7 +188,7 @@ def flows(
                 col(Actiepunt.group_id).in_(ids),
                 Actiepunt.deadline >= start,
                 Actiepunt.deadline < due_until,
-                Actiepunt.status != ActieStatus.vervallen,
+                col(Actiepunt.status).not_in([ActieStatus.vervallen, ActieStatus.ingetrokken]),
             )
             .group_by(col(Actiepunt.group_id))
         ).all():
@@ -200,8 +205,11 @@ def flows(
             col(Actiepunt.signaal_id).is_not(None),
             Actiepunt.created_at >= start,
             Actiepunt.created_at < end,
+            _LIVE_ACTIE,
+            _LIVE_SIGNAAL,
             ~sa.exists().where(
                 col(earlier.signaal_id) == col(Actiepunt.signaal_id),
+                col(earlier.status) != ActieStatus.ingetrokken,
                 sa.or_(
                     col(earlier.created_at) < col(Actiepunt.created_at),
                     sa.and_(col(earlier.created_at) == col(Actiepunt.created_at), col(earlier.id) < col(Actiepunt.id)),

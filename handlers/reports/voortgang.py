@@ -29,11 +29,6 @@ from storage.models import Group, GroupKind, Meeting, Person, Voortgangsrapporta
 if TYPE_CHECKING:
     from handlers.reports.documents import ChartData
 
-HELP_LINES = [
-    "/rapportage [2026-H2]               de voortgangsrapportage van het halfjaar (concept met de cijfers)",
-    "/rapportage tekst <voortgang>       voorzitter: de voortgang van het jaarplan invullen",
-    "/rapportage verstuur                voorzitter: naar de regiegroep, met grafiek (PNG) en PDF",
-]
 USAGE = (
     "/rapportage [2026-H2] toont het concept · /rapportage [2026-H2] tekst <voortgang jaarplan> · "
     "/rapportage [2026-H2] verstuur"

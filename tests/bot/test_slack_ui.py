@@ -252,3 +252,19 @@ async def test_a_button_in_a_direct_message_acts_in_the_channel_of_the_items_gro
     assert reply["text"] == "Actiepunt A-1 is gedaan: Schouw voorbereiden."
     with Session(slack.bot.engine) as s:
         assert s.exec(select(Actiepunt.status)).one() == "gedaan"
+
+
+async def test_the_bedoelt_u_question_offers_buttons_that_list_or_record(slack: SlackWorld) -> None:
+    text = await slack.say("/signaal list")
+    assert text.startswith("Bedoelt u /signaal lijst, of wilt u een signaal 'list' vastleggen?")
+    [actions] = [b for b in slack.last[0]["blocks"] if b["type"] == "actions"]
+    assert [(e["action_id"], e.get("value")) for e in actions["elements"]] == [
+        ("signaal_lijst", None),
+        ("signaal_nieuw", "list"),
+    ]
+    _, path = await slack.click("signaal_lijst", "")
+    [listed] = await slack.replies(path)
+    assert listed["text"] == "Geen open signalen voor Leefbaarheidsteam Bolnes."
+    _, path = await slack.click("signaal_nieuw", "list")
+    [recorded] = await slack.replies(path)
+    assert "Signaal S-1 vastgelegd voor Leefbaarheidsteam Bolnes: list" in recorded["text"]

@@ -87,7 +87,11 @@ async def test_half_year_report_is_drafted_completed_posted_with_chart_and_pdf(
 
 
 async def test_rapportage_refuses_unknown_words_future_periods_and_non_team_channels(bot: TalkingBot) -> None:
-    assert "begrijp ik niet" in await bot.say("/rapportage versturen")
+    assert "begrijp ik niet" in await bot.say("/rapportage banaan")
+    meant = "Bedoelt u /rapportage verstuur? Schrijf: /rapportage [2026-H2] verstuur."
+    assert await bot.say("/rapportage verstuhr") == meant
+    # an alias is the subcommand itself: "versturen" is verstuur, which first wants the chair's text
+    assert "Vul eerst de voortgang van het jaarplan in" in await bot.say("/rapportage versturen")
     assert "nog niet begonnen" in await bot.say("/rapportage 2027-H2")
     assert "per leefbaarheidsteam" in await bot.say("/rapportage", as_="monique", in_="regiegroep")
 

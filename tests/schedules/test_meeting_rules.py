@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import select
 
+from handlers.afmelden import MEETING_TOKEN
 from schedules.meetings import attendance_flags
 from storage.models import Group, Meeting, MeetingStatus, OutboxMessage
 from tests.conftest import TZ
@@ -45,19 +46,20 @@ async def test_only_the_chair_confirms_attendance_and_only_after_the_meeting(bot
     assert "Wie waren er?" in await bot.say("/overleg aanwezig 3-12-2026")
 
 
-async def test_buttons_work_from_a_direct_message_with_the_meeting_id(bot: TalkingBot) -> None:
+async def test_buttons_work_from_a_direct_message_with_the_meeting_token(bot: TalkingBot) -> None:
     with bot.session() as s:
         meeting = s.exec(select(Meeting).where(Meeting.starts_at == datetime(2026, 12, 3, 10, tzinfo=TZ))).one()
-    # "Ik kom" → /overleg kom <id>, "Ik meld me af" → /overleg afmelden <id>, clicked in a DM
+    token = f"{MEETING_TOKEN}{meeting.id}"  # what the buttons carry; people never see or type it
+    # "Ik kom" → /overleg kom <token>, "Ik meld me af" → /overleg afmelden <token>, clicked in a DM
     assert "u komt naar het overleg van Leefbaarheidsteam Bolnes" in await bot.say(
-        f"/overleg kom {meeting.id}", as_="piet", in_="@piet"
+        f"/overleg kom {token}", as_="piet", in_="@piet"
     )
-    reply = await bot.say(f"/overleg afmelden {meeting.id} ziek", as_="piet", in_="@piet")
+    reply = await bot.say(f"/overleg afmelden {token} ziek", as_="piet", in_="@piet")
     assert reply.startswith("U bent afgemeld voor het overleg van Leefbaarheidsteam Bolnes")
     assert any(t.startswith("Piet Verhoeven meldt zich af") for t in bot.posted_to("@anna"))
-    await bot.say(f"/overleg kom {meeting.id}", as_="piet", in_="@piet")
+    await bot.say(f"/overleg kom {token}", as_="piet", in_="@piet")
     assert bot.posted_to("@anna")[-1].startswith("Piet Verhoeven komt toch naar het overleg")
-    assert "geen overleg" in await bot.say("/overleg kom 999", as_="piet", in_="@piet")
+    assert "bestaat niet" in await bot.say(f"/overleg kom {MEETING_TOKEN}999", as_="piet", in_="@piet")
 
 
 async def test_chair_is_warned_once_when_no_meeting_is_planned_within_the_interval(bot: TalkingBot) -> None:

@@ -1,0 +1,373 @@
+"""The one command table: every family with its forms, aliases, usage, example and handler.
+
+The router, `/help`, `/<command> help` and the README's command table are all made from
+FAMILIES (tests/test_commands.py keeps the README equal to `markdown_table()`; print it with
+`python -m handlers.commands`). Aliases include English and common misspelt forms; other
+misspellings are caught by `handlers.grammar` (difflib) and answered with 'Bedoelt u ...?'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from handlers import actie, afmelden, ambassadeur, bijeenkomst, exports, koppel, overleg, pii, signaal
+from handlers.base import Context, Reply, UserError
+from handlers.grammar import Call, Family, Run, Sub, family_help
+from handlers.parsing import CATEGORIES
+from handlers.reports import voortgang
+from storage.models import Actiepunt, Signaal
+
+
+def _sig(fn: Callable[[Context, Signaal, str], list[Reply]]) -> Run:
+    """A form on one signaal: fn(ctx, signaal, rest)."""
+    return lambda ctx, c: fn(ctx, signaal.get(ctx, c.ref or 0), c.rest)
+
+
+def _act(fn: Callable[[Context, Actiepunt, str], list[Reply]]) -> Run:
+    """A form on one actiepunt: fn(ctx, actiepunt, rest)."""
+    return lambda ctx, c: fn(ctx, actie.get(ctx, c.ref or 0), c.rest)
+
+
+def _words(fn: Callable[[Context, str], list[Reply]]) -> Run:
+    """A form that takes the words after it: fn(ctx, rest)."""
+    return lambda ctx, c: fn(ctx, c.rest)
+
+
+def _alone(fn: Callable[[Context], list[Reply]], usage: str) -> Run:
+    """A form that takes no words: fn(ctx); extra words are an error that shows the usage."""
+
+    def run(ctx: Context, c: Call) -> list[Reply]:
+        if c.rest:
+            new = c.family.sub("nieuw")
+            how = f", of /{c.family.name} nieuw <tekst> voor een nieuw {c.family.item}" if new else ""
+            raise UserError(f"'{c.rest}' past niet achter {usage}; schrijf alleen {usage}{how}.")
+        return fn(ctx)
+
+    return run
+
+
+def _help(ctx: Context, c: Call) -> list[Reply]:
+    wanted = c.rest.lstrip("/").split()
+    if not wanted:
+        return [Reply(help_text(), private=True)]
+    family = find(wanted[0])
+    if family is None:
+        raise UserError(f"/{wanted[0]} ken ik niet; typ /help voor alle commando's.")
+    return [Reply(family_help(family), private=True)]
+
+
+CATEGORY_NOTE = "    categorieën: " + " ".join(f"#{c}" for c in CATEGORIES)
+DEADLINE_NOTE = "    zonder deadline: het volgende overleg; deadlines als 'vrijdag', '1 maart', 'eind januari'"
+
+SIGNAAL = Family(
+    name="signaal",
+    title="signalen uit de wijk (S-12)",
+    aliases=("signalen", "sig", "signal", "melding"),
+    prefix="S",
+    item="signaal",
+    free_text=True,
+    pii_decisions=True,
+    empty="Wat wilt u melden? Schrijf bijvoorbeeld: /signaal Kapotte lantaarnpaal Dillenburgplein #openbare-ruimte.",
+    notes=(CATEGORY_NOTE,),
+    subs=(
+        Sub("", lambda ctx, c: signaal.record(ctx, c.rest, confirmed=c.confirmed, command=c.args),
+            usage="/signaal <tekst> [#categorie]", example="/signaal Hangjongeren bij de Vlietkade #jeugd",
+            summary="een signaal vastleggen",
+            doc="record a signaal (`" + " ".join(f"#{c}" for c in CATEGORIES) + "`)"),
+        Sub("nieuw", lambda ctx, c: signaal.record(ctx, c.rest, confirmed=c.confirmed, command=c.args),
+            usage="/signaal nieuw <tekst>", example="/signaal nieuw Lijst van klachten kwijt",
+            summary="een signaal vastleggen waarvan de tekst met een commandowoord begint",
+            aliases=("new",), needs_words=True),
+        Sub("lijst", _words(signaal.list_signalen), usage="/signaal lijst [open|alle] [#categorie]",
+            example="/signaal lijst alle #jeugd", summary="de open (of alle) signalen van de groep",
+            doc="list; one signaal with its history; search the group's signalen",
+            aliases=("list", "lijsten", "overzicht", "ls")),
+        Sub("", lambda ctx, c: signaal.show(ctx, signaal.get(ctx, c.ref or 0)), ref=True,
+            usage="/signaal S-12", example="/signaal S-12", summary="het signaal met zijn geschiedenis"),
+        Sub("zoek", _words(signaal.search), usage="/signaal zoek <woorden> [#categorie]",
+            example="/signaal zoek Vlietkade", summary="signalen waarvan de tekst alle woorden bevat",
+            aliases=("zoeken", "search", "find", "vind"), needs_words=True),
+        Sub("actie", lambda ctx, c: signaal.make_actie(ctx, signaal.get(ctx, c.ref or 0), c.rest,
+                                                       confirmed=c.confirmed, args=c.args),
+            usage="/signaal S-12 actie <tekst> @eigenaar [deadline]",
+            example="/signaal S-12 actie Gesprek met bewoners @piet vrijdag",
+            summary="maak er een actiepunt van (de koppeling blijft)", doc="turn it into an actiepunt (linked)",
+            aliases=("actiepunt", "action", "maak-actie"), ref=True),
+        Sub("oppakken", _sig(signaal.pick_up), usage="/signaal S-12 oppakken [toelichting]",
+            example="/signaal S-12 oppakken", summary="het signaal is in behandeling", doc="change its status",
+            aliases=("oppak", "opgepakt", "behandelen", "pickup"), ref=True),
+        Sub("sluit", _sig(signaal.close), usage="/signaal S-12 sluit [toelichting]",
+            example="/signaal S-12 sluit opgelost na gesprek", summary="het signaal sluiten",
+            aliases=("sluiten", "gesloten", "afsluiten", "dicht", "klaar", "afgehandeld", "close", "done"),
+            ref=True),
+        Sub("heropen", _sig(lambda ctx, sig, _rest: signaal.reopen(ctx, sig)), usage="/signaal S-12 heropen",
+            example="/signaal S-12 heropen", summary="een gesloten signaal weer openen",
+            aliases=("heropenen", "reopen"), ref=True),
+        Sub("tekst", lambda ctx, c: signaal.correct_text(ctx, signaal.get(ctx, c.ref or 0), c.rest,
+                                                         confirmed=c.confirmed, command=c.args),
+            usage="/signaal S-12 tekst <nieuwe tekst>", example="/signaal S-12 tekst Hangjongeren bij de Vlietkade",
+            summary="de tekst verbeteren", doc="correct its text or category",
+            aliases=("text", "wijzig", "wijzigen", "corrigeer", "verbeter", "edit"), ref=True),
+        Sub("categorie", _sig(signaal.change_category), usage="/signaal S-12 categorie #categorie",
+            example="/signaal S-12 categorie #jeugd", summary="in een andere categorie zetten",
+            aliases=("category", "cat", "rubriek"), ref=True),
+        Sub("intrekken", _sig(signaal.withdraw), usage="/signaal S-12 intrekken [reden]",
+            example="/signaal S-12 intrekken dubbel gemeld",
+            summary="per vergissing vastgelegd: binnen 24 uur, door wie het vastlegde of de voorzitter; "
+            "het blijft in de geschiedenis en telt nergens mee",
+            doc="withdraw one recorded by mistake (within 24 h, by who recorded it or the chair; kept in the "
+            "history as *ingetrokken*, counted nowhere)",
+            aliases=("intrek", "ingetrokken", "verwijder", "verwijderen", "wis", "wissen", "schrap", "delete",
+                     "remove", "withdraw"), ref=True),
+        Sub("export", _alone(exports.export_signalen, "/signaal export"), usage="/signaal export",
+            example="/signaal export", summary="alle signalen als CSV (Excel)", doc="all signalen as CSV for Excel",
+            aliases=("exporteer", "exporteren", "csv", "excel")),
+    ),
+)  # fmt: skip
+
+ACTIE = Family(
+    name="actie",
+    title="actiepunten met eigenaar en deadline (A-12)",
+    aliases=("acties", "actiepunt", "actiepunten", "action", "todo"),
+    prefix="A",
+    item="actiepunt",
+    free_text=True,
+    pii_decisions=True,
+    empty="Wat moet er gebeuren, door wie? Schrijf bijvoorbeeld: /actie Buurtgesprek plannen @piet vrijdag.",
+    notes=(DEADLINE_NOTE,),
+    subs=(
+        Sub("", lambda ctx, c: actie.record(ctx, c.rest, confirmed=c.confirmed, command=c.args),
+            usage="/actie <tekst> @eigenaar [deadline]", example="/actie Buurtgesprek plannen @fatima over twee weken",
+            summary="een actiepunt vastleggen", doc="record an actiepunt; no deadline = the next overleg"),
+        Sub("nieuw", lambda ctx, c: actie.record(ctx, c.rest, confirmed=c.confirmed, command=c.args),
+            usage="/actie nieuw <tekst> @eigenaar [deadline]", example="/actie nieuw Zoek een zaal @piet vrijdag",
+            summary="een actiepunt waarvan de tekst met een commandowoord begint", aliases=("new",),
+            needs_words=True),
+        Sub("lijst", _words(actie.list_acties), usage="/actie lijst [mijn|open|te-laat|alle] [@persoon ...]",
+            example="/actie lijst te-laat", summary="de actiepunten, die over de deadline eerst",
+            doc="list (overdue first, marked); one with its history; search",
+            aliases=("list", "lijsten", "overzicht", "ls")),
+        Sub("", lambda ctx, c: actie.show(ctx, actie.get(ctx, c.ref or 0)), ref=True, usage="/actie A-12",
+            example="/actie A-12", summary="het actiepunt met zijn geschiedenis"),
+        Sub("zoek", _words(actie.search), usage="/actie zoek <woorden>", example="/actie zoek buurtgesprek",
+            summary="actiepunten waarvan de tekst alle woorden bevat", aliases=("zoeken", "search", "find", "vind"),
+            needs_words=True),
+        Sub("gedaan", _act(actie.done), usage="/actie gedaan A-12 [toelichting]",
+            example="/actie gedaan A-12 gesprek gevoerd", summary="het actiepunt is gedaan",
+            doc="keep it moving (reference and word in either order: `/actie A-12 gedaan`)",
+            aliases=("klaar", "af", "afgerond", "afgehandeld", "gereed", "done", "finished"), ref=True),
+        Sub("verplaats", _act(actie.move), usage="/actie verplaats A-12 <deadline>",
+            example="/actie verplaats A-12 volgende week dinsdag", summary="een nieuwe deadline",
+            aliases=("verplaatsen", "uitstellen", "move", "postpone"), ref=True),
+        Sub("overdragen", _act(actie.hand_over), usage="/actie overdragen A-12 @persoon",
+            example="/actie overdragen A-12 @fatima", summary="een nieuwe eigenaar",
+            aliases=("overdracht", "draag-over", "toewijzen", "assign", "handover"), ref=True),
+        Sub("vervallen", _act(actie.cancel), usage="/actie vervallen A-12 <reden>",
+            example="/actie vervallen A-12 niet meer nodig", summary="het actiepunt vervalt",
+            aliases=("vervalt", "annuleer", "annuleren", "cancel"), ref=True),
+        Sub("heropen", _act(actie.reopen), usage="/actie heropen A-12", example="/actie heropen A-12",
+            summary="weer open zetten", aliases=("heropenen", "reopen"), ref=True),
+        Sub("tekst", lambda ctx, c: actie.correct_text(ctx, actie.get(ctx, c.ref or 0), c.rest,
+                                                       confirmed=c.confirmed, command=c.args),
+            usage="/actie A-12 tekst <nieuwe tekst>", example="/actie A-12 tekst Buurtgesprek plannen met Facet",
+            summary="de tekst verbeteren", doc="correct its text",
+            aliases=("text", "wijzig", "wijzigen", "corrigeer", "verbeter", "edit"), ref=True),
+        Sub("intrekken", _act(actie.withdraw), usage="/actie A-12 intrekken [reden]",
+            example="/actie A-12 intrekken per ongeluk twee keer",
+            summary="per vergissing vastgelegd: binnen 24 uur, door wie het vastlegde of de voorzitter",
+            doc="withdraw one recorded by mistake (within 24 h; kept in the history, counted nowhere)",
+            aliases=("intrek", "ingetrokken", "verwijder", "verwijderen", "wis", "wissen", "schrap", "delete",
+                     "remove", "withdraw"), ref=True),
+        Sub("export", _alone(exports.export_acties, "/actie export"), usage="/actie export", example="/actie export",
+            summary="alle actiepunten als CSV (Excel)", doc="all actiepunten as CSV for Excel",
+            aliases=("exporteer", "exporteren", "csv", "excel")),
+    ),
+)  # fmt: skip
+
+AFMELDEN = Family(
+    name="afmelden",
+    title="afmelden voor een overleg; de voorzitter krijgt bericht",
+    aliases=("afmelding", "afwezig"),
+    free_text=True,
+    subs=(
+        Sub("", _words(afmelden.handle), usage="/afmelden [volgende|<datum>] [reden] [vervanger @persoon]",
+            example="/afmelden volgende ziek vervanger @karin",
+            summary="afmelden voor het volgende overleg of dat op een datum; een los getal is een dag (3 = de 3e)",
+            doc="report absence (a bare number is a day: `/afmelden 3 ziek`); the chair gets a DM"),
+    ),
+)  # fmt: skip
+
+OVERLEG = Family(
+    name="overleg",
+    title="de overleggen van de groep",
+    aliases=("vergadering", "overleggen", "meeting"),
+    subs=(
+        Sub("", _alone(overleg.show_next, "/overleg"), usage="/overleg", example="/overleg",
+            summary="het volgende overleg en de agenda", doc="next meeting with agenda; list; plan one or a series"),
+        Sub("lijst", _alone(overleg.list_upcoming, "/overleg lijst"), usage="/overleg lijst",
+            example="/overleg lijst", summary="de geplande overleggen", aliases=("list", "overzicht", "ls")),
+        Sub("plan", _words(overleg.plan), usage="/overleg plan <datum en tijd> [elke <n> weken] [locatie <plaats>]",
+            example="/overleg plan 3 december 10:00 elke 8 weken", summary="een overleg of een reeks plannen",
+            aliases=("plannen", "inplannen", "schedule"), needs_words=True),
+        Sub("kom", _words(overleg.kom), usage="/overleg kom [volgende|<datum>]", example="/overleg kom",
+            summary="laat weten dat u komt", doc="say you come, or report absence; the chair confirms who attended",
+            aliases=("komen", "ik-kom")),
+        Sub("afmelden", _words(afmelden.handle), usage="/overleg afmelden [<datum>] [reden]",
+            example="/overleg afmelden 3 ziek", summary="zie /afmelden", aliases=("afmelding",)),
+        Sub("aanwezig", _words(overleg.aanwezig), usage="/overleg aanwezig [<datum>] @a @b | alle",
+            example="/overleg aanwezig 3 december @piet @fatima",
+            summary="voorzitter: wie er waren (de rest telt als afwezig)", aliases=("aanwezigheid", "presentie"),
+            needs_words=True),
+        Sub("agenda", _words(exports.export_agenda), usage="/overleg agenda",
+            example="/overleg agenda", summary="de geplande overleggen als agendabestand (ICS)",
+            doc="the meetings as an ICS calendar", aliases=("ics", "kalender", "calendar")),
+    ),
+)  # fmt: skip
+
+BIJEENKOMST = Family(
+    name="bijeenkomst",
+    title="participatiebijeenkomsten van de wijk",
+    aliases=("bijeenkomsten", "participatie"),
+    free_text=True,
+    empty="Schrijf /bijeenkomst <datum> <omschrijving>, bijvoorbeeld /bijeenkomst 14 januari 19:30 Bewonersavond.",
+    subs=(
+        Sub("", _words(bijeenkomst.record), usage="/bijeenkomst <datum> <omschrijving>",
+            example="/bijeenkomst 14 januari 19:30 Bewonersavond in De Fakkel", summary="een bijeenkomst plannen",
+            doc="participatiebijeenkomsten of the wijk"),
+        Sub("lijst", _alone(bijeenkomst.list_bijeenkomsten, "/bijeenkomst lijst"), usage="/bijeenkomst lijst",
+            example="/bijeenkomst lijst", summary="de geplande bijeenkomsten", aliases=("list", "overzicht", "ls")),
+    ),
+)  # fmt: skip
+
+RAPPORTAGE = Family(
+    name="rapportage",
+    title="de halfjaarlijkse voortgangsrapportage van het team",
+    aliases=("rapport", "voortgang", "report"),
+    free_text=True,
+    subs=(
+        Sub("", _words(voortgang.handle), usage="/rapportage [2026-H2]", example="/rapportage 2026-H2",
+            summary="het concept met de cijfers van het halfjaar",
+            doc="the half-yearly voortgangsrapportage: draft, chair's text, send with PNG chart and PDF"),
+        Sub("tekst", lambda ctx, c: voortgang.handle(ctx, f"tekst {c.rest}"),
+            usage="/rapportage [2026-H2] tekst <voortgang>", example="/rapportage tekst De buurttent is gehouden.",
+            summary="voorzitter: de voortgang van het jaarplan invullen", aliases=("text",)),
+        Sub("verstuur", lambda ctx, c: voortgang.handle(ctx, f"verstuur {c.rest}"),
+            usage="/rapportage [2026-H2] verstuur", example="/rapportage verstuur",
+            summary="voorzitter: naar de regiegroep, met grafiek (PNG) en PDF",
+            aliases=("versturen", "verzend", "verzenden", "send")),
+    ),
+)  # fmt: skip
+
+AMBASSADEUR = Family(
+    name="ambassadeur",
+    title="de wijkambassadeurs van het team (bewoners op Telegram)",
+    aliases=("ambassadeurs", "wijkambassadeur"),
+    subs=(
+        Sub("", _alone(ambassadeur.list_ambassadors, "/ambassadeur"), usage="/ambassadeur", example="/ambassadeur",
+            summary="de wijkambassadeurs van dit team", hidden=True),
+        Sub("uitnodigen", _alone(ambassadeur.invite, "/ambassadeur uitnodigen"), usage="/ambassadeur uitnodigen",
+            example="/ambassadeur uitnodigen", summary="een link voor een nieuwe wijkambassadeur (14 dagen geldig)",
+            doc="wijkambassadeurs on Telegram (the chair invites with a 14-day code)",
+            aliases=("uitnodiging", "nodig-uit", "invite")),
+        Sub("lijst", _alone(ambassadeur.list_ambassadors, "/ambassadeur lijst"), usage="/ambassadeur lijst",
+            example="/ambassadeur lijst", summary="de wijkambassadeurs van dit team",
+            aliases=("list", "overzicht", "ls")),
+        Sub("verwijder", _words(ambassadeur.remove), usage="/ambassadeur verwijder <naam of nummer>",
+            example="/ambassadeur verwijder 2", summary="een wijkambassadeur ontkoppelen; de gegevens worden gewist",
+            aliases=("verwijderen", "remove")),
+    ),
+)  # fmt: skip
+
+HELP = Family(
+    name="help",
+    title="uitleg",
+    aliases=("hulp", "commando's", "commandos", "?"),
+    free_text=True,
+    subs=(
+        Sub("", _help, usage="/help", example="/help", summary="alle commando's met een voorbeeld",
+            doc="every command with an example; one command's forms"),
+        Sub("", _help, usage="/<commando> help", example="/actie help", summary="de uitleg van één commando"),
+    ),
+)  # fmt: skip
+
+KOPPEL = Family(
+    name="koppel",
+    title="uw Slack-account aan uw naam in wijkbot koppelen",
+    aliases=("koppelen", "link"),
+    free_text=True,
+    subs=(
+        Sub("", _words(koppel.handle), usage="/koppel @persoon", example="/koppel @piet",
+            summary="voorzitter of beheerder: een koppelcode (14 dagen geldig) voor die persoon",
+            doc="the chair (or an admin) makes a 14-day code; the person binds their Slack account with it"),
+        Sub("", _words(koppel.handle), usage="/koppel <code>", example="/koppel ABCD-EFGH-JKLM",
+            summary="uw Slack-account koppelen met de code die u kreeg"),
+    ),
+)  # fmt: skip
+
+PII = Family(
+    name="pii",
+    title="persoonsgegevens: een tekst toch opslaan of aanpassen",
+    hidden=True,
+    free_text=True,
+    subs=(
+        Sub("", _words(pii.handle), usage="/pii bevestig <code> · /pii aanpassen <code>",
+            example="/pii bevestig abcd2345", summary="de knoppen *Toch opslaan* en *Aanpassen*"),
+    ),
+)  # fmt: skip
+
+FAMILIES: tuple[Family, ...] = (
+    SIGNAAL, ACTIE, AFMELDEN, OVERLEG, BIJEENKOMST, RAPPORTAGE, AMBASSADEUR, KOPPEL, HELP, PII,
+)  # fmt: skip
+_BY_NAME = {name: f for f in FAMILIES for name in (f.name, *f.aliases)}
+
+
+def find(name: str) -> Family | None:
+    """The family a command name (or alias) means."""
+    return _BY_NAME.get(name.lower())
+
+
+def names() -> list[str]:
+    """Every command name and alias (for 'bedoelt u /signaal?')."""
+    return list(_BY_NAME)
+
+
+HEADER = "wijkbot: de commando's (in het kanaal van uw team); /<commando> help geeft de uitleg van één commando"
+
+
+def help_text() -> str:
+    """`/help`: every visible form with an example."""
+    lines = [HEADER]
+    for family in FAMILIES:
+        if family.hidden:
+            continue
+        for sub in family.subs:
+            if sub.hidden:
+                continue
+            right = sub.example if sub.example != sub.usage else sub.summary
+            lines.append(f"{sub.usage:<36} {right}" if len(sub.usage) < 36 else f"{sub.usage}   {right}")
+        lines += list(family.notes)
+    return "\n".join(lines)
+
+
+def _cell(usage: str) -> str:
+    return "`" + usage.replace("|", "\\|") + "`"
+
+
+def markdown_table() -> str:
+    """The README's command table: one row per documented form; a form without `doc` joins the row above."""
+    rows: list[tuple[list[str], str]] = []
+    for family in FAMILIES:
+        if family.hidden:
+            continue
+        for sub in family.subs:
+            if sub.hidden:
+                continue
+            if sub.doc is not None:
+                rows.append(([], sub.doc))
+            rows[-1][0].append(_cell(sub.usage))
+    head = ["| command | what it does |", "|---|---|"]
+    return "\n".join(head + [f"| {', '.join(cells)} | {doc} |" for cells, doc in rows])
+
+
+if __name__ == "__main__":
+    print(markdown_table())

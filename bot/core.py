@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from handlers.base import Message, Reply
-from handlers.notify import Notifier, deliver_outbox
+from handlers.notify import DeliveryPolicy, Notifier, deliver_outbox
 from handlers.router import dispatch
 from storage.config import OrgConfig, load_config, seed
 from storage.db import make_engine, migrate, transaction
@@ -56,6 +56,7 @@ class Wijkbot:
     notifiers: list[Notifier] = field(default_factory=list)
     job_runner: JobRunner | None = None
     on_queued: Callable[[], None] | None = None  # wakes the outbox relay in `wijkbot run`
+    delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
 
     @classmethod
     def create(cls, *, db_url: str | None, config_path: str | None, clock: Clock | None = None) -> Wijkbot:
@@ -81,7 +82,7 @@ class Wijkbot:
 
     async def flush(self) -> int:
         """Deliver what the outbox holds for now."""
-        return await deliver_outbox(self.engine, self.notifiers, now=self.clock.now())
+        return await deliver_outbox(self.engine, self.notifiers, now=self.clock.now(), policy=self.delivery)
 
     async def advance(self, delta: timedelta) -> int:
         """Move simulated time forward, running every job that falls due on the way."""

@@ -26,7 +26,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     out = sub.add_parser("outbox", help="berichten die niet bezorgd konden worden")
     out.add_argument("actie", nargs="?", default="lijst", choices=["lijst", "opnieuw", "weg"])
     out.add_argument("nummer", nargs="?", help="het nummer uit `wijkbot outbox lijst` (bij opnieuw ook: alle)")
-    out.add_argument("--config")
     out.add_argument("--db")
     out.add_argument("--now", help=argparse.SUPPRESS)  # tests: the moment to measure ages from
 
@@ -52,7 +51,9 @@ def outbox_command(
                 parked = session.exec(select(OutboxMessage).where(col(OutboxMessage.parked_at).is_not(None))).all()
                 for row in parked:
                     _requeue(session, row, now=now)
-                print(f"{len(parked)} geparkeerde berichten staan weer in de wachtrij.", file=stdout)
+                n = len(parked)
+                what = "geparkeerd bericht staat" if n == 1 else "geparkeerde berichten staan"
+                print(f"{n} {what} weer in de wachtrij.", file=stdout)
                 return 0
             msg = _find(session, args.nummer)
             if msg is None or msg.sent_at is not None:

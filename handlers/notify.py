@@ -216,35 +216,37 @@ def _park(rnd: _Round, msg_id: int, *, reason: str, error: str) -> None:
 def _report_waiting(rnd: _Round, heads: list[OutboxMessage]) -> None:
     """Direct messages that wait longer than a day for an address: the admins are told, once each."""
     cutoff = rnd.now - rnd.policy.report_after
-    for head in heads:
-        if head.kind != "dm" or head.created_at > cutoff:
-            continue
-        with transaction(rnd.engine) as session:
-            aged = session.exec(
-                select(OutboxMessage).where(
-                    col(OutboxMessage.sent_at).is_(None),
-                    col(OutboxMessage.parked_at).is_(None),
-                    col(OutboxMessage.reported_at).is_(None),
-                    OutboxMessage.kind == "dm",
-                    OutboxMessage.destination == head.destination,
-                    col(OutboxMessage.created_at) <= cutoff,
-                )
-            ).all()
-            aged = [m for m in aged if not (m.dedupe_key or "").startswith(NOTICE)]
-            if not aged:
-                continue
-            for m in aged:
-                m.reported_at = rnd.now
-                session.add(m)
-            log.warning("outbox: %d direct message(s) wait longer than a day for an address", len(aged))
-            n = len(aged)
+    places = sorted({h.destination for h in heads if h.kind == "dm" and h.created_at <= cutoff})
+    if not places:
+        return
+    with transaction(rnd.engine) as session:
+        aged = session.exec(  # one query a round, usually answering nothing
+            select(OutboxMessage).where(
+                col(OutboxMessage.sent_at).is_(None),
+                col(OutboxMessage.parked_at).is_(None),
+                col(OutboxMessage.reported_at).is_(None),
+                OutboxMessage.kind == "dm",
+                col(OutboxMessage.destination).in_(places),
+                col(OutboxMessage.created_at) <= cutoff,
+            )
+        ).all()
+        per_person: dict[str, int] = {}
+        for m in aged:
+            m.reported_at = rnd.now
+            session.add(m)
+            if not (m.dedupe_key or "").startswith(NOTICE):
+                per_person[m.destination] = per_person.get(m.destination, 0) + 1
+        if per_person:
+            log.warning("outbox: direct messages to %d people wait longer than a day for an address", len(per_person))
+        admins = _admins(session)
+        for key, n in sorted(per_person.items()):
             text = (
-                f"{n} {'bericht' if n == 1 else 'berichten'} van wijkbot voor {_who(session, head.destination)} "
+                f"{n} {'bericht' if n == 1 else 'berichten'} van wijkbot voor {_who(session, key)} "
                 f"{'wacht' if n == 1 else 'wachten'} langer dan een dag: wijkbot kent geen Slack- of Telegram-account "
                 "van deze persoon. Zet `slack_id` in de configuratie of vraag de persoon de bot één keer te gebruiken; "
                 "`wijkbot outbox lijst` toont de berichten."
             )
-            _notify(session, _admins(session), text, now=rnd.now, key=f"wacht:dm:{head.destination}")
+            _notify(session, admins, text, now=rnd.now, key=f"wacht:dm:{key}")
 
 
 def _notify(session: Session, to: list[str], text: str, *, now: datetime, key: str) -> None:

@@ -330,6 +330,10 @@ def test_wijkbot_outbox_lijst_as_a_process(db_url: str, engine: object) -> None:
     assert listed.returncode == 0, listed.stderr
     assert "#lbt-oost" in listed.stdout and "het kanaal is gearchiveerd (is_archived)" in listed.stdout
     assert "3 dagen" in listed.stdout
+    again = subprocess.run(
+        [sys.executable, "-m", "bot", "outbox", "opnieuw", "alle"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert again.returncode == 0 and again.stdout.strip() == "1 geparkeerd bericht staat weer in de wachtrij."
 
 
 # --- /healthz -----------------------------------------------------------------------------------

@@ -61,15 +61,20 @@ async def relay_outbox(bot: Wijkbot, wake: asyncio.Event) -> None:
     other places are never held back by it.
     """
     rounds: set[asyncio.Task[None]] = set()
-    while True:
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=RELAY_INTERVAL)
-        wake.clear()
-        if len(rounds) >= MAX_ROUNDS:
-            await asyncio.wait(rounds, return_when=asyncio.FIRST_COMPLETED)
-        task = asyncio.create_task(_round(bot))
-        rounds.add(task)
-        task.add_done_callback(rounds.discard)
+    try:
+        while True:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=RELAY_INTERVAL)
+            wake.clear()
+            if len(rounds) >= MAX_ROUNDS:
+                await asyncio.wait(rounds, return_when=asyncio.FIRST_COMPLETED)
+            task = asyncio.create_task(_round(bot))
+            rounds.add(task)
+            task.add_done_callback(rounds.discard)
+    finally:  # stopping: a message in flight stays claimed and goes again after its lease
+        for task in list(rounds):
+            task.cancel()
+        await asyncio.gather(*rounds, return_exceptions=True)
 
 
 async def _round(bot: Wijkbot) -> None:

@@ -9,6 +9,7 @@ messages with `wijkbot outbox`; /healthz reports the outbox and turns 503 past i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -379,3 +380,26 @@ async def test_healthz_reports_the_outbox_and_turns_503_past_the_limits(slack: S
     finally:
         server.should_exit = True
         await serving
+
+
+async def test_the_relay_starts_a_new_round_while_an_older_one_waits_on_a_hanging_channel(slack: SlackWorld) -> None:
+    from bot.run import relay_outbox
+
+    slack.bot.delivery = replace(slack.bot.delivery, send_timeout=3.0)
+    slack.fake.hang_channels[CENTRUM] = 3.5
+    wake = asyncio.Event()
+    relay = asyncio.create_task(relay_outbox(slack.bot, wake))
+    try:
+        queue(slack, ("channel", "lbt-centrum-west", "Traag"))
+        wake.set()
+        await slack.fake.wait_for("conversations.list", 1, timeout=5)  # the first round is at the hanging post now
+        loop = asyncio.get_running_loop()
+        queued_at = loop.time()
+        queue(slack, ("channel", "lbt-bolnes", "Snel"))
+        wake.set()
+        await slack.fake.wait_for("chat.postMessage", 1, timeout=5)
+        assert posts_to(slack, BOLNES) == ["Snel"] and loop.time() - queued_at < 2.5  # not after the 3 s timeout
+    finally:
+        relay.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await relay

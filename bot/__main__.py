@@ -1,4 +1,4 @@
-"""The `wijkbot` command: console, run, privacy."""
+"""The `wijkbot` command: console, run, privacy, outbox."""
 
 from __future__ import annotations
 
@@ -119,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     era.add_argument("--yes", action="store_true", help="niet om bevestiging vragen")
     era.add_argument("--config")
     era.add_argument("--db")
+    from bot.outbox_cli import add_parser
+
+    add_parser(sub)
     return parser
 
 
@@ -147,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.privacy_cli import privacy
 
             return privacy(args, db_url=db, config_path=config)
+        if args.command == "outbox":
+            from bot.outbox_cli import outbox_command
+
+            return outbox_command(args, db_url=db)
     except ConfigError as exc:
         print(f"wijkbot: configuratiefout:\n{exc}", file=sys.stderr)
         return 2

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from bot.logprivacy import remember_people
 from handlers.base import Message, Reply
-from handlers.notify import Notifier, deliver_outbox
+from handlers.notify import DeliveryPolicy, Notifier, deliver_outbox
 from handlers.router import dispatch
 from storage.config import OrgConfig, load_config, seed
 from storage.db import database_errors, open_database, transaction
@@ -67,6 +67,7 @@ class Wijkbot:
     notifiers: list[Notifier] = field(default_factory=list)
     job_runner: JobRunner | None = None
     on_queued: Callable[[], None] | None = None  # wakes the outbox relay in `wijkbot run`
+    delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
 
     @classmethod
     def create(cls, *, db_url: str | None, config_path: str | None, clock: Clock | None = None) -> Wijkbot:
@@ -94,7 +95,7 @@ class Wijkbot:
 
     async def flush(self) -> int:
         """Deliver what the outbox holds for now."""
-        return await deliver_outbox(self.engine, self.notifiers, now=self.clock.now())
+        return await deliver_outbox(self.engine, self.notifiers, now=self.clock.now(), policy=self.delivery)
 
     async def advance(self, delta: timedelta) -> int:
         """Move simulated time forward, running every job that falls due on the way."""

@@ -8,6 +8,7 @@ import contextlib
 import logging
 import signal
 import sys
+from datetime import timedelta
 from typing import Protocol
 
 import sqlalchemy as sa
@@ -17,11 +18,12 @@ from starlette.routing import BaseRoute
 from bot.core import Wijkbot
 from bot.http import create_http_app, server_config
 from bot.settings import Settings
-from handlers.notify import Notifier
+from handlers.notify import DeliveryPolicy, Notifier, outbox_health
 
 log = logging.getLogger(__name__)
 WORKER_THREADS = 2
 RELAY_INTERVAL = 5.0  # seconds between outbox rounds when nothing kicks it earlier
+MAX_ROUNDS = 3  # outbox rounds running at once (a round may wait on a slow destination)
 
 
 class Transport(Protocol):
@@ -53,15 +55,65 @@ def configured_transports(bot: Wijkbot, settings: Settings) -> list[Transport]:
 
 
 async def relay_outbox(bot: Wijkbot, wake: asyncio.Event) -> None:
-    """Deliver the outbox now and then, and at once when something was queued."""
-    while True:
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=RELAY_INTERVAL)
-        wake.clear()
-        try:
-            await bot.flush()
-        except Exception:  # noqa: BLE001 - the relay must survive a bad round
-            log.exception("outbox round failed; retrying later")
+    """Deliver the outbox now and then, and at once when something was queued.
+
+    A new round starts even while an earlier one still waits on a slow destination (up to
+    MAX_ROUNDS at once): the claimed message keeps that destination out of the new round, so
+    other places are never held back by it.
+    """
+    rounds: set[asyncio.Task[None]] = set()
+    try:
+        while True:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=RELAY_INTERVAL)
+            wake.clear()
+            if len(rounds) >= MAX_ROUNDS:
+                await asyncio.wait(rounds, return_when=asyncio.FIRST_COMPLETED)
+            task = asyncio.create_task(_round(bot))
+            rounds.add(task)
+            task.add_done_callback(rounds.discard)
+    finally:  # stopping: a message in flight stays claimed and goes again after its lease
+        for task in list(rounds):
+            task.cancel()
+        await asyncio.gather(*rounds, return_exceptions=True)
+
+
+async def _round(bot: Wijkbot) -> None:
+    try:
+        await bot.flush()
+    except Exception:  # noqa: BLE001 - the relay must survive a bad round
+        log.exception("outbox round failed; retrying later")
+
+
+def delivery_policy(settings: Settings) -> DeliveryPolicy:
+    return DeliveryPolicy(
+        send_timeout=settings.wijkbot_send_timeout,
+        max_age=timedelta(seconds=settings.wijkbot_outbox_max_age),
+    )
+
+
+def health_report(bot: Wijkbot, settings: Settings, transports: list[str]) -> dict[str, object]:
+    """GET /healthz: the database, the transports and the outbox; not ok past the configured limits."""
+    try:
+        with bot.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        db_ok = True
+    except Exception:  # noqa: BLE001
+        db_ok = False
+    info: dict[str, object] = {"ok": db_ok, "database": db_ok, "transports": transports}
+    if not db_ok:
+        return info
+    state = outbox_health(bot.engine, bot.notifiers, now=bot.clock.now())
+    problems: list[str] = []
+    parked = int(str(state["parked"]))
+    if parked > settings.wijkbot_health_max_parked:
+        problems.append(f"{parked} geparkeerde berichten (meer dan {settings.wijkbot_health_max_parked})")
+    age = int(str(state["oldest_deliverable_age_seconds"]))
+    if age > settings.wijkbot_health_max_age:
+        problems.append(f"het oudste bezorgbare bericht wacht {age} s (langer dan {settings.wijkbot_health_max_age} s)")
+    info["outbox"] = {**state, "problems": problems}
+    info["ok"] = not problems
+    return info
 
 
 async def run(*, db_url: str | None, config_path: str | None, settings: Settings | None = None) -> int:
@@ -79,19 +131,14 @@ async def run(*, db_url: str | None, config_path: str | None, settings: Settings
         concurrent.futures.ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="wijkbot")
     )
     bot = Wijkbot.create(db_url=db_url or settings.database_url, config_path=config_path)
+    bot.delivery = delivery_policy(settings)
     transports = configured_transports(bot, settings)
     bot.notifiers.extend(t.notifier for t in transports)
     wake = asyncio.Event()
     bot.on_queued = wake.set
 
     def health() -> dict[str, object]:
-        try:
-            with bot.engine.connect() as conn:
-                conn.execute(sa.text("SELECT 1"))
-            db_ok = True
-        except Exception:  # noqa: BLE001
-            db_ok = False
-        return {"ok": db_ok, "database": db_ok, "transports": [t.name for t in transports]}
+        return health_report(bot, settings, [t.name for t in transports])
 
     routes = [r for t in transports for r in t.routes()]
     server = uvicorn.Server(server_config(create_http_app(routes, health), host="0.0.0.0", port=settings.port))

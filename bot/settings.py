@@ -27,3 +27,11 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_bot_name: str = "wijkbot_bot"  # for invitation links; Telegram's getMe wins when the bot runs
     port: int = Field(default=3000, ge=1, le=65535)
+    # delivery (docs/security.md, "Bezorging"): seconds per API call and per message
+    slack_timeout: int = Field(default=10, ge=1)
+    telegram_timeout: float = Field(default=10.0, gt=0)
+    wijkbot_send_timeout: float = Field(default=30.0, gt=0)
+    wijkbot_outbox_max_age: int = Field(default=2 * 24 * 3600, ge=60)  # seconds failing before a message is parked
+    # /healthz answers 503 past these
+    wijkbot_health_max_parked: int = Field(default=50, ge=0)
+    wijkbot_health_max_age: int = Field(default=2 * 3600, ge=1)  # seconds the oldest deliverable message waits

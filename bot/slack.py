@@ -50,7 +50,7 @@ from bot.settings import Settings
 from handlers import koppel
 from handlers.base import Message, Reply
 from handlers.format import is_overdue
-from handlers.notify import Notifier
+from handlers.notify import Notifier, PermanentError
 from handlers.parsing import looks_like_ref
 from handlers.router import dispatch, rate_limiter
 from storage import meetings as meeting_repo
@@ -101,6 +101,25 @@ def retry_handlers(backoff: float = 0.5, server_retries: int = 2) -> list[AsyncR
     ]
 
 
+# Slack's answers that no retry can change (the message or the place is refused): the message
+# is parked. For the first two, one more try as plain text (no blocks, no buttons) may get through.
+PLAIN_MAY_HELP = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_too_long"})
+PERMANENT = PLAIN_MAY_HELP | {
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "no_text",
+    "user_not_found",
+    "user_disabled",
+    "cannot_dm_bot",
+    "restricted_action",
+    "too_many_attachments",
+    "invalid_arguments",
+}
+PLAIN_LIMIT = 39_000  # Slack's 40,000 characters of message text, with room for the note
+TRUNCATED = "\n… (ingekort: het volledige bericht was te lang voor Slack)"
+
+
 class SlackNotifier:
     """Delivers outbox messages: to a group's channel, or as a direct message to a partner."""
 
@@ -123,19 +142,42 @@ class SlackNotifier:
         )
 
     async def send(self, msg: OutboxMessage, recipient: Person | None) -> None:
+        """Post it; a refusal no retry can change raises PermanentError (the outbox parks it)."""
         t = self.transport
-        if msg.kind == "channel":
-            channel = await t.channel_id(msg.destination)
-        else:
-            assert recipient is not None and recipient.slack_id
-            channel = await t.dm_channel(recipient.slack_id)
-        files = kit.payload_files(msg.payload)
-        if msg.id not in self._text_sent:
-            await t.post(channel, msg.text, kit.payload_buttons(msg.payload))
-        if files:
-            self._text_sent.add(msg.id)
-            await t.upload(channel, files)
-        self._text_sent.discard(msg.id)
+        try:
+            if msg.kind == "channel":
+                try:
+                    channel = await t.channel_id(msg.destination)
+                except LookupError:
+                    raise PermanentError("channel_not_found") from None
+            else:
+                assert recipient is not None and recipient.slack_id
+                channel = await t.dm_channel(recipient.slack_id)
+            files = kit.payload_files(msg.payload)
+            if msg.id not in self._text_sent:
+                await self._post(channel, msg)
+            if files:
+                self._text_sent.add(msg.id)
+                await t.upload(channel, files)
+            self._text_sent.discard(msg.id)
+        except SlackApiError as exc:
+            code = _api_error(exc)
+            if code in PERMANENT:
+                self._text_sent.discard(msg.id)
+                raise PermanentError(code) from exc
+            raise
+
+    async def _post(self, channel: str, msg: OutboxMessage) -> None:
+        try:
+            await self.transport.post(channel, msg.text, kit.payload_buttons(msg.payload))
+        except SlackApiError as exc:
+            if _api_error(exc) not in PLAIN_MAY_HELP:
+                raise
+            log.warning("Slack: outbox %s refused (%s); trying once as plain text", msg.id, _api_error(exc))
+            text = kit.escape(msg.text)
+            if len(text) > PLAIN_LIMIT:
+                text = text[:PLAIN_LIMIT] + TRUNCATED
+            await self.transport.post_plain(channel, text)
 
 
 class SlackTransport:
@@ -158,7 +200,9 @@ class SlackTransport:
             token=settings.slack_bot_token.get_secret_value(),
             base_url=settings.slack_api_url,
             retry_handlers=self._retry,
+            timeout=settings.slack_timeout,  # seconds per Web API call: a hanging Slack never holds us for long
         )
+        self._timeout = settings.slack_timeout
         self.app = AsyncApp(client=self.client, signing_secret=secret, logger=log, process_before_response=False)
         self.notifier: Notifier = SlackNotifier(self)
         self._secret = secret.encode()
@@ -506,11 +550,17 @@ class SlackTransport:
         else:
             await self.client.chat_postMessage(channel=channel, text=kit.fallback_text(text), blocks=blocks, **options)
 
+    async def post_plain(self, channel: str, text: str) -> None:
+        """Post already escaped text without blocks (the fallback when Slack refuses the blocks)."""
+        await self.client.chat_postMessage(
+            channel=channel, text=text, parse="none", link_names=False, unfurl_links=False, unfurl_media=False
+        )
+
     async def _post_response(self, url: str, body: dict[str, Any]) -> None:
         if not _web_url(url):
             log.warning("Slack: no response_url to answer on")
             return
-        client = AsyncWebhookClient(url, retry_handlers=self._retry, session=self._http)
+        client = AsyncWebhookClient(url, retry_handlers=self._retry, session=self._http, timeout=self._timeout)
         for attempt in range(RESPONSE_TRIES):
             resp = await client.send_dict(body)
             # slack_sdk's webhook client retries only 429 itself; a 5xx gets a few tries here

@@ -27,7 +27,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, InvalidToken
+from telegram.error import BadRequest, Forbidden, InvalidToken
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -45,7 +45,7 @@ from bot.settings import Settings
 from bot.telegram_persistence import DatabasePersistence
 from handlers import ambassadeur, resident
 from handlers.base import MAX_TEXT, Context
-from handlers.notify import Notifier
+from handlers.notify import Notifier, PermanentError
 from storage.db import transaction
 from storage.models import OutboxMessage, Person, PersonKind
 
@@ -97,6 +97,10 @@ ASK_REWRITE = (
 )
 
 
+TEXT_LIMIT = 4096  # Telegram's message length
+CUT = "\n… (ingekort)"
+
+
 class TelegramNotifier:
     """Delivers outbox direct messages to wijkambassadeurs who are linked on Telegram."""
 
@@ -114,10 +118,24 @@ class TelegramNotifier:
         )
 
     async def send(self, msg: OutboxMessage, recipient: Person | None) -> None:
+        """Send it; 403 (blocked, gone) and a 400 that plain text does not cure raise PermanentError."""
         assert recipient is not None and recipient.telegram_id is not None
-        await self.transport.application.bot.send_message(
-            chat_id=recipient.telegram_id, text=html.escape(msg.text, quote=False), parse_mode=ParseMode.HTML
-        )
+        bot = self.transport.application.bot
+        try:
+            try:
+                await bot.send_message(
+                    chat_id=recipient.telegram_id, text=html.escape(msg.text, quote=False), parse_mode=ParseMode.HTML
+                )
+            except BadRequest as exc:
+                if not any(hint in str(exc).lower() for hint in ("parse entities", "too long")):
+                    raise
+                log.warning("Telegram: outbox %s refused (400); trying once as plain text", msg.id)
+                text = msg.text if len(msg.text) <= TEXT_LIMIT else msg.text[: TEXT_LIMIT - len(CUT)] + CUT
+                await bot.send_message(chat_id=recipient.telegram_id, text=text)
+        except Forbidden as exc:
+            raise PermanentError("telegram_403") from exc
+        except BadRequest as exc:  # chat not found, user deactivated, ...; BadRequest is a NetworkError
+            raise PermanentError("telegram_400") from exc
 
 
 class TelegramTransport:
@@ -143,6 +161,11 @@ class TelegramTransport:
             .base_url(settings.telegram_api_url)
             .base_file_url(file_url(settings.telegram_api_url))
             .rate_limiter(AIORateLimiter(max_retries=2))
+            # every Bot API call has a deadline (getUpdates has its own, longer one for long polling)
+            .connect_timeout(settings.telegram_timeout)
+            .read_timeout(settings.telegram_timeout)
+            .write_timeout(settings.telegram_timeout)
+            .pool_timeout(settings.telegram_timeout)
             .persistence(self.persistence)
             .build()
         )

@@ -260,7 +260,10 @@ class TelegramState(SQLModel, table=True):
 class OutboxMessage(SQLModel, table=True):
     """A message waiting to leave: written in the same transaction as the change it reports."""
 
-    __table_args__ = (sa.Index("ix_outbox_pending", "sent_at", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_pending", "sent_at", "next_attempt_at"),
+        sa.Index("ix_outbox_parked", "parked_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str | None = Field(default=None, unique=True, max_length=200)
@@ -274,6 +277,11 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = _ts(default=None)
     transport: str | None = Field(default=None, max_length=20)
     last_error: str | None = Field(default=None, max_length=500)
+    # a dead letter: refused for good (or too old to retry); waits for `wijkbot outbox opnieuw|weg`
+    parked_at: datetime | None = _ts(default=None)
+    park_reason: str | None = Field(default=None, max_length=200)
+    # when the chair or the admins were told that it was parked or waits for an address
+    reported_at: datetime | None = _ts(default=None)
 
 
 class ProcessedEvent(SQLModel, table=True):

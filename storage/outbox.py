@@ -5,11 +5,12 @@ twice enqueue its message once."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, TextClause, bindparam, text
+from sqlalchemy import Table, TextClause, bindparam, func, text, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
@@ -105,17 +106,43 @@ def dm(
     return 0 if msg is None else 1
 
 
-def pending(session: Session, *, now: datetime, limit: int = 100) -> list[OutboxMessage]:
-    """Messages due for (another) attempt, oldest first; rows are claimed on PostgreSQL."""
-    stmt = (
-        select(OutboxMessage)
-        .where(OutboxMessage.sent_at == None, OutboxMessage.next_attempt_at <= now)  # noqa: E711
-        .order_by(col(OutboxMessage.id))
-        .limit(limit)
+def _waiting() -> list[Any]:
+    return [col(OutboxMessage.sent_at).is_(None), col(OutboxMessage.parked_at).is_(None)]
+
+
+def heads(session: Session) -> list[OutboxMessage]:
+    """The first waiting (unsent, not parked) message of every destination: one query, however many wait."""
+    first = (
+        select(OutboxMessage.kind, OutboxMessage.destination, func.min(OutboxMessage.id).label("head"))
+        .where(*_waiting())
+        .group_by(col(OutboxMessage.kind), col(OutboxMessage.destination))
+        .subquery()
     )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
+    stmt = select(OutboxMessage).join(first, col(OutboxMessage.id) == first.c.head).order_by(col(OutboxMessage.id))
     return list(session.exec(stmt).all())
+
+
+def head_of(session: Session, kind: str, destination: str) -> OutboxMessage | None:
+    """The first waiting message to one destination (the only one of it that may go now)."""
+    return session.exec(
+        select(OutboxMessage)
+        .where(*_waiting(), OutboxMessage.kind == kind, OutboxMessage.destination == destination)
+        .order_by(col(OutboxMessage.id))
+        .limit(1)
+    ).first()
+
+
+def claim(session: Session, msg_id: int, *, now: datetime, until: datetime) -> bool:
+    """Take a due message for one attempt (compare-and-set on `next_attempt_at`, so one process wins).
+
+    A process killed while sending leaves the row claimed until `until`; then it is tried again.
+    """
+    result = session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == msg_id, *_waiting(), col(OutboxMessage.next_attempt_at) <= now)
+        .values(next_attempt_at=until)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
 
 
 def mark_sent(session: Session, msg: OutboxMessage, *, now: datetime, transport: str) -> None:
@@ -127,8 +154,43 @@ def mark_sent(session: Session, msg: OutboxMessage, *, now: datetime, transport:
 
 
 def mark_failed(session: Session, msg: OutboxMessage, *, now: datetime, error: str) -> None:
+    """A transient failure: try again after an exponential back-off (at most MAX_BACKOFF)."""
     msg.attempts += 1
     msg.last_error = error[:500]
     backoff = min(timedelta(seconds=15 * 2 ** min(msg.attempts, 12)), MAX_BACKOFF)
     msg.next_attempt_at = now + backoff
     session.add(msg)
+
+
+def park(session: Session, msg: OutboxMessage, *, now: datetime, reason: str, error: str | None = None) -> None:
+    """A dead letter: not tried again until an operator re-queues it; later messages to the place go."""
+    msg.attempts += 1
+    msg.parked_at = now
+    msg.park_reason = reason[:200]
+    if error is not None:
+        msg.last_error = error[:500]
+    session.add(msg)
+
+
+def requeue(session: Session, msg: OutboxMessage, *, now: datetime) -> None:
+    """Back in line (`wijkbot outbox opnieuw`): tried at the next round, as if just queued."""
+    msg.parked_at = None
+    msg.park_reason = None
+    msg.reported_at = None
+    msg.created_at = now  # its age for the maximum starts again
+    msg.next_attempt_at = now
+    session.add(msg)
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    waiting: int  # not sent, not parked
+    parked: int
+    oldest_waiting: datetime | None
+
+
+def counts(session: Session) -> OutboxCounts:
+    """How many messages wait and are parked, and since when the oldest waits."""
+    waiting, oldest = session.exec(select(func.count(), func.min(OutboxMessage.created_at)).where(*_waiting())).one()
+    parked = session.exec(select(func.count()).where(col(OutboxMessage.parked_at).is_not(None))).one()
+    return OutboxCounts(waiting=int(waiting), parked=int(parked), oldest_waiting=oldest)

@@ -34,6 +34,7 @@ class Call:
     status: int
     raw: str
     path: str = ""
+    error: str = ""  # Slack's error code when it answered ok=false (HTTP 200)
 
     def __getitem__(self, key: str) -> Any:
         return self.body[key]
@@ -70,6 +71,9 @@ class FakeSlack:
     team_id: str = "T0RIDDER"
     enterprise_id: str | None = None
     app_id: str = "A0WIJKBOT"
+    # channel id → seconds chat.postMessage to it hangs before answering (a slow destination)
+    hang_channels: dict[str, float] = field(default_factory=dict)
+    _refusals: list[dict[str, Any]] = field(default_factory=list)  # see refuse()
     # files.getUploadURLExternal → POST /upload/<id> → files.completeUploadExternal
     _pending_files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id → name, length, bytes
     uploads: list[Upload] = field(default_factory=list)  # completed, in order
@@ -162,6 +166,31 @@ class FakeSlack:
     def heal(self) -> None:
         self._fail_count = 0
 
+    def refuse(
+        self,
+        error: str,
+        *,
+        method: str = "chat.postMessage",
+        channel: str | None = None,
+        containing: str | None = None,
+        with_blocks_only: bool = False,
+    ) -> None:
+        """Answer ok=false with Slack's `error` for matching calls (a channel, a text, only when blocks are sent)."""
+        self._refusals.append(
+            {"error": error, "method": method, "channel": channel, "text": containing, "blocks": with_blocks_only}
+        )
+
+    def _refusal(self, method: str, body: dict[str, Any]) -> str:
+        for r in self._refusals:
+            if r["method"] != method or (r["channel"] is not None and body.get("channel") != r["channel"]):
+                continue
+            if r["text"] is not None and r["text"] not in str(body.get("text", "")):
+                continue
+            if r["blocks"] and not body.get("blocks"):
+                continue
+            return str(r["error"])
+        return ""
+
     def rate_limit_once(self, method: str) -> None:
         """The next call of `method` gets 429 with Retry-After: 1."""
         self._rate_limit[method] = self._rate_limit.get(method, 0) + 1
@@ -169,8 +198,8 @@ class FakeSlack:
     # -- reading what happened ------------------------------------------------------------------
 
     def of(self, method: str, *, ok: bool = True) -> list[Call]:
-        """Calls of one method (by default only the ones answered 200)."""
-        return [c for c in self.calls if c.method == method and (not ok or c.status == 200)]
+        """Calls of one method (by default only the ones answered 200 with ok=true)."""
+        return [c for c in self.calls if c.method == method and (not ok or (c.status == 200 and not c.error))]
 
     @property
     def responses(self) -> list[Call]:
@@ -240,6 +269,8 @@ class FakeSlack:
         body, raw = await self._body(request)
         if self.delay.get(method):
             await asyncio.sleep(self.delay[method])
+        if method == "chat.postMessage" and self.hang_channels.get(str(body.get("channel"))):
+            await asyncio.sleep(self.hang_channels[str(body["channel"])])
         if self._rate_limit.get(method):
             self._rate_limit[method] -= 1
             self.calls.append(Call(method, body, 429, raw, request.path))
@@ -247,6 +278,10 @@ class FakeSlack:
         if self._outage(method):
             self.calls.append(Call(method, body, 500, raw, request.path))
             return web.json_response({"ok": False, "error": "fatal_error"}, status=500)
+        refused = self._refusal(method, body)
+        if refused:
+            self.calls.append(Call(method, body, 200, raw, request.path, error=refused))
+            return web.json_response({"ok": False, "error": refused})
         self.calls.append(Call(method, body, 200, raw, request.path))
         return web.json_response(self._answer(method, body))
 

@@ -267,7 +267,11 @@ def run(family: Family, ctx: Context, args: str) -> list[Reply]:
             return _after_ref(family, ctx, words, _ref_number(family, words[0]), call)
 
     near = family.close_match(first)
-    if near is not None and (not family.free_text or len(words) <= 3 or ref_like(family, words[1]) == "ref"):
+    # in a family that records free text, a word that only resembles a command word ("Losse
+    # stoeptegel" ~ close) is the text, unless what follows fits that command: a reference after a
+    # form on one item, or one word after a form such as lijst ("lijts alle")
+    fits = len(words) == 1 or (ref_like(family, words[1]) == "ref" if near and near.ref else len(words) == 2)
+    if near is not None and (not family.free_text or fits):
         if len(words) == 1 and family.item:
             return _ask_before_storing(family, near, words[0])
         return _suggest(family, near, text=family.free_text and family.sub("nieuw") is not None)

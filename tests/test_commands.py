@@ -289,3 +289,11 @@ async def test_withdrawn_items_fall_under_the_retention_periods(bot: TalkingBot)
     with Session(bot.bot.engine) as s:
         assert s.exec(select(Signaal.text)).one() == ANONYMISED
         assert s.exec(select(func.count()).select_from(Actiepunt)).one() == 0
+
+
+async def test_a_dutch_word_that_resembles_a_command_word_is_the_text(bot: TalkingBot) -> None:
+    # "Losse" is close to the alias "close" (sluit), but no reference follows: it is a signaal
+    reply = await bot.say("/signaal Losse stoeptegel #openbare-ruimte")
+    assert reply.startswith("Signaal S-1 vastgelegd") and "Losse stoeptegel" in reply
+    reply = await bot.say("/signaal Losse S-1")  # with a reference it was the command, misspelt
+    assert reply.startswith("Bedoelt u /signaal sluit?")

@@ -90,7 +90,7 @@ def test_console_session_correcting_withdrawing_and_searching(db_url: str) -> No
     assert "S-1 hoort bij /signaal; gebruik /signaal S-1." in out
     assert out[-3:] == [
         "Geschiedenis:",
-        "  ma 23 nov 2026 09:00 aangemaakt: #jeugd (door Anna de Vries)",
+        "  ma 23 nov 2026 09:00 gemeld: #jeugd (door Anna de Vries)",
         "  ma 23 nov 2026 09:00 ingetrokken: dubbel gemeld (door Anna de Vries)",
     ]
 

@@ -6,6 +6,7 @@ with `WIJKBOT_TEST_PG_URL` (scripts/test starts a throwaway server).
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -23,6 +24,15 @@ TZ = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
 DB_KIND = os.environ.get("WIJKBOT_TEST_DATABASE", "sqlite")
 PG_URL = os.environ.get("WIJKBOT_TEST_PG_URL", "")
+
+
+@pytest.fixture(autouse=True)
+def _own_log_record_factory() -> Iterator[None]:
+    """A test that runs `wijkbot ...` in-process installs its log filters (record factories) for the
+    whole process; put the previous one back so the next test starts as a fresh process would."""
+    factory = logging.getLogRecordFactory()
+    yield
+    logging.setLogRecordFactory(factory)
 
 
 @pytest.fixture(scope="session")

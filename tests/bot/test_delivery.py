@@ -78,7 +78,7 @@ def row(world: SlackWorld, msg_id: int) -> OutboxMessage:
 
 
 async def test_250_messages_waiting_for_an_address_do_not_delay_a_channel_message(slack: SlackWorld) -> None:
-    unbound = ["piet", "fatima", "marieke", "youssef", "henk", "nobody-known"]
+    unbound = ["youssef", "sanne", "ingrid", "ruben", "rick", "nobody-known"]  # no Slack id
     queue(slack, *[("dm", unbound[n % len(unbound)], f"Herinnering {n}") for n in range(250)])
     [channel_msg] = queue(slack, ("channel", "lbt-bolnes", "Nieuw signaal S-1"))
 
@@ -95,7 +95,7 @@ async def test_direct_messages_waiting_a_day_for_an_address_are_reported_to_the_
     slack: SlackWorld,
 ) -> None:
     bind(slack, "monique", "U0MONIQUE")  # the configured admin
-    queue(slack, *[("dm", who, f"Herinnering {n}") for n, who in enumerate(["piet", "piet", "fatima"])])
+    queue(slack, *[("dm", who, f"Herinnering {n}") for n, who in enumerate(["youssef", "youssef", "sanne"])])
     await slack.bot.flush()
     slack.bot.clock.advance(timedelta(hours=23))
     await slack.bot.flush()
@@ -107,7 +107,8 @@ async def test_direct_messages_waiting_a_day_for_an_address_are_reported_to_the_
     notices = posts_to(slack, "DU0MONIQUE")
     assert len(notices) == 2  # one per person, not one per message
     assert any(
-        n.startswith("2 berichten van wijkbot voor Piet Verhoeven (@piet) wachten langer dan een dag") for n in notices
+        n.startswith("2 berichten van wijkbot voor Youssef el Amrani (@youssef) wachten langer dan een dag")
+        for n in notices
     )
     assert all("wijkbot outbox lijst" in n for n in notices)
 
@@ -265,7 +266,7 @@ async def test_outbox_lijst_opnieuw_weg_for_the_operator(
 ) -> None:
     slack.fake.refuse("channel_not_found", channel=BOLNES)
     [parked, other] = queue(slack, ("channel", "lbt-bolnes", "Geheime tekst"), ("channel", "lbt-bolnes", "Tweede"))
-    [waiting] = queue(slack, ("dm", "piet", "Herinnering voor Piet"))
+    [waiting] = queue(slack, ("dm", "youssef", "Herinnering voor Youssef"))  # he has no Slack id
     await slack.bot.flush()
     at = (slack.bot.clock.now() + timedelta(hours=3)).isoformat()
 
@@ -273,9 +274,9 @@ async def test_outbox_lijst_opnieuw_weg_for_the_operator(
     out = capsys.readouterr().out
     assert "Geparkeerd (2)" in out and f"{parked:>6}  #lbt-bolnes" in out and "channel_not_found" in out
     assert "het kanaal bestaat niet" in out and "geparkeerd 3 uur" in out
-    # piet's reminder, and the chair's notice about the parked ones (anna never used Slack here)
-    assert "Wacht langer dan een uur (2)" in out and "@piet" in out and "geen Slack- of Telegram-account" in out
-    assert "Geheime tekst" not in out and "Herinnering voor Piet" not in out  # never the text
+    # youssef's reminder, and the chair's notice about the parked ones (not delivered since)
+    assert "Wacht langer dan een uur (2)" in out and "@youssef" in out and "geen Slack- of Telegram-account" in out
+    assert "Geheime tekst" not in out and "Herinnering voor Youssef" not in out  # never the text
 
     slack.fake._refusals.clear()  # the bot was invited after all
     assert main(["outbox", "opnieuw", str(parked), "--db", db_url, "--now", at]) == 0
@@ -295,7 +296,7 @@ async def test_outbox_lijst_opnieuw_weg_for_the_operator(
         (other, "outbox_verwijderd"),
         (waiting, "outbox_verwijderd"),
     ]
-    assert all("Geheime" not in a.detail and "piet" not in a.detail for a in audit)
+    assert all("Geheime" not in a.detail and "youssef" not in a.detail for a in audit)
 
     assert main(["outbox", "weg", str(parked), "--db", db_url]) == 1  # sent by now
     assert "is al bezorgd" in capsys.readouterr().err
@@ -352,7 +353,7 @@ async def test_healthz_reports_the_outbox_and_turns_503_past_the_limits(slack: S
     url = f"http://127.0.0.1:{sock.getsockname()[1]}/healthz"
     try:
         async with httpx.AsyncClient(timeout=10) as http:
-            queue(slack, *[("dm", "piet", f"Herinnering {n}") for n in range(3)])  # no address: not a fault
+            queue(slack, *[("dm", "youssef", f"Herinnering {n}") for n in range(3)])  # no address: not a fault
             fine = await http.get(url)
             assert fine.status_code == 200
             body = fine.json()

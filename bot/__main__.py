@@ -94,7 +94,7 @@ def _parse_now(text: str) -> datetime:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wijkbot", description="wijkbot voor leefbaarheidsteams")
+    parser = argparse.ArgumentParser(prog="wijkbot", description="wijkbot voor wijkteams")
     sub = parser.add_subparsers(dest="command", required=True)
 
     con = sub.add_parser("console", help="de bot in de terminal, zonder Slack of Telegram")

@@ -115,7 +115,9 @@ class Console:
         elif cmd == "in":
             where = arg.lstrip("#")
             if not where:
-                self.write("Schrijf :in lbt-bolnes (een kanaal) of :in @anna (een direct gesprek).")
+                person = next(iter(self.bot.config.people), "anna")
+                channel = self.bot.config.example_channel()
+                self.write(f"Schrijf :in {channel} (een kanaal) of :in @{person} (een direct gesprek).")
             elif where.startswith("@"):
                 self.channel = where
                 self.write(f"U bent nu in het directe gesprek {where}.")

@@ -1,4 +1,4 @@
-"""Settings from the environment (CONTRACTS §3)."""
+"""Settings from the environment (CONTRACTS, section 3)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from handlers.parsing import (
     split_owner,
 )
 from handlers.permissions import editable_group, readable_group, require
-from handlers.signaal import may_withdraw
+from handlers.signaal import may_withdraw, tell_owner
 from storage import items
 from storage.models import Actiepunt, ActieStatus, Group, Person
 
@@ -24,12 +24,13 @@ def get(ctx: Context, act_id: int) -> Actiepunt:
     act = ctx.session.get(Actiepunt, act_id)
     if act is None:
         raise UserError(f"Actiepunt A-{act_id} bestaat niet; zie /actie lijst.")
-    readable_group(ctx, f"A-{act_id}", act.group_id)
+    readable_group(ctx, f"A-{act_id}", act.group_id, owner_id=act.owner_id)
     return act
 
 
-def _editable(ctx: Context, act: Actiepunt) -> Group:
-    group = editable_group(ctx, f"A-{act.id}", act.group_id)
+def _editable(ctx: Context, act: Actiepunt, *, owner_may: bool = False) -> Group:
+    """`owner_may`: the owner may do this from outside the group (close it, move it)."""
+    group = editable_group(ctx, f"A-{act.id}", act.group_id, owner_id=act.owner_id if owner_may else None)
     if act.status == ActieStatus.ingetrokken:
         raise UserError(f"{ref_a(act.id)} is ingetrokken; er valt niets meer aan te veranderen.")
     return group
@@ -61,6 +62,7 @@ def record(ctx: Context, args: str, *, confirmed: bool = False, command: str | N
         now=ctx.now,
     )
     until = when(deadline, ctx.tz) + ("" if when_text else " (volgend overleg)")
+    tell_owner(ctx, act, group, owner)
     return [
         Reply(
             f"Actiepunt {ref_a(act.id)} vastgelegd: {text}. Eigenaar @{owner.key}, deadline {until}.",
@@ -80,6 +82,8 @@ LIST_MODES = {
 
 def list_acties(ctx: Context, args: str) -> list[Reply]:
     """/actie lijst [mijn|open|te-laat|alle] [@persoon ...]"""
+    if ctx.group is None and ctx.channel.startswith("@"):
+        return _my_acties_everywhere(ctx, args)
     group = ctx.require_group()
     require(ctx.session, ctx.person, "item.read", group)
     modes: list[str] = []
@@ -128,6 +132,33 @@ def list_acties(ctx: Context, args: str) -> list[Reply]:
     return [Reply("\n".join(lines), private=True)]
 
 
+def _my_acties_everywhere(ctx: Context, args: str) -> list[Reply]:
+    """In a direct chat `/actie lijst [mijn]`: one's own open actiepunten of every group."""
+    if args.strip().lower() not in ("", "mijn", "mine", "my", "open"):
+        raise UserError(
+            "In een direct gesprek toont /actie lijst mijn uw eigen actiepunten van elke groep; "
+            "andere lijsten vraagt u op in het kanaal van de groep."
+        )
+    rows = list(
+        ctx.session.exec(
+            select(Actiepunt)
+            .where(Actiepunt.owner_id == ctx.person.id, Actiepunt.status == ActieStatus.open)
+            .order_by(col(Actiepunt.deadline), col(Actiepunt.id))
+        ).all()
+    )
+    if not rows:
+        return [Reply("U heeft geen open actiepunten.", private=True)]
+    groups = {g.id: g for g in ctx.session.exec(select(Group)).all()}
+    rows.sort(key=lambda a: (not is_overdue(a, ctx.now), a.deadline))
+    late = sum(1 for a in rows if is_overdue(a, ctx.now))
+    head = f"{plural(len(rows), 'open actiepunt')} van u" + (f", waarvan {late} te laat" if late else "")
+    lines = [head + ":"]
+    for a in rows[:50]:
+        g = groups.get(a.group_id)
+        lines.append(f"• {actie_line(ctx.session, a, ctx.now, ctx.tz)} ({g.name if g else 'onbekende groep'})")
+    return [Reply("\n".join(lines), private=True)]
+
+
 def show(ctx: Context, act: Actiepunt) -> list[Reply]:
     assert act.id is not None
     lines = [actie_line(ctx.session, act, ctx.now, ctx.tz)]
@@ -140,7 +171,7 @@ def show(ctx: Context, act: Actiepunt) -> list[Reply]:
 
 
 def done(ctx: Context, act: Actiepunt, note: str) -> list[Reply]:
-    _editable(ctx, act)
+    _editable(ctx, act, owner_may=True)
     if act.status != ActieStatus.open:
         raise UserError(f"{ref_a(act.id)} is al {label('actiepunt', act.status)}.")
     note = check_text(note, "toelichting") if note.strip() else ""
@@ -150,7 +181,7 @@ def done(ctx: Context, act: Actiepunt, note: str) -> list[Reply]:
 
 
 def move(ctx: Context, act: Actiepunt, when_text: str) -> list[Reply]:
-    _editable(ctx, act)
+    _editable(ctx, act, owner_may=True)
     if not when_text.strip():
         raise UserError(f"Naar wanneer? Schrijf bijvoorbeeld: /actie verplaats {ref_a(act.id)} over twee weken")
     if act.status != ActieStatus.open:

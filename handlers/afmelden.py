@@ -1,4 +1,4 @@
-"""/afmelden: report absence for a meeting in advance; the chair is told at once (§4.1)."""
+"""/afmelden: report absence for a meeting in advance; the chair is told at once (the covenant's attendance rule)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The agenda of a meeting, built from the data (covenant §4.3, §4.4, §3.1.1)."""
+"""The agenda of a meeting, built from the data: actielijst, new signalen, participation, the jaarplan."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ from storage import meetings
 from storage.models import Actiepunt, ActieStatus, Bijeenkomst, Group, Meeting, Signaal, SignaalStatus
 
 
-def build_agenda(session: Session, group: Group, meeting: Meeting, *, now: datetime, tz: ZoneInfo) -> list[str]:
-    """Agenda lines: jaarplan at the year's first meeting, actielijst, new signalen, bijeenkomsten."""
+def build_agenda(
+    session: Session, group: Group, meeting: Meeting, *, now: datetime, tz: ZoneInfo, jaarplan_naam: str = "jaarplan"
+) -> list[str]:
+    """Agenda lines: the jaarplan (`jaarplan_naam`) at the year's first meeting of a group that has one,
+    actielijst, new signalen, bijeenkomsten."""
     lines: list[str] = []
     local = meeting.starts_at.astimezone(tz)
     first_of_year = (
@@ -29,8 +32,8 @@ def build_agenda(session: Session, group: Group, meeting: Meeting, *, now: datet
         and local.month <= 3
     )
     n = 1
-    if first_of_year and group.kind == "team":
-        lines.append(f"{n}. Jaarplan {local.year} vaststellen")
+    if first_of_year and group.jaarplan:
+        lines.append(f"{n}. {jaarplan_naam[:1].upper()}{jaarplan_naam[1:]} {local.year} vaststellen")
         n += 1
     acts = session.exec(
         select(Actiepunt)

@@ -37,7 +37,7 @@ def _team(ctx: Context) -> Group:
     group = ctx.require_group()
     if group.kind != GroupKind.team:
         raise UserError(
-            "Wijkambassadeurs horen bij een leefbaarheidsteam; gebruik /ambassadeur in het kanaal van het team."
+            "Wijkambassadeurs horen bij een team in de wijk; gebruik /ambassadeur in het kanaal van het team."
         )
     return group
 

@@ -69,7 +69,7 @@ class Context:
         if self.group is None:
             raise UserError(
                 "Dit commando werkt in het kanaal van een team of groep; "
-                "gebruik het daar (bijvoorbeeld in #lbt-bolnes)."
+                f"gebruik het daar (bijvoorbeeld in #{self.config.example_channel()})."
             )
         return self.group
 

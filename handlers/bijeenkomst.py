@@ -1,4 +1,4 @@
-"""/bijeenkomst: the participatiebijeenkomsten of the wijk (covenant §2.3.3, §4.3)."""
+"""/bijeenkomst: the participatiebijeenkomsten of the wijk."""
 
 from __future__ import annotations
 

@@ -49,14 +49,15 @@ def _alone(fn: Callable[[Context], list[Reply]], usage: str) -> Run:
 def _help(ctx: Context, c: Call) -> list[Reply]:
     wanted = c.rest.lstrip("/").split()
     if not wanted:
-        return [Reply(help_text(), private=True)]
+        return [Reply(help_text(ctx.config.categories), private=True)]
     family = find(wanted[0])
     if family is None:
         raise UserError(f"/{wanted[0]} ken ik niet; typ /help voor alle commando's.")
-    return [Reply(family_help(family), private=True)]
+    return [Reply(family_help(family, ctx.config.categories), private=True)]
 
 
-CATEGORY_NOTE = "    categorieën: " + " ".join(f"#{c}" for c in CATEGORIES)
+CATEGORY_MARK = "{categorieen}"  # filled in with the organisation's categories (ctx.config.categories)
+CATEGORY_NOTE = "    categorieën (die van uw organisatie): " + CATEGORY_MARK
 DEADLINE_NOTE = "    zonder deadline: het volgende overleg; deadlines als 'vrijdag', '1 maart', 'eind januari'"
 
 SIGNAAL = Family(
@@ -71,9 +72,10 @@ SIGNAAL = Family(
     notes=(CATEGORY_NOTE,),
     subs=(
         Sub("", lambda ctx, c: signaal.record(ctx, c.rest, confirmed=c.confirmed, command=c.args),
-            usage="/signaal <tekst> [#categorie]", example="/signaal Hangjongeren bij de Vlietkade #jeugd",
+            usage="/signaal <tekst> [#categorie] [@@buurt]", example="/signaal Hangjongeren bij de Vlietkade #jeugd",
             summary="een signaal vastleggen",
-            doc="record a signaal (`" + " ".join(f"#{c}" for c in CATEGORIES) + "`)"),
+            doc="record a signaal; `#categorie`: the organisation's `categories` (default `"
+            + " ".join(f"#{c}" for c in CATEGORIES) + "`), `@@buurt`: one of the group's `areas`"),
         Sub("nieuw", lambda ctx, c: signaal.record(ctx, c.rest, confirmed=c.confirmed, command=c.args),
             usage="/signaal nieuw <tekst>", example="/signaal nieuw Lijst van klachten kwijt",
             summary="een signaal vastleggen waarvan de tekst met een commandowoord begint",
@@ -334,8 +336,12 @@ def names() -> list[str]:
 HEADER = "wijkbot: de commando's (in het kanaal van uw team); /<commando> help geeft de uitleg van één commando"
 
 
-def help_text() -> str:
-    """`/help`: every visible form with an example."""
+def help_text(categories: list[str] | tuple[str, ...] = CATEGORIES) -> str:
+    """`/help`: every visible form with an example (`categories`: the organisation's)."""
+    return _help_lines().replace(CATEGORY_MARK, " ".join(f"#{c}" for c in categories))
+
+
+def _help_lines() -> str:
     lines = [HEADER]
     for family in FAMILIES:
         if family.hidden:

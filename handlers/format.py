@@ -80,6 +80,9 @@ PLURALS = {
     "week": "weken",
     "lid": "leden",
     "team": "teams",
+    "groep": "groepen",
+    "coalitie": "coalities",
+    "regiegroep": "regiegroepen",
     "wijkambassadeur": "wijkambassadeurs",
 }
 
@@ -107,8 +110,16 @@ def noun(n: int, one: str, many: str | None = None) -> str:
         return one
     if many is None:
         head, _, last = one.rpartition(" ")
-        many = PLURALS.get(one) or (f"{head} {PLURALS[last]}".strip() if last in PLURALS else f"{one}en")
+        many = PLURALS.get(one) or (f"{head} {PLURALS[last]}".strip() if last in PLURALS else _compound(one))
     return many
+
+
+def _compound(word: str) -> str:
+    """A Dutch compound takes the plural of its last part: buurtpreventieteam → buurtpreventieteams."""
+    for part in sorted(PLURALS, key=len, reverse=True):
+        if " " not in part and word.endswith(part) and word != part:
+            return word[: -len(part)] + PLURALS[part]
+    return f"{word}en"
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:

@@ -162,8 +162,10 @@ def usage_line(family: Family, sub: Sub | None = None) -> str:
     return " · ".join(s.usage for s in family.subs if not s.hidden)
 
 
-def family_help(family: Family) -> str:
-    """`/<command> help`: every form with what it does and an example."""
+def family_help(family: Family, categories: list[str] | tuple[str, ...] | None = None) -> str:
+    """`/<command> help`: every form with what it does and an example (`categories`: the organisation's)."""
+    if categories is not None:
+        return family_help(family).replace("{categorieen}", " ".join(f"#{c}" for c in categories))
     lines = [f"/{family.name}: {family.title}"]
     for sub in family.subs:
         if sub.hidden:
@@ -234,7 +236,7 @@ def run(family: Family, ctx: Context, args: str) -> list[Reply]:
         return bare.run(ctx, Call(family, bare, "", confirmed=confirmed, args=args))
     first = key(words[0])
     if first in HELP_WORDS and family.name != "help":
-        return [Reply(family_help(family), private=True)]
+        return [Reply(family_help(family, ctx.config.categories), private=True)]
 
     def call(sub: Sub, rest: list[str], ref: int | None = None) -> Call:
         return Call(family, sub, " ".join(rest), ref=ref, confirmed=confirmed, args=text)
@@ -289,7 +291,7 @@ def _after_ref(family: Family, ctx: Context, words: list[str], number: int, call
         return show.run(ctx, call(show, [], number))
     second = key(words[1])
     if second in HELP_WORDS:
-        return [Reply(family_help(family), private=True)]
+        return [Reply(family_help(family, ctx.config.categories), private=True)]
     sub = family.sub(second)
     if sub is not None and sub.ref:
         return sub.run(ctx, call(sub, words[2:], number))

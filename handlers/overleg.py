@@ -14,7 +14,7 @@ from handlers.dates import has_explicit_time, parse_when
 from handlers.format import day, label, when
 from handlers.parsing import group_members, resolve_person, take_leading_date
 from handlers.permissions import may, require
-from storage import meetings
+from storage import meetings, org
 from storage.items import log_change
 from storage.models import Attendance, AttendanceStatus, Group, Meeting, MeetingStatus, Person
 
@@ -206,15 +206,23 @@ def aanwezig(ctx: Context, args: str) -> list[Reply]:
             f"@{f.person_key} ({f.name}) was bij {f.absent} van de laatste {f.of} overleggen afwezig" for f in flags
         ]
         text = (
-            f"Vaak afwezig bij {group.name} (convenant §4.1): "
+            f"Vaak afwezig bij {group.name}{ctx.config.cite()}: "
             + "; ".join(told)
-            + ". Bespreek het met hen; bij herhaling meldt u het aan de regiegroep of stuurgroep."
+            + f". Bespreek het met hen; bij herhaling meldt u het aan {_above_words(ctx, group)}."
         )
         chair = ctx.session.get(Person, group.chair_id) if group.chair_id else None
         if chair is not None:
             ctx.post_to_person(chair, text, dedupe_key=f"afwezigheid:{meeting.id}")
         lines.append(text)
     return [Reply("\n".join(lines), private=True)]
+
+
+def _above_words(ctx: Context, group: Group) -> str:
+    """The groups this group reports to, as words ("Regiegroep X"), or "de groep waaraan u rapporteert"."""
+    names = [g.name for g in org.reports_to(org.all_groups(ctx.session), group)]
+    if not names:
+        return "de groep waaraan u rapporteert"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " of " + names[-1]
 
 
 def show_next(ctx: Context) -> list[Reply]:
@@ -225,13 +233,13 @@ def show_next(ctx: Context) -> list[Reply]:
         return [
             Reply(
                 f"{group.name} heeft geen overleg gepland. Plan er een met "
-                "/overleg plan <datum en tijd> [elke 8 weken].",
+                f"/overleg plan <datum en tijd> [elke {group.norm_span or group.every_weeks or 8} weken].",
                 private=True,
             )
         ]
     where = f", {meeting.location}" if meeting.location else ""
     lines = [f"Volgend overleg van {group.name}: {when(meeting.starts_at, ctx.tz)}{where}", "Agenda:"]
-    lines += build_agenda(ctx.session, group, meeting, now=ctx.now, tz=ctx.tz)
+    lines += build_agenda(ctx.session, group, meeting, now=ctx.now, tz=ctx.tz, jaarplan_naam=ctx.config.jaarplan_naam)
     return [Reply("\n".join(lines), private=True)]
 
 
@@ -277,10 +285,10 @@ def plan(ctx: Context, args: str) -> list[Reply]:
         raise UserError(f"{when(starts, ctx.tz)} ligt in het verleden; kies een moment in de toekomst.")
     if starts.astimezone(ctx.tz).hour == 2:
         raise UserError("Tussen 02:00 en 03:00 plannen we niets (zomer- en wintertijd); kies een ander tijdstip.")
-    if group.every_weeks and every and every > group.every_weeks and group.kind == "team":
+    if group.norm_span and every and every > group.norm_span:
         raise UserError(
-            f"Een leefbaarheidsteam komt minstens elke {group.every_weeks} weken bijeen; "
-            f"kies elke {group.every_weeks} weken of vaker."
+            f"{group.name} komt {group.norm_words} bijeen{ctx.config.cite()}; "
+            f"kies elke {group.norm_span} weken of vaker."
         )
     meeting = meetings.plan_meeting(
         ctx.session,

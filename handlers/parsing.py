@@ -11,21 +11,16 @@ from sqlmodel import Session, col, select
 from handlers.base import MAX_TEXT, Context, UserError
 from handlers.dates import MONTHS, has_explicit_time, parse_when, parse_when_past
 from storage import meetings
+from storage.config import DEFAULT_CATEGORIES, area_key
 from storage.models import Group, Membership, Person, PersonKind
 
-CATEGORIES = (
-    "overlast",
-    "veiligheid",
-    "woonomgeving",
-    "jeugd",
-    "zorg",
-    "openbare-ruimte",
-    "overig",
-)
+# the categories when the organisation configures none; an organisation's own are ctx.config.categories
+CATEGORIES = DEFAULT_CATEGORIES
 _BARE_NUMBER = re.compile(r"^[0-9]{1,9}$")
 _REF = re.compile(r"^(?:(?P<prefix>[SsAa])-?)?(?P<num>\d{1,9})$")
 _MENTION = re.compile(r"(?<![\w@])@(?P<name>[\w.\-']+)", re.UNICODE)
 _CATEGORY = re.compile(r"(?<![\w#])#(?P<cat>[A-Za-z][\w-]*)")
+_AREA = re.compile(r"(?<![\w@])@@(?P<area>[\w][\w.\-']*)", re.UNICODE)
 
 
 def looks_like_ref(token: str, prefix: str) -> bool:
@@ -56,17 +51,42 @@ def check_text(text: str, what: str = "tekst", *, limit: int = MAX_TEXT) -> str:
     return text
 
 
-def take_category(text: str) -> tuple[str, str | None]:
-    """Remove `#categorie` from the text; an unknown category is an error listing the valid ones."""
+def take_category(text: str, categories: tuple[str, ...] | list[str] = CATEGORIES) -> tuple[str, str | None]:
+    """Remove `#categorie` from the text; an unknown category is an error listing the valid ones.
+
+    `categories`: the organisation's (ctx.config.categories); a category is matched without its
+    hyphens too (`#openbareruimte` is `#openbare-ruimte`).
+    """
     found: str | None = None
+    loose = {c.replace("-", ""): c for c in categories}
     for m in _CATEGORY.finditer(text):
         cat = m["cat"].lower()
-        if cat == "openbareruimte":
-            cat = "openbare-ruimte"
-        if cat not in CATEGORIES:
-            raise UserError(f"#{m['cat']} is geen categorie; kies uit " + ", ".join(f"#{c}" for c in CATEGORIES) + ".")
+        cat = cat if cat in categories else loose.get(cat.replace("-", ""), cat)
+        if cat not in categories:
+            raise UserError(f"#{m['cat']} is geen categorie; kies uit " + ", ".join(f"#{c}" for c in categories) + ".")
         found = cat
     return _CATEGORY.sub("", text).strip(), found
+
+
+def take_area(text: str, group: Group) -> tuple[str, str | None]:
+    """Remove `@@Buurt` from the text: one of the group's areas (buurten or kernen), or an error naming them."""
+    found: str | None = None
+    areas = {area_key(a): a for a in group.area_list}
+    for m in _AREA.finditer(text):
+        area = areas.get(area_key(m["area"]))
+        if area is None:
+            if not areas:
+                raise UserError(
+                    f"{group.name} heeft geen buurten of kernen in de configuratie, dus @@{m['area']} kan niet; "
+                    "laat het weg."
+                )
+            raise UserError(
+                f"@@{m['area']} is geen buurt of kern van {group.name}; kies uit "
+                + ", ".join(f"@@{area_key(a)}" for a in group.area_list)
+                + "."
+            )
+        found = area
+    return " ".join(_AREA.sub("", text).split()), found
 
 
 def group_members(session: Session, group: Group) -> list[Person]:
@@ -87,8 +107,8 @@ def member_list(session: Session, group: Group) -> str:
 def resolve_person(ctx: Context, name: str) -> Person:
     """Find the person an `@name` means: key, or first name / full name, preferring the group."""
     needle = name.lstrip("@").strip().lower()
-    # only partners can own actiepunten or stand in; residents (ambassadeurs) never match a mention
-    partner = (Person.active == True, Person.kind == PersonKind.partner)  # noqa: E712
+    # partners and resident members (bewoners) can own actiepunten or stand in; ambassadeurs never match
+    partner = (Person.active == True, col(Person.kind).in_([PersonKind.partner, PersonKind.bewoner]))  # noqa: E712
     # the usual case, a key, is one indexed lookup; only a name needs everyone (bench/: 20% of /actie)
     exact = ctx.session.exec(select(Person).where(Person.key == needle, *partner)).first()
     if exact is not None:
@@ -110,6 +130,17 @@ def split_owner(ctx: Context, text: str) -> tuple[str, Person, str]:
         raise UserError("Wie is de eigenaar? Noem die met @, bijvoorbeeld: /actie Buurtgesprek plannen @piet vrijdag")
     last = mentions[-1]
     owner = resolve_person(ctx, last["name"])
+    if owner.kind == PersonKind.bewoner and ctx.group is not None:
+        own = ctx.session.exec(
+            select(Membership).where(
+                Membership.group_id == ctx.group.id, Membership.person_id == owner.id, Membership.role == "lid"
+            )
+        ).first()
+        if own is None:
+            raise UserError(
+                f"@{owner.key} is bewoner en geen lid van {ctx.group.name}; een bewoner is alleen eigenaar "
+                "van werk van de eigen groep. Kies een lid of gast van deze groep."
+            )
     return text[: last.start()].strip(), owner, text[last.end() :].strip()
 
 

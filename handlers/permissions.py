@@ -7,13 +7,16 @@ from enum import StrEnum
 from sqlmodel import Session, select
 
 from handlers.base import Context, UserError
-from storage.models import Group, GroupKind, Membership, Person
+from storage import org
+from storage.models import Group, Membership, Person, PersonKind
 
 
 class Role(StrEnum):
     member = "lid van de groep"
     chair = "voorzitter van de groep"
-    overseer = "lid van de regiegroep of stuurgroep"
+    overseer = "partner in een groep waaraan de groep rapporteert (reports_to)"
+    guest = "gast van de groep (guests)"
+    owner = "eigenaar van het actiepunt"
     admin = "beheerder"
     ambassador = "wijkambassadeur van het team"
 
@@ -33,6 +36,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "privacy.request": frozenset({Role.admin}),
     "person.link": frozenset({Role.chair, Role.admin}),
     "signaal.own.read": frozenset({Role.ambassador}),
+    "actie.own": frozenset({Role.owner}),
 }
 
 # what each action means, for docs/security.md (generated from this module; a test compares)
@@ -50,6 +54,8 @@ DESCRIPTIONS: dict[str, str] = {
     "privacy.request": "inzage- en verwijderverzoeken (AVG) afhandelen: `wijkbot privacy export` / `erase`",
     "person.link": "een koppelcode maken waarmee een lid zijn Slack-account aan zijn naam koppelt (`/koppel @persoon`)",
     "signaal.own.read": "de eigen meldingen volgen (Telegram: /mijnsignalen), nooit die van anderen",
+    "actie.own": "een eigen actiepunt bekijken, afronden of verplaatsen, ook in een direct gesprek "
+    "(`/actie lijst mijn` toont die van elke groep); zo werkt een gast of partner buiten de groep mee",
 }
 
 REFUSALS: dict[str, str] = {
@@ -66,54 +72,46 @@ REFUSALS: dict[str, str] = {
     "privacy.request": "Alleen een beheerder kan privacyverzoeken afhandelen.",
     "person.link": "Alleen de voorzitter van {group} of een beheerder kan koppelcodes maken.",
     "signaal.own.read": "Alleen wijkambassadeurs van {group} volgen hier hun eigen meldingen; gebruik /signaal lijst.",
+    "actie.own": "Alleen de eigenaar van een actiepunt van {group} kan het buiten de groep bekijken of afronden.",
 }
 
 
-def roles_of(session: Session, person: Person, group: Group) -> set[Role]:
-    """The roles a person has towards a group's data."""
+def roles_of(session: Session, person: Person, group: Group, *, owner_id: int | None = None) -> set[Role]:
+    """The roles a person has towards a group's data (`owner_id`: the owner of the actiepunt at hand).
+
+    Reading down the reporting lines: a partner who is a member of a group that this group reports
+    to (directly, or through the groups above it) oversees it. A resident (bewoner) never does: a
+    resident reads only the items of their own groups.
+    """
     roles: set[Role] = set()
     if person.is_admin:
         roles.add(Role.admin)
     if group.chair_id == person.id:
         roles.add(Role.chair)
-    ambassador = session.exec(
-        select(Membership).where(
-            Membership.group_id == group.id,
-            Membership.person_id == person.id,
-            Membership.role == "ambassadeur",
-        )
-    ).first()
-    if ambassador is not None:
+    if owner_id is not None and owner_id == person.id:
+        roles.add(Role.owner)
+    mine = session.exec(select(Membership).where(Membership.person_id == person.id)).all()
+    here = {m.role for m in mine if m.group_id == group.id}
+    if "ambassadeur" in here:
         roles.add(Role.ambassador)
-    member = session.exec(
-        select(Membership).where(
-            Membership.group_id == group.id,
-            Membership.person_id == person.id,
-            Membership.role == "lid",
-        )
-    ).first()
-    if member is not None:
+    if "lid" in here:
         roles.add(Role.member)
-    overseeing = session.exec(
-        select(Group.id)
-        .join(Membership, Membership.group_id == Group.id)  # type: ignore[arg-type]
-        .where(
-            Membership.person_id == person.id,
-            Group.kind.in_([GroupKind.regiegroep, GroupKind.stuurgroep]),  # type: ignore[attr-defined]
-        )
-    ).first()
-    if overseeing is not None:
-        roles.add(Role.overseer)
+    if "gast" in here:
+        roles.add(Role.guest)
+    if person.kind == PersonKind.partner and group.reports_to_keys:
+        member_of = {m.group_id for m in mine if m.role == "lid"}
+        if member_of and any(g.id in member_of for g in org.above(org.all_groups(session), group)):
+            roles.add(Role.overseer)
     return roles
 
 
-def may(session: Session, person: Person, action: str, group: Group) -> bool:
-    return bool(PERMISSIONS[action] & roles_of(session, person, group))
+def may(session: Session, person: Person, action: str, group: Group, *, owner_id: int | None = None) -> bool:
+    return bool(PERMISSIONS[action] & roles_of(session, person, group, owner_id=owner_id))
 
 
-def require(session: Session, person: Person, action: str, group: Group) -> None:
+def require(session: Session, person: Person, action: str, group: Group, *, owner_id: int | None = None) -> None:
     """Raise a Dutch refusal when the person may not perform `action` on the group's data."""
-    if not may(session, person, action, group):
+    if not may(session, person, action, group, owner_id=owner_id):
         raise UserError(REFUSALS[action].format(group=group.name))
 
 
@@ -129,24 +127,32 @@ def markdown_table() -> str:
     return "\n".join([head, rule, *rows])
 
 
-def readable_group(ctx: Context, ref: str, group_id: int) -> Group:
-    """The group of item `ref`, when this person may read it; otherwise a Dutch refusal."""
+def readable_group(ctx: Context, ref: str, group_id: int, *, owner_id: int | None = None) -> Group:
+    """The group of item `ref`, when this person may read it (or owns the actiepunt); otherwise a refusal."""
     group = ctx.session.get(Group, group_id)
     assert group is not None
-    if not may(ctx.session, ctx.person, "item.read", group):
-        raise UserError(f"{ref} hoort bij {group.name}; u kunt alleen items van uw eigen groep bekijken.")
-    return group
+    if may(ctx.session, ctx.person, "item.read", group):
+        return group
+    if owner_id is not None and may(ctx.session, ctx.person, "actie.own", group, owner_id=owner_id):
+        return group
+    raise UserError(f"{ref} hoort bij {group.name}; u kunt alleen items van uw eigen groep bekijken.")
 
 
-def editable_group(ctx: Context, ref: str, group_id: int) -> Group:
-    """The group of item `ref`, when this person may change it here (in a direct chat: anywhere)."""
+def editable_group(ctx: Context, ref: str, group_id: int, *, owner_id: int | None = None) -> Group:
+    """The group of item `ref`, when this person may change it here (in a direct chat: anywhere).
+
+    `owner_id`: the owner of an actiepunt, who may close or move it even from outside the group.
+    """
     own = ctx.session.get(Group, group_id)
     assert own is not None
+    owner_may = owner_id is not None and may(ctx.session, ctx.person, "actie.own", own, owner_id=owner_id)
     if ctx.group is None and ctx.channel.startswith("@"):
-        require(ctx.session, ctx.person, "item.edit", own)
+        if not owner_may:
+            require(ctx.session, ctx.person, "item.edit", own)
         return own
     group = ctx.require_group()
     if group.id != group_id:
         raise UserError(f"{ref} hoort bij {own.name}; wijzigen kan alleen in #{own.channel}.")
-    require(ctx.session, ctx.person, "item.edit", group)
+    if not owner_may:
+        require(ctx.session, ctx.person, "item.edit", group)
     return group

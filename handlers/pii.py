@@ -1,4 +1,4 @@
-"""Personal data in free text (AVG, covenant §4.5): spot it, and ask before storing it.
+"""Personal data in free text (AVG, and every covenant's privacy clause): spot it, and ask before storing it.
 
 `detect` finds what looks like a BSN (9 digits passing the 11-proef), a Dutch phone number, an
 e-mail address, a Dutch licence plate (the sidecodes) or a postcode with a house number. When a

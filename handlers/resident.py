@@ -68,7 +68,7 @@ HOW_TO_BECOME = (
 )
 HELP = (
     "Zo werkt wijkbot voor wijkambassadeurs:\n"
-    "/signaal - meld iets over uw wijk aan het leefbaarheidsteam (stap voor stap)\n"
+    "/signaal - meld iets over uw wijk aan het team van uw wijk (stap voor stap)\n"
     "/mijnsignalen - uw meldingen en hoe het ermee staat\n"
     "/annuleer - stop met een melding die u aan het maken bent\n"
     "/stop - meld u af als wijkambassadeur; uw naam en Telegram-gegevens worden gewist\n"
@@ -150,7 +150,7 @@ def link(
             "Met /signaal meldt u iets over uw wijk; /help laat alles zien."
         )
     if not code:
-        return "Welkom bij wijkbot, de directe lijn van wijkambassadeurs met hun leefbaarheidsteam. " + HOW_TO_BECOME
+        return "Welkom bij wijkbot, de directe lijn van wijkambassadeurs met het team van hun wijk. " + HOW_TO_BECOME
     invitation = session.exec(select(Invitation).where(Invitation.code_hash == hash_code(code))).first()
     if invitation is None:
         return "Deze uitnodigingscode ken ik niet. " + HOW_TO_BECOME
@@ -204,7 +204,7 @@ def public_space_answer(config: OrgConfig) -> str:
         "Dank u wel dat u dit wilt melden! Iets wat kapot of vies is op straat (zoals een lantaarnpaal, "
         "zwerfvuil of een losse stoeptegel) kunt u het snelst melden bij de gemeente: "
         f"{config.meldingen_url} . Dan komt het direct bij de mensen die het oplossen. "
-        "Ik heb deze melding daarom niet doorgestuurd naar het leefbaarheidsteam."
+        "Ik heb deze melding daarom niet doorgestuurd naar het team van uw wijk."
     )
 
 
@@ -263,7 +263,7 @@ def report(ctx: Context, draft: dict[str, Any]) -> tuple[str, Signaal | None]:
         ctx.session,
         group_id=group.id or 0,
         text=text,
-        category=triage.category,
+        category=triage.category if triage.category in ctx.config.categories else ctx.config.default_category,
         reported_by_id=ctx.person.id,
         now=ctx.now,
         source="ambassadeur",
@@ -275,7 +275,7 @@ def report(ctx: Context, draft: dict[str, Any]) -> tuple[str, Signaal | None]:
     ref = ref_s(sig.id)
     lines = [
         f"Nieuw signaal {ref} van een wijkambassadeur ({ctx.person.name}, @{ctx.person.key}): {text}",
-        f"Soort: {triage.label.lower()} [{triage.category}]",
+        f"Soort: {triage.label.lower()} [{sig.category}]",
     ]
     if location:
         link_ = map_link(location)
@@ -339,20 +339,22 @@ def tell_ambassador(ctx: Context, sig: Signaal, status: SignaalStatus, text: str
     if person is None or person.kind != PersonKind.ambassadeur or person.telegram_id is None:
         return False  # the ambassador has left; their data is gone
     ref, what = ref_s(sig.id), _excerpt(sig.text)
+    group = ctx.session.get(Group, sig.group_id)
+    team = f"het {group.kind_label.lower()}" if group is not None else "het team"
     if status == SignaalStatus.in_behandeling:
-        message = f"Uw melding {ref} (“{what}”) is opgepakt door het leefbaarheidsteam. U hoort het als er nieuws is."
+        message = f"Uw melding {ref} (“{what}”) is opgepakt door {team}. U hoort het als er nieuws is."
     elif status == SignaalStatus.actie:
         message = (
-            f"Het leefbaarheidsteam gaat aan de slag met uw melding {ref} (“{what}”): "
+            f"{team[0].upper()}{team[1:]} gaat aan de slag met uw melding {ref} (“{what}”): "
             "er is een actie voor afgesproken. U hoort het als er nieuws is."
         )
     elif status == SignaalStatus.gesloten:
-        message = f"Uw melding {ref} (“{what}”) is afgehandeld door het leefbaarheidsteam."
+        message = f"Uw melding {ref} (“{what}”) is afgehandeld door {team}."
         if text.strip():
             message += f" Het team schrijft: {text.strip()}"
         message += " Dank u wel voor het melden!"
     elif status == SignaalStatus.open:
-        message = f"Uw melding {ref} (“{what}”) staat weer open bij het leefbaarheidsteam."
+        message = f"Uw melding {ref} (“{what}”) staat weer open bij {team}."
     else:
         return False
     ctx.post_to_person(person, message)

@@ -110,7 +110,7 @@ def dispatch(engine: Engine, config: OrgConfig, msg: Message) -> list[Reply]:
             if group is None and not msg.channel.startswith("@") and name != "help":
                 raise UserError(
                     f"Kanaal #{msg.channel} hoort niet bij een team of groep; gebruik wijkbot in het "
-                    "kanaal van uw team (bijvoorbeeld #lbt-bolnes)."
+                    f"kanaal van uw team (bijvoorbeeld #{config.example_channel()})."
                 )
             return family.handle(ctx, args.strip())
     except UserError as exc:

@@ -10,17 +10,17 @@ from handlers import pii
 from handlers.base import Button, Context, Reply, UserError
 from handlers.format import actie_line, history_lines, label, noun, plural, ref_a, ref_s, signaal_line, when
 from handlers.parsing import (
-    CATEGORIES,
     check_text,
     next_meeting_deadline,
     parse_deadline,
     split_owner,
+    take_area,
     take_category,
 )
 from handlers.permissions import editable_group, readable_group, require
 from handlers.resident import tell_ambassador
 from storage import items
-from storage.models import ActieStatus, Group, Signaal, SignaalStatus
+from storage.models import Actiepunt, ActieStatus, Group, Person, Signaal, SignaalStatus
 
 
 def get(ctx: Context, sig_id: int) -> Signaal:
@@ -42,7 +42,8 @@ def record(ctx: Context, args: str, *, confirmed: bool = False, command: str | N
     """`command`: the words as written (`nieuw ...`), kept when the PII question is asked."""
     group = ctx.require_group()
     require(ctx.session, ctx.person, "item.create", group)
-    text, category = take_category(args)
+    text, category = take_category(args, ctx.config.categories)
+    text, area = take_area(text, group)
     text = check_text(text, "tekst van het signaal")
     if not confirmed and (question := pii.check(ctx, "signaal", command or args, text)):
         return question  # personal data: nothing is stored until the person confirms
@@ -50,13 +51,15 @@ def record(ctx: Context, args: str, *, confirmed: bool = False, command: str | N
         ctx.session,
         group_id=group.id or 0,
         text=text,
-        category=category or "overig",
+        category=category or ctx.config.default_category,
         reported_by_id=ctx.person.id,
         now=ctx.now,
+        area=area,
     )
+    where = f" @@{area}" if area else ""
     return [
         Reply(
-            f"Signaal {ref_s(sig.id)} vastgelegd voor {group.name}: {text} [{sig.category}]",
+            f"Signaal {ref_s(sig.id)} vastgelegd voor {group.name}: {text} [{sig.category}]{where}",
             buttons=(
                 Button("Maak actie", "signaal_actie", ref_s(sig.id)),
                 Button("Sluit", "signaal_sluit", ref_s(sig.id)),
@@ -69,7 +72,7 @@ def record(ctx: Context, args: str, *, confirmed: bool = False, command: str | N
 def list_signalen(ctx: Context, args: str) -> list[Reply]:
     group = ctx.require_group()
     require(ctx.session, ctx.person, "item.read", group)
-    rest, category = take_category(args)
+    rest, category = take_category(args, ctx.config.categories)
     mode = rest.strip().lower() or "open"
     mode = {"all": "alle", "allemaal": "alle", "open": "open", "opened": "open"}.get(mode, mode)
     if mode not in ("open", "alle"):
@@ -94,6 +97,8 @@ def list_signalen(ctx: Context, args: str) -> list[Reply]:
 def show(ctx: Context, sig: Signaal) -> list[Reply]:
     assert sig.id is not None
     lines = [signaal_line(sig), f"Gemeld: {when(sig.created_at, ctx.tz)}"]
+    if sig.area:
+        lines.append(f"Buurt of kern: {sig.area}")
     if sig.location:
         lines.append(f"Locatie: {sig.location}")
     acts = items.actiepunten_of_signaal(ctx.session, sig.id)
@@ -126,6 +131,7 @@ def make_actie(ctx: Context, sig: Signaal, rest: str, *, confirmed: bool = False
         now=ctx.now,
         signaal=sig,
     )
+    tell_owner(ctx, act, group, owner)
     if first_action:
         tell_ambassador(ctx, sig, SignaalStatus.actie)  # only that it is acted on, never the actiepunt itself
     return [
@@ -177,7 +183,7 @@ def reopen(ctx: Context, sig: Signaal) -> list[Reply]:
 def correct_text(ctx: Context, sig: Signaal, rest: str, *, confirmed: bool = False, command: str = "") -> list[Reply]:
     """/signaal S-12 tekst <nieuwe tekst>: correct what was written (a #categorie in it also counts)."""
     _editable(ctx, sig)
-    text, category = take_category(rest)
+    text, category = take_category(rest, ctx.config.categories)
     if not text.strip():
         raise UserError(f"Schrijf de nieuwe tekst erachter, bijvoorbeeld: /signaal {ref_s(sig.id)} tekst {sig.text}")
     text = check_text(text, "nieuwe tekst van het signaal")
@@ -195,11 +201,12 @@ def correct_text(ctx: Context, sig: Signaal, rest: str, *, confirmed: bool = Fal
 def change_category(ctx: Context, sig: Signaal, rest: str) -> list[Reply]:
     """/signaal S-12 categorie #jeugd"""
     _editable(ctx, sig)
-    leftover, category = take_category(rest if "#" in rest else f"#{rest.strip()}" if rest.strip() else "")
+    categories = ctx.config.categories
+    leftover, category = take_category(rest if "#" in rest else f"#{rest.strip()}" if rest.strip() else "", categories)
     if category is None or leftover.strip():
         raise UserError(
             f"Welke categorie? Schrijf bijvoorbeeld: /signaal {ref_s(sig.id)} categorie #jeugd; kies uit "
-            + ", ".join(f"#{c}" for c in CATEGORIES)
+            + ", ".join(f"#{c}" for c in categories)
             + "."
         )
     if category == sig.category:
@@ -229,6 +236,22 @@ def withdraw(ctx: Context, sig: Signaal, reason: str) -> list[Reply]:
     ]
 
 
+def tell_owner(ctx: Context, act: Actiepunt, group: Group, owner: Person) -> None:
+    """The owner hears by direct message that an actiepunt is theirs (unless they recorded it themselves)."""
+    if owner.id == ctx.person.id:
+        return
+    ctx.post_to_person(
+        owner,
+        f"{ctx.person.name} heeft actiepunt {ref_a(act.id)} van {group.name} aan u gegeven: {act.text} "
+        f"(deadline {when(act.deadline, ctx.tz)}). Klaar? Schrijf /actie gedaan {ref_a(act.id)}; meer tijd nodig? "
+        f"/actie verplaats {ref_a(act.id)} <deadline>. Dat kan ook hier, in een direct gesprek met wijkbot.",
+        buttons=[
+            {"label": "Gedaan", "action": "actie_gedaan", "value": ref_a(act.id)},
+            {"label": "Verplaats", "action": "actie_verplaats", "value": ref_a(act.id)},
+        ],
+    )
+
+
 def may_withdraw(
     ctx: Context, group: Group, ref: str, creator_id: int | None, created_at: datetime, instead: str
 ) -> None:
@@ -243,7 +266,7 @@ def search(ctx: Context, words: str) -> list[Reply]:
     """/signaal zoek <woorden> [#categorie]: the group's signalen whose text holds every word."""
     group = ctx.require_group()
     require(ctx.session, ctx.person, "item.read", group)
-    rest, category = take_category(words)
+    rest, category = take_category(words, ctx.config.categories)
     terms = rest.split()
     if not terms and not category:
         raise UserError("Waar zoekt u op? Schrijf bijvoorbeeld: /signaal zoek Vlietkade")

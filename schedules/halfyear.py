@@ -1,8 +1,10 @@
-"""Jaarplan (covenant §3.1.1): the half-yearly voortgangsrapportage and the evaluation in Q4.
+"""Jaarplan (or wijkagenda): the half-yearly voortgangsrapportage and the evaluation in Q4.
 
-On 1 June and 1 December at 09:00 each team's chair is asked for the voortgangsrapportage to
-the regiegroep; on 1 October at 09:00 the chair is reminded that the jaarplan is evaluated in
-the last quarter and made final at the first meeting of the new year. (The report itself is
+On 1 June and 1 December at 09:00 the chair of each group with a jaarplan (by default the
+teams; `jaarplan = false` turns it off, `jaarplan_naam` names it) is asked for the
+voortgangsrapportage to the groups it reports to; on 1 October at 09:00 the chair is reminded
+that the jaarplan is evaluated in the last quarter and made final at the first meeting of the
+new year. (The report itself is
 built elsewhere; these are the prompts.)
 """
 
@@ -15,10 +17,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from schedules.jobs import JobSpec, register
-from storage import outbox
+from storage import org, outbox
 from storage.config import OrgConfig
 from storage.db import transaction
-from storage.models import Group, GroupKind, Person
+from storage.models import Group, Person
 
 VOORTGANG_MONTHS = (6, 12)
 EVALUATIE_MONTH = 10
@@ -26,7 +28,7 @@ EVALUATIE_MONTH = 10
 
 def _teams_with_chair(session, *, now: datetime) -> list[tuple[Group, Person]]:  # type: ignore[no-untyped-def]
     out = []
-    for g in session.exec(select(Group).where(Group.kind == GroupKind.team).order_by(col(Group.id))).all():
+    for g in session.exec(select(Group).where(Group.jaarplan == True).order_by(col(Group.id))).all():  # noqa: E712
         chair = session.get(Person, g.chair_id) if g.chair_id else None
         if chair is not None and chair.active:
             out.append((g, chair))
@@ -46,10 +48,14 @@ def ask_voortgangsrapportage(engine: Engine, config: OrgConfig, now: datetime) -
     which = "eerste" if half == "H1" else "tweede"
     queued = 0
     with transaction(engine) as session:
+        groups = org.all_groups(session)
+        plan = config.jaarplan_naam
         for group, chair in _teams_with_chair(session, now=now):
+            above = org.reports_to(groups, group)
+            to = " en ".join(g.name for g in above) if above else "de groep waaraan u rapporteert"
             text = (
-                f"Het is tijd voor de voortgangsrapportage van het jaarplan {year} van {group.name} over het "
-                f"{which} halfjaar (convenant §3.1.1). De regiegroep ontvangt die minstens elk half jaar; "
+                f"Het is tijd voor de voortgangsrapportage van het {plan} {year} van {group.name} over het "
+                f"{which} halfjaar{config.cite()}. {to} ontvangt die minstens elk half jaar; "
                 f"wijkbot heeft een concept klaar: typ /rapportage {period} in #{group.channel}, vul aan met "
                 f"/rapportage {period} tekst <voortgang> en verstuur met /rapportage {period} verstuur."
             )
@@ -63,9 +69,10 @@ def remind_jaarplan_evaluatie(engine: Engine, config: OrgConfig, now: datetime) 
     queued = 0
     with transaction(engine) as session:
         for group, chair in _teams_with_chair(session, now=now):
+            plan = config.jaarplan_naam
             text = (
-                f"Het laatste kwartaal is begonnen: tijd om het jaarplan {year} van {group.name} te evalueren "
-                f"(convenant §3.1.1). Zet de evaluatie op de agenda; het jaarplan {year + 1} wordt vastgesteld "
+                f"Het laatste kwartaal is begonnen: tijd om het {plan} {year} van {group.name} te evalueren"
+                f"{config.cite()}. Zet de evaluatie op de agenda; het {plan} {year + 1} wordt vastgesteld "
                 "in het eerste overleg van het nieuwe jaar."
             )
             queued += outbox.dm(session, chair.key, text, now=now, dedupe_key=f"jaarplan-evaluatie:{group.key}:{year}")

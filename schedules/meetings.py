@@ -47,8 +47,7 @@ MOMENT_TIME = time(9, 0)
 NUDGE_DAYS = 2
 SOURCE_ID = "overleg:momenten"
 MARK_KEY = "schedules.meetings.mark"
-# covenant §2.3: how often each kind of group meets at least
-REQUIRED_WEEKS = {"team": 8, "regiegroep": 13, "stuurgroep": 26}
+MAX_NORM_WEEKS = 104  # the longest norm a configuration can give (storage.config.NormConfig)
 _BEHIND = timedelta(days=5)  # the attendance question comes at most 3 days (a weekend) after
 _READS = frozenset({"meeting", "wijkgroup"})  # what next_moment reads
 _KIND_ORDER = {"herinnering": 0, "aanmoediging": 1, "aanwezigheid": 2}
@@ -244,7 +243,7 @@ def send_reminder(
         f"Wanneer: {when(meeting.starts_at, config.tz)}",
         f"Waar: {meeting.location or 'nog niet bekend'}",
         "Agenda:",
-        *build_agenda(session, group, meeting, now=now, tz=config.tz),
+        *build_agenda(session, group, meeting, now=now, tz=config.tz, jaarplan_naam=config.jaarplan_naam),
         "Komt u? Zeg het met /overleg kom, of meld u af met /afmelden [reden] [vervanger @persoon].",
     ]
     msg = outbox.enqueue(
@@ -268,6 +267,16 @@ def members_of(session: Session, group_id: int) -> list[Person]:
             .order_by(col(Person.key))
         ).all()
     )
+
+
+def yearly_members(session: Session, group_id: int) -> set[int]:
+    """Members who join once a year (`yearly`): not nudged, never flagged for absence."""
+    return {
+        pid
+        for pid in session.exec(
+            select(Membership.person_id).where(Membership.group_id == group_id, Membership.yearly == True)  # noqa: E712
+        ).all()
+    }
 
 
 def _in_chunks(session: Session, model: type[T], column: Any, values: list[int]) -> list[T]:
@@ -305,8 +314,9 @@ def send_nudges(
     queued = 0
     moment = when(meeting.starts_at, config.tz)
     where = f", {meeting.location}" if meeting.location else ""
+    yearly = yearly_members(session, group.id or 0)
     for person in members:
-        if person.id in answered or person.id == group.chair_id:
+        if person.id in answered or person.id == group.chair_id or person.id in yearly:
             continue
         text = (
             f"Komt u naar het overleg van {group.name} ({moment}{where})? U heeft het nog niet laten weten. "
@@ -384,7 +394,7 @@ def check_meeting_intervals(engine: Engine, config: OrgConfig, now: datetime) ->
             meeting_repo.extend_series(session, now=now, tz=config.tz)
         previous: dict[int, tuple[int, datetime]] = {}
         upcoming: dict[int, datetime] = {}
-        window = timedelta(weeks=2 * max(REQUIRED_WEEKS.values()))
+        window = timedelta(weeks=2 * MAX_NORM_WEEKS)
         held = (Meeting.status != MeetingStatus.geannuleerd, Meeting.starts_at > now - window, Meeting.starts_at <= now)
         # per group the last meeting (not cancelled) in the window and the first planned one ahead,
         # aggregated in the database instead of reading every meeting of the year
@@ -406,7 +416,7 @@ def check_meeting_intervals(engine: Engine, config: OrgConfig, now: datetime) ->
         ).all():
             upcoming[group_id] = first_at
         for group in session.exec(select(Group).order_by(col(Group.id))).all():
-            weeks = REQUIRED_WEEKS.get(group.kind)
+            weeks = group.norm_span  # the norm comes from the configuration; none, no warning
             if weeks is None or group.id is None or group.chair_id is None:
                 continue
             prev = previous.get(group.id)
@@ -420,7 +430,7 @@ def check_meeting_intervals(engine: Engine, config: OrgConfig, now: datetime) ->
             since = f"na het vorige overleg ({when(prev[1], config.tz)})" if prev else "vanaf nu"
             planned = f" Het eerstvolgende staat op {when(nxt, config.tz)}." if nxt else ""
             text = (
-                f"{group.name} moet minstens elke {weeks} weken vergaderen (convenant §2.3), maar er is geen "
+                f"{group.name} moet {group.norm_words} vergaderen{config.cite()}, maar er is geen "
                 f"overleg gepland binnen {weeks} weken {since}, dus vóór {when(required_by, config.tz)}.{planned} "
                 f"Plan er een in #{group.channel} met /overleg plan <datum en tijd> [elke {weeks} weken]."
             )

@@ -1,4 +1,4 @@
-"""Overdue actiepunten (covenant §3: agreements are not without obligation), Netflix Dispatch style.
+"""Overdue actiepunten (agreements are not without obligation), Netflix Dispatch style.
 
 Every working day at 09:00 each owner gets ONE direct message listing all their overdue
 actiepunten, with buttons to mark each done or move it; `Actiepunt.last_reminder_at` and a
@@ -20,7 +20,7 @@ from schedules.jobs import JobSpec, register
 from storage import outbox
 from storage.config import OrgConfig
 from storage.db import transaction
-from storage.models import Actiepunt, ActieStatus, Group, Person
+from storage.models import Actiepunt, ActieStatus, Group, Membership, Person
 
 CHAIR_AFTER = timedelta(days=14)
 MAX_BUTTON_ITEMS = 12  # Slack allows 25 elements in one actions block: two buttons per item
@@ -31,9 +31,19 @@ def _late(act: Actiepunt, now: datetime, config: OrgConfig) -> str:
     return "vandaag verlopen" if days <= 0 else f"{plural(days, 'dag')} te laat"
 
 
-def _instructions(items: list[Actiepunt], groups: dict[int | None, Group]) -> str:
-    """How to answer, with the real reference of the first actiepunt (and where)."""
+def _instructions(items: list[Actiepunt], groups: dict[int | None, Group], member_of: set[int] | None = None) -> str:
+    """How to answer, with the real reference of the first actiepunt (and where).
+
+    `member_of`: the owner's groups; an owner outside an item's group (a guest) answers in this direct chat.
+    """
     ref = ref_a(items[0].id)
+    if member_of is not None and any(a.group_id not in member_of for a in items):
+        where = " hier, in dit directe gesprek met wijkbot"
+        others = "; zo ook voor de andere" if len(items) > 1 else ""
+        return (
+            f"Klaar? Schrijf /actie gedaan {ref} [toelichting]. Meer tijd nodig? "
+            f"Schrijf /actie verplaats {ref} <nieuwe deadline>{others},{where}."
+        )
     channels = sorted({f"#{g.channel}" for a in items if (g := groups.get(a.group_id)) is not None})
     where = f" in {channels[0]}" if len(channels) == 1 else " in het kanaal van het team"
     others = "; zo ook voor de andere" if len(items) > 1 else ""
@@ -78,7 +88,12 @@ def remind_overdue_owners(engine: Engine, config: OrgConfig, now: datetime) -> i
                     f"• {ref_a(a.id)} {a.text} ({g.name if g else 'onbekende groep'}), "
                     f"deadline {when(a.deadline, config.tz)}, {_late(a, now, config)}"
                 )
-            lines.append(_instructions(items, groups))
+            member_of = set(
+                session.exec(
+                    select(Membership.group_id).where(Membership.person_id == owner.id, Membership.role == "lid")
+                ).all()
+            )
+            lines.append(_instructions(items, groups, member_of))
             buttons = [
                 {"label": f"{label} {ref_a(a.id)}", "action": action, "value": ref_a(a.id)}
                 for a in items[:MAX_BUTTON_ITEMS]

@@ -1,8 +1,9 @@
 """Report jobs: the weekly digest to the regiegroep, and the action lists after each meeting.
 
-- `reports.weekly_digest`: Monday 08:00 local, the digest of the week before to the regiegroep.
+- `reports.weekly_digest`: the digest of the week before, to each group in `[digest] to` (default:
+  every regiegroep) on its weekday and time (default Monday 08:00 local); `digest = false`: none.
 - `reports.after_meeting` (an instant source): two hours after a meeting starts, its actielijst and
-  the participation overview go up (or down) the chain (covenant §4.3, §4.4).
+  the participation overview go up (or down) the chain along the reporting lines.
 
 The half-year report needs no job of its own: schedules.halfyear asks the chairs for it on 1 June
 and 1 December, and `/rapportage` drafts it from the data when it is first asked for.
@@ -24,21 +25,25 @@ from schedules.jobs import InstantSource, JobSpec, read_mark, register, register
 from storage import outbox
 from storage.config import OrgConfig
 from storage.db import transaction
-from storage.models import Group, GroupKind, Meeting, MeetingStatus
+from storage.models import Group, Meeting, MeetingStatus
 
-DIGEST_DAY, DIGEST_HOUR, DIGEST_MINUTE = "mon", 8, 0
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # APScheduler's names for maandag ... zondag
 AFTER_MEETING_MARK = "reports.after_meeting"
 
 
 def send_weekly_digest(engine: Engine, config: OrgConfig, now: datetime) -> int:
-    """The digest of the last complete week, to every regiegroep channel, once per week."""
+    """The digest of the last complete week to each recipient, with the groups that report to it, once per week."""
     queued = 0
+    keys = config.digest_recipients()
+    if not keys:
+        return 0
     with transaction(engine) as session:
-        regie = session.exec(select(Group).where(Group.kind == GroupKind.regiegroep)).all()
-        if not regie:
-            return 0
-        label, text = weekly_digest(session, now=now, tz=config.tz)
-        for g in regie:
+        recipients = session.exec(select(Group).where(col(Group.key).in_(keys)).order_by(col(Group.name))).all()
+        for g in recipients:
+            made = weekly_digest(session, now=now, tz=config.tz, recipient=g)
+            if made is None:
+                continue
+            label, text = made
             msg = outbox.enqueue(
                 session, kind="channel", destination=g.channel, text=text, now=now, dedupe_key=f"digest:{label}:{g.key}"
             )
@@ -85,10 +90,14 @@ def next_meeting_end(engine: Engine, config: OrgConfig, after: datetime) -> date
 
 @register
 def report_jobs(config: OrgConfig) -> list[JobSpec]:
+    settings = config.digest_settings
+    if settings is None:
+        return []  # `digest = false`: no weekly overview
+    hour, minute = settings.hour_minute
     return [
         JobSpec(
             "reports.weekly_digest",
-            CronTrigger(day_of_week=DIGEST_DAY, hour=DIGEST_HOUR, minute=DIGEST_MINUTE, timezone=config.tz),
+            CronTrigger(day_of_week=DAYS[settings.day_index], hour=hour, minute=minute, timezone=config.tz),
             send_weekly_digest,
         ),
     ]

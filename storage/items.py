@@ -87,8 +87,10 @@ def record_signaal(
     source: str = "team",
     location: str | None = None,
     photo_ref: str | None = None,
+    area: str | None = None,
 ) -> Signaal:
     sig = Signaal(
+        area=area,
         group_id=group_id,
         text=text,
         category=category,

@@ -208,7 +208,7 @@ def meeting_of_group(session: Session, group_id: int, meeting_id: int) -> Meetin
 
 ABSENT = (AttendanceStatus.afwezig, AttendanceStatus.afgemeld)
 FLAG_WINDOW = 3  # the last three meetings ...
-FLAG_ABSENT = 2  # ... of which a member missed at least two (covenant §4.1)
+FLAG_ABSENT = 2  # ... of which a member missed at least two
 
 
 @dataclass(frozen=True)
@@ -240,7 +240,9 @@ def last_meetings(session: Session, group_id: int, *, now: datetime, limit: int 
 
 
 def attendance_flags(session: Session, group_id: int, now: datetime) -> list[AttendanceFlag]:
-    """Members absent (afwezig, or afgemeld without vervanger) from 2 of the group's last 3 meetings."""
+    """Members absent (afwezig, or afgemeld without vervanger) from 2 of the group's last 3 meetings.
+
+    Guests are no members, and members who join once a year (`yearly`) are never flagged."""
     recent = last_meetings(session, group_id, now=now)
     if len(recent) < FLAG_ABSENT:
         return []
@@ -249,7 +251,7 @@ def attendance_flags(session: Session, group_id: int, now: datetime) -> list[Att
         select(Attendance.person_id, Attendance.meeting_id).where(
             col(Attendance.meeting_id).in_(ids),
             col(Attendance.status).in_([s.value for s in ABSENT]),
-            # whoever sent a vervanger kept the covenant (§4.1): their organisation was there
+            # whoever sent a vervanger kept the attendance rule: their organisation was there
             col(Attendance.substitute_id).is_(None),
         )
     ).all()
@@ -259,7 +261,7 @@ def attendance_flags(session: Session, group_id: int, now: datetime) -> list[Att
     members = session.exec(
         select(Person)
         .join(Membership, col(Membership.person_id) == col(Person.id))
-        .where(Membership.group_id == group_id, Membership.role == "lid")
+        .where(Membership.group_id == group_id, Membership.role == "lid", Membership.yearly == False)  # noqa: E712
         .order_by(col(Person.key))
     ).all()
     flags = []

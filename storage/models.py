@@ -49,6 +49,7 @@ class GroupKind(StrEnum):
 class PersonKind(StrEnum):
     partner = "partner"
     ambassadeur = "ambassadeur"
+    bewoner = "bewoner"  # a resident member of a group (a buurtpreventieteam, a wijkcoalitie)
 
 
 class SignaalStatus(StrEnum):
@@ -106,16 +107,62 @@ class Group(SQLModel, table=True):
     chair_id: int | None = Field(default=None, foreign_key="person.id")
     every_weeks: int | None = None
     reminder_days: str = Field(default="7,1", max_length=40)
+    # the organisation model (configuration, see docs/configuration.md); seeded from the TOML
+    label: str | None = Field(default=None, max_length=100)  # how the group's kind reads in texts
+    reports_to: str = Field(default="", max_length=1000)  # comma-separated group keys
+    norm_weeks: int | None = None  # the minimum rhythm the covenant asks: every n weeks ...
+    norm_per_year: int | None = None  # ... or n times a year; neither: no norm
+    meets_per_year: int | None = None  # the configured rhythm when it is `per_year`
+    on_request: bool = False  # meets only when asked ("op verzoek")
+    jaarplan: bool = True  # jaarplan prompts, agenda item and voortgangsrapportage
+    participatie_per_year: int | None = None  # participatiebijeenkomsten it must hold
+    areas: str = Field(default="", max_length=2000)  # comma-separated buurten or kernen
 
     @property
     def wijk_list(self) -> list[str]:
         return [w for w in self.wijken.split(",") if w]
 
+    @property
+    def reports_to_keys(self) -> list[str]:
+        return [k for k in self.reports_to.split(",") if k]
+
+    @property
+    def area_list(self) -> list[str]:
+        return [a for a in self.areas.split(",") if a]
+
+    @property
+    def norm_span(self) -> int | None:
+        """The weeks within which the next meeting must be held by the norm (per_year 2 → 26); None: no norm."""
+        if self.norm_weeks:
+            return self.norm_weeks
+        if self.norm_per_year:
+            return max(1, 52 // self.norm_per_year)
+        return None
+
+    @property
+    def norm_words(self) -> str:
+        """The norm as it reads: "minstens elke 8 weken", "minstens 2 keer per jaar" ("" when none)."""
+        if self.norm_weeks:
+            return f"minstens elke {self.norm_weeks} weken"
+        if self.norm_per_year:
+            return (
+                "minstens 1 keer per jaar"
+                if self.norm_per_year == 1
+                else f"minstens {self.norm_per_year} keer per jaar"
+            )
+        return ""
+
+    @property
+    def kind_label(self) -> str:
+        """The group's kind as the organisation names it ("Buurtpreventieteam"); default the kind itself."""
+        return self.label or self.kind
+
 
 class Membership(SQLModel, table=True):
     group_id: int = Field(foreign_key="wijkgroup.id", primary_key=True)
     person_id: int = Field(foreign_key="person.id", primary_key=True)
-    role: str = Field(default="lid", max_length=20)  # lid | ambassadeur
+    role: str = Field(default="lid", max_length=20)  # lid | gast | ambassadeur
+    yearly: bool = False  # a member who joins once a year: never flagged for absence
 
 
 class Signaal(SQLModel, table=True):
@@ -133,6 +180,7 @@ class Signaal(SQLModel, table=True):
     source: str = Field(default="team", max_length=20)  # team | ambassadeur
     reported_by_id: int | None = Field(default=None, foreign_key="person.id")
     location: str | None = Field(default=None, max_length=200)
+    area: str | None = Field(default=None, max_length=100)  # one of the group's buurten or kernen (@@Buurt)
     photo_ref: str | None = Field(default=None, max_length=300)
     triage: str | None = Field(default=None, max_length=30)  # a resident's kind of input (seed 004)
     created_at: datetime = _ts(index=True)
@@ -166,7 +214,7 @@ class Actiepunt(SQLModel, table=True):
 
 
 class Wijziging(SQLModel, table=True):
-    """Audit log: one row for every change, with who and when (AVG, covenant §4.5)."""
+    """Audit log: one row for every change, with who and when (AVG)."""
 
     __table_args__ = (sa.Index("ix_wijziging_item", "item_type", "item_id"),)
 

@@ -1,8 +1,9 @@
-"""Action lists up and down the chain after a meeting (covenant §4.3, §4.4).
+"""Action lists up and down the chain after a meeting along the reporting lines (reports_to).
 
-After a team meeting its actielijst and its list of upcoming participatiebijeenkomsten go to the
-regiegroep (the bijeenkomsten also to the stuurgroep); after a regiegroep meeting its actielijst
-goes to the stuurgroep and to every team. These lists leave the group, so owners are shown as
+After a meeting a group's actielijst goes to the groups it reports to (`reports_to`; by default a
+team reports to the regiegroep, the regiegroep to the stuurgroep) and down to the groups that
+report to it; the list of upcoming participatiebijeenkomsten goes to every group above. These
+lists leave the group, so owners are shown as
 organisation and role ("Politie Rotterdam (wijkagent)"), never by name, and signaal texts stay out.
 An actiepunt text that names a person or looks like personal data (handlers.pii) stays out too.
 """
@@ -17,7 +18,8 @@ from sqlmodel import Session, col, select
 
 from handlers import pii
 from handlers.format import is_overdue, label, ref_a, ref_s, when
-from storage.models import Actiepunt, ActieStatus, Bijeenkomst, Group, GroupKind, Meeting, MeetingStatus, Person
+from storage import org
+from storage.models import Actiepunt, ActieStatus, Bijeenkomst, Group, Meeting, MeetingStatus, Person
 
 MEETING_LENGTH = timedelta(hours=2)
 LOOKBACK = timedelta(days=7)  # meetings that ended longer ago are not distributed any more
@@ -36,7 +38,8 @@ def owner_label(person: Person | None) -> str:
 
 def shareable(session: Session, text: str) -> str:
     """An actiepunt text as it may leave the group: as is, unless it names a person or holds personal data."""
-    # The agreements themselves go up by design (covenant §4.4); a text confirmed with `!` may still name someone.
+    # The agreements themselves go up by design (the covenants ask for it); a text confirmed with `!`
+    # may still name someone.
     low = text.lower()
     people = session.exec(select(Person.name, Person.key)).all()
     if pii.detect(text) or any(name.lower() in low or f"@{key}" in low for name, key in people):
@@ -98,7 +101,7 @@ def actielijst_text(session: Session, group: Group, meeting: Meeting, *, now: da
 
 
 def bijeenkomsten_text(session: Session, group: Group, meeting: Meeting, *, now: datetime, tz: ZoneInfo) -> str:
-    """The overview of upcoming participatiebijeenkomsten of the wijk (a standing item, §4.3)."""
+    """The overview of upcoming participatiebijeenkomsten of the wijk (a standing agenda item)."""
     rows = session.exec(
         select(Bijeenkomst)
         .where(Bijeenkomst.group_id == group.id, Bijeenkomst.starts_at > now)
@@ -143,7 +146,7 @@ def after_meeting(
     groups: list[Group] | None = None,
     skip: set[str] | frozenset[str] = frozenset(),
 ) -> list[Outgoing]:
-    """What goes where after `meeting` (empty for the stuurgroep).
+    """What goes where after `meeting` (empty for a group that reports to nobody and has nobody below).
 
     `groups`: every group ordered by name, when the caller has them already (one query for many
     meetings). `skip`: dedupe keys already in the outbox; when every key of the meeting is in it,
@@ -166,20 +169,20 @@ def after_meeting(
 
 
 def destinations(meeting: Meeting, group: Group, groups: list[Group]) -> list[tuple[str, str, str]]:
-    """(channel, dedupe key, "lijst" or "overview") of everything that goes out after `meeting`."""
+    """(channel, dedupe key, "lijst" or "overview") of everything that goes out after `meeting`.
+
+    The actielijst goes up to the groups in the group's `reports_to` and down to the groups that
+    report to it; the participation overview of a group that holds participatiebijeenkomsten goes
+    to every group above it.
+    """
     key = f"actielijst:{meeting.id}"
-    by_kind: dict[str, list[Group]] = {}
-    for g in groups:
-        by_kind.setdefault(g.kind, []).append(g)
-    regie = by_kind.get(GroupKind.regiegroep, [])
-    stuur = by_kind.get(GroupKind.stuurgroep, [])
     out: list[tuple[str, str, str]] = []
-    if group.kind == GroupKind.team:
-        for g in regie:
+    seen: set[str] = set()
+    for g in [*org.reports_to(groups, group), *org.reporting_to(groups, group)]:
+        if g.key != group.key and g.key not in seen:
+            seen.add(g.key)
             out.append((g.channel, f"{key}:{g.channel}", "lijst"))
-        for g in [*regie, *stuur]:
+    if group.participatie_per_year:
+        for g in org.above(groups, group):
             out.append((g.channel, f"bijeenkomsten:{meeting.id}:{g.channel}", "overview"))
-    elif group.kind == GroupKind.regiegroep:
-        for g in [*stuur, *by_kind.get(GroupKind.team, [])]:
-            out.append((g.channel, f"{key}:{g.channel}", "lijst"))
     return out

@@ -1,6 +1,9 @@
-"""The weekly digest for the regiegroep: counts per team, totals and the trend (covenant §4.4).
+"""The weekly digest: counts per group, totals and the trend, for each group it is sent to.
 
-It leaves the teams, so it holds no personal data (§4.5): no names, no free text of signalen or
+Each recipient (`[digest] to`, by default every regiegroep) gets the lines of the groups that
+report to it (their `reports_to`). Norms are each group's own (`norm`, `participatie`).
+
+It leaves the teams, so it holds no personal data (AVG): no names, no free text of signalen or
 actiepunten; only counts, categories, dates and references (S-12, A-3).
 """
 
@@ -14,9 +17,10 @@ from zoneinfo import ZoneInfo
 from babel.numbers import format_decimal
 from sqlmodel import Session, col, select
 
-from handlers.format import plural, ref_a, when
+from handlers.format import noun, plural, ref_a, when
 from handlers.reports import figures as fig
 from handlers.reports.periods import LOCALE, Week, day_label, local_midnight, week_before
+from storage import org
 from storage.models import Group, GroupKind
 
 TREND_WEEKS = 4
@@ -68,7 +72,7 @@ class TeamWeek:
             and not self.flagged
             and not self.bijeenkomsten.upcoming
             and self.meetings.held_in_window == 0
-            and (self.meetings.last_held is None or self.meetings.within_norm(now))
+            and (self.meetings.last_held is None or self.meetings.within_norm(now, self.group.norm_span))
         )
 
 
@@ -88,14 +92,19 @@ def _flow_value(flow: fig.Flow, attr: str) -> int:
     return flow.signalen_total if attr == "signalen" else int(getattr(flow, attr))
 
 
-def teams(session: Session) -> list[Group]:
+def teams(session: Session, recipient: Group | None = None) -> list[Group]:
+    """The groups in a recipient's digest: those reporting to it (without one: every team)."""
+    if recipient is not None:
+        return org.reporting_to(org.all_groups(session), recipient)
     return list(session.exec(select(Group).where(Group.kind == GroupKind.team).order_by(col(Group.name))).all())
 
 
-def compute_digest(session: Session, *, now: datetime, tz: ZoneInfo) -> Digest:
-    """All figures of the digest for the last complete week before `now`."""
+def compute_digest(
+    session: Session, *, now: datetime, tz: ZoneInfo, recipient: Group | None = None, groups: list[Group] | None = None
+) -> Digest:
+    """All figures of the digest for the last complete week before `now` (`recipient`: whose digest)."""
     week = week_before(now, tz)
-    groups = teams(session)
+    groups = groups if groups is not None else teams(session, recipient)
     ids = [g.id for g in groups if g.id is not None]
     flow = fig.flows(session, ids, week.start, week.end, now=now)
     previous = []
@@ -149,16 +158,20 @@ def _team_lines(t: TeamWeek, *, now: datetime, tz: ZoneInfo) -> list[str]:
         held = "nog geen overleg gehouden"
     else:
         ago = (now - m.last_held).days
-        norm = "binnen" if m.within_norm(now) else "BUITEN"
-        held = f"laatste {when(m.last_held, tz)} ({ago} dagen geleden, {norm} de norm van {fig.TEAM_NORM_WEEKS} weken)"
+        span = t.group.norm_span
+        norm = "binnen" if m.within_norm(now, span) else "BUITEN"
+        rule = f", {norm} de norm van {span} weken" if span else ""
+        held = f"laatste {when(m.last_held, tz)} ({ago} dagen geleden{rule})"
     this_week = f"; deze week {m.held_in_window} gehouden" if m.held_in_window else ""
     lines.append(f"• Overleg: {held}{this_week}; {nxt}")
     b = t.bijeenkomsten
     upcoming = ", ".join(when(at, tz) for at in b.upcoming) if b.upcoming else "geen"
-    lines.append(
-        f"• Participatiebijeenkomsten: komende {fig.TEAM_NORM_WEEKS} weken {upcoming}; "
-        f"dit jaar gehouden {b.held_this_year} van {fig.BIJEENKOMSTEN_PER_YEAR}"
-    )
+    per_year = t.group.participatie_per_year
+    if per_year or b.upcoming or b.held_this_year:
+        lines.append(
+            f"• Participatiebijeenkomsten: komende {fig.UPCOMING_WEEKS} weken {upcoming}; "
+            f"dit jaar gehouden {b.held_this_year}" + (f" van {per_year}" if per_year else "")
+        )
     if t.flagged:
         lines.append(
             f"• Aanwezigheid: {plural(t.flagged, 'lid')} afwezig bij {fig.ABSENCE_LIMIT} van de laatste "
@@ -167,11 +180,19 @@ def _team_lines(t: TeamWeek, *, now: datetime, tz: ZoneInfo) -> list[str]:
     return lines
 
 
+def _kind(groups: list[Group]) -> str:
+    """The groups of a digest as one word: "leefbaarheidsteam" when they share a label, else "groep"."""
+    labels = {g.kind_label.lower() for g in groups}
+    return labels.pop() if len(labels) == 1 else "groep"
+
+
 def render_digest(d: Digest, *, now: datetime, tz: ZoneInfo) -> str:
     """The digest as one Dutch message."""
     last_day = d.week.end - timedelta(days=1)
+    kind = _kind([t.group for t in d.teams])
+    kinds = noun(2, kind)
     head = (
-        f"Weekoverzicht leefbaarheidsteams, week {d.week.number} "
+        f"Weekoverzicht {kinds}, week {d.week.number} "
         f"({day_label(d.week.start, tz)} t/m {day_label(last_day, tz)} {last_day.year})"
     )
     signalen = d.total("signalen")
@@ -179,19 +200,23 @@ def render_digest(d: Digest, *, now: datetime, tz: ZoneInfo) -> str:
     open_sig = sum(t.stock.open_signalen for t in d.teams)
     open_act = sum(t.stock.open_acties for t in d.teams)
     overdue = sum(t.stock.overdue for t in d.teams)
-    behind = sum(1 for t in d.teams if t.meetings.last_held is not None and not t.meetings.within_norm(now))
+    behind = sum(
+        1 for t in d.teams if t.meetings.last_held is not None and not t.meetings.within_norm(now, t.group.norm_span)
+    )
+    spans = {t.group.norm_span for t in d.teams if t.group.norm_span}
     flagged = sum(t.flagged for t in d.teams)
     prev = d.previous
     lines = [
         head,
-        f"Totaal {len(d.teams)} teams:",
+        f"Totaal {plural(len(d.teams), kind)}:",
         f"• Nieuwe signalen: {int(signalen)} {trend(signalen, [d.total('signalen', p) for p in prev])}",
         f"• Actiepunten nieuw: {int(opened)} {trend(opened, [d.total('acties_opened', p) for p in prev])}",
         f"• Actiepunten gedaan: {int(done)} {trend(done, [d.total('acties_done', p) for p in prev])}",
         f"• Nu open: {plural(open_sig, 'signaal')}, {plural(open_act, 'actiepunt')}, waarvan {overdue} te laat",
     ]
     if behind:
-        lines.append(f"• Teams buiten de overlegnorm van {fig.TEAM_NORM_WEEKS} weken: {behind}")
+        of = f" van {spans.pop()} weken" if len(spans) == 1 else ""
+        lines.append(f"• {kinds[:1].upper()}{kinds[1:]} buiten de overlegnorm{of}: {behind}")
     if flagged:
         lines.append(f"• Leden met veel afwezigheid: {flagged}")
     quiet = False
@@ -204,7 +229,12 @@ def render_digest(d: Digest, *, now: datetime, tz: ZoneInfo) -> str:
     return "\n".join(lines)
 
 
-def weekly_digest(session: Session, *, now: datetime, tz: ZoneInfo) -> tuple[str, str]:
-    """(dedupe label, text) of the digest for the last complete week before `now`."""
-    d = compute_digest(session, now=now, tz=tz)
+def weekly_digest(
+    session: Session, *, now: datetime, tz: ZoneInfo, recipient: Group | None = None
+) -> tuple[str, str] | None:
+    """(dedupe label, text) of `recipient`'s digest for the last complete week before `now`;
+    None when no group reports to it."""
+    d = compute_digest(session, now=now, tz=tz, recipient=recipient)
+    if not d.teams:
+        return None
     return d.week.label, render_digest(d, now=now, tz=tz)

@@ -31,9 +31,10 @@ from storage.models import (
 )
 
 DAY = 86400.0
-TEAM_NORM_WEEKS = 8  # covenant §2.3.3: a leefbaarheidsteam meets at least once every 8 weeks
-BIJEENKOMSTEN_PER_YEAR = 2  # covenant §2.3.3: at least twice a year a participatiebijeenkomst
-ABSENCE_WINDOW = meetings.FLAG_WINDOW  # covenant §4.1: "frequent absence" is absent from 2 of the last 3
+# how far ahead the upcoming participatiebijeenkomsten are shown; the norms themselves are the
+# groups' (Group.norm_span, Group.participatie_per_year: from the configuration)
+UPCOMING_WEEKS = 8
+ABSENCE_WINDOW = meetings.FLAG_WINDOW  # "frequent absence": absent from 2 of the last 3
 ABSENCE_LIMIT = meetings.FLAG_ABSENT
 
 
@@ -79,8 +80,10 @@ class MeetingFigures:
     held_in_window: int = 0
     cancelled_in_window: int = 0
 
-    def within_norm(self, now: datetime, weeks: int = TEAM_NORM_WEEKS) -> bool:
-        """True when the last meeting is at most `weeks` ago."""
+    def within_norm(self, now: datetime, weeks: int | None) -> bool:
+        """True when the last meeting is at most `weeks` ago (`weeks` None: there is no norm, so always)."""
+        if weeks is None:
+            return True
         return self.last_held is not None and now - self.last_held <= timedelta(weeks=weeks)
 
 
@@ -327,7 +330,7 @@ def bijeenkomst_figures(
     *,
     now: datetime,
     year_start: datetime,
-    ahead: timedelta = timedelta(weeks=TEAM_NORM_WEEKS),
+    ahead: timedelta = timedelta(weeks=UPCOMING_WEEKS),
     start: datetime | None = None,
 ) -> dict[int, BijeenkomstFigures]:
     """Participatiebijeenkomsten: upcoming within `ahead`, held since `year_start` and since `start`."""
@@ -356,7 +359,7 @@ def attendance_figures(
     session: Session, group_ids: Iterable[int], *, now: datetime, start: datetime | None = None
 ) -> dict[int, AttendanceFigures]:
     """Attendance counts of the meetings held in [start, now], and how many members are flagged for
-    frequent absence (storage.meetings.attendance_flags: 2 of the last 3 meetings, §4.1)."""
+    frequent absence (storage.meetings.attendance_flags: 2 of the last 3 meetings)."""
     ids = list(group_ids)
     out: dict[int, AttendanceFigures] = {g: AttendanceFigures() for g in ids}
     for gid in ids:

@@ -1,7 +1,7 @@
-"""The half-yearly voortgangsrapportage of a team (covenant §2.3.3, §3.1.1).
+"""The half-yearly voortgangsrapportage of a team (groups with a jaarplan).
 
 The bot drafts it from the data of the half year; the chair adds the text on jaarplan progress and
-sends it to the regiegroep, with a chart (PNG) and the whole report as PDF for the archive. The
+sends it to the groups it reports to (reports_to), with a chart (PNG) and the whole report as PDF for the archive. The
 report leaves the team, so its figures are counts only; the chair's text is the chair's own.
 """
 
@@ -24,7 +24,8 @@ from handlers.permissions import require
 from handlers.reports import figures as fig
 from handlers.reports.digest import by_category, days
 from handlers.reports.periods import HalfYear, half_year_of, local_midnight, month_label, parse_half_year
-from storage.models import Group, GroupKind, Meeting, Person, Voortgangsrapportage
+from storage import org
+from storage.models import Group, Meeting, Person, Voortgangsrapportage
 
 if TYPE_CHECKING:
     from handlers.reports.documents import ChartData
@@ -70,7 +71,7 @@ def compute_half_year(
     until = min(end, now)
     gid = [group.id]
     months = [(a, b) for a, b in period.months(tz) if a < until]
-    norm = group.every_weeks or fig.TEAM_NORM_WEEKS
+    norm = group.norm_span
     year_start = local_midnight(start.date().replace(month=1, day=1), tz)
     return HalfYearFigures(
         group=group,
@@ -79,7 +80,7 @@ def compute_half_year(
         flow=fig.flows(session, gid, start, until, now=now)[group.id],
         stock=fig.stocks(session, gid, now=until)[group.id],
         meetings=fig.meeting_figures(session, gid, now=until, start=start)[group.id],
-        meetings_required=meetings_required(session, group, start, until, norm),
+        meetings_required=meetings_required(session, group, start, until, norm) if norm else 0,
         bijeenkomsten=fig.bijeenkomst_figures(session, gid, now=until, year_start=year_start, start=start)[group.id],
         attendance=fig.attendance_figures(session, gid, now=until, start=start)[group.id],
         monthly=[f[group.id] for f in fig.monthly_flows(session, gid, months, now=now)],
@@ -90,7 +91,7 @@ def compute_half_year(
 def figure_sections(h: HalfYearFigures, *, tz: ZoneInfo) -> list[tuple[str, list[str]]]:
     """The drafted part of the report: headed lists of lines, counts only."""
     f, s, m, b, a = h.flow, h.stock, h.meetings, h.bijeenkomsten, h.attendance
-    norm_weeks = h.group.every_weeks or fig.TEAM_NORM_WEEKS
+    norm = h.group.norm_words
     signalen = [
         f"Nieuwe signalen: {f.signalen_total}" + (f" ({by_category(f.new_signalen)})" if f.signalen_total else "")
     ]
@@ -108,18 +109,21 @@ def figure_sections(h: HalfYearFigures, *, tz: ZoneInfo) -> list[tuple[str, list
     overleg = [
         f"Gehouden: {m.held_in_window} "
         + (
-            f"(norm: minstens {h.meetings_required}, elke {norm_weeks} weken)"
+            ""
+            if not norm
+            else f"(norm: minstens {h.meetings_required}, {norm.removeprefix('minstens ')})"
             if h.meetings_required
-            else f"(norm: elke {norm_weeks} weken; in deze periode nog niet vereist)"
+            else f"(norm: {norm.removeprefix('minstens ')}; in deze periode nog niet vereist)"
         )
         + (f"; geannuleerd: {m.cancelled_in_window}" if m.cancelled_in_window else ""),
         f"Aanwezigheid: {a.present} aanwezig, {a.substituted} met vervanger, {a.excused} afgemeld, "
         f"{a.absent} afwezig zonder afmelding",
         f"Leden afwezig bij {fig.ABSENCE_LIMIT} van de laatste {fig.ABSENCE_WINDOW} overleggen: {a.flagged_members}",
     ]
+    per_year = h.group.participatie_per_year
     participatie = [
         f"Participatiebijeenkomsten in deze periode: {b.held_in_window}; "
-        f"in {h.period.year} tot nu: {b.held_this_year} van de minstens {fig.BIJEENKOMSTEN_PER_YEAR}",
+        f"in {h.period.year} tot nu: {b.held_this_year}" + (f" van de minstens {per_year}" if per_year else ""),
     ]
     return [
         ("Signalen", signalen),
@@ -133,18 +137,20 @@ def title(h: HalfYearFigures) -> str:
     return f"Voortgangsrapportage {h.group.name}, {h.period.label} ({h.period.title()})"
 
 
-def render(h: HalfYearFigures, report: Voortgangsrapportage, *, tz: ZoneInfo, chair: str | None) -> str:
+def render(
+    h: HalfYearFigures, report: Voortgangsrapportage, *, tz: ZoneInfo, chair: str | None, plan: str = "jaarplan"
+) -> str:
     """The report as a message; `chair=None` leaves out the status lines (the version that is sent)."""
     lines = [title(h)]
     for heading, items in figure_sections(h, tz=tz):
         lines.append(f"{heading}:")
         lines += [f"• {line}" for line in items]
-    lines.append("Voortgang jaarplan (voorzitter):")
+    lines.append(f"Voortgang {plan} (voorzitter):")
     lines.append(report.chair_text or f"(nog in te vullen door de voorzitter met /rapportage {h.period.label} tekst …)")
     if chair is None:
         pass
     elif report.posted_at:
-        lines.append(f"Verstuurd naar de regiegroep op {when(report.posted_at, tz)}.")
+        lines.append(f"Verstuurd op {when(report.posted_at, tz)}.")
     elif report.chair_text:
         lines.append(f"Klaar om te versturen: /rapportage {h.period.label} verstuur ({chair}).")
     return "\n".join(lines)
@@ -162,13 +168,15 @@ def chart_data(h: HalfYearFigures) -> ChartData:
     )
 
 
-def write_files(h: HalfYearFigures, report: Voortgangsrapportage, *, tz: ZoneInfo, directory: Path) -> list[Path]:
+def write_files(
+    h: HalfYearFigures, report: Voortgangsrapportage, *, tz: ZoneInfo, directory: Path, plan: str = "jaarplan"
+) -> list[Path]:
     """The chart (PNG) and the whole report (PDF); returns their paths."""
     from handlers.reports.documents import write_chart, write_pdf
 
     stem = f"voortgangsrapportage-{h.group.key}-{h.period.label}"
     png = write_chart(chart_data(h), directory / f"{stem}.png")
-    sections = [*figure_sections(h, tz=tz), ("Voortgang jaarplan", [report.chair_text or "(niet ingevuld)"])]
+    sections = [*figure_sections(h, tz=tz), (f"Voortgang {plan}", [report.chair_text or "(niet ingevuld)"])]
     pdf = write_pdf(title(h), sections, png, directory / f"{stem}.pdf")
     return [png, pdf]
 
@@ -201,10 +209,8 @@ def default_period(session: Session, group: Group, *, now: datetime, tz: ZoneInf
 def handle(ctx: Context, args: str) -> list[Reply]:
     """Voortgangsrapportage: /rapportage 2026-H2 tekst Het jaarplan loopt op schema; de buurttent was een succes."""
     group = ctx.require_group()
-    if group.kind != GroupKind.team:
-        raise UserError(
-            "De voortgangsrapportage is er per leefbaarheidsteam; gebruik /rapportage in het kanaal van een team."
-        )
+    if not group.jaarplan:
+        raise UserError(f"De voortgangsrapportage is er per {_with_plan(ctx)}; {group.name} heeft er geen.")
     rest = args.strip()
     head, _, tail = rest.partition(" ")
     period = parse_half_year(head) if head else None
@@ -223,10 +229,17 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     h = compute_half_year(ctx.session, group, period, now=ctx.now, tz=ctx.tz)
     chair = _chair_tag(ctx.session, group)
     if sub == "toon":
-        return [Reply(render(h, report, tz=ctx.tz, chair=chair), private=True)]
+        return [Reply(render(h, report, tz=ctx.tz, chair=chair, plan=ctx.config.jaarplan_naam), private=True)]
     if sub == "tekst":
         return complete(ctx, group, h, report, text)
     return send(ctx, group, h, report)
+
+
+def _with_plan(ctx: Context) -> str:
+    """The groups that have a jaarplan, as words: "leefbaarheidsteam" when they share one label."""
+    labels = {g.kind_label.lower() for g in org.all_groups(ctx.session) if g.jaarplan}
+    plan = ctx.config.jaarplan_naam
+    return labels.pop() if len(labels) == 1 else f"groep met een {plan}"
 
 
 def _chair_tag(session: Session, group: Group) -> str:
@@ -241,7 +254,7 @@ def complete(ctx: Context, group: Group, h: HalfYearFigures, report: Voortgangsr
         raise UserError(f"De rapportage {h.period.label} is al verstuurd op {when(report.posted_at, ctx.tz)}.")
     if not text.strip():
         raise UserError(
-            f"Schrijf de voortgang van het jaarplan erachter: /rapportage {h.period.label} tekst "
+            f"Schrijf de voortgang van het {ctx.config.jaarplan_naam} erachter: /rapportage {h.period.label} tekst "
             "De buurttent is gehouden; het verwarmfeestje volgt in maart."
         )
     report.chair_text = check_text(text, "tekst van de rapportage")
@@ -257,19 +270,22 @@ def complete(ctx: Context, group: Group, h: HalfYearFigures, report: Voortgangsr
 
 
 def send(ctx: Context, group: Group, h: HalfYearFigures, report: Voortgangsrapportage) -> list[Reply]:
-    """/rapportage verstuur: to the regiegroep, with the chart and the PDF."""
+    """/rapportage verstuur: to the groups this group reports to, with the chart and the PDF."""
     require(ctx.session, ctx.person, "report.complete", group)
     if report.posted_at is not None:
         raise UserError(f"De rapportage {h.period.label} is al verstuurd op {when(report.posted_at, ctx.tz)}.")
     if not report.chair_text:
         raise UserError(
-            f"Vul eerst de voortgang van het jaarplan in: /rapportage {h.period.label} tekst <voortgang jaarplan>."
+            f"Vul eerst de voortgang van het {ctx.config.jaarplan_naam} in: /rapportage {h.period.label} tekst "
+            f"<voortgang {ctx.config.jaarplan_naam}>."
         )
-    regie = ctx.session.exec(select(Group).where(Group.kind == GroupKind.regiegroep)).all()
+    regie = org.reports_to(org.all_groups(ctx.session), group)
     if not regie:
-        raise UserError("Er is geen regiegroep in de configuratie; vraag de beheerder er een toe te voegen.")
-    text = render(h, report, tz=ctx.tz, chair=None)
-    files = write_files(h, report, tz=ctx.tz, directory=output_dir())
+        raise UserError(
+            f"{group.name} rapporteert aan geen enkele groep (reports_to); vraag de beheerder dat in te stellen."
+        )
+    text = render(h, report, tz=ctx.tz, chair=None, plan=ctx.config.jaarplan_naam)
+    files = write_files(h, report, tz=ctx.tz, directory=output_dir(), plan=ctx.config.jaarplan_naam)
     report.posted_at = ctx.now
     for g in regie:
         ctx.post_to_channel(

@@ -107,6 +107,6 @@ def test_digest_marks_a_team_whose_last_meeting_is_more_than_eight_weeks_ago(eng
         now = rows[0].starts_at + timedelta(weeks=12)
         fig = figures.meeting_figures(s, [gid], now=now)[gid]
         _, text = weekly_digest(s, now=now, tz=TZ)
-    assert fig.last_held == rows[0].starts_at and not fig.within_norm(now)
+    assert fig.last_held == rows[0].starts_at and not fig.within_norm(now, 8)
     assert "BUITEN de norm van 8 weken" in text
-    assert "• Teams buiten de overlegnorm van 8 weken: 1" in text
+    assert "• Leefbaarheidsteams buiten de overlegnorm van 8 weken: 1" in text  # the label is configured

@@ -51,9 +51,10 @@ async def test_the_console_scenario_passes_through_slack(slack: SlackWorld) -> N
     assert "• A-1 Gesprek met de jongeren | @piet" in out
     assert await slack.say("/actie verplaats A-1 eind januari") == "Actiepunt A-1 verplaatst naar zo 31 jan 2027."
     assert await slack.say("/actie overdragen A-1 <@U0FATIMA>") == "Actiepunt A-1 is overgedragen aan @fatima."
-    # the new owner hears of it in a direct message
-    [dm] = await slack.fake.wait_for("chat.postMessage")
-    assert dm["channel"] == "DU0FATIMA"
+    # each owner hears of it in a direct message: piet when A-1 was given to him, fatima now
+    posts = await slack.fake.wait_for("chat.postMessage", 2)
+    assert posts[0]["channel"] == "DU0PIET" and "heeft actiepunt A-1 van Leefbaarheidsteam Bolnes" in posts[0]["text"]
+    [dm] = [p for p in posts if p["channel"] == "DU0FATIMA"]
     assert dm["text"].startswith("Anna de Vries heeft actiepunt A-1 aan u overgedragen")
     # fatima clicks "Gedaan" under the actiepunt
     resp, path = await slack.click("actie_gedaan", "A-1", user="U0FATIMA")

@@ -54,8 +54,8 @@ async def test_modal_with_a_past_deadline_shows_the_error_on_the_deadline_and_st
     values["deadline"] = {"type": "datepicker", "selected_date": "2026-12-10"}
     resp = await slack.submit(view, values)
     assert resp.status_code == 200 and resp.text == ""
-    [post] = await slack.fake.wait_for("chat.postMessage")
-    assert post["channel"] == BOLNES
+    posts = await slack.fake.wait_for("chat.postMessage", 2)  # in the channel, and the owner's DM
+    [post] = [p for p in posts if p["channel"] == BOLNES]
     assert post["text"].startswith("Actiepunt A-1 vastgelegd: Buurtgesprek plannen. Eigenaar @piet, deadline do 10 dec")
     assert _count(slack, Actiepunt) == 1
 
@@ -105,7 +105,8 @@ async def test_buttons_make_an_actie_from_a_signaal_move_it_and_close_the_signaa
         "signaal": _text("S-1"),
     }
     assert (await slack.submit(view, values)).status_code == 200
-    [post] = await slack.fake.wait_for("chat.postMessage")
+    posts = await slack.fake.wait_for("chat.postMessage", 2)  # in the channel, and the owner's DM
+    [post] = [p for p in posts if not p["channel"].startswith("D")]
     assert post["text"].startswith("Actiepunt A-1 uit S-1: Gesprek met de jongeren. Eigenaar @piet")
 
     # "Verplaats" opens a date picker at the current deadline, with that deadline shown as <!date>
@@ -114,7 +115,7 @@ async def test_buttons_make_an_actie_from_a_signaal_move_it_and_close_the_signaa
     assert view["callback_id"] == "wijkbot_verplaats"
     assert "<!date^" in json.dumps(view)
     assert (await slack.submit(view, {"deadline": {"type": "datepicker", "selected_date": "2027-01-29"}})).text == ""
-    posts = await slack.fake.wait_for("chat.postMessage", 2)
+    posts = await slack.fake.wait_for("chat.postMessage", 3)
     assert posts[-1]["text"] == "Actiepunt A-1 verplaatst naar vr 29 jan 2027."
 
     # "Sluit" under the signaal

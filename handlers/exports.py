@@ -35,6 +35,7 @@ SIGNAAL_COLUMNS = [
     "bijgewerkt_op",
     "gesloten_op",
     "gemeld_door",
+    "buurt_of_kern",  # the signaal's area (@@Buurt), for the leefbaarheidsmonitor
     "locatie",
     "tekst",
     "toelichting_sluiting",
@@ -138,6 +139,7 @@ def export_signalen(ctx: Context, args: str = "") -> list[Reply]:
                 local_moment(s.updated_at, tz),
                 local_moment(s.closed_at, tz),
                 names.get(s.reported_by_id or 0, ""),
+                s.area or "",
                 s.location or "",
                 s.text,
                 s.closing_note or "",

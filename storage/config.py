@@ -192,7 +192,7 @@ class BudgetConfig(_Strict):
 
 
 def area_key(text: str) -> str:
-    """How an area is matched in a tag: `@@roermondse-veld` is "Roermondse Veld"."""
+    """How an area is matched in a tag: `@@oude-haven` is "Oude Haven"."""
     return "-".join(text.lower().split()).replace("_", "-")
 
 
@@ -407,7 +407,7 @@ class OrgConfig(_Strict):
 
 
 def load_config(path: str | Path | None = None) -> OrgConfig:
-    """Read and validate a configuration file (the Ridderkerk example when none is given)."""
+    """Read and validate a configuration file (the shipped example when none is given)."""
     p = Path(path) if path else DEFAULT_CONFIG
     try:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))

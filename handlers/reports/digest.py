@@ -140,6 +140,8 @@ def _team_lines(t: TeamWeek, *, now: datetime, tz: ZoneInfo) -> list[str]:
     lines = [f"*{name}*"]
     new = f"{f.signalen_total}" + (f" ({by_category(f.new_signalen)})" if f.signalen_total else "")
     lines.append(f"• Nieuwe signalen: {new}")
+    if f.new_by_area:
+        lines.append(f"• Per buurt of kern: {by_category(f.new_by_area)}")
     if s.open_signalen:
         lines.append(
             f"• Open signalen: {s.open_signalen}, oudste {days(s.oldest_open_days)}, "
@@ -181,7 +183,7 @@ def _team_lines(t: TeamWeek, *, now: datetime, tz: ZoneInfo) -> list[str]:
 
 
 def _kind(groups: list[Group]) -> str:
-    """The groups of a digest as one word: "leefbaarheidsteam" when they share a label, else "groep"."""
+    """The groups of a digest as one word: the shared label ("buurtpreventieteam"), else "groep"."""
     labels = {g.kind_label.lower() for g in groups}
     return labels.pop() if len(labels) == 1 else "groep"
 

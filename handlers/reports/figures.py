@@ -43,6 +43,7 @@ class Flow:
     """What happened in one group in [start, end)."""
 
     new_signalen: Counter[str] = field(default_factory=Counter)  # by category
+    new_by_area: Counter[str] = field(default_factory=Counter)  # by buurt or kern (only tagged signalen)
     acties_opened: int = 0
     acties_done: int = 0
     acties_due: int = 0  # deadline fell in the window (and before now)
@@ -145,6 +146,20 @@ def flows(
         .group_by(col(Signaal.group_id), col(Signaal.category))
     ).all():
         out[gid].new_signalen[category] += int(n)
+
+    if not counts_only:
+        for gid, area, n in session.exec(
+            select(Signaal.group_id, Signaal.area, sa.func.count())
+            .where(
+                col(Signaal.group_id).in_(ids),
+                Signaal.created_at >= start,
+                Signaal.created_at < end,
+                _LIVE_SIGNAAL,
+                col(Signaal.area).is_not(None),
+            )
+            .group_by(col(Signaal.group_id), col(Signaal.area))
+        ).all():
+            out[gid].new_by_area[area or ""] += int(n)
 
     for gid, n in session.exec(
         select(Actiepunt.group_id, sa.func.count())

@@ -236,7 +236,7 @@ def handle(ctx: Context, args: str) -> list[Reply]:
 
 
 def _with_plan(ctx: Context) -> str:
-    """The groups that have a jaarplan, as words: "leefbaarheidsteam" when they share one label."""
+    """The groups that have a jaarplan, as words: their shared label ("wijkteamoverleg")."""
     labels = {g.kind_label.lower() for g in org.all_groups(ctx.session) if g.jaarplan}
     plan = ctx.config.jaarplan_naam
     return labels.pop() if len(labels) == 1 else f"groep met een {plan}"

@@ -26,6 +26,28 @@ from telegram.constants import BotCommandLimit, InlineKeyboardButtonLimit, Messa
 
 BOT_ID = 4242
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# what Telegram sends with each ChatMember status besides user and status
+_RIGHTS = (
+    "manage_chat",
+    "delete_messages",
+    "manage_video_chats",
+    "restrict_members",
+    "promote_members",
+    "change_info",
+    "invite_users",
+    "post_stories",
+    "edit_stories",
+    "delete_stories",
+    "post_messages",
+)
+MEMBER_FIELDS: dict[str, dict[str, Any]] = {
+    "kicked": {"until_date": 0},
+    "administrator": {
+        "can_be_edited": False,
+        "is_anonymous": False,
+        **{f"can_{r}": r != "promote_members" for r in _RIGHTS},
+    },
+}
 BUTTON_KINDS = {"callback_data", "url", "web_app", "login_url", "switch_inline_query", "copy_text", "pay"}
 TINY_JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
 
@@ -413,8 +435,8 @@ class FakeTelegram:
             "chat": chat,
             "from": actor,
             "date": int(time.time()),
-            "old_chat_member": {"user": bot, "status": old},
-            "new_chat_member": {"user": bot, "status": new},
+            "old_chat_member": {"user": bot, "status": old, **MEMBER_FIELDS.get(old, {})},
+            "new_chat_member": {"user": bot, "status": new, **MEMBER_FIELDS.get(new, {})},
         }
         return self.update(my_chat_member=change)
 

@@ -5,6 +5,7 @@ the test on) every request beyond Telegram's limits."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -12,12 +13,14 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 from sqlmodel import Session, select
 
+from bot.http import create_http_app
 from bot.telegram import IN_A_GROUP, TelegramTransport
 from bot.telegram_messages import COMMANDS, TEXT_LIMIT, escape_html, keyboard, split_text, telegram_length
 from handlers import resident
@@ -26,6 +29,7 @@ from storage.config import ConfigError
 from storage.db import transaction
 from storage.models import Invitation, OutboxMessage, Person, Signaal, SignaalStatus
 from tests.bot.test_telegram import (  # noqa: F401 - fixtures and helpers
+    _serve,
     counts,
     invite,
     linked,
@@ -188,6 +192,30 @@ async def test_start_with_a_code_in_a_group_is_explained_the_group_left_and_the_
     with team.session() as s:
         assert s.exec(select(Invitation)).one().used_at is None
     assert "Welkom, Jan" in await tg.say(jan, f"/start {code}")
+
+
+async def test_through_the_webhook_too_a_group_is_explained_and_left(team: TalkingBot, tg: FakeTelegram) -> None:  # noqa: F811
+    transport = await start_telegram(
+        team,
+        tg,
+        telegram_webhook_url="https://wijkbot.example.nl/telegram/webhook",
+        telegram_webhook_secret=SecretStr("juist-geheim"),
+    )
+    server, task, base = await _serve(create_http_app(transport.routes(), lambda: {"ok": True}))
+    try:
+        chat = tg.group(-100321, "Buurtapp")
+        added = tg.member_update(chat, "left", "member", by=tg.user(9405, "Kees"))
+        headers = {"X-Telegram-Bot-Api-Secret-Token": "juist-geheim", "Content-Type": "application/json"}
+        async with httpx.AsyncClient(timeout=10) as http:
+            resp = await http.post(f"{base}/telegram/webhook", content=json.dumps(added), headers=headers)
+        assert resp.status_code == 200
+        await tg.wait_for(lambda: -100321 in tg.left)
+        assert tg.sent_to_chat(-100321) == [IN_A_GROUP.format(name=tg.username)]
+        assert "my_chat_member" in tg.calls_to("setWebhook")[-1].json("allowed_updates")
+    finally:
+        server.should_exit = True
+        await task
+        await stop_telegram(team, transport)
 
 
 async def test_made_admin_of_a_channel_the_bot_leaves_without_posting(

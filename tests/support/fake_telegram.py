@@ -201,7 +201,7 @@ class FakeTelegram:
         await site.start()
         server = site._server
         assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr,attr-defined]
 
     async def close(self) -> None:
         """Stop serving; a request beyond the Bot API's limits during the test fails it here."""
@@ -454,7 +454,7 @@ class FakeTelegram:
             {"file_id": f"{file_id}-small", "file_unique_id": f"{file_id}-s", "width": 90, "height": 67},
             {"file_id": file_id, "file_unique_id": f"{file_id}-l", "width": 1280, "height": 960, "file_size": 99000},
         ]
-        extra = {"caption": caption} if caption else {}
+        extra: dict[str, Any] = {"caption": caption} if caption else {}
         return await self.enqueue(self.update(message=self._message(user, photo=sizes, **extra)))
 
     async def send_location(self, user: TgUser, latitude: float, longitude: float) -> int:

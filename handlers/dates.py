@@ -185,6 +185,7 @@ class _When:
     weekday: int | None = None
     weekday_mod: str | None = None
     week: date | None = None  # the Monday of a named week ("volgende week", "week 12")
+    weeks_ahead: int | None = None  # "over 2 weken": with a weekday, that weekday 2 weeks on
     period: tuple[date, date] | None = None  # a named period: first and last day
     period_kind: str = ""
     hour: int | None = None
@@ -369,7 +370,8 @@ def _edge_month(m: re.Match[str], w: _When, c: _Ctx) -> None:
 
 
 @_phrase(
-    rf"{_EDGE}(?: van)?(?: (de|het))?(?: (deze|dit|volgende?|komende?|vorige?|afgelopen))? (week|maand|jaar|kwartaal|dag)"
+    rf"{_EDGE}(?: van)?(?: (de|het))?(?: (deze|dit|volgende?|komende?|vorige?|afgelopen))?"
+    r" (week|maand|jaar|kwartaal|dag)"
 )
 def _edge_period(m: re.Match[str], w: _When, c: _Ctx) -> None:
     which, kind = m[3] or m[2] or "de", m[4]
@@ -520,9 +522,7 @@ def _after_weekend(m: re.Match[str], w: _When, c: _Ctx) -> None:
     _set_day(w, _first_working_day(monday, monday + timedelta(days=14)))
 
 
-@_phrase(
-    rf"(?:(volgende|komende|aanstaande|deze|vorige|afgelopen) )?({_WD})\.?(?: (aanstaande|a\.s\.))?"
-)
+@_phrase(rf"(?:(volgende|komende|aanstaande|deze|vorige|afgelopen) )?({_WD})\.?(?: (aanstaande|a\.s\.))?")
 def _weekday(m: re.Match[str], w: _When, c: _Ctx) -> None:
     if m[1] and m[3]:
         raise _Invalid
@@ -570,9 +570,8 @@ def _day_duration(m: re.Match[str], w: _When, c: _Ctx) -> None:
             day = _add_months(day, sign * whole) + timedelta(days=sign * int((months - whole) * 30))
     _set_day(w, day)
     w.keep_now_time = not working
-    if len(parts) == 1 and m[3] in ("week", "weken"):
-        w.fill("week")
-        w.week = day - timedelta(days=day.weekday())  # "over 2 weken vrijdag"
+    if len(parts) == 1 and m[3] in ("week", "weken") and parts[0][0] == int(parts[0][0]) and not m[6]:
+        w.weeks_ahead = sign * int(parts[0][0])  # "dinsdag over een week": the coming Tuesday + 7 days
 
 
 _SHORT_UNIT = r"(minuut|minuten|min|kwartier|uur|uren)"
@@ -589,10 +588,8 @@ def _minutes(raw: str, unit: str) -> float:
     rf"|(?:({_SHORT_NUM}) {_SHORT_UNIT} geleden)"
 )
 def _short_duration(m: re.Match[str], w: _When, c: _Ctx) -> None:
-    if m[1]:
-        minutes = _minutes(m[2], m[3]) + (_minutes(m[4], m[5]) if m[4] else 0)
-    else:
-        minutes = -_minutes(m[6], m[7])
+    later = _minutes(m[2], m[3]) + (_minutes(m[4], m[5]) if m[4] else 0) if m[1] else 0
+    minutes = later if m[1] else -_minutes(m[6], m[7])
     if minutes != int(minutes):
         raise _Invalid
     w.fill("instant")
@@ -648,7 +645,10 @@ def _midnight(m: re.Match[str], w: _When, c: _Ctx) -> None:
     w.midnight = True
 
 
-@_phrase(r"'?s ?(ochtend|morgen|middag|avond|nacht)s|(?:in de |op de |tegen de |aan het eind van de )?(ochtend|middag|avond|nacht)|vroeg")
+@_phrase(
+    r"'?s ?(ochtend|morgen|middag|avond|nacht)s"
+    r"|(?:in de |op de |tegen de |aan het eind van de )?(ochtend|middag|avond|nacht)|vroeg"
+)
 def _part(m: re.Match[str], w: _When, c: _Ctx) -> None:
     w.fill("part")
     part = m[1] or m[2] or "ochtend"
@@ -732,6 +732,10 @@ def _weekday_day(w: _When, c: _Ctx) -> date:
         if mod is not None and mod != "deze":
             raise _Invalid  # "volgende vrijdag volgende week"
         return w.week + timedelta(days=wd)
+    if w.weeks_ahead is not None:
+        if mod is not None:
+            raise _Invalid
+        return c.today + timedelta(days=(wd - c.today.weekday()) % 7, weeks=w.weeks_ahead)
     if w.day is not None:
         if w.day.weekday() != wd:
             raise _Invalid  # "vrijdag 3 december" when 3 December is a Thursday
@@ -746,7 +750,7 @@ def _weekday_day(w: _When, c: _Ctx) -> date:
 
 
 def _day_of_month(dom: int, c: _Ctx, weekday: int | None = None) -> date:
-    """"de 21ste": the coming 21st (past mode: the last one); with a weekday, the first of the next
+    """ "de 21ste": the coming 21st (past mode: the last one); with a weekday, the first of the next
     two 21sts that falls on it."""
     year, month, found = c.today.year, c.today.month, 0
     for _ in range(14):

@@ -880,18 +880,31 @@ def parse_when_past(
 _ANY_NOW = datetime(2000, 1, 3, 12, 0, tzinfo=UTC)  # for questions that do not depend on the date
 
 
+def _pieces(text: str) -> _When | None:
+    """The phrases of a text without deciding its day ("dinsdag 1 december" is no Tuesday in 2000)."""
+    try:
+        t = _normalise(text) if isinstance(text, str) and len(text.strip()) <= MAX_INPUT_LEN else ""
+        if not t:
+            return None
+        if _ISO_RE.fullmatch(t):
+            return _When(explicit_year=True, hour=0 if "t" in t else None)
+        w = _scan(t, _Ctx(today=_ANY_NOW.date(), now=_ANY_NOW, past=False))
+        _resolve_hour(w)  # "om 25 uur" names no time
+        return w
+    except Exception:  # noqa: BLE001 - same never-raise promise as parse_when
+        return None
+
+
 def has_explicit_year(text: str) -> bool:
     """True when the text names its year ("4 december 2026", "4-12-2026", "2026-12-04")."""
-    _, w = _safe_parse(text, _ANY_NOW, True, "UTC", past=False)
+    w = _pieces(text)
     return bool(w and w.explicit_year)
 
 
 def has_explicit_time(text: str) -> bool:
     """True when the text names a time of day (clock, "half 3", "'s avonds", "over 2 uur")."""
-    result, w = _safe_parse(text, _ANY_NOW, True, "UTC", past=False)
-    if result is None or w is None:
-        return False
-    return w.instant is not None or w.literal or w.hour is not None or w.part in PART_DEFAULT_HOUR
+    w = _pieces(text)
+    return bool(w and (w.instant is not None or w.hour is not None or w.part in PART_DEFAULT_HOUR))
 
 
 def format_when(dt: datetime) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,9 +13,12 @@ from hypothesis import strategies as st
 from handlers.dates import (
     MONTHS,
     WEEKDAYS,
+    easter,
     format_when,
     has_explicit_time,
     has_explicit_year,
+    is_working_day,
+    koningsdag,
     parse_when,
     parse_when_past,
 )
@@ -156,14 +159,21 @@ def test_other_time_zone() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["morgen om 9 uur", "10:00", "half 3", "morgenochtend", "over 2 uur", "2026-12-03T10:00"],
+    [
+        *("morgen om 9 uur", "10:00", "half 3", "morgenochtend", "over 2 uur", "2026-12-03T10:00"),
+        *("dinsdag 1 december om 19:30", "wo 17/2 10u"),
+    ],
 )
 def test_has_explicit_time(text: str) -> None:
     assert has_explicit_time(text)
 
 
 @pytest.mark.parametrize(
-    "text", ["morgen", "vrijdag", "1 maart", "3-12-2026", "banaan", "", "over 2 weken", "om 25 uur"]
+    "text",
+    [
+        *("morgen", "vrijdag", "1 maart", "3-12-2026", "banaan", "", "over 2 weken", "om 25 uur"),
+        *("deze week", "vrijdag banaan 10:00"),
+    ],
 )
 def test_has_no_explicit_time(text: str) -> None:
     assert not has_explicit_time(text)
@@ -237,3 +247,22 @@ def test_day_month_for_a_past_meeting_is_the_most_recent_occurrence(day: int, mo
     assert now.date() - timedelta(days=366) < result.date() <= now.date()
     with_year = parse_when_past(f"{day} {month} {now.year + 1}", now=now, end_of_day=False)
     assert with_year is not None and with_year.year == now.year + 1  # a year is kept as written
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [("4 december 2026", True), ("4-12-26", True), ("2026-12-04", True), ("pasen 2028", True), ("week 12 2027", True)]
+    + [("4 december", False), ("pasen", False), ("dinsdag", False), ("banaan 2026", False)],
+)
+def test_has_explicit_year(text: str, year: bool) -> None:
+    assert has_explicit_year(text) is year
+
+
+def test_easter_and_koningsdag() -> None:
+    known = {2000: (4, 23), 2008: (3, 23), 2011: (4, 24), 2019: (4, 21), 2024: (3, 31), 2038: (4, 25), 2285: (3, 22)}
+    for year, (month, day) in known.items():
+        assert easter(year) == date(year, month, day)
+    assert koningsdag(2025) == date(2025, 4, 26)  # the 27th is a Sunday
+    assert koningsdag(2026) == date(2026, 4, 27)
+    assert not is_working_day(date(2027, 3, 29))  # Tweede Paasdag
+    assert is_working_day(date(2027, 3, 26))  # Goede Vrijdag

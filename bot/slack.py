@@ -123,8 +123,8 @@ TRUNCATED = "\n… (ingekort: het volledige bericht was te lang voor Slack)"
 
 
 DM_HINT = (
-    "Stuur mij een commando zoals in een kanaal, zonder of met /: bijvoorbeeld actie lijst mijn, "
-    "signaal zoek fietsen of help voor alle commando's."
+    "Stuur mij een commando zoals in het kanaal van uw team, met of zonder /: bijvoorbeeld "
+    "actie lijst mijn, overleg of help voor alle commando's."
 )
 
 
@@ -523,12 +523,23 @@ class SlackTransport:
             return
         if notice:
             await self.post(channel_id, notice)
-        msg = self.bot.message("/" + raw.lstrip("/"), person=person, channel=f"@{person}", transport="slack")
+        # A member of one group acts for it, as in its channel; the answers come here, and what the
+        # team would have seen in its channel (a new item, a change) is posted there too.
+        group_channel = await asyncio.to_thread(_only_group_channel, self.bot.engine, person)
+        where = group_channel or f"@{person}"
+        msg = self.bot.message("/" + raw.lstrip("/"), person=person, channel=where, transport="slack")
         replies = await self.bot.handle(msg)
         markup = await self.markup()
         for r in replies:
             text = kit.without_paths(r.text, kit.files_of(r.extra))
             await self.post(channel_id, text, r.buttons, markup=markup)
+            if group_channel and not r.private and not r.extra.get("error"):
+                buttons = [{"label": b.label, "action": b.action, "value": b.value} for b in r.buttons]
+                await asyncio.to_thread(
+                    _enqueue_channel, self.bot.engine, group_channel, text, msg.now, None, {"buttons": buttons}
+                )
+        if group_channel and any(not r.private for r in replies):
+            await self._outbox_kick()
         await self._share_reply_files(replies, msg, channel_id=channel_id, user=user, response_url="")
         await self._refresh_homes(replies, person)
 
@@ -1013,9 +1024,32 @@ def _slack_ids(engine: Engine) -> dict[str, str]:
         return {k: sid for k, sid in rows if sid}
 
 
-def _enqueue_channel(engine: Engine, channel: str, text: str, now: datetime, dedupe_key: str) -> None:
+def _enqueue_channel(
+    engine: Engine,
+    channel: str,
+    text: str,
+    now: datetime,
+    dedupe_key: str | None,
+    payload: dict[str, Any] | None = None,
+) -> None:
     with transaction(engine) as session:
-        outbox.enqueue(session, kind="channel", destination=channel, text=text, now=now, dedupe_key=dedupe_key)
+        outbox.enqueue(
+            session, kind="channel", destination=channel, text=text, now=now, dedupe_key=dedupe_key, payload=payload
+        )
+
+
+def _only_group_channel(engine: Engine, key: str) -> str | None:
+    """The channel of the one group a person is a member of; None for none or several."""
+    with transaction(engine) as session:
+        person = session.exec(select(Person).where(Person.key == key)).first()
+        if person is None:
+            return None
+        channels = session.exec(
+            select(Group.channel)
+            .join(Membership, col(Membership.group_id) == col(Group.id))
+            .where(Membership.person_id == person.id, Membership.role == "lid")
+        ).all()
+        return channels[0] if len(set(channels)) == 1 else None
 
 
 def _group_exists(engine: Engine, channel: str) -> bool:

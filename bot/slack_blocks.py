@@ -415,7 +415,7 @@ def actie_modal(meta: dict[str, str], *, signaal_ref: str = "") -> dict[str, Any
     """New actiepunt: text, owner, deadline and, optionally, the signaal it comes from."""
     sig: dict[str, Any] = {"type": "plain_text_input", "placeholder": _plain("S-12")}
     if signaal_ref:
-        sig["initial_value"] = signaal_ref
+        sig["initial_value"] = signaal_ref[:150]
     return _modal(
         MODAL_ACTIE,
         "Nieuw actiepunt",

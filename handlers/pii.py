@@ -188,8 +188,7 @@ def _take(ctx: Context, token: str) -> Pending:
         pending = _pending.get(token)
         if pending is None:
             raise UserError(
-                "Deze bevestiging is verlopen of al gebruikt; stuur het commando opnieuw "
-                "en kies dan Toch opslaan."
+                "Deze bevestiging is verlopen of al gebruikt; stuur het commando opnieuw en kies dan Toch opslaan."
             )
         if pending.person != ctx.person.key:
             raise UserError("Alleen wie de tekst schreef kan hem bevestigen.")

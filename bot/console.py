@@ -12,7 +12,8 @@ from typing import TextIO
 from sqlmodel import select
 
 from bot.core import Clock, Wijkbot
-from handlers.base import Reply
+from bot.slack_blocks import button_command
+from handlers.base import Button, Reply
 from handlers.format import when
 from storage.config import load_config
 from storage.db import transaction
@@ -71,7 +72,7 @@ class Console:
         for r in replies:
             self.write(r.text)
             if r.buttons:
-                self.write("  " + " ".join(f"[{b.label}]" for b in r.buttons))
+                self.write("  " + " ".join(_button(b) for b in r.buttons))
 
     def greeting(self) -> str:
         with transaction(self.bot.engine) as s:
@@ -188,3 +189,9 @@ async def _interactive(console: Console) -> int:
             return 0
         if not await console.line(raw):
             return 0
+
+
+def _button(b: Button) -> str:
+    """A button as the console shows it: with the command to type for it, where there is one."""
+    command = button_command(b.action, b.value)
+    return f"[{b.label}: {command}]" if command and not command.startswith("modal:") else f"[{b.label}]"

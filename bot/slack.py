@@ -17,6 +17,7 @@ import random
 import re
 import time
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -47,13 +48,14 @@ from starlette.routing import BaseRoute, Route
 from bot import slack_blocks as kit
 from bot.core import Wijkbot
 from bot.settings import Settings
-from handlers import koppel
+from handlers import commands, koppel
 from handlers.base import Message, Reply
 from handlers.format import is_overdue
 from handlers.notify import Notifier, PermanentError
 from handlers.parsing import looks_like_ref
 from handlers.router import dispatch, rate_limiter
 from storage import meetings as meeting_repo
+from storage import outbox
 from storage.claims import looks_like_code
 from storage.db import transaction
 from storage.models import (
@@ -78,6 +80,7 @@ _ENTITY = re.compile(r"<([^<>]*)>")
 _REF_A = re.compile(r"^A-(\d+)$")
 RESPONSE_TRIES = 3
 HOME_DEBOUNCE = 0.5  # seconds to gather App Home republishes during a burst
+MENTIONS_TTL = 60.0  # seconds a cached person key → Slack id table is used (bindings here update it at once)
 FAILED = "Er ging iets mis bij wijkbot; probeer het zo opnieuw (kijk met /actie lijst of het al is vastgelegd)."
 
 
@@ -116,8 +119,23 @@ PERMANENT = PLAIN_MAY_HELP | {
     "too_many_attachments",
     "invalid_arguments",
 }
-PLAIN_LIMIT = 39_000  # Slack's 40,000 characters of message text, with room for the note
 TRUNCATED = "\n… (ingekort: het volledige bericht was te lang voor Slack)"
+
+
+DM_HINT = (
+    "Stuur mij een commando zoals in het kanaal van uw team, met of zonder /: bijvoorbeeld "
+    "actie lijst mijn, overleg of help voor alle commando's."
+)
+
+
+@dataclass(frozen=True)
+class Click:
+    """A button that was clicked, and the message that held it (Slack sends its blocks along)."""
+
+    action_id: str
+    value: str
+    blocks: list[Any] | None
+    ephemeral: bool
 
 
 class SlackNotifier:
@@ -169,15 +187,13 @@ class SlackNotifier:
 
     async def _post(self, channel: str, msg: OutboxMessage) -> None:
         try:
-            await self.transport.post(channel, msg.text, kit.payload_buttons(msg.payload))
+            markup = await self.transport.markup()
+            await self.transport.post(channel, msg.text, kit.payload_buttons(msg.payload), markup=markup)
         except SlackApiError as exc:
             if _api_error(exc) not in PLAIN_MAY_HELP:
                 raise
             log.warning("Slack: outbox %s refused (%s); trying once as plain text", msg.id, _api_error(exc))
-            text = kit.escape(msg.text)
-            if len(text) > PLAIN_LIMIT:
-                text = text[:PLAIN_LIMIT] + TRUNCATED
-            await self.transport.post_plain(channel, text)
+            await self.transport.post_plain(channel, kit.plain_text_message(msg.text, note=TRUNCATED))
 
 
 class SlackTransport:
@@ -214,6 +230,9 @@ class SlackTransport:
         self._channel_ids: dict[str, str] = {}  # name → id
         self._dms: dict[str, str] = {}  # user id → DM channel id
         self._people: dict[str, str] = {}  # user id → person key
+        self._mentions: dict[str, str] | None = None  # person key → user id, for <@U…> mentions
+        self._mentions_at = 0.0
+        self._bot_user: str | None = None  # our own user id (auth.test), to know when we joined a channel
         # the installation whose requests are served (SLACK_TEAM_ID ...; else learnt from auth.test)
         self._team, self._app_id = settings.slack_team_id or None, settings.slack_app_id or None
         self._enterprise = settings.slack_enterprise_id or None
@@ -345,6 +364,8 @@ class SlackTransport:
         app.view(kit.MODAL_ACTIE)(self._on_submit)
         app.view(kit.MODAL_VERPLAATS)(self._on_submit)
         app.event("app_home_opened")(self._on_home_opened)
+        app.event("message")(self._on_message)
+        app.event("member_joined_channel")(self._on_member_joined)
 
     async def _dedupe_events(self, body: dict[str, Any], next: Any) -> BoltResponse | None:
         """Slack retries an event it thinks we missed; handle each event_id once."""
@@ -402,7 +423,7 @@ class SlackTransport:
                 koppel.redeem, self.bot.engine, self.bot.config, code, slack_id=user, now=now
             )
             if key is not None:
-                self._people[user] = key
+                self._bound(user, key)
                 log.info("Slack: an account was bound with a koppelcode")
         await self._post_response(response_url, {"response_type": "ephemeral", "text": kit.fallback_text(text)})
 
@@ -428,8 +449,17 @@ class SlackTransport:
             view = kit.verplaats_modal(meta, value, current, self.bot.config.tz)
             await self.client.views_open(trigger_id=body["trigger_id"], view=view)
         else:
+            container = body.get("container") or {}
+            raw_message = body.get("message")
+            message: dict[str, Any] = raw_message if isinstance(raw_message, dict) else {}
+            click = Click(
+                action_id=action_id,
+                value=value,
+                blocks=message.get("blocks") if isinstance(message.get("blocks"), list) else None,
+                ephemeral=bool(container.get("is_ephemeral")) if isinstance(container, dict) else False,
+            )
             await self._run(
-                command, user=user, channel=channel, channel_id=channel_id, response_url=response_url, replace=False
+                command, user=user, channel=channel, channel_id=channel_id, response_url=response_url, click=click
             )
 
     async def _on_submit(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -460,9 +490,11 @@ class SlackTransport:
         await ack()
         await self._outbox_kick()
         channel_id = meta.get("channel_id", "")
+        markup = await self.markup()
         for r in replies:
             try:
-                await self.post(channel_id, r.text, r.buttons, ephemeral_for=user if r.private else None)
+                text = kit.without_paths(r.text, kit.files_of(r.extra))
+                await self.post(channel_id, text, r.buttons, ephemeral_for=user if r.private else None, markup=markup)
             except SlackApiError as exc:
                 log.warning("Slack: reply after modal not delivered: %s", _api_error(exc))
         await self._refresh_homes(replies, person)
@@ -471,6 +503,73 @@ class SlackTransport:
         if event.get("tab", "home") != "home":
             return
         await self.publish_home(str(event.get("user", "")))
+
+    async def _on_message(self, event: dict[str, Any]) -> None:
+        """A direct message to the bot (Messages tab, `message.im`) is a command: `actie lijst`,
+        `/actie lijst` or `help`; anything else gets one line on how to write one."""
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return  # our own messages, edits, joins: nothing to answer
+        user, channel_id = str(event.get("user") or ""), str(event.get("channel") or "")
+        if not user or not channel_id or user == await self._own_user():
+            return
+        raw = (await self.plain_text(str(event.get("text") or ""))).strip()
+        word = raw.lstrip("/").split(maxsplit=1)[0].lower() if raw.lstrip("/") else ""
+        if commands.find(word) is None:
+            await self.post(channel_id, DM_HINT)
+            return
+        person, notice = await self._actor(user)
+        if person == UNKNOWN_PERSON:
+            await self.post(channel_id, koppel.unknown_account(self.bot.config))
+            return
+        if notice:
+            await self.post(channel_id, notice)
+        # A member of one group acts for it, as in its channel; the answers come here, and what the
+        # team would have seen in its channel (a new item, a change) is posted there too.
+        group_channel = await asyncio.to_thread(_only_group_channel, self.bot.engine, person)
+        where = group_channel or f"@{person}"
+        msg = self.bot.message("/" + raw.lstrip("/"), person=person, channel=where, transport="slack")
+        replies = await self.bot.handle(msg)
+        markup = await self.markup()
+        for r in replies:
+            text = kit.without_paths(r.text, kit.files_of(r.extra))
+            await self.post(channel_id, text, r.buttons, markup=markup)
+            if group_channel and not r.private and not r.extra.get("error"):
+                buttons = [{"label": b.label, "action": b.action, "value": b.value} for b in r.buttons]
+                await asyncio.to_thread(
+                    _enqueue_channel, self.bot.engine, group_channel, text, msg.now, None, {"buttons": buttons}
+                )
+        if group_channel and any(not r.private for r in replies):
+            await self._outbox_kick()
+        await self._share_reply_files(replies, msg, channel_id=channel_id, user=user, response_url="")
+        await self._refresh_homes(replies, person)
+
+    async def _on_member_joined(self, event: dict[str, Any]) -> None:
+        """Invited to a channel that belongs to no group: say so once, kindly, and what to do."""
+        channel_id = str(event.get("channel") or "")
+        if not channel_id or str(event.get("user") or "") != await self._own_user():
+            return
+        name = await self.channel_name(channel_id)
+        if not name or await asyncio.to_thread(_group_exists, self.bot.engine, name):
+            return
+        text = (
+            f"Dank voor de uitnodiging. #{name} hoort (nog) bij geen team of groep van wijkbot, dus hier "
+            "doe ik niets: /signaal, /actie en /overleg werken in het kanaal van een groep, /help overal. "
+            "Hoort dit kanaal bij een groep, vraag de beheerder dan het op te nemen in de configuratie "
+            f'(channel = "{name}").'
+        )
+        now = self.bot.clock.now()
+        await asyncio.to_thread(_enqueue_channel, self.bot.engine, channel_id, text, now, f"welkom:{channel_id}")
+        await self._outbox_kick()
+
+    async def _own_user(self) -> str:
+        """The bot's own Slack user id (auth.test, asked once); '' while Slack does not answer."""
+        if self._bot_user is None:
+            try:
+                self._bot_user = str((await self.client.auth_test()).get("user_id") or "")
+            except (TimeoutError, SlackApiError, aiohttp.ClientError, OSError) as exc:
+                log.warning("Slack: auth.test failed (%s)", type(exc).__name__)
+                return ""
+        return self._bot_user
 
     # -- the work after the ack ----------------------------------------------------------------
 
@@ -482,9 +581,10 @@ class SlackTransport:
         channel: str,
         channel_id: str = "",
         response_url: str,
-        replace: bool | None = None,
+        click: Click | None = None,
     ) -> None:
-        """Dispatch a command as this Slack user and answer through the response_url."""
+        """Dispatch a command as this Slack user and answer through the response_url; after a
+        click that worked, the message that held the button shows the outcome instead of it."""
         person, notice = await self._actor(user)
         if person == UNKNOWN_PERSON:  # nobody we know: one sentence on how to be added, nothing runs
             text = koppel.unknown_account(self.bot.config)
@@ -494,14 +594,47 @@ class SlackTransport:
             await self._post_response(response_url, {"response_type": "ephemeral", "text": kit.fallback_text(notice)})
         msg = self.bot.message(text, person=person, channel=channel, transport="slack")
         replies = await self.bot.handle(msg)
-        for r in replies:
-            body = kit.reply_message(r)
+        markup = await self.markup()
+        if click is not None:
+            replies_left = await self._answer_click(click, replies, markup, response_url)
+        else:
+            replies_left = replies
+        for r in replies_left:
+            body = kit.reply_message(r, markup)
             body["response_type"] = "ephemeral" if r.private else "in_channel"
-            if replace is not None:
-                body["replace_original"] = replace
+            if click is not None:
+                body["replace_original"] = False
             await self._post_response(response_url, body)
         await self._share_reply_files(replies, msg, channel_id=channel_id, user=user, response_url=response_url)
         await self._refresh_homes(replies, person)
+
+    async def _answer_click(
+        self, click: Click, replies: list[Reply], markup: kit.Markup, response_url: str
+    ) -> list[Reply]:
+        """Replace the message that held the button (`replace_original`, which is `chat.update` for
+        the bot's own message) once the click worked; returns the replies still to be posted.
+
+        A public outcome, or any outcome under a private message, is shown in the message itself;
+        a private outcome under a public message is posted privately, and only the used buttons go.
+        A private question (the PII confirmation) that led to a public outcome is deleted."""
+        if not replies or any(r.extra.get("error") for r in replies):
+            return replies  # it did not work: the buttons stay, the error comes privately
+        first = replies[0]
+        fold = click.ephemeral or not first.private
+        outcome = kit.without_paths(first.text, kit.files_of(first.extra)) if fold else ""
+        body: dict[str, Any]
+        if click.blocks is not None:
+            blocks = kit.after_click(click.blocks, click.action_id, click.value, outcome, markup)
+            body = {"replace_original": True, "text": kit.fallback_text(outcome or first.text), "blocks": blocks}
+        elif click.ephemeral and first.private:
+            body = {"replace_original": True, **kit.reply_message(first, markup)}
+        elif click.ephemeral:
+            body, fold = {"delete_original": True}, False
+        else:
+            return replies  # no copy of the message to rebuild (Slack sends one for every message)
+        await self._post_response(response_url, body)
+        # buttons of the outcome itself (e.g. a new item's) still need a message of their own
+        return replies[1:] if fold and not first.buttons else replies
 
     async def _share_reply_files(
         self, replies: list[Reply], msg: Message, *, channel_id: str, user: str, response_url: str
@@ -522,6 +655,10 @@ class SlackTransport:
                 log.warning("Slack: files of a reply not uploaded: %s", type(exc).__name__)
                 names = ", ".join(Path(f).name for f in files)
                 text = f"Het bestand {names} kon ik niet in Slack zetten; probeer het later opnieuw."
+                if not response_url:  # a direct message to the bot: answer there
+                    with contextlib.suppress(Exception):
+                        await self.post(channel_id, text)
+                    continue
                 body = {"response_type": "ephemeral", "text": kit.fallback_text(text), "replace_original": False}
                 await self._post_response(response_url, body)
 
@@ -539,9 +676,18 @@ class SlackTransport:
         if uploads:
             await self.client.files_upload_v2(channel=channel, file_uploads=uploads)
 
-    async def post(self, channel: str, text: str, buttons: Any = (), *, ephemeral_for: str | None = None) -> None:
-        """Post literally: escaped text, no name linking, no unfurling, no parsing."""
-        blocks = kit.message_blocks(text, buttons)
+    async def post(
+        self,
+        channel: str,
+        text: str,
+        buttons: Any = (),
+        *,
+        ephemeral_for: str | None = None,
+        markup: kit.Markup = kit.PLAIN,
+    ) -> None:
+        """Post literally: escaped text, no name linking, no unfurling, no parsing; only the markup
+        we write ourselves (`markup`: mentions of people with a Slack id, dates)."""
+        blocks = kit.message_blocks(text, buttons, markup)
         options: dict[str, Any] = {"parse": "none", "link_names": False, "unfurl_links": False, "unfurl_media": False}
         if ephemeral_for:
             await self.client.chat_postEphemeral(
@@ -569,6 +715,19 @@ class SlackTransport:
             await asyncio.sleep(self._backoff * 2**attempt)
         if resp.status_code != 200:
             log.warning("Slack: response_url answered %s", resp.status_code)
+
+    async def markup(self) -> kit.Markup:
+        """How our texts become mrkdwn here: mentions of the people Slack knows, our dates."""
+        now = time.monotonic()
+        if self._mentions is None or now - self._mentions_at > MENTIONS_TTL:
+            self._mentions = await asyncio.to_thread(_slack_ids, self.bot.engine)
+            self._mentions_at = now
+        return kit.Markup(people=dict(self._mentions), tz=self.bot.config.tz)
+
+    def _bound(self, user: str, key: str) -> None:
+        self._people[user] = key
+        if self._mentions is not None:
+            self._mentions[key] = user
 
     async def _outbox_kick(self) -> None:
         if self.bot.on_queued is not None:
@@ -661,7 +820,7 @@ class SlackTransport:
         )
         if bound is None:
             return key, None
-        self._people[user] = bound[0]
+        self._bound(user, bound[0])
         log.info("Slack: an account was bound by its verified e-mail address")
         return bound
 
@@ -855,6 +1014,42 @@ def _files_queued(engine: Engine, channel: str, since: datetime) -> set[str]:
             )
         ).all()
     return {f for p in payloads for f in kit.payload_files(p)}
+
+
+def _slack_ids(engine: Engine) -> dict[str, str]:
+    """person key → Slack user id, for everyone active with one."""
+    with transaction(engine) as session:
+        known = (col(Person.slack_id).is_not(None), col(Person.active).is_(True))
+        rows = session.exec(select(Person.key, Person.slack_id).where(*known)).all()
+        return {k: sid for k, sid in rows if sid}
+
+
+def _enqueue_channel(
+    engine: Engine,
+    channel: str,
+    text: str,
+    now: datetime,
+    dedupe_key: str | None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    with transaction(engine) as session:
+        outbox.enqueue(
+            session, kind="channel", destination=channel, text=text, now=now, dedupe_key=dedupe_key, payload=payload
+        )
+
+
+def _only_group_channel(engine: Engine, key: str) -> str | None:
+    """The channel of the one group a person is a member of; None for none or several."""
+    with transaction(engine) as session:
+        person = session.exec(select(Person).where(Person.key == key)).first()
+        if person is None:
+            return None
+        channels = session.exec(
+            select(Group.channel)
+            .join(Membership, col(Membership.group_id) == col(Group.id))
+            .where(Membership.person_id == person.id, Membership.role == "lid")
+        ).all()
+        return channels[0] if len(set(channels)) == 1 else None
 
 
 def _group_exists(engine: Engine, channel: str) -> bool:

@@ -1,25 +1,49 @@
-"""Block Kit for wijkbot: replies, modals and the App Home, with everything people typed escaped.
+"""Block Kit for wijkbot: replies, modals and the App Home, within every Block Kit limit.
 
-Slack reads `&`, `<` and `>` as markup (`<!channel>`, `<@U123>`, links), so every text we send
-goes through `escape`. The only markup we write ourselves is `<!date^...>`, so that everyone
-sees our own moments in their local time.
+Everything Slack shows is built here, and only here, so the limits are kept by construction:
+text is escaped first (Slack reads `&`, `<` and `>` as markup; each `&` becomes five characters)
+and only then cut into sections, never inside an entity; a message has at most 50 blocks, a view
+100; a button's text, an option, a header, a view's title and `private_metadata` are cut to
+size; every `action_id` in a message is unique. What does not fit is said, never dropped
+silently ("… en nog 12 regels"). The only markup we write ourselves: `<@U…>` for a person with
+a Slack id, and `<!date^…>` for our own moments, so everyone sees them in their local time.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.base import Button, Reply
+from handlers.dates import DAY_ABBR, MONTH_ABBR
 from handlers.format import when
 from handlers.parsing import CATEGORIES
 
-SECTION_LIMIT = 2900  # Slack allows 3000 characters in a section text
-FALLBACK_LIMIT = 3900
+# Slack's limits (https://docs.slack.dev/reference/block-kit/blocks, .../composition-objects,
+# .../views, chat.postMessage). tests/support/fake_slack.py checks every payload against them.
+SECTION_TEXT = 3000  # characters of a section's text, after escaping
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+HEADER_TEXT = 150
+BUTTON_TEXT = 75
+BUTTON_VALUE = 2000
+ACTION_ID = 255
+ACTIONS_ELEMENTS = 25  # elements in one actions block
+OPTION_TEXT = 75
+OPTION_VALUE = 150
+VIEW_TITLE = 24  # also a modal's submit and close
+PRIVATE_METADATA = 3000
+MESSAGE_TEXT = 40_000  # a message's top-level text
+NOTIFICATION_TEXT = 3900  # the fallback next to blocks: what a notification shows (Slack cuts at 4,000)
+MAX_BUTTON_BLOCKS = 4  # actions blocks per message: 100 buttons; more are left out, and said so
+# kept for callers that still import the old names
+SECTION_LIMIT, FALLBACK_LIMIT = SECTION_TEXT, NOTIFICATION_TEXT
 
 # A button's action_id → what clicking it does, in ONE place.
 #   "/<command> ... {v}"  dispatch that command text, with {v} the button's value, as the person
@@ -27,12 +51,15 @@ FALLBACK_LIMIT = 3900
 #   "modal:<name>"        open one of the modals below (the value is passed along).
 # An action_id that is not listed follows the convention "<command>_<sub>" → "/<command> <sub> {v}"
 # (e.g. "overleg_kom" → "/overleg kom <value>"), so new buttons usually need no entry here.
+# A message with the same action twice (overdue DMs: "Gedaan A-1", "Gedaan A-2") gets the ids
+# "actie_gedaan", "actie_gedaan~2", ...: Slack drops buttons whose action_id repeats.
 BUTTON_ACTIONS: dict[str, str] = {
     "actie_gedaan": "/actie gedaan {v}",
     "actie_verplaats": "modal:verplaats",
     "signaal_actie": "modal:actie",
     "signaal_sluit": "/signaal {v} sluit",
 }
+_REPEAT = "~"
 
 # Modal callback ids and the block ids of their inputs (errors are shown on these blocks).
 MODAL_SIGNAAL, MODAL_ACTIE, MODAL_VERPLAATS = "wijkbot_signaal", "wijkbot_actie", "wijkbot_verplaats"
@@ -40,6 +67,14 @@ B_TEXT, B_CATEGORY, B_OWNER, B_DEADLINE, B_SIGNAAL = "text", "category", "owner"
 VALUE = "value"  # the action_id of every input element
 
 _ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+# One unit of mrkdwn that must never be cut: an entity (&amp;) or markup we wrote (<@U1>, <!date^…>).
+_UNIT = re.compile(r"&(?:amp|lt|gt);|<[^<>\n]*>|.", re.S)
+# "@piet" for a person key (keys are [a-z0-9_-]); not inside an e-mail address or "@@Akkerlaan"
+_MENTION = re.compile(r"(?<![\w@.&])@([a-z0-9][a-z0-9_-]*)(?![\w@])")
+# Our own Dutch moments (handlers.dates.format_when): "do 3 dec 2026 10:00", a day "vr 4 dec 2026"
+_MOMENT = re.compile(
+    rf"\b({'|'.join(DAY_ABBR)}) (\d{{1,2}}) ({'|'.join(MONTH_ABBR)}) (\d{{4}})(?: (\d{{2}}):(\d{{2}}))?(?![\d:])"
+)
 
 
 def escape(text: str) -> str:
@@ -54,6 +89,7 @@ def looks_like_channel_id(value: str) -> bool:
 
 def button_command(action_id: str, value: str) -> str | None:
     """The command text a click stands for, or `modal:<name>`; None for an unknown button."""
+    action_id = action_id.partition(_REPEAT)[0]
     template = BUTTON_ACTIONS.get(action_id)
     if template is None:
         family, _, sub = action_id.partition("_")
@@ -75,66 +111,201 @@ def deadline_date(dt: datetime, tz: ZoneInfo) -> str:
     return slack_date(dt, tz, with_time=(local.hour, local.minute) != (23, 59))
 
 
-def _chunks(text: str, size: int) -> Iterable[str]:
-    lines: list[str] = []
+# ---------------------------------------------------------------------------------------------
+# text: escaped, then Slack's own conventions, then cut to size
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Markup:
+    """How our text becomes mrkdwn: escaped; `@key` of a person with a Slack id as `<@U…>`
+    (a real mention that notifies); our Dutch moments as `<!date^…>` when `tz` is known."""
+
+    people: Mapping[str, str] = field(default_factory=dict)  # person key → Slack user id
+    tz: ZoneInfo | None = None
+
+    def render(self, text: str) -> str:
+        out = escape(text)
+        if self.people:
+            out = _MENTION.sub(self._mention, out)
+        if self.tz is not None:
+            out = _MOMENT.sub(self._moment, out)
+        return out
+
+    def _mention(self, m: re.Match[str]) -> str:
+        uid = self.people.get(m.group(1))
+        return f"<@{uid}>" if uid else m.group(0)
+
+    def _moment(self, m: re.Match[str]) -> str:
+        assert self.tz is not None
+        day, dom, month, year, hh, mm = m.groups()
+        try:
+            local = datetime(int(year), MONTH_ABBR.index(month) + 1, int(dom), int(hh or 23), int(mm or 59))
+        except ValueError:
+            return m.group(0)
+        if DAY_ABBR[local.weekday()] != day:
+            return m.group(0)  # not one of our dates (the weekday would match)
+        dt = local.replace(tzinfo=self.tz)
+        fmt = "{date_short_pretty} {time}" if hh else "{date_short_pretty}"
+        return f"<!date^{int(dt.timestamp())}^{fmt}|{m.group(0)}>"
+
+
+PLAIN = Markup()
+
+
+def cut(mrkdwn: str, size: int, *, mark: str = "…") -> str:
+    """At most `size` characters, never inside an entity or our markup; `mark` shows it was cut."""
+    if len(mrkdwn) <= size:
+        return mrkdwn
+    return _head(mrkdwn, size - len(mark)) + mark
+
+
+def _head(mrkdwn: str, size: int) -> str:
+    """The longest start of `mrkdwn` of at most `size` characters that ends between two units."""
+    end = 0
+    for m in _UNIT.finditer(mrkdwn):
+        if m.end() > size:
+            break
+        end = m.end()
+    return mrkdwn[:end]
+
+
+def _pieces(line: str, size: int) -> Iterable[str]:
+    """A rendered line longer than `size` in pieces of at most `size`, cut between units."""
+    while len(line) > size:
+        head = _head(line, size) or line[:size]
+        yield head
+        line = line[len(head) :]
+    yield line
+
+
+def sections_of(text: str, markup: Markup = PLAIN) -> list[str]:
+    """The text as mrkdwn pieces of at most SECTION_TEXT characters each, split between lines."""
+    out: list[str] = []
+    current: list[str] = []
     length = 0
-    for line in text.splitlines() or [""]:
-        while len(line) > size:
-            if lines:
-                yield "\n".join(lines)
-                lines, length = [], 0
-            yield line[:size]
-            line = line[size:]
-        if length + len(line) + 1 > size and lines:
-            yield "\n".join(lines)
-            lines, length = [], 0
-        lines.append(line)
-        length += len(line) + 1
-    if lines:
-        yield "\n".join(lines)
+    for raw in text.splitlines() or [""]:
+        for piece in _pieces(markup.render(raw), SECTION_TEXT):
+            if current and length + 1 + len(piece) > SECTION_TEXT:
+                out.append("\n".join(current))
+                current, length = [], 0
+            current.append(piece)
+            length += len(piece) + (1 if len(current) > 1 else 0)
+    if current:
+        out.append("\n".join(current))
+    return out
 
 
-def text_blocks(text: str) -> list[dict[str, Any]]:
-    """Plain text as mrkdwn sections, escaped; `verbatim` keeps Slack from linking names and URLs."""
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": escape(part) or " ", "verbatim": True}}
-        for part in _chunks(text, SECTION_LIMIT)
-    ]
+def _section(mrkdwn: str) -> dict[str, Any]:
+    # `verbatim` keeps Slack from linking names and URLs people typed
+    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn or " ", "verbatim": True}}
+
+
+def text_blocks(text: str, markup: Markup = PLAIN, *, budget: int = MESSAGE_BLOCKS) -> list[dict[str, Any]]:
+    """Text as mrkdwn sections, at most `budget` blocks; the last one says what did not fit."""
+    parts = sections_of(text, markup)
+    if len(parts) > budget:
+        kept = parts[: max(budget - 1, 0)]
+        rest = sum(p.count("\n") + 1 for p in parts[len(kept) :])
+        parts = [*kept, f"… en nog {rest} {'regel' if rest == 1 else 'regels'}: te lang voor één Slack-bericht."]
+    return [_section(p) for p in parts]
+
+
+def _button_text(label: str, value: str) -> str:
+    text = " ".join(label.split()) or value or "Kies"
+    return text if len(text) <= BUTTON_TEXT else text[: BUTTON_TEXT - 1] + "…"
 
 
 def button_elements(buttons: Iterable[Button]) -> list[dict[str, Any]]:
-    seen: set[str] = set()
+    """Buttons with unique action ids (`actie_gedaan`, `actie_gedaan~2`, …); exact repeats once."""
+    seen: set[tuple[str, str]] = set()
+    count: dict[str, int] = {}
     out: list[dict[str, Any]] = []
     for b in buttons:
-        if b.action in seen:  # action ids must be unique within one actions block
+        if not b.action or (b.action, b.value) in seen:
             continue
-        seen.add(b.action)
-        element: dict[str, Any] = {"type": "button", "action_id": b.action}
+        seen.add((b.action, b.value))
+        n = count[b.action] = count.get(b.action, 0) + 1
+        action_id = b.action if n == 1 else f"{b.action}{_REPEAT}{n}"
+        element: dict[str, Any] = {"type": "button", "action_id": action_id[:ACTION_ID]}
         if b.value:  # optional in Block Kit; a button such as "/signaal lijst" needs none
-            element["value"] = b.value
-        element["text"] = {"type": "plain_text", "text": b.label[:75]}
+            element["value"] = b.value[:BUTTON_VALUE]
+        element["text"] = {"type": "plain_text", "text": _button_text(b.label, b.value), "emoji": True}
         out.append(element)
     return out
 
 
-def message_blocks(text: str, buttons: Iterable[Button] = ()) -> list[dict[str, Any]]:
-    """A message: section(s) with the text and, when there are buttons, an actions block."""
-    blocks = text_blocks(text)
+def action_blocks(buttons: Iterable[Button]) -> tuple[list[dict[str, Any]], int]:
+    """Actions blocks of at most 25 buttons, at most MAX_BUTTON_BLOCKS; and how many were left out."""
     elements = button_elements(buttons)
-    if elements:
-        blocks.append({"type": "actions", "elements": elements[:25]})
-    return blocks
+    kept = elements[: ACTIONS_ELEMENTS * MAX_BUTTON_BLOCKS]
+    blocks = [
+        {"type": "actions", "elements": kept[i : i + ACTIONS_ELEMENTS]} for i in range(0, len(kept), ACTIONS_ELEMENTS)
+    ]
+    return blocks, len(elements) - len(kept)
+
+
+def message_blocks(text: str, buttons: Iterable[Button] = (), markup: Markup = PLAIN) -> list[dict[str, Any]]:
+    """A message: section(s) with the text and, when there are buttons, actions block(s); ≤ 50 blocks."""
+    actions, left_out = action_blocks(buttons)
+    if left_out:
+        text += f"\n(Nog {left_out} knoppen passen niet in dit bericht; gebruik daarvoor de commando's.)"
+    return text_blocks(text, markup, budget=MESSAGE_BLOCKS - len(actions)) + actions
 
 
 def fallback_text(text: str) -> str:
-    """The notification text next to the blocks: escaped, and short enough."""
+    """The plain text next to the blocks (notifications, search): escaped, short enough, no markup."""
+    return cut(escape(text), NOTIFICATION_TEXT)
+
+
+def plain_text_message(text: str, *, note: str = "") -> str:
+    """A whole message as plain text (no blocks) within Slack's 40,000 characters, `note` when cut."""
     out = escape(text)
-    return out if len(out) <= FALLBACK_LIMIT else out[: FALLBACK_LIMIT - 1] + "…"
+    if len(out) <= MESSAGE_TEXT:
+        return out
+    return _head(out, MESSAGE_TEXT - len(note) - 1) + "…" + note
 
 
-def reply_message(reply: Reply) -> dict[str, Any]:
+def without_paths(text: str, files: Sequence[str]) -> str:
+    """Server paths of a reply's files replaced by their names: Slack shows the file itself."""
+    for path in sorted(files, key=len, reverse=True):
+        text = text.replace(path, Path(path).name)
+    return text
+
+
+def reply_message(reply: Reply, markup: Markup = PLAIN) -> dict[str, Any]:
     """A reply as a message body (for response_url or chat.postMessage)."""
-    return {"text": fallback_text(reply.text), "blocks": message_blocks(reply.text, reply.buttons)}
+    text = without_paths(reply.text, files_of(reply.extra))
+    return {"text": fallback_text(text), "blocks": message_blocks(text, reply.buttons, markup)}
+
+
+def after_click(
+    original: Sequence[Any], action_id: str, value: str, outcome: str, markup: Markup = PLAIN
+) -> list[dict[str, Any]]:
+    """The message that held a button, once it was used: without the buttons for that item (or
+    that one button, when it has no value) and with the outcome as a context line underneath."""
+    blocks: list[dict[str, Any]] = []
+    for block in original:
+        if not isinstance(block, dict):
+            continue
+        if block.get("type") == "actions":
+            elements = [
+                e
+                for e in block.get("elements") or []
+                if isinstance(e, dict)
+                and not (
+                    e.get("action_id") == action_id or (value and e.get("type") == "button" and e.get("value") == value)
+                )
+            ]
+            if not elements:
+                continue
+            block = {**block, "elements": elements}
+        blocks.append(block)
+    if outcome:
+        line = cut(markup.render(" ".join(outcome.split())), SECTION_TEXT)
+        blocks = blocks[: MESSAGE_BLOCKS - 1]
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"✓ {line}"[:SECTION_TEXT]}]})
+    return blocks or [_section(" ")]
 
 
 def _payload(payload: str) -> dict[str, Any]:
@@ -173,8 +344,19 @@ def files_of(extra: dict[str, Any]) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text}
+def _plain(text: str, size: int = SECTION_TEXT) -> dict[str, Any]:
+    text = " ".join(text.split()) if "\n" not in text else text
+    return {"type": "plain_text", "text": (text if len(text) <= size else text[: size - 1] + "…") or " "}
+
+
+def metadata(meta: Mapping[str, str]) -> str:
+    """A modal's `private_metadata`: JSON of at most 3,000 characters (long values are cut)."""
+    out = json.dumps(dict(meta))
+    size = 1000
+    while len(out) > PRIVATE_METADATA and size > 0:
+        out = json.dumps({k: v[:size] for k, v in meta.items()})
+        size //= 2
+    return out
 
 
 def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = "") -> dict:
@@ -194,11 +376,11 @@ def _modal(callback_id: str, title: str, submit: str, meta: dict[str, str], bloc
     return {
         "type": "modal",
         "callback_id": callback_id,
-        "private_metadata": json.dumps(meta),
-        "title": _plain(title),
-        "submit": _plain(submit),
-        "close": _plain("Annuleren"),
-        "blocks": blocks,
+        "private_metadata": metadata(meta),
+        "title": _plain(title, VIEW_TITLE),
+        "submit": _plain(submit, VIEW_TITLE),
+        "close": _plain("Annuleren", VIEW_TITLE),
+        "blocks": blocks[:VIEW_BLOCKS],
     }
 
 
@@ -211,7 +393,7 @@ def _text_input(initial: str = "") -> dict[str, Any]:
 
 def signaal_modal(meta: dict[str, str]) -> dict[str, Any]:
     """New signaal: text and category."""
-    options = [{"text": _plain(c), "value": c} for c in CATEGORIES]
+    options = [{"text": _plain(c, OPTION_TEXT), "value": c[:OPTION_VALUE]} for c in CATEGORIES][:100]
     return _modal(
         MODAL_SIGNAAL,
         "Nieuw signaal",
@@ -233,7 +415,7 @@ def actie_modal(meta: dict[str, str], *, signaal_ref: str = "") -> dict[str, Any
     """New actiepunt: text, owner, deadline and, optionally, the signaal it comes from."""
     sig: dict[str, Any] = {"type": "plain_text_input", "placeholder": _plain("S-12")}
     if signaal_ref:
-        sig["initial_value"] = signaal_ref
+        sig["initial_value"] = signaal_ref[:150]
     return _modal(
         MODAL_ACTIE,
         "Nieuw actiepunt",
@@ -263,11 +445,14 @@ def verplaats_modal(meta: dict[str, str], ref: str, current: datetime | None, tz
         blocks.append(
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": f"Huidige deadline van {escape(ref)}: {deadline_date(current, tz)}"},
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"Huidige deadline van {cut(escape(ref), 200)}: {deadline_date(current, tz)}",
+                },
             }
         )
     blocks.append(_input(B_DEADLINE, "Nieuwe deadline", picker))
-    return _modal(MODAL_VERPLAATS, f"{ref} verplaatsen"[:24], "Verplaatsen", meta, blocks)
+    return _modal(MODAL_VERPLAATS, f"{ref} verplaatsen", "Verplaatsen", meta, blocks)
 
 
 def input_value(values: dict[str, Any], block_id: str) -> str:
@@ -314,6 +499,10 @@ def error_block(message: str, blocks: Iterable[str]) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+HOME_ACTIES = 40  # actiepunten shown in the App Home; the rest are counted
+HOME_MEETINGS = 20
+
+
 def home_view(
     *,
     name: str,
@@ -322,34 +511,39 @@ def home_view(
     tz: ZoneInfo,
     unknown: str | None = None,
 ) -> dict[str, Any]:
-    """The App Home: "Mijn actiepunten" (overdue first, marked) and the next meetings.
+    """The App Home: "Mijn actiepunten" (overdue first, marked) and the next meetings; what does
+    not fit (40 actiepunten, 20 meetings, 100 blocks) is counted, never left out silently.
 
     acties: (ref, text, deadline, overdue, group name); meetings: (group name, start, location).
     """
-    blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain("Mijn actiepunten")}]
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain("Mijn actiepunten", HEADER_TEXT)}]
     if unknown:
-        blocks += text_blocks(unknown)
+        blocks += text_blocks(unknown, budget=VIEW_BLOCKS - 1)
         return {"type": "home", "blocks": blocks}
     if not acties:
-        blocks += text_blocks(f"Geen open actiepunten voor {name}.")
-    for ref, text, deadline, overdue, group in acties[:40]:
+        blocks += text_blocks(f"Geen open actiepunten voor {name}.", budget=1)
+    shown = acties[:HOME_ACTIES]
+    for ref, text, deadline, overdue, group in shown:
         mark = ":warning: *TE LAAT* · " if overdue else ""
-        body = f"{mark}*{escape(ref)}* {escape(text)}\ndeadline {deadline_date(deadline, tz)} · {escape(group)}"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": body[:SECTION_LIMIT], "verbatim": True}})
+        tail = f"\ndeadline {deadline_date(deadline, tz)} · {cut(escape(group), 200)}"
+        head = f"{mark}*{cut(escape(ref), 50)}* "
+        body = head + cut(escape(text), SECTION_TEXT - len(head) - len(tail)) + tail
+        blocks.append(_section(body))
+    if len(acties) > len(shown):
+        more = len(acties) - len(shown)
+        late = sum(1 for a in acties[len(shown) :] if a[3])
+        late_note = f", waarvan {late} te laat" if late else ""
+        noun = "actiepunt" if more == 1 else "actiepunten"
+        blocks.append(_section(f"… en nog {more} {noun}{late_note}: /actie lijst mijn toont ze allemaal."))
     blocks.append({"type": "divider"})
-    blocks.append({"type": "header", "text": _plain("Volgende overleggen")})
+    blocks.append({"type": "header", "text": _plain("Volgende overleggen", HEADER_TEXT)})
     if not meetings:
-        blocks += text_blocks("Er is geen overleg gepland voor uw groepen.")
-    for group, start, location in meetings:
-        where = f" · {escape(location)}" if location else ""
+        blocks += text_blocks("Er is geen overleg gepland voor uw groepen.", budget=1)
+    for group, start, location in meetings[:HOME_MEETINGS]:
+        where = f" · {cut(escape(location), 500)}" if location else ""
+        blocks.append(_section(f"*{cut(escape(group), 500)}*: {slack_date(start, tz)}{where}"))
+    if len(meetings) > HOME_MEETINGS:
         blocks.append(
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": f"*{escape(group)}*: {slack_date(start, tz)}{where}",
-                    "verbatim": True,
-                },
-            }
+            _section(f"… en nog {len(meetings) - HOME_MEETINGS} overleggen: /overleg lijst in het kanaal van de groep.")
         )
-    return {"type": "home", "blocks": blocks[:100]}
+    return {"type": "home", "blocks": blocks[:VIEW_BLOCKS]}

@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import html
 import json
 import logging
+import re
 import secrets
 import warnings
 from collections.abc import Callable
@@ -25,13 +25,14 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, InvalidToken
+from telegram import Bot, CallbackQuery, Chat, InlineKeyboardMarkup, Update
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     ConversationHandler,
@@ -42,10 +43,12 @@ from telegram.ext import (
 
 from bot.core import Wijkbot
 from bot.settings import Settings
+from bot.telegram_messages import bot_commands, escape_html, keyboard, split_text
 from bot.telegram_persistence import DatabasePersistence
 from handlers import ambassadeur, resident
 from handlers.base import MAX_TEXT, Context
 from handlers.notify import Notifier, PermanentError
+from storage.config import ConfigError
 from storage.db import transaction
 from storage.models import OutboxMessage, Person, PersonKind
 
@@ -56,8 +59,14 @@ WHAT, KIND, PHOTO, WHERE, CONFIRM = range(5)
 END = ConversationHandler.END
 IDLE = timedelta(minutes=30)  # a conversation left alone this long ends
 DRAFT = "signaal"  # the key of the half-told signaal in user_data
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# what Telegram accepts as setWebhook's secret_token
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+BAD_WEBHOOK_SECRET = (
+    "TELEGRAM_WEBHOOK_SECRET is ongeldig: Telegram accepteert 1 tot 256 tekens en alleen letters A-Z en a-z, "
+    "cijfers, _ en -; kies bijvoorbeeld 40 willekeurige letters en cijfers (of laat het weg, dan maakt wijkbot er een)."
+)
 PRIVATE = filters.ChatType.PRIVATE
 
 ASK_WHAT = "Wat wilt u melden? Beschrijf in een paar zinnen wat er aan de hand is. (Stoppen kan altijd met /annuleer.)"
@@ -81,24 +90,33 @@ def file_url(api_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/file/bot"
 
 
-def _keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
-
-
-KIND_KEYBOARD = _keyboard(*[[(t.label, f"soort:{t.key}")] for t in resident.TRIAGE])
-PHOTO_KEYBOARD = _keyboard([("Geen foto", "foto:geen")])
-WHERE_KEYBOARD = _keyboard([("Sla over", "plek:geen")])
-CONFIRM_KEYBOARD = _keyboard([("Versturen", "bevestig:ja"), ("Annuleren", "bevestig:nee")])
-PII_KEYBOARD = _keyboard([("Toch versturen", "bevestig:ja"), ("Aanpassen", "bevestig:aanpassen")])
+KIND_KEYBOARD = keyboard(*[[(t.label, f"soort:{t.key}")] for t in resident.TRIAGE])
+PHOTO_KEYBOARD = keyboard([("Geen foto", "foto:geen")])
+WHERE_KEYBOARD = keyboard([("Sla over", "plek:geen")])
+CONFIRM_KEYBOARD = keyboard([("Versturen", "bevestig:ja"), ("Annuleren", "bevestig:nee")])
+PII_KEYBOARD = keyboard([("Toch versturen", "bevestig:ja"), ("Aanpassen", "bevestig:aanpassen")])
 ASK_REWRITE = (
     "Schrijf uw bericht opnieuw, zonder namen, telefoonnummers of adressen van anderen. (Stoppen kan met /annuleer.)"
 )
 
+IN_A_GROUP = (
+    "Ik werk alleen in een privégesprek met wijkambassadeurs, niet in een groep, dus ik verlaat deze groep; "
+    "wilt u iets melden of een uitnodiging gebruiken, stuur mij dan een privébericht: @{name}."
+)
 
-TEXT_LIMIT = 4096  # Telegram's message length
-CUT = "\n… (ingekort)"
+
+async def send_text(
+    bot: Bot, chat_id: int, text: str, *, markup: InlineKeyboardMarkup | None = None, as_html: bool = False
+) -> None:
+    """Send `text` as one message, or several cut between lines when it is too long; buttons under the last."""
+    pieces = split_text(text, escape=escape_html if as_html else lambda t: t)
+    for n, piece in enumerate(pieces, start=1):
+        await bot.send_message(
+            chat_id=chat_id,
+            text=escape_html(piece) if as_html else piece,
+            parse_mode=ParseMode.HTML if as_html else None,
+            reply_markup=markup if n == len(pieces) else None,
+        )
 
 
 class TelegramNotifier:
@@ -123,15 +141,12 @@ class TelegramNotifier:
         bot = self.transport.application.bot
         try:
             try:
-                await bot.send_message(
-                    chat_id=recipient.telegram_id, text=html.escape(msg.text, quote=False), parse_mode=ParseMode.HTML
-                )
+                await send_text(bot, recipient.telegram_id, msg.text, as_html=True)
             except BadRequest as exc:
                 if not any(hint in str(exc).lower() for hint in ("parse entities", "too long")):
                     raise
                 log.warning("Telegram: outbox %s refused (400); trying once as plain text", msg.id)
-                text = msg.text if len(msg.text) <= TEXT_LIMIT else msg.text[: TEXT_LIMIT - len(CUT)] + CUT
-                await bot.send_message(chat_id=recipient.telegram_id, text=text)
+                await send_text(bot, recipient.telegram_id, msg.text)
         except Forbidden as exc:
             raise PermanentError("telegram_403") from exc
         except BadRequest as exc:  # chat not found, user deactivated, ...; BadRequest is a NetworkError
@@ -152,8 +167,10 @@ class TelegramTransport:
         self._retrying: asyncio.Task[None] | None = None
         self.webhook_url = settings.telegram_webhook_url
         # Telegram echoes the secret we give it in setWebhook; without one configured we make one up.
-        given = settings.telegram_webhook_secret
-        self.secret = given.get_secret_value() if given else secrets.token_urlsafe(32)
+        given = settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else ""
+        if given and not WEBHOOK_SECRET.fullmatch(given):
+            raise ConfigError(BAD_WEBHOOK_SECRET)  # setWebhook would refuse it at every try
+        self.secret = given or secrets.token_urlsafe(32)
         self.persistence = DatabasePersistence(bot.engine, bot.clock.now, stale_after=IDLE)
         self.application: Application[Any, Any, Any, Any, Any, Any] = (
             Application.builder()
@@ -169,6 +186,9 @@ class TelegramTransport:
             .persistence(self.persistence)
             .build()
         )
+        # groups first: the bot works only in private chats, so anywhere else it explains and leaves
+        self.application.add_handler(ChatMemberHandler(self.added_somewhere, ChatMemberHandler.MY_CHAT_MEMBER))
+        self.application.add_handler(MessageHandler(~PRIVATE & ~filters.StatusUpdate.ALL, self.in_a_group))
         self.application.add_handler(self._conversation())
         for name, callback in (
             ("start", self.cmd_start),
@@ -182,7 +202,6 @@ class TelegramTransport:
         self.application.add_handler(MessageHandler(PRIVATE, self.anything_else))
         self.application.add_error_handler(self.on_error)
         self.notifier: Notifier = TelegramNotifier(self)
-        ambassadeur.set_bot_name(settings.telegram_bot_name)
 
     # --- the Transport port ---------------------------------------------------------------------
 
@@ -207,7 +226,11 @@ class TelegramTransport:
 
     async def _connect(self) -> None:
         await self.application.initialize()  # getMe: tells us the bot's username
-        ambassadeur.set_bot_name(self.application.bot.username)
+        await asyncio.to_thread(self._remember_bot_name, self.application.bot.username)
+        try:
+            await self.application.bot.set_my_commands(bot_commands())
+        except TelegramError as exc:  # the menu is a convenience: never a reason not to run
+            log.warning("Telegram: het commandomenu is niet ingesteld (%s)", type(exc).__name__)
         await self.application.start()
         if self.webhook_url:
             await self.application.bot.set_webhook(
@@ -218,6 +241,11 @@ class TelegramTransport:
             assert self.application.updater is not None
             await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
             log.info("Telegram: long polling als @%s", self.application.bot.username)
+
+    def _remember_bot_name(self, username: str) -> None:
+        """Invitation links are made in any process (Slack, the console): they read the name from the database."""
+        with transaction(self.bot.engine) as session:
+            ambassadeur.remember_bot_name(session, username)
 
     async def _connect_later(self) -> None:
         delay = self.retry_delay
@@ -299,10 +327,10 @@ class TelegramTransport:
         query = update.callback_query
         if query is not None:
             await query.answer()
-            await _drop_keyboard(query)
+            await _dropkeyboard(query)
         chat = update.effective_chat
         if chat is not None:  # a button under an inline message has no chat to answer in
-            await chat.send_message(text, reply_markup=markup)
+            await send_text(chat.get_bot(), chat.id, text, markup=markup)
 
     async def _draft(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any] | None:
         """The half-told signaal, or None (and a word to the user) when it has gone stale or they left."""
@@ -345,7 +373,8 @@ class TelegramTransport:
                         remind("Tik op een van de knoppen: " + ASK_KIND, KIND_KEYBOARD),
                     ],
                     PHOTO: [
-                        MessageHandler(PRIVATE & filters.PHOTO, self.signaal_photo),
+                        # a photo sent "as a file" (uncompressed) is a document with an image type
+                        MessageHandler(PRIVATE & (filters.PHOTO | filters.Document.IMAGE), self.signaal_photo),
                         CallbackQueryHandler(self.signaal_no_photo, pattern=r"^foto:geen$"),
                         remind("Dat is geen foto. " + ASK_PHOTO, PHOTO_KEYBOARD),
                     ],
@@ -425,8 +454,13 @@ class TelegramTransport:
         draft = await self._draft(update, context)
         if draft is None:
             return END
-        assert update.effective_message is not None
-        draft["photo"] = update.effective_message.photo[-1].file_id  # the largest size
+        message = update.effective_message
+        assert message is not None
+        if message.photo:
+            draft["photo"] = message.photo[-1].file_id  # the largest size
+        else:
+            assert message.document is not None
+            draft["photo"] = message.document.file_id
         await self._say(update, "Dank u, de foto is erbij. " + ASK_WHERE, WHERE_KEYBOARD)
         return WHERE
 
@@ -502,7 +536,7 @@ class TelegramTransport:
         if context.user_data is not None:
             context.user_data.pop(DRAFT, None)
         if update.effective_chat is not None:
-            await update.effective_chat.send_message(GONE_QUIET)
+            await send_text(update.get_bot(), update.effective_chat.id, GONE_QUIET)
 
     # --- the other commands ---------------------------------------------------------------------
 
@@ -556,6 +590,30 @@ class TelegramTransport:
     async def stale_button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._say(update, "Die melding is al afgerond of gestopt. Met /signaal begint u een nieuwe.")
 
+    # --- groups: explained once, then left -------------------------------------------------------
+
+    async def added_somewhere(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Added to a group or channel (or its rights changed there): explain and leave."""
+        change = update.my_chat_member
+        assert change is not None
+        gone = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+        if change.chat.type == ChatType.PRIVATE or change.new_chat_member.status in gone:
+            return  # a resident (un)blocking the bot, or the leaving we did ourselves
+        await self._leave(change.chat)
+
+    async def in_a_group(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A command in a group the bot is still in (`/start@bot <code>` too): explain and leave."""
+        if update.effective_chat is not None:
+            await self._leave(update.effective_chat)
+
+    async def _leave(self, chat: Chat) -> None:
+        if chat.type != ChatType.CHANNEL:  # in a channel the bot is no one to speak
+            with contextlib.suppress(TelegramError):  # it may not be allowed to write there
+                await send_text(chat.get_bot(), chat.id, IN_A_GROUP.format(name=chat.get_bot().username))
+        with contextlib.suppress(TelegramError):
+            await chat.leave()
+        log.info("Telegram: uit een %s gegaan; wijkbot werkt alleen in privégesprekken", chat.type)
+
     async def anything_else(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._say(update, "Wilt u iets melden? Stuur /signaal. Met /help ziet u wat ik nog meer kan.")
 
@@ -563,8 +621,10 @@ class TelegramTransport:
         log.error("Telegram update failed", exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat is not None:
             try:
-                await update.effective_chat.send_message(
-                    "Er ging iets mis aan mijn kant; er is niets doorgegeven. Probeer het zo opnieuw."
+                await send_text(
+                    update.get_bot(),
+                    update.effective_chat.id,
+                    "Er ging iets mis aan mijn kant; er is niets doorgegeven. Probeer het zo opnieuw.",
                 )
             except Exception:  # noqa: BLE001 - telling the user is best effort
                 log.warning("could not tell the user about the error")
@@ -574,8 +634,10 @@ def _plausible_update(data: Any) -> bool:
     """The fields the Bot API always sends in an update of the kinds we ask for (PTB does not check)."""
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         return False
-    message, query = data.get("message"), data.get("callback_query")
+    message, query, member = data.get("message"), data.get("callback_query"), data.get("my_chat_member")
     if message is not None and not _plausible_message(message):
+        return False
+    if member is not None and not _plausible_member_change(member):
         return False
     return query is None or (
         isinstance(query, dict)
@@ -597,11 +659,23 @@ def _plausible_message(m: Any) -> bool:
     )
 
 
+def _plausible_member_change(c: Any) -> bool:
+    return (
+        isinstance(c, dict)
+        and _plausible_message({"message_id": 0, **c})  # a chat, a date and who did it, as a message has
+        and _plausible_user(c.get("from"))
+        and all(
+            isinstance(c.get(k), dict) and isinstance(c[k].get("status"), str) and _plausible_user(c[k].get("user"))
+            for k in ("old_chat_member", "new_chat_member")
+        )
+    )
+
+
 def _plausible_user(u: Any) -> bool:
     return isinstance(u, dict) and isinstance(u.get("id"), int) and isinstance(u.get("first_name"), str)
 
 
-async def _drop_keyboard(query: CallbackQuery) -> None:
+async def _dropkeyboard(query: CallbackQuery) -> None:
     if query.inline_message_id is None and (query.message is None or not query.message.is_accessible):
         return  # a button under a message older than 48 hours: Telegram lets nobody edit it
     with contextlib.suppress(BadRequest):  # the message is gone or has no keyboard any more

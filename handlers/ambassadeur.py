@@ -6,7 +6,7 @@ import os
 import secrets
 from datetime import timedelta
 
-from sqlmodel import col, func, select
+from sqlmodel import Session, col, func, select
 
 from handlers.base import Context, Reply, UserError
 from handlers.format import when
@@ -14,23 +14,28 @@ from handlers.permissions import require
 from handlers.resident import day, hash_code
 from storage import items
 from storage.erase import erase_person
-from storage.models import Group, GroupKind, Invitation, Membership, Person
+from storage.models import ClockState, Group, GroupKind, Invitation, Membership, Person
 
 INVITATION_VALID = timedelta(days=14)
 DEFAULT_BOT_NAME = "wijkbot_bot"
-
-_bot_name: str | None = None
-
-
-def set_bot_name(name: str | None) -> None:
-    """The Telegram bot's username, as Telegram reports it (getMe) when the bot starts."""
-    global _bot_name
-    _bot_name = name.lstrip("@") if name else None
+BOT_NAME_KEY = "telegram:bot_name"  # in ClockState: the username getMe gave when Telegram last started
 
 
-def bot_name() -> str:
-    """Telegram's answer when the bot runs here, else TELEGRAM_BOT_NAME, else a placeholder."""
-    return _bot_name or os.environ.get("TELEGRAM_BOT_NAME", "").lstrip("@") or DEFAULT_BOT_NAME
+def remember_bot_name(session: Session, username: str) -> None:
+    """Keep the Telegram bot's username (getMe) for invitation links made in any process."""
+    name = username.lstrip("@")
+    row = session.get(ClockState, BOT_NAME_KEY)
+    if row is None:
+        session.add(ClockState(key=BOT_NAME_KEY, value=name))
+    elif row.value != name:
+        row.value = name
+        session.add(row)
+
+
+def bot_name(session: Session) -> str:
+    """The username Telegram gave when the bot last started, else TELEGRAM_BOT_NAME, else a placeholder."""
+    row = session.get(ClockState, BOT_NAME_KEY)
+    return (row.value if row else "") or os.environ.get("TELEGRAM_BOT_NAME", "").lstrip("@") or DEFAULT_BOT_NAME
 
 
 def _team(ctx: Context) -> Group:
@@ -65,7 +70,7 @@ def invite(ctx: Context) -> list[Reply]:
         now=ctx.now,
         detail=group.key,
     )
-    name = bot_name()
+    name = bot_name(ctx.session)
     text = (
         f"Uitnodiging voor een wijkambassadeur van {group.name}, geldig tot "
         f"{when(invitation.expires_at, ctx.tz)} en één keer te gebruiken:\n"

@@ -171,8 +171,7 @@ def ask(ctx: Context, command: str, args: str, kinds: list[str]) -> list[Reply]:
         Reply(
             f"Uw {what} lijkt {describe(kinds)} te bevatten, dus ik heb nog niets opgeslagen: "
             "leg alleen persoonsgegevens vast die het team echt nodig heeft. "
-            f"Kies Toch opslaan (of typ /pii bevestig {token}) binnen 15 minuten, "
-            f"of pas de tekst aan en stuur /{command} opnieuw.",
+            f"Kies Toch opslaan binnen 15 minuten, of Aanpassen en stuur /{command} opnieuw zonder die gegevens.",
             buttons=(
                 Button("Toch opslaan", "pii_bevestig", token),
                 Button("Aanpassen", "pii_aanpassen", token),
@@ -189,8 +188,7 @@ def _take(ctx: Context, token: str) -> Pending:
         pending = _pending.get(token)
         if pending is None:
             raise UserError(
-                "Deze bevestiging is verlopen of al gebruikt; stuur het commando opnieuw "
-                "(met ! erachter, zoals /signaal!, om het toch op te slaan)."
+                "Deze bevestiging is verlopen of al gebruikt; stuur het commando opnieuw en kies dan Toch opslaan."
             )
         if pending.person != ctx.person.key:
             raise UserError("Alleen wie de tekst schreef kan hem bevestigen.")

@@ -13,7 +13,7 @@ Every message carries a dedupe key, so a job that runs twice or late still says 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
@@ -99,6 +99,7 @@ def report_jobs(config: OrgConfig) -> list[JobSpec]:
             "reports.weekly_digest",
             CronTrigger(day_of_week=DAYS[settings.day_index], hour=hour, minute=minute, timezone=config.tz),
             send_weekly_digest,
+            misfire_grace=timedelta(days=3),  # last week's digest is still worth sending on Thursday
         ),
     ]
 

@@ -35,6 +35,28 @@ def _own_log_record_factory() -> Iterator[None]:
     logging.setLogRecordFactory(factory)
 
 
+@pytest.fixture(autouse=True)
+def _slack_would_show_it() -> Iterator[None]:
+    """Every message and view sent to a fake Slack in this test is one Slack would accept
+    (tests/support/fake_slack.py checks each with slack_sdk's Block Kit models)."""
+    from tests.support import fake_slack
+
+    before = len(fake_slack.VIOLATIONS)
+    yield
+    new = fake_slack.VIOLATIONS[before:]
+    assert not new, "Slack would refuse what wijkbot sent:\n" + "\n".join(v[:300] for v in new[:20])
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The whole suite: no payload the bot produced would be refused by Slack."""
+    from tests.support import fake_slack
+
+    if fake_slack.VIOLATIONS:
+        first = fake_slack.VIOLATIONS[0][:300]
+        print(f"\n{len(fake_slack.VIOLATIONS)} Slack payloads would be refused; the first: {first}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"

@@ -49,7 +49,7 @@ def test_scripted_console_session_from_signaal_to_done(db_url: str) -> None:
         "Actiepunt A-1 uit S-1: Gesprek met de jongeren. Eigenaar @piet, deadline di 1 dec 2026" in line for line in out
     )
     assert any(line.startswith("• A-1 Gesprek met de jongeren | @piet") for line in out)
-    assert "Actiepunt A-1 verplaatst naar zo 31 jan 2027." in out
+    assert "Actiepunt A-1 verplaatst naar vr 29 jan 2027." in out
     # the new owner hears of it in a direct message, printed with its destination
     assert any(line.startswith("[@fatima] Anna de Vries heeft actiepunt A-1 aan u overgedragen") for line in out)
     assert "Actiepunt A-1 is overgedragen aan @fatima." in out

@@ -140,20 +140,36 @@ class SlackWorld:
         return await self.send(body)
 
     async def click(
-        self, action_id: str, value: str, *, user: str = "U0ANNA", channel: str = BOLNES
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user: str = "U0ANNA",
+        channel: str = BOLNES,
+        message: dict[str, Any] | None = None,
+        ephemeral: bool = False,
     ) -> tuple[httpx.Response, str]:
+        """A click as Slack sends it: with a copy of the message that held the button (`message`,
+        e.g. a body the app posted), or from an ephemeral message (Slack sends no copy then)."""
         rid = f"act{self._next()}"
-        payload = {
+        payload: dict[str, Any] = {
             "type": "block_actions",
             "api_app_id": "A0WIJKBOT",
             "team": {"id": "T0RIDDER", "domain": "ridderkerk"},
             "user": {"id": user, "team_id": "T0RIDDER"},
             "channel": {"id": channel, "name": self.fake.channels.get(channel, "")},
-            "container": {"type": "message", "channel_id": channel, "message_ts": "1700000000.000100"},
+            "container": {
+                "type": "message",
+                "channel_id": channel,
+                "message_ts": "1700000000.000100",
+                "is_ephemeral": ephemeral,
+            },
             "trigger_id": f"trigger.{rid}",
             "response_url": self.fake.response_url(rid),
             "actions": [{"type": "button", "action_id": action_id, "block_id": "b1", "value": value, "action_ts": "1"}],
         }
+        if message is not None:
+            payload["message"] = {"type": "message", "ts": "1700000000.000100", **message}
         return await self.interact(payload), f"/response/{rid}"
 
     async def submit(self, view: dict[str, Any], values: dict[str, Any], *, user: str = "U0ANNA") -> httpx.Response:

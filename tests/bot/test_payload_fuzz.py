@@ -28,7 +28,6 @@ from pydantic import SecretStr
 from bot.http import create_http_app
 from bot.settings import Settings
 from bot.telegram import TelegramTransport
-from handlers import ambassadeur
 from tests.bot.conftest import SECRET, SlackWorld
 from tests.bot.test_telegram import _serve
 from tests.conftest import NOW
@@ -359,7 +358,6 @@ async def webhook(db_url: str) -> AsyncIterator[tuple[TalkingBot, TelegramTransp
         await transport.stop()
         await tg.close()
         team.bot.engine.dispose()
-        ambassadeur.set_bot_name(None)
 
 
 USER = st.fixed_dictionaries(

@@ -49,7 +49,7 @@ async def test_the_console_scenario_passes_through_slack(slack: SlackWorld) -> N
     out = await slack.say("/actie lijst")
     assert slack.last[0]["response_type"] == "ephemeral"
     assert "• A-1 Gesprek met de jongeren | @piet" in out
-    assert await slack.say("/actie verplaats A-1 eind januari") == "Actiepunt A-1 verplaatst naar zo 31 jan 2027."
+    assert await slack.say("/actie verplaats A-1 eind januari") == "Actiepunt A-1 verplaatst naar vr 29 jan 2027."
     assert await slack.say("/actie overdragen A-1 <@U0FATIMA>") == "Actiepunt A-1 is overgedragen aan @fatima."
     # each owner hears of it in a direct message: piet when A-1 was given to him, fatima now
     posts = await slack.fake.wait_for("chat.postMessage", 2)

@@ -19,7 +19,6 @@ from sqlmodel import col, func, select
 from bot.http import create_http_app
 from bot.settings import Settings
 from bot.telegram import TelegramTransport
-from handlers import ambassadeur
 from storage.models import (
     Invitation,
     Membership,
@@ -54,7 +53,6 @@ async def team(db_url: str) -> AsyncIterator[TalkingBot]:
     tb = TalkingBot(db_url, NOW)
     yield tb
     tb.bot.engine.dispose()
-    ambassadeur.set_bot_name(None)
 
 
 async def start_telegram(team: TalkingBot, tg: FakeTelegram, **extra: object) -> TelegramTransport:

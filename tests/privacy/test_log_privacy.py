@@ -22,7 +22,7 @@ from bot.__main__ import install_log_privacy
 from handlers.resident import hash_code
 from storage.db import transaction
 from storage.models import Group, Invitation, Person
-from tests.bot.conftest import SECRET, USERS, SlackWorld
+from tests.bot.conftest import SECRET, USERS, SlackWorld, ridderkerk_with
 from tests.conftest import NOW
 from tests.support.fake_slack import FakeSlack
 from tests.support.fake_telegram import FakeTelegram
@@ -77,8 +77,9 @@ async def _until(condition: object, proc: asyncio.subprocess.Process, timeout: f
         await asyncio.sleep(0.05)
 
 
-async def test_a_debug_session_of_wijkbot_run_logs_no_names_or_chat_ids(db_url: str) -> None:
+async def test_a_debug_session_of_wijkbot_run_logs_no_names_or_chat_ids(db_url: str, tmp_path: Path) -> None:
     _seed_invitation(db_url)
+    config = ridderkerk_with(tmp_path, people={"piet": {"slack_id": "U0PIET"}, "anna": {"slack_id": "U0ANNA"}})
     fake_slack = await FakeSlack().start()
     for uid, (real, display) in USERS.items():
         fake_slack.add_user(uid, real, display)
@@ -95,6 +96,7 @@ async def test_a_debug_session_of_wijkbot_run_logs_no_names_or_chat_ids(db_url: 
         "DATABASE_URL": db_url,
         "PORT": str(port),
         "WIJKBOT_LOG_LEVEL": "DEBUG",
+        "WIJKBOT_CONFIG": str(config),  # Piet's Slack account is bound by its configured id
     }
     proc = await asyncio.create_subprocess_exec(
         sys.executable,

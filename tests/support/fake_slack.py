@@ -3,6 +3,13 @@
 Modelled on bolt-python's tests/mock_web_api_server: a real HTTP server, so slack_sdk's own
 client, retry handlers and Bolt's respond() run unchanged. The Web API lives under `/api/`
 (pass `api_url` as SLACK_API_URL); `response_url(...)` gives a response_url on the same server.
+
+Every message and view the app sends (chat.postMessage, chat.postEphemeral, chat.update, views.*,
+response_url bodies) is checked as Slack would check it: each block parsed with slack_sdk's own
+models (`Block.parse(...).validate_json()`, `View(...).validate_json()`) plus the limits those
+models leave out (50 blocks a message, unique action ids, button and option texts, 40,000
+characters of text). What Slack would refuse is recorded in `violations` and in the module's
+VIOLATIONS, which tests/conftest.py turns into a failing test and a failing session.
 """
 
 from __future__ import annotations
@@ -15,6 +22,9 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 
 # The channels of the Ridderkerk example that the tests use, plus one that belongs to no group.
 CHANNELS = {
@@ -77,6 +87,7 @@ class FakeSlack:
     # files.getUploadURLExternal → POST /upload/<id> → files.completeUploadExternal
     _pending_files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id → name, length, bytes
     uploads: list[Upload] = field(default_factory=list)  # completed, in order
+    violations: list[str] = field(default_factory=list)  # what Slack would refuse (see payload_violations)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -248,8 +259,19 @@ class FakeSlack:
             self._fail_count -= 1
         return True
 
+    def _check(self, method: str, body: dict[str, Any]) -> str:
+        """Record what Slack would refuse in this body; Slack's error code for it, or ''."""
+        found = payload_violations(method, body)
+        for v in found:
+            self.violations.append(f"{method}: {v}")
+            VIOLATIONS.append(f"{method}: {v}")
+        return "invalid_blocks" if found else ""
+
     async def _response(self, request: web.Request) -> web.Response:
         body, raw = await self._body(request)
+        if self._check("response", body):  # Slack answers a response_url it cannot show with 400
+            self.calls.append(Call("response", body, 400, raw, request.path, error="invalid_blocks"))
+            return web.Response(status=400, text="invalid_blocks")
         status = 500 if self._outage("response") else 200
         self.calls.append(Call("response", body, status, raw, request.path))
         return web.Response(status=status, text="ok" if status == 200 else "error")
@@ -278,7 +300,7 @@ class FakeSlack:
         if self._outage(method):
             self.calls.append(Call(method, body, 500, raw, request.path))
             return web.json_response({"ok": False, "error": "fatal_error"}, status=500)
-        refused = self._refusal(method, body)
+        refused = self._refusal(method, body) or self._check(method, body)
         if refused:
             self.calls.append(Call(method, body, 200, raw, request.path, error=refused))
             return web.json_response({"ok": False, "error": refused})
@@ -335,3 +357,142 @@ class FakeSlack:
             self.uploads.append(Upload(file_id, p["filename"], str(f.get("title") or ""), channel, p["data"]))
             done.append({"id": file_id, "name": p["filename"], "title": f.get("title"), "channels": [channel]})
         return {"ok": True, "files": done}
+
+
+# -- what Slack would refuse ----------------------------------------------------------------------
+
+VIOLATIONS: list[str] = []  # every FakeSlack of this process appends here (tests/conftest.py reads it)
+MESSAGE_METHODS = frozenset(
+    {"chat.postMessage", "chat.postEphemeral", "chat.update", "chat.scheduleMessage", "response"}
+)
+VIEW_METHODS = frozenset({"views.open", "views.publish", "views.update", "views.push"})
+LIMITS = {"message_blocks": 50, "message_text": 40_000, "button_text": 75, "button_value": 2000, "action_id": 255}
+LIMITS |= {"header": 150, "option_text": 75, "option_value": 150, "view_title": 24, "private_metadata": 3000}
+LIMITS |= {"mrkdwn": 3000, "actions_elements": 25, "context_elements": 10}
+
+
+def payload_violations(method: str, body: dict[str, Any]) -> list[str]:
+    """Why Slack would refuse this message or view body ([] when it would show it)."""
+    if method in MESSAGE_METHODS:
+        return _message_violations(body)
+    if method in VIEW_METHODS:
+        view = body.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        return _view_violations(view) if isinstance(view, dict) else ["no view"]
+    return []
+
+
+def _message_violations(body: dict[str, Any]) -> list[str]:
+    if body.get("delete_original") in (True, "true"):
+        return []
+    out: list[str] = []
+    text, blocks = body.get("text"), body.get("blocks")
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    if isinstance(text, str) and len(text) > LIMITS["message_text"]:
+        out.append(f"text of {len(text)} characters (40,000 at most)")
+    if not blocks and not (isinstance(text, str) and text.strip()):
+        out.append("neither text nor blocks")
+    if blocks:
+        if not isinstance(blocks, list):
+            return [*out, "blocks is no list"]
+        if len(blocks) > LIMITS["message_blocks"]:
+            out.append(f"{len(blocks)} blocks (50 at most in a message)")
+        out += _blocks_violations(blocks, unique_in="message")
+    return out
+
+
+def _view_violations(view: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    try:
+        View(**view).validate_json()
+    except (SlackObjectFormationError, TypeError, ValueError) as exc:
+        out.append(f"view: {exc}")
+    title = (view.get("title") or {}).get("text", "") if isinstance(view.get("title"), dict) else ""
+    if len(title) > LIMITS["view_title"]:
+        out.append(f"view title of {len(title)} characters (24 at most)")
+    for key in ("submit", "close"):
+        part = view.get(key)
+        if isinstance(part, dict) and len(str(part.get("text", ""))) > LIMITS["view_title"]:
+            out.append(f"view {key} text longer than 24 characters")
+    meta = view.get("private_metadata")
+    if isinstance(meta, str) and len(meta) > LIMITS["private_metadata"]:
+        out.append(f"private_metadata of {len(meta)} characters (3,000 at most)")
+    return out + _blocks_violations(view.get("blocks") or [], unique_in="block")
+
+
+def _blocks_violations(blocks: list[Any], *, unique_in: str) -> list[str]:
+    """Each block as slack_sdk parses it, and action ids unique in the message (ours: Slack drops
+    repeats within a block) or, in a view, in each block (a view's inputs all use "value")."""
+    out: list[str] = []
+    action_ids: list[str] = []
+    for i, raw in enumerate(blocks):
+        if unique_in == "block":
+            out += _repeats(action_ids)
+            action_ids = []
+        if not isinstance(raw, dict):
+            out.append(f"block {i} is no object")
+            continue
+        try:
+            block = Block.parse(raw)
+            if block is None:
+                out.append(f"block {i}: unknown type {raw.get('type')!r}")
+                continue
+            block.validate_json()
+        except (SlackObjectFormationError, TypeError, ValueError, KeyError) as exc:
+            out.append(f"block {i} ({raw.get('type')}): {exc}")
+        out += [f"block {i} ({raw.get('type')}): {v}" for v in _element_violations(raw, action_ids)]
+    return out + _repeats(action_ids)
+
+
+def _repeats(action_ids: list[str]) -> list[str]:
+    repeated = sorted({a for a in action_ids if action_ids.count(a) > 1})
+    return [f"action_id repeated: {', '.join(repeated)} (Slack drops the repeats)"] if repeated else []
+
+
+def _text_of(obj: Any) -> str:
+    return str(obj.get("text", "")) if isinstance(obj, dict) else ""
+
+
+def _element_violations(obj: Any, action_ids: list[str]) -> list[str]:
+    """The limits slack_sdk's models do not check, anywhere inside one block."""
+    out: list[str] = []
+    if isinstance(obj, list):
+        for item in obj:
+            out += _element_violations(item, action_ids)
+        return out
+    if not isinstance(obj, dict):
+        return out
+    kind = obj.get("type")
+    if "action_id" in obj and kind != "input":
+        action_ids.append(str(obj["action_id"]))
+        if len(str(obj["action_id"])) > LIMITS["action_id"]:
+            out.append("action_id longer than 255 characters")
+    if kind == "button":
+        text = _text_of(obj.get("text"))
+        if not 1 <= len(text) <= LIMITS["button_text"]:
+            out.append(f"button text of {len(text)} characters (1 to 75)")
+        if len(str(obj.get("value", ""))) > LIMITS["button_value"]:
+            out.append("button value longer than 2,000 characters")
+    if kind == "header" and len(_text_of(obj.get("text"))) > LIMITS["header"]:
+        out.append(f"header text of {len(_text_of(obj.get('text')))} characters (150 at most)")
+    if kind == "actions" and len(obj.get("elements") or []) > LIMITS["actions_elements"]:
+        out.append("more than 25 elements in an actions block")
+    if kind == "context" and len(obj.get("elements") or []) > LIMITS["context_elements"]:
+        out.append("more than 10 elements in a context block")
+    if kind in ("mrkdwn", "plain_text") and isinstance(obj.get("text"), str):
+        if len(obj["text"]) > LIMITS["mrkdwn"]:
+            out.append(f"{kind} text of {len(obj['text'])} characters (3,000 at most)")
+        if not obj["text"]:
+            out.append(f"empty {kind} text")
+    for option in obj.get("options") or []:
+        if isinstance(option, dict):
+            if len(_text_of(option.get("text"))) > LIMITS["option_text"]:
+                out.append("option text longer than 75 characters")
+            if len(str(option.get("value", ""))) > LIMITS["option_value"]:
+                out.append("option value longer than 150 characters")
+    for key, value in obj.items():
+        if key not in ("options",) and isinstance(value, dict | list):
+            out += _element_violations(value, action_ids)
+    return out

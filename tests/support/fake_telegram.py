@@ -3,6 +3,10 @@
 The bot under test talks real HTTP to it through python-telegram-bot (base_url), exactly as it
 would to api.telegram.org; tests feed updates (`send_text`, `send_photo`, `send_location`,
 `click`) and read what the bot sent (`calls`, `say`, `sent_to`).
+
+Every request is checked against the Bot API's limits (`check_limits`: text and caption length,
+callback data bytes, the shape of reply_markup, commands, the webhook secret) and refused with 400
+as Telegram would; what was refused is kept in `violations`, and `close()` fails the test if any.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,8 +22,33 @@ from html.parser import HTMLParser
 from typing import Any
 
 from aiohttp import web
+from telegram.constants import BotCommandLimit, InlineKeyboardButtonLimit, MessageLimit
 
 BOT_ID = 4242
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# what Telegram sends with each ChatMember status besides user and status
+_RIGHTS = (
+    "manage_chat",
+    "delete_messages",
+    "manage_video_chats",
+    "restrict_members",
+    "promote_members",
+    "change_info",
+    "invite_users",
+    "post_stories",
+    "edit_stories",
+    "delete_stories",
+    "post_messages",
+)
+MEMBER_FIELDS: dict[str, dict[str, Any]] = {
+    "kicked": {"until_date": 0},
+    "administrator": {
+        "can_be_edited": False,
+        "is_anonymous": False,
+        **{f"can_{r}": r != "promote_members" for r in _RIGHTS},
+    },
+}
+BUTTON_KINDS = {"callback_data", "url", "web_app", "login_url", "switch_inline_query", "copy_text", "pay"}
 TINY_JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
 
 
@@ -48,6 +78,69 @@ def render_html(text: str) -> str:
     parser.feed(text)
     parser.close()
     return "".join(parser.parts)
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _markup_problems(raw: Any) -> list[str]:
+    try:
+        markup = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return ["reply_markup is no JSON"]
+    if not isinstance(markup, dict):
+        return ["reply_markup is no object"]
+    if "inline_keyboard" not in markup:
+        return [] if set(markup) & {"keyboard", "remove_keyboard", "force_reply"} else ["reply_markup of no known kind"]
+    rows = markup["inline_keyboard"]
+    if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
+        return ["inline_keyboard is no list of rows"]
+    problems = []
+    for button in (b for row in rows for b in row):
+        if not isinstance(button, dict) or not isinstance(button.get("text"), str) or not button["text"]:
+            problems.append(f"button without text: {button!r}")
+            continue
+        if len(set(button) & BUTTON_KINDS) != 1:
+            problems.append(f"button {button['text']!r} needs exactly one action")
+        data = button.get("callback_data")
+        if data is not None and not (
+            isinstance(data, str)
+            and InlineKeyboardButtonLimit.MIN_CALLBACK_DATA
+            <= len(data.encode("utf-8"))
+            <= InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
+        ):
+            problems.append(f"BUTTON_DATA_INVALID: {data!r}")
+    return problems
+
+
+def check_limits(method: str, p: dict[str, Any]) -> list[str]:
+    """What Telegram would refuse in this request (measured on what was sent, before entity parsing)."""
+    problems: list[str] = []
+    if "text" in p and method.startswith(("send", "edit")):
+        text = str(p["text"])
+        if not text.strip():
+            problems.append("message text is empty")
+        elif _utf16(text) > MessageLimit.MAX_TEXT_LENGTH:
+            problems.append(f"message is too long ({_utf16(text)} > {MessageLimit.MAX_TEXT_LENGTH})")
+    if "caption" in p and _utf16(str(p["caption"])) > MessageLimit.CAPTION_LENGTH:
+        problems.append(f"message caption is too long ({_utf16(str(p['caption']))} > {MessageLimit.CAPTION_LENGTH})")
+    if p.get("reply_markup"):
+        problems += _markup_problems(p["reply_markup"])
+    if method == "setMyCommands":
+        commands = json.loads(p["commands"]) if isinstance(p.get("commands"), str) else p.get("commands")
+        if not isinstance(commands, list) or len(commands) > BotCommandLimit.MAX_COMMAND_NUMBER:
+            problems.append("commands must be a list of at most 100")
+        else:
+            for c in commands:
+                name, description = str(c.get("command", "")), str(c.get("description", ""))
+                if not re.fullmatch(r"[a-z0-9_]{1,32}", name):
+                    problems.append(f"BOT_COMMAND_INVALID: {name!r}")
+                if not 1 <= len(description) <= BotCommandLimit.MAX_DESCRIPTION:
+                    problems.append(f"command description length: {name!r}")
+    if method == "setWebhook" and "secret_token" in p and not WEBHOOK_SECRET.fullmatch(str(p["secret_token"])):
+        problems.append("secret token contains unallowed characters")
+    return problems
 
 
 @dataclass(frozen=True)
@@ -91,6 +184,9 @@ class FakeTelegram:
         self.port = 0
         self.sent: list[dict[str, Any]] = []  # messages the bot sent, as Telegram stored them
         self._errors: dict[str, list[tuple[int, dict[str, Any]]]] = {}  # method → canned error answers
+        self.violations: list[tuple[str, str]] = []  # (method, what Telegram would refuse)
+        self.left: list[int] = []  # chats the bot left (leaveChat)
+        self.commands: list[dict[str, Any]] = []  # the menu from the last setMyCommands
 
     # --- server ---------------------------------------------------------------------------------
 
@@ -105,11 +201,15 @@ class FakeTelegram:
         await site.start()
         server = site._server
         assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr,attr-defined]
 
     async def close(self) -> None:
+        """Stop serving; a request beyond the Bot API's limits during the test fails it here."""
         if self._runner is not None:
             await self._runner.cleanup()
+            self._runner = None
+        if self.violations:
+            raise AssertionError(f"requests Telegram would refuse: {self.violations}")
 
     @property
     def api_url(self) -> str:
@@ -133,6 +233,11 @@ class FakeTelegram:
         call = Call(method, params)
         if method != "getUpdates":
             self.calls.append(call)
+        problems = check_limits(method, params)
+        if problems:
+            self.violations += [(method, p) for p in problems]
+            body = {"ok": False, "error_code": 400, "description": f"Bad Request: {problems[0]}"}
+            return web.json_response(body, status=400)
         if self._errors.get(method):
             status, body = self._errors[method].pop(0)
             return web.json_response(body, status=status)
@@ -192,7 +297,7 @@ class FakeTelegram:
         message: dict[str, Any] = {
             "message_id": self._next_message,
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private"},
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
             "from": self.bot_user(),
             **content,
         }
@@ -256,7 +361,16 @@ class FakeTelegram:
     async def _m_deleteWebhook(self, _p: dict[str, Any]) -> Any:
         return True
 
-    async def _m_setMyCommands(self, _p: dict[str, Any]) -> Any:
+    async def _m_setMyCommands(self, p: dict[str, Any]) -> Any:
+        commands = p.get("commands")
+        self.commands = json.loads(commands) if isinstance(commands, str) else list(commands or [])
+        return True
+
+    async def _m_leaveChat(self, p: dict[str, Any]) -> Any:
+        chat_id = int(p["chat_id"])
+        self.left.append(chat_id)
+        # Telegram tells the bot it is gone, as it does for real
+        await self.enqueue(self.member_update(self.bot_member_chat(chat_id), "member", "left", by=None))
         return True
 
     # --- updates, as Telegram sends them --------------------------------------------------------
@@ -264,11 +378,11 @@ class FakeTelegram:
     def user(self, user_id: int, first_name: str) -> TgUser:
         return TgUser(user_id, first_name)
 
-    def _message(self, user: TgUser, **content: Any) -> dict[str, Any]:
+    def _message(self, user: TgUser, chat: dict[str, Any] | None = None, **content: Any) -> dict[str, Any]:
         message = {
             "message_id": self._next_message,
             "date": int(time.time()),
-            "chat": user.chat(),
+            "chat": chat or user.chat(),
             "from": user.as_json(),
             **content,
         }
@@ -287,22 +401,60 @@ class FakeTelegram:
             self._changed.notify_all()
         return int(update["update_id"])
 
-    def text_update(self, user: TgUser, text: str) -> dict[str, Any]:
+    def text_update(self, user: TgUser, text: str, chat: dict[str, Any] | None = None) -> dict[str, Any]:
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             command = text.split()[0]
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        return self.update(message=self._message(user, **content))
+        return self.update(message=self._message(user, chat, **content))
 
-    async def send_text(self, user: TgUser, text: str) -> int:
-        return await self.enqueue(self.text_update(user, text))
+    async def send_text(self, user: TgUser, text: str, chat: dict[str, Any] | None = None) -> int:
+        return await self.enqueue(self.text_update(user, text, chat))
+
+    async def send_document(self, user: TgUser, file_id: str, mime_type: str, file_name: str) -> int:
+        """A file sent as a file (for a photo: "Send as file", uncompressed)."""
+        document = {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_name": file_name,
+                    "mime_type": mime_type, "file_size": 2_400_000}  # fmt: skip
+        return await self.enqueue(self.update(message=self._message(user, document=document)))
+
+    # --- groups ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def group(chat_id: int, title: str, kind: str = "supergroup") -> dict[str, Any]:
+        assert chat_id < 0, "group and channel ids are negative"
+        return {"id": chat_id, "type": kind, "title": title}
+
+    def bot_member_chat(self, chat_id: int) -> dict[str, Any]:
+        return self.group(chat_id, "groep", "supergroup")
+
+    def member_update(self, chat: dict[str, Any], old: str, new: str, *, by: TgUser | None) -> dict[str, Any]:
+        """my_chat_member: the bot's own membership of `chat` changed from `old` to `new`."""
+        bot = {**self.bot_user(), "is_bot": True}
+        actor = by.as_json() if by else bot
+        change = {
+            "chat": chat,
+            "from": actor,
+            "date": int(time.time()),
+            "old_chat_member": {"user": bot, "status": old, **MEMBER_FIELDS.get(old, {})},
+            "new_chat_member": {"user": bot, "status": new, **MEMBER_FIELDS.get(new, {})},
+        }
+        return self.update(my_chat_member=change)
+
+    async def add_to_group(self, user: TgUser, chat: dict[str, Any]) -> None:
+        """`user` adds the bot to `chat`: Telegram sends my_chat_member and a service message, as it does."""
+        await self.enqueue(self.member_update(chat, "left", "member", by=user))
+        joined = {**self.bot_user(), "is_bot": True}
+        await self.enqueue(self.update(message=self._message(user, chat, new_chat_members=[joined])))
+
+    def sent_to_chat(self, chat_id: int) -> list[str]:
+        return [c.params.get("text", "") for c in self.calls_to("sendMessage") if int(c.params["chat_id"]) == chat_id]
 
     async def send_photo(self, user: TgUser, file_id: str, caption: str | None = None) -> int:
         sizes = [
             {"file_id": f"{file_id}-small", "file_unique_id": f"{file_id}-s", "width": 90, "height": 67},
             {"file_id": file_id, "file_unique_id": f"{file_id}-l", "width": 1280, "height": 960, "file_size": 99000},
         ]
-        extra = {"caption": caption} if caption else {}
+        extra: dict[str, Any] = {"caption": caption} if caption else {}
         return await self.enqueue(self.update(message=self._message(user, photo=sizes, **extra)))
 
     async def send_location(self, user: TgUser, latitude: float, longitude: float) -> int:

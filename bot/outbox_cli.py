@@ -1,8 +1,9 @@
 """`wijkbot outbox [lijst|opnieuw <n>|weg <n>]`: the messages that could not be delivered, for the operator.
 
 `lijst` shows parked messages, messages that wait long (number, destination, reason, age; never
-the text) and messages that may have arrived twice (sent again after a timeout, unconfirmed); `opnieuw` puts one (or `alle` parked ones) back in line; `weg` deletes one. Both changes
-leave an audit row.
+the text) and messages that may have arrived twice (sent again after a timeout, unconfirmed);
+`opnieuw` puts one (or `alle` parked ones) back in line; `weg` deletes one. Both changes leave an
+audit row.
 """
 
 from __future__ import annotations

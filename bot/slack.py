@@ -228,9 +228,7 @@ class SlackNotifier:
         meta = outbox_metadata(msg.id)
         try:
             markup = await self.transport.markup()
-            await self.transport.post(
-                channel, msg.text, kit.payload_buttons(msg.payload), markup=markup, metadata=meta
-            )
+            await self.transport.post(channel, msg.text, kit.payload_buttons(msg.payload), markup=markup, metadata=meta)
         except SlackApiError as exc:
             if _api_error(exc) not in PLAIN_MAY_HELP:
                 raise

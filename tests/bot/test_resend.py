@@ -148,9 +148,7 @@ async def tg() -> AsyncIterator[FakeTelegram]:
     await fake.close()
 
 
-async def test_telegram_sends_again_after_a_timeout_and_counts_a_possible_double(
-    db_url: str, tg: FakeTelegram
-) -> None:
+async def test_telegram_sends_again_after_a_timeout_and_counts_a_possible_double(db_url: str, tg: FakeTelegram) -> None:
     from tests.conftest import NOW
 
     team = TalkingBot(db_url, NOW)

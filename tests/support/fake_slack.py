@@ -370,10 +370,7 @@ class FakeSlack:
         return {"ok": True, "messages": page, "has_more": len(found) > limit, "pin_count": 0}
 
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
-        if method == "chat.postMessage":
-            ts = self._keep(body)
-        else:
-            ts = self._ts()
+        ts = self._keep(body) if method == "chat.postMessage" else self._ts()
         if method == "auth.test":
             auth = {"ok": True, "team": "Ridderkerk", "team_id": self.team_id, "user_id": "U0BOT", "bot_id": "B0BOT"}
             return auth | ({"enterprise_id": self.enterprise_id} if self.enterprise_id else {})

@@ -1,8 +1,9 @@
 """`wijkbot outbox [lijst|opnieuw <n>|weg <n>]`: the messages that could not be delivered, for the operator.
 
-`lijst` shows parked messages and messages that wait long (number, destination, reason, age; never
-the text); `opnieuw` puts one (or `alle` parked ones) back in line; `weg` deletes one. Both changes
-leave an audit row.
+`lijst` shows parked messages, messages that wait long (number, destination, reason, age; never
+the text) and messages that may have arrived twice (sent again after a timeout, unconfirmed);
+`opnieuw` puts one (or `alle` parked ones) back in line; `weg` deletes one. Both changes leave an
+audit row.
 """
 
 from __future__ import annotations
@@ -90,7 +91,12 @@ def listing(session: Session, *, now: datetime) -> str:
         )
         .order_by(col(OutboxMessage.id))
     ).all()
-    if not parked and not waiting:
+    doubles = session.exec(
+        select(OutboxMessage)
+        .where(col(OutboxMessage.after_timeout).in_(outbox.POSSIBLE_DOUBLES))
+        .order_by(col(OutboxMessage.id))
+    ).all()
+    if not parked and not waiting and not doubles:
         return "Er is niets geparkeerd en niets wacht langer dan een uur."
     keys = sorted({m.destination for m in [*parked, *waiting] if m.kind == "dm"})
     people = {p.key: p for p in session.exec(select(Person).where(col(Person.key).in_(keys))).all()} if keys else {}
@@ -107,6 +113,14 @@ def listing(session: Session, *, now: datetime) -> str:
         lines.append(f"Wacht langer dan een uur ({len(waiting)}):")
         for m in waiting:
             lines.append(_row(m, now - m.created_at, _waiting_reason(m, people.get(m.destination))))
+    if doubles:
+        lines.append(
+            f"Mogelijk dubbel bezorgd na een time-out: {len(doubles)} "
+            "(opnieuw verstuurd zonder te kunnen nagaan of de eerste poging was aangekomen):"
+        )
+        for m in doubles:
+            how = "twee keer gevonden" if m.after_timeout == outbox.DOUBLE else "niet na te gaan"
+            lines.append(f"  {m.id:>6}  {_destination(m):<24} via {m.transport or '?'}, {how}")
     return "\n".join(lines)
 
 
@@ -117,7 +131,10 @@ def _row(m: OutboxMessage, age: timedelta, reason: str, *, parked: bool = False)
 
 def _waiting_reason(m: OutboxMessage, person: Person | None) -> str:
     if m.last_error:
-        return f"nog {m.attempts}× geprobeerd, laatste fout: {m.last_error[:80]}"
+        text = f"nog {m.attempts}× geprobeerd, laatste fout: {m.last_error[:80]}"
+        if m.timed_out_at is not None:
+            text += " (kwam misschien toch aan: wijkbot kijkt dat na voor het opnieuw verstuurt)"
+        return text
     if m.kind == "dm" and (person is None or (not person.slack_id and person.telegram_id is None)):
         return "wacht op een adres: geen Slack- of Telegram-account bekend"
     return "wacht op een chatdienst (is Slack of Telegram ingesteld?)"

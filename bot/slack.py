@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -120,6 +120,11 @@ PERMANENT = PLAIN_MAY_HELP | {
     "invalid_arguments",
 }
 TRUNCATED = "\n… (ingekort: het volledige bericht was te lang voor Slack)"
+# Looking for a post after a timeout: its outbox id in the message metadata, in the history since
+# the first timed-out attempt (minus a margin for clocks), one page.
+OUTBOX_EVENT = "wijkbot_outbox"
+HISTORY_MARGIN = timedelta(minutes=5)
+HISTORY_LIMIT = 100
 
 
 DM_HINT = (
@@ -159,9 +164,14 @@ class SlackNotifier:
             and recipient.kind != PersonKind.ambassadeur
         )
 
-    async def send(self, msg: OutboxMessage, recipient: Person | None) -> None:
-        """Post it; a refusal no retry can change raises PermanentError (the outbox parks it)."""
+    async def send(self, msg: OutboxMessage, recipient: Person | None) -> str | None:
+        """Post it; a refusal no retry can change raises PermanentError (the outbox parks it).
+
+        Each post carries its outbox id in Slack's message metadata. When an earlier send of it
+        timed out, the channel's recent history is read first: found, it is not posted again.
+        """
         t = self.transport
+        outcome: str | None = None
         try:
             if msg.kind == "channel":
                 try:
@@ -172,6 +182,13 @@ class SlackNotifier:
                 assert recipient is not None and recipient.slack_id
                 channel = await t.dm_channel(recipient.slack_id)
             files = kit.payload_files(msg.payload)
+            if msg.timed_out_at is not None and msg.id not in self._text_sent:
+                copies = await self._copies_in_slack(channel, msg)
+                if copies:
+                    outcome = outbox.FOUND if copies == 1 else outbox.DOUBLE
+                    self._text_sent.add(msg.id)  # there already: only its files (if any) still go
+                elif copies == 0:
+                    outcome = outbox.RESENT
             if msg.id not in self._text_sent:
                 await self._post(channel, msg)
             if files:
@@ -184,16 +201,52 @@ class SlackNotifier:
                 self._text_sent.discard(msg.id)
                 raise PermanentError(code) from exc
             raise
+        return outcome
+
+    async def _copies_in_slack(self, channel: str, msg: OutboxMessage) -> int | None:
+        """How often this outbox message is in the channel since its first timed-out send; None: cannot tell."""
+        assert msg.timed_out_at is not None
+        oldest = (msg.timed_out_at - HISTORY_MARGIN).timestamp()
+        try:
+            resp = await self.transport.client.conversations_history(
+                channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=HISTORY_LIMIT
+            )
+        except (TimeoutError, SlackApiError, aiohttp.ClientError, OSError) as exc:
+            log.warning(
+                "Slack: outbox %s: could not look whether it arrived after a timeout (%s); sending it again",
+                msg.id,
+                _api_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__,
+            )
+            return None
+        copies = sum(1 for m in resp.get("messages") or [] if _outbox_id(m) == msg.id)
+        if not copies and resp.get("has_more"):
+            log.warning("Slack: outbox %s: more than %d messages since the timeout; cannot tell", msg.id, HISTORY_LIMIT)
+            return None
+        return copies
 
     async def _post(self, channel: str, msg: OutboxMessage) -> None:
+        meta = outbox_metadata(msg.id)
         try:
             markup = await self.transport.markup()
-            await self.transport.post(channel, msg.text, kit.payload_buttons(msg.payload), markup=markup)
+            await self.transport.post(channel, msg.text, kit.payload_buttons(msg.payload), markup=markup, metadata=meta)
         except SlackApiError as exc:
             if _api_error(exc) not in PLAIN_MAY_HELP:
                 raise
             log.warning("Slack: outbox %s refused (%s); trying once as plain text", msg.id, _api_error(exc))
-            await self.transport.post_plain(channel, kit.plain_text_message(msg.text, note=TRUNCATED))
+            await self.transport.post_plain(channel, kit.plain_text_message(msg.text, note=TRUNCATED), metadata=meta)
+
+
+def outbox_metadata(msg_id: int | None) -> dict[str, Any]:
+    """Slack message metadata that ties a post to its outbox row (to find it after a timeout)."""
+    return {"event_type": OUTBOX_EVENT, "event_payload": {"id": msg_id}}
+
+
+def _outbox_id(message: dict[str, Any]) -> int | None:
+    meta = message.get("metadata") or {}
+    if meta.get("event_type") != OUTBOX_EVENT:
+        return None
+    value = (meta.get("event_payload") or {}).get("id")
+    return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
 
 
 class SlackTransport:
@@ -286,7 +339,8 @@ class SlackTransport:
     async def start(self) -> None:
         # Reusing connections matters under a burst of commands: a new TCP connection per Web
         # API call and per response_url cost more than the work itself (see docs/performance.md).
-        self._http = aiohttp.ClientSession()
+        # slack_sdk applies its timeout only to sessions it makes itself: this one carries it
+        self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout))
         self.client.session = self._http
         if self.socket_mode:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -684,6 +738,7 @@ class SlackTransport:
         *,
         ephemeral_for: str | None = None,
         markup: kit.Markup = kit.PLAIN,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
         """Post literally: escaped text, no name linking, no unfurling, no parsing; only the markup
         we write ourselves (`markup`: mentions of people with a Slack id, dates)."""
@@ -694,12 +749,20 @@ class SlackTransport:
                 channel=channel, user=ephemeral_for, text=kit.fallback_text(text), blocks=blocks, **options
             )
         else:
+            if metadata is not None:
+                options["metadata"] = metadata
             await self.client.chat_postMessage(channel=channel, text=kit.fallback_text(text), blocks=blocks, **options)
 
-    async def post_plain(self, channel: str, text: str) -> None:
+    async def post_plain(self, channel: str, text: str, *, metadata: dict[str, Any] | None = None) -> None:
         """Post already escaped text without blocks (the fallback when Slack refuses the blocks)."""
         await self.client.chat_postMessage(
-            channel=channel, text=text, parse="none", link_names=False, unfurl_links=False, unfurl_media=False
+            channel=channel,
+            text=text,
+            parse="none",
+            link_names=False,
+            unfurl_links=False,
+            unfurl_media=False,
+            metadata=metadata,
         )
 
     async def _post_response(self, url: str, body: dict[str, Any]) -> None:

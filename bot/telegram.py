@@ -27,7 +27,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from telegram import Bot, CallbackQuery, Chat, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -136,7 +136,11 @@ class TelegramNotifier:
         )
 
     async def send(self, msg: OutboxMessage, recipient: Person | None) -> None:
-        """Send it; 403 (blocked, gone) and a 400 that plain text does not cure raise PermanentError."""
+        """Send it; 403 (blocked, gone) and a 400 that plain text does not cure raise PermanentError.
+
+        A send that timed out may have arrived; the Bot API cannot tell (there is no history to look
+        in), so the outbox sends it again and counts that as a possible double (docs/telegram.md).
+        """
         assert recipient is not None and recipient.telegram_id is not None
         bot = self.transport.application.bot
         try:
@@ -147,6 +151,8 @@ class TelegramNotifier:
                     raise
                 log.warning("Telegram: outbox %s refused (400); trying once as plain text", msg.id)
                 await send_text(bot, recipient.telegram_id, msg.text)
+        except TimedOut as exc:  # a NetworkError to the library; to the outbox: no answer in time
+            raise TimeoutError("Telegram gaf geen antwoord binnen de tijd") from exc
         except Forbidden as exc:
             raise PermanentError("telegram_403") from exc
         except BadRequest as exc:  # chat not found, user deactivated, ...; BadRequest is a NetworkError

@@ -5,6 +5,12 @@ messages wait), so messages that wait for a transport or an address never hold b
 Destinations are delivered concurrently, each in order, every send bounded by a timeout. A
 permanent refusal parks the message (a dead letter) and lets the destination's later messages
 go; the group's chair or the admins are told once.
+
+A send that timed out may have arrived all the same. The row remembers it (`timed_out_at`), and
+the next attempt asks the transport to look first: Slack finds the post by the outbox id in its
+message metadata and says FOUND (not posted again) or RESENT (it was not there); a transport
+that cannot look (Telegram) or whose look failed sends again, and that is counted as a possible
+double (`after_timeout`, in /healthz and `wijkbot outbox lijst`).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ log = logging.getLogger(__name__)
 _SECRETISH = re.compile(r"https?://\S+|(?<!\d)\d{5,}:[\w-]{20,}|xox[a-z]-[\w-]+|xapp-[\w-]+")
 NOTICE = "outbox-melding:"  # dedupe-key prefix of the notices about delivery itself (never reported again)
 TOO_OLD = "te_lang_onbezorgd"
+TIMEOUT_ERROR = "TimeoutError: geen antwoord binnen de tijd"  # last_error of a send that timed out
 
 # What the operator and the chair read for a park reason (Slack's error codes, Telegram's status).
 REASONS = {
@@ -76,8 +83,12 @@ class Notifier(Protocol):
 
     def handles(self, msg: OutboxMessage, recipient: Person | None) -> bool: ...
 
-    async def send(self, msg: OutboxMessage, recipient: Person | None) -> None:
-        """Deliver or raise: PermanentError parks the message, any other error means: try again later."""
+    async def send(self, msg: OutboxMessage, recipient: Person | None) -> str | None:
+        """Deliver or raise: PermanentError parks the message, any other error means: try again later.
+
+        For a message whose earlier send timed out (`msg.timed_out_at`), a transport that can look
+        whether it arrived returns outbox.FOUND, RESENT or DOUBLE; None means it sent without looking.
+        """
 
 
 @dataclass(frozen=True)
@@ -159,36 +170,61 @@ async def _deliver_destination(rnd: _Round, kind: str, destination: str) -> None
                 return  # another process (or round) has it
         recipient = rnd.people.get(msg.destination) if msg.kind == "dm" else None
         try:
-            await asyncio.wait_for(notifier.send(msg, recipient), timeout=rnd.policy.send_timeout)
+            outcome = await asyncio.wait_for(notifier.send(msg, recipient), timeout=rnd.policy.send_timeout)
         except PermanentError as exc:
             log.warning("outbox %s (%s) refused for good: %s", msg.id, msg.kind, exc.reason)
             _park(rnd, msg.id, reason=exc.reason, error=safe_error(exc))
             continue  # the destination's later messages may go
         except Exception as exc:  # noqa: BLE001 - anything else (timeouts too) means: retry later
-            error = "TimeoutError: geen antwoord binnen de tijd" if isinstance(exc, TimeoutError) else safe_error(exc)
+            # no answer in time: it may have arrived (the next attempt looks first)
+            timed_out = isinstance(exc, TimeoutError)
+            error = TIMEOUT_ERROR if timed_out else safe_error(exc)
             log.warning("outbox %s (%s) failed: %s", msg.id, msg.kind, type(exc).__name__)
             if rnd.now - msg.created_at >= rnd.policy.max_age:
-                _park(rnd, msg.id, reason=TOO_OLD, error=error)
+                _park(rnd, msg.id, reason=TOO_OLD, error=error, timed_out=timed_out)
                 continue
             with transaction(rnd.engine) as session:
                 row = session.get(OutboxMessage, msg.id)
                 if row is not None:
+                    if timed_out:
+                        outbox.note_timeout(row, started=rnd.now)
                     outbox.mark_failed(session, row, now=rnd.now, error=error)
             return  # the rest of this destination waits for the next attempt
+        after = _after_timeout(msg, notifier, outcome)
         with transaction(rnd.engine) as session:
             row = session.get(OutboxMessage, msg.id)
             if row is not None:
-                outbox.mark_sent(session, row, now=rnd.now, transport=notifier.name)
+                outbox.mark_sent(session, row, now=rnd.now, transport=notifier.name, after_timeout=after)
         rnd.sent += 1
         await asyncio.sleep(0)  # destinations take turns, also when a transport never waits (the console)
 
 
-def _park(rnd: _Round, msg_id: int, *, reason: str, error: str) -> None:
+def _after_timeout(msg: OutboxMessage, notifier: Notifier, outcome: str | None) -> str | None:
+    """How a message whose earlier send timed out went out now (None: no send of it timed out)."""
+    if msg.timed_out_at is None:
+        return None
+    after = outcome if outcome in (outbox.FOUND, outbox.RESENT, outbox.DOUBLE) else outbox.UNCHECKED
+    if after in outbox.POSSIBLE_DOUBLES:
+        log.warning(
+            "outbox %s (%s) sent again after a timeout via %s (%s): it may have arrived twice",
+            msg.id,
+            msg.kind,
+            notifier.name,
+            after,
+        )
+    else:
+        log.info("outbox %s (%s) after a timeout: %s", msg.id, msg.kind, after)
+    return after
+
+
+def _park(rnd: _Round, msg_id: int, *, reason: str, error: str, timed_out: bool = False) -> None:
     """Park one message and, once per destination a day, tell who can fix it."""
     with transaction(rnd.engine) as session:
         msg = session.get(OutboxMessage, msg_id)
         if msg is None:
             return
+        if timed_out:
+            outbox.note_timeout(msg, started=rnd.now)  # a requeued one still looks before it is sent again
         outbox.park(session, msg, now=rnd.now, reason=reason, error=error)
         if (msg.dedupe_key or "").startswith(NOTICE):
             return  # a notice about delivery that cannot be delivered: only the operator's list shows it
@@ -290,4 +326,7 @@ def outbox_health(engine: Engine, notifiers: list[Notifier], *, now: datetime) -
         "oldest_age_seconds": max(0, int(waiting_age)),
         "oldest_deliverable_age_seconds": max(0, int(due_age)),
         "destinations_without_address": len(firsts) - len(deliverable),
+        # sent again after a timeout without knowing the first had not arrived (or found twice)
+        "possible_doubles": counts.possible_doubles,
+        "found_after_timeout": counts.found_after_timeout,  # timed out but had arrived: not sent again
     }

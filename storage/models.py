@@ -311,6 +311,7 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_outbox_pending", "sent_at", "next_attempt_at"),
         sa.Index("ix_outbox_parked", "parked_at"),
+        sa.Index("ix_outbox_after_timeout", "after_timeout"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -330,6 +331,13 @@ class OutboxMessage(SQLModel, table=True):
     park_reason: str | None = Field(default=None, max_length=200)
     # when the chair or the admins were told that it was parked or waits for an address
     reported_at: datetime | None = _ts(default=None)
+    # the start of the first attempt that got no answer in time: it may have arrived all the same,
+    # so before sending it again the transport looks whether it is there (docs/security.md, "Bezorging")
+    timed_out_at: datetime | None = _ts(default=None)
+    # how it went after such a timeout: found (it had arrived: not sent again), resent (it had
+    # not: sent once more), double (it arrived more than once) or unchecked (sent again without
+    # being able to look: a possible double)
+    after_timeout: str | None = Field(default=None, max_length=20)
 
 
 class ProcessedEvent(SQLModel, table=True):

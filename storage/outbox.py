@@ -145,12 +145,34 @@ def claim(session: Session, msg_id: int, *, now: datetime, until: datetime) -> b
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-def mark_sent(session: Session, msg: OutboxMessage, *, now: datetime, transport: str) -> None:
+# After a send that timed out (`timed_out_at`), how the message went out in the end (`after_timeout`):
+FOUND = "found"  # it had arrived: marked sent without sending it again
+RESENT = "resent"  # the transport looked and it had not arrived: sent once more, so once
+DOUBLE = "double"  # the transport looked and found it more than once: it arrived twice
+UNCHECKED = "unchecked"  # sent again without being able to look: a possible double
+POSSIBLE_DOUBLES = (DOUBLE, UNCHECKED)
+
+
+def mark_sent(
+    session: Session, msg: OutboxMessage, *, now: datetime, transport: str, after_timeout: str | None = None
+) -> None:
+    """Delivered; `after_timeout` says how, when an earlier attempt timed out (FOUND, RESENT, ...)."""
     msg.sent_at = now
     msg.transport = transport
     msg.attempts += 1
     msg.last_error = None
+    if after_timeout is not None:
+        msg.after_timeout = after_timeout
     session.add(msg)
+
+
+def note_timeout(msg: OutboxMessage, *, started: datetime) -> None:
+    """An attempt that began at `started` got no answer in time: the message may have arrived.
+
+    The first such moment is kept: a later check must look from there (every attempt since may have arrived).
+    """
+    if msg.timed_out_at is None or started < msg.timed_out_at:
+        msg.timed_out_at = started
 
 
 def mark_failed(session: Session, msg: OutboxMessage, *, now: datetime, error: str) -> None:
@@ -187,10 +209,25 @@ class OutboxCounts:
     waiting: int  # not sent, not parked
     parked: int
     oldest_waiting: datetime | None
+    possible_doubles: int = 0  # sent again after a timeout without knowing the first had not arrived
+    found_after_timeout: int = 0  # timed out, but had arrived: not sent again
 
 
 def counts(session: Session) -> OutboxCounts:
     """How many messages wait and are parked, and since when the oldest waits."""
     waiting, oldest = session.exec(select(func.count(), func.min(OutboxMessage.created_at)).where(*_waiting())).one()
     parked = session.exec(select(func.count()).where(col(OutboxMessage.parked_at).is_not(None))).one()
-    return OutboxCounts(waiting=int(waiting), parked=int(parked), oldest_waiting=oldest)
+    after = dict(
+        session.exec(
+            select(OutboxMessage.after_timeout, func.count())
+            .where(col(OutboxMessage.after_timeout).is_not(None))
+            .group_by(col(OutboxMessage.after_timeout))
+        ).all()
+    )
+    return OutboxCounts(
+        waiting=int(waiting),
+        parked=int(parked),
+        oldest_waiting=oldest,
+        possible_doubles=sum(int(after.get(k, 0)) for k in POSSIBLE_DOUBLES),
+        found_after_timeout=int(after.get(FOUND, 0)),
+    )

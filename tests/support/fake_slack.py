@@ -10,6 +10,10 @@ models (`Block.parse(...).validate_json()`, `View(...).validate_json()`) plus th
 models leave out (50 blocks a message, unique action ids, button and option texts, 40,000
 characters of text). What Slack would refuse is recorded in `violations` and in the module's
 VIOLATIONS, which tests/conftest.py turns into a failing test and a failing session.
+
+Posted messages are kept per channel with their metadata (`history`, `posted()`) and
+conversations.history answers from them (metadata only with `include_all_metadata`); a channel
+in `post_then_hang` gets the message at once and the answer only later ("hang then succeed").
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -83,6 +88,16 @@ class FakeSlack:
     app_id: str = "A0WIJKBOT"
     # channel id → seconds chat.postMessage to it hangs before answering (a slow destination)
     hang_channels: dict[str, float] = field(default_factory=dict)
+    # channel id → seconds chat.postMessage to it hangs *after* posting ("hang then succeed": the
+    # message is in the channel at once, the answer comes after the client gave up)
+    post_then_hang: dict[str, float] = field(default_factory=dict)
+    # channel id → seconds chat.postMessage to it hangs before failing without posting (lost on the way)
+    lost_channels: dict[str, float] = field(default_factory=dict)
+    # channel id → the messages in it, oldest first, as conversations.history shows them (with metadata)
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # seconds since the epoch for a new message's ts (tests pass the bot's clock); None: a counter
+    clock: Callable[[], float] | None = None
+    _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _refusals: list[dict[str, Any]] = field(default_factory=list)  # see refuse()
     # files.getUploadURLExternal → POST /upload/<id> → files.completeUploadExternal
     _pending_files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id → name, length, bytes
@@ -293,6 +308,16 @@ class FakeSlack:
             await asyncio.sleep(self.delay[method])
         if method == "chat.postMessage" and self.hang_channels.get(str(body.get("channel"))):
             await asyncio.sleep(self.hang_channels[str(body["channel"])])
+        if method == "chat.postMessage" and self.lost_channels.get(str(body.get("channel"))):
+            await asyncio.sleep(self.lost_channels[str(body["channel"])])
+            self.calls.append(Call(method, body, 503, raw, request.path))
+            return web.json_response({"ok": False, "error": "service_unavailable"}, status=503)
+        if method == "chat.postMessage" and self.post_then_hang.get(str(body.get("channel"))):
+            hang = self.post_then_hang[str(body["channel"])]
+            ts = self._keep(body)  # in the channel already; the answer is late
+            self.calls.append(Call(method, body, 200, raw, request.path))
+            await asyncio.sleep(hang)
+            return web.json_response({"ok": True, "channel": body.get("channel"), "ts": ts, "message": {"ts": ts}})
         if self._rate_limit.get(method):
             self._rate_limit[method] -= 1
             self.calls.append(Call(method, body, 429, raw, request.path))
@@ -307,8 +332,45 @@ class FakeSlack:
         self.calls.append(Call(method, body, 200, raw, request.path))
         return web.json_response(self._answer(method, body))
 
+    def posted(self, channel: str, *, outbox_id: int | None = None) -> list[dict[str, Any]]:
+        """The messages in a channel (oldest first); with `outbox_id`, those carrying that outbox id."""
+        kept = self.history.get(channel, [])
+        if outbox_id is None:
+            return list(kept)
+        return [m for m in kept if ((m.get("metadata") or {}).get("event_payload") or {}).get("id") == outbox_id]
+
+    def _ts(self) -> str:
+        seq = next(self._seq)
+        if self.clock is None:
+            return f"{1700000000 + seq}.000100"
+        return f"{int(self.clock())}.{seq:06d}"  # unique, and in the order posted
+
+    def _keep(self, body: dict[str, Any]) -> str:
+        """Put a posted message in its channel's history, as Slack shows it; returns its ts."""
+        ts = self._ts()
+        message: dict[str, Any] = {"type": "message", "ts": ts, "text": body.get("text", ""), "bot_id": "B0BOT"}
+        meta = body.get("metadata")
+        if isinstance(meta, str):
+            meta = json.loads(meta)
+        if meta:
+            message["metadata"] = meta
+        self.history.setdefault(str(body.get("channel")), []).append(message)
+        return ts
+
+    def _history(self, body: dict[str, Any]) -> dict[str, Any]:
+        """conversations.history: newest first, after `oldest` and before `latest` (exclusive), one page."""
+        channel = str(body.get("channel"))
+        if channel not in self.history and channel not in self.channels and not channel.startswith("D"):
+            return {"ok": False, "error": "channel_not_found"}
+        oldest, latest = float(body.get("oldest") or 0), float(body.get("latest") or "inf")
+        limit = int(body.get("limit") or 100)
+        with_meta = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = [m for m in reversed(self.history.get(channel, [])) if oldest < float(m["ts"]) < latest]
+        page = [m if with_meta else {k: v for k, v in m.items() if k != "metadata"} for m in found[:limit]]
+        return {"ok": True, "messages": page, "has_more": len(found) > limit, "pin_count": 0}
+
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
-        ts = f"{1700000000 + len(self.calls)}.000100"
+        ts = self._keep(body) if method == "chat.postMessage" else self._ts()
         if method == "auth.test":
             auth = {"ok": True, "team": "Ridderkerk", "team_id": self.team_id, "user_id": "U0BOT", "bot_id": "B0BOT"}
             return auth | ({"enterprise_id": self.enterprise_id} if self.enterprise_id else {})
@@ -326,6 +388,8 @@ class FakeSlack:
             if name is None:
                 return {"ok": False, "error": "channel_not_found"}
             return {"ok": True, "channel": {"id": body["channel"], "name": name, "is_channel": True}}
+        if method == "conversations.history":
+            return self._history(body)
         if method == "conversations.list":
             chans = [{"id": cid, "name": name, "is_channel": True} for cid, name in self.channels.items()]
             return {"ok": True, "channels": chans, "response_metadata": {"next_cursor": ""}}

@@ -1,7 +1,7 @@
 """outbox: sends that timed out, and whether the message was found, sent again or possibly doubled
 
 Revision ID: 0008_resend
-Revises: 0006_delivery
+Revises: 0007_org
 Create Date: 2026-12-09 10:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from storage.models import UtcDateTime
 
 revision: str = "0008_resend"
-down_revision: str | Sequence[str] | None = "0006_delivery"
+down_revision: str | Sequence[str] | None = "0007_org"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

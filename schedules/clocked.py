@@ -36,7 +36,7 @@ class _ClockedDatetime(datetime):
     def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
         clock = _CLOCK.get()
         if clock is None:
-            return datetime.now(tz)
+            return datetime.now(tz)  # clock-ok: only for code outside our scheduler
         moment = clock()
         return moment.astimezone(tz) if tz is not None else moment.astimezone().replace(tzinfo=None)
 

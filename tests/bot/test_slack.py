@@ -82,7 +82,7 @@ async def test_unsigned_or_stale_requests_get_401_and_store_nothing(
 ) -> None:
     body, path = slack.command_body("/signaal Inbraak bij de buren #veiligheid", user="U0ANNA", channel=BOLNES)
     if headers == "stale":
-        headers = sign(body, ts=int(time.time()) - 6 * 60)
+        headers = sign(body, ts=int(time.time()) - 6 * 60)  # clock-ok: a stale signature, relative to Slack's real time
     assert isinstance(headers, dict)
     resp = await slack.send(body, headers=headers)
     assert resp.status_code == 401

@@ -296,7 +296,7 @@ class FakeTelegram:
         chat_id = int(p["chat_id"])
         message: dict[str, Any] = {
             "message_id": self._next_message,
-            "date": int(time.time()),
+            "date": int(time.time()),  # clock-ok: the Bot API stamps updates with the real time
             "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
             "from": self.bot_user(),
             **content,

@@ -27,8 +27,9 @@ _PATTERNS = (
     (re.compile(rf"(?<![\w])((?:{_FIELDS})=)[^&\s'\"]*"), rf"\1{PERSON}"),
     # Slack user ids (U… / W… with a digit)
     (re.compile(r"(?<![\w])[UW](?=[A-Z0-9]*\d)[A-Z0-9]{5,}(?![\w])"), PERSON),
-    # Telegram chat and user ids, and anything else that long: a number of 6 digits or more
-    (re.compile(r"(?<![\w])-?\d{6,}(?![\w])"), PERSON),
+    # Telegram chat and user ids, and anything else that long: a number of 6 digits or more (not
+    # the decimals of a number: APScheduler's "in 31.836234 seconds" stays readable)
+    (re.compile(r"(?<![\w])(?<!\d[.,])-?\d{6,}(?![\w])"), PERSON),
 )
 
 

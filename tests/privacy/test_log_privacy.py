@@ -167,3 +167,19 @@ def test_the_guard_redacts_what_a_library_might_still_print(caplog: pytest.LogCa
         logging.setLogRecordFactory(previous)
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert _leaks(text, ["U0PIET", "Kees", str(GERDA_CHAT), "Jantje", "jt", "Piet Verhoeven", "Gerda"]) == {}, text
+
+
+def test_the_guard_leaves_the_decimals_of_a_number_alone(caplog: pytest.LogCaptureFixture) -> None:
+    previous = logging.getLogRecordFactory()
+    try:
+        install_log_privacy()
+        with caplog.at_level(logging.DEBUG):
+            log = logging.getLogger("apscheduler.scheduler")
+            log.debug("Next wakeup is due at 2026-12-02 01:25:00+01:00 (in 31.836234 seconds)")
+            log.debug("chat %s sent %s", GERDA_CHAT, "3,1234567 km")
+    finally:
+        logging.setLogRecordFactory(previous)
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "in 31.836234 seconds" in text, text
+    assert "3,1234567 km" in text, text
+    assert str(GERDA_CHAT) not in text, text  # a chat id is still redacted

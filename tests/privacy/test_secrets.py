@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -192,13 +191,29 @@ def test_wijkbot_run_logs_no_token_at_debug(db_url: str) -> None:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines: list[str] = []
+    # the moments a token could be logged: start-up (clients built, scheduler running) and a
+    # Telegram call refused and retried (the failing URL holds the token); ~7 s, waited for up to 60
+    seen = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            text = "".join(lines)
+            if "wijkbot draait" in text and "Telegram is nog niet bereikbaar" in text:
+                seen.set()
+        seen.set()  # the process ended
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     try:
-        deadline = time.monotonic() + 12
-        while proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.2)
+        assert seen.wait(timeout=60), "".join(lines)[-2000:]
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=20)
+        proc.wait(timeout=20)
+        reader.join(timeout=20)
+        output = "".join(lines)
     finally:
         if proc.poll() is None:
             proc.kill()

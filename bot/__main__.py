@@ -10,10 +10,9 @@ import os
 import sys
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 from urllib.parse import quote
 
-from bot.logprivacy import install_log_privacy, quiet_chatty_libraries
+from bot.logprivacy import add_record_rewriter, install_log_privacy, quiet_chatty_libraries, rewrite_record
 from storage.config import ConfigError
 from storage.db import DatabaseSetupError
 
@@ -43,19 +42,8 @@ class SecretRedactor(logging.Filter):
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken format string: logging reports it later
-            message = str(record.msg)
-        record.msg, record.args = self.redact(message), ()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
-        if record.stack_info:
-            record.stack_info = self.redact(record.stack_info)
+        if self.secrets:
+            rewrite_record(record, self.redact)
         return True
 
 
@@ -73,14 +61,7 @@ def install_secret_redaction(extra: Iterable[str | None] = ()) -> SecretRedactor
             with contextlib.suppress(Exception):  # not a URL we can read: nothing to hide
                 secrets.append(make_url(url).password or "")
     redactor = SecretRedactor(secrets)
-    previous = logging.getLogRecordFactory()
-
-    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = previous(*args, **kwargs)
-        redactor.filter(record)
-        return record
-
-    logging.setLogRecordFactory(factory)
+    add_record_rewriter(redactor.filter)
     return redactor
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 PERSON = "[persoon]"
@@ -73,17 +73,7 @@ class PersonalDataGuard:
         return text
 
     def apply(self, record: logging.LogRecord) -> None:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken format string: logging reports it later
-            message = str(record.msg)
-        record.msg, record.args = self.redact(message), ()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
-        if record.stack_info:
-            record.stack_info = self.redact(record.stack_info)
+        rewrite_record(record, self.redact)
 
 
 _GUARD: PersonalDataGuard | None = None
@@ -98,18 +88,39 @@ def quiet_chatty_libraries(level: int | str) -> None:
         logging.getLogger(name).setLevel(max(logging.INFO, wanted))
 
 
-def install_log_privacy() -> PersonalDataGuard:
-    """Install the guard as a log record factory (every logger, every handler); returns it."""
-    global _GUARD
-    guard = PersonalDataGuard()
+def rewrite_record(record: logging.LogRecord, redact: Callable[[str], str]) -> None:
+    """Pass a record's message (formatted with its arguments), traceback and stack through `redact`."""
+    try:
+        message = record.getMessage()
+    except Exception:  # noqa: BLE001 - a broken format string: logging reports it later
+        message = str(record.msg)
+    record.msg, record.args = redact(message), ()
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+
+
+def add_record_rewriter(apply: Callable[[logging.LogRecord], object]) -> None:
+    """Run `apply` on every log record as it is made: a record factory covers every logger and
+    handler, including those libraries configure themselves (uvicorn, httpx)."""
     previous = logging.getLogRecordFactory()
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
-        guard.apply(record)
+        apply(record)
         return record
 
     logging.setLogRecordFactory(factory)
+
+
+def install_log_privacy() -> PersonalDataGuard:
+    """Install the guard as a log record factory (every logger, every handler); returns it."""
+    global _GUARD
+    guard = PersonalDataGuard()
+    add_record_rewriter(guard.apply)
     _GUARD = guard
     return guard
 

@@ -84,11 +84,15 @@ class Wijkbot:
 
     async def handle(self, msg: Message) -> list[Reply]:
         replies = await asyncio.to_thread(dispatch, self.engine, self.config, msg)
+        await self.outbox_changed()
+        return replies
+
+    async def outbox_changed(self) -> None:
+        """Something may have been queued: wake the relay (`wijkbot run`), or else deliver now."""
         if self.on_queued is not None:
             self.on_queued()
         else:
             await self.flush()
-        return replies
 
     def message(self, text: str, *, person: str, channel: str, transport: str = "console") -> Message:
         return Message(text=text, person=person, channel=channel, now=self.clock.now(), transport=transport)

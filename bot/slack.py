@@ -542,7 +542,7 @@ class SlackTransport:
             await ack(response_action="errors", errors={kit.error_block(replies[0].text, blocks): replies[0].text})
             return
         await ack()
-        await self._outbox_kick()
+        await self.bot.outbox_changed()
         channel_id = meta.get("channel_id", "")
         markup = await self.markup()
         for r in replies:
@@ -593,7 +593,7 @@ class SlackTransport:
                     _enqueue_channel, self.bot.engine, group_channel, text, msg.now, None, {"buttons": buttons}
                 )
         if group_channel and any(not r.private for r in replies):
-            await self._outbox_kick()
+            await self.bot.outbox_changed()
         await self._share_reply_files(replies, msg, channel_id=channel_id, user=user, response_url="")
         await self._refresh_homes(replies, person)
 
@@ -613,7 +613,7 @@ class SlackTransport:
         )
         now = self.bot.clock.now()
         await asyncio.to_thread(_enqueue_channel, self.bot.engine, channel_id, text, now, f"welkom:{channel_id}")
-        await self._outbox_kick()
+        await self.bot.outbox_changed()
 
     async def _own_user(self) -> str:
         """The bot's own Slack user id (auth.test, asked once); '' while Slack does not answer."""
@@ -791,12 +791,6 @@ class SlackTransport:
         self._people[user] = key
         if self._mentions is not None:
             self._mentions[key] = user
-
-    async def _outbox_kick(self) -> None:
-        if self.bot.on_queued is not None:
-            self.bot.on_queued()
-        else:
-            await self.bot.flush()
 
     async def _command_from_modal(
         self, callback_id: str, values: dict[str, Any], meta: dict[str, str]

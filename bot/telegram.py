@@ -315,10 +315,7 @@ class TelegramTransport:
                 return fn(session)
 
         result = await asyncio.to_thread(work)
-        if self.bot.on_queued is not None:
-            self.bot.on_queued()
-        else:
-            await self.bot.flush()
+        await self.bot.outbox_changed()
         return result
 
     def _ambassador(self, session: Session, telegram_id: int) -> Context | None:

@@ -48,6 +48,7 @@ NUDGE_DAYS = 2
 SOURCE_ID = "overleg:momenten"
 MARK_KEY = "schedules.meetings.mark"
 MAX_NORM_WEEKS = 104  # the longest norm a configuration can give (storage.config.NormConfig)
+CONFIRM_GRACE = timedelta(weeks=4)  # a past meeting the chair has not confirmed yet counts this long for the norm
 _BEHIND = timedelta(days=5)  # the attendance question comes at most 3 days (a weekend) after
 _READS = frozenset({"meeting", "wijkgroup"})  # what next_moment reads
 _KIND_ORDER = {"herinnering": 0, "aanmoediging": 1, "aanwezigheid": 2}
@@ -395,7 +396,8 @@ def check_meeting_intervals(engine: Engine, config: OrgConfig, now: datetime) ->
         previous: dict[int, tuple[int, datetime]] = {}
         upcoming: dict[int, datetime] = {}
         window = timedelta(weeks=2 * MAX_NORM_WEEKS)
-        held = (Meeting.status != MeetingStatus.geannuleerd, Meeting.starts_at > now - window, Meeting.starts_at <= now)
+        # held (storage.meetings.held_meetings), or just past and awaiting the chair's confirmation
+        held = meeting_repo.held_clause(start=now - window, end=now, awaiting=CONFIRM_GRACE)
         # per group the last meeting (not cancelled) in the window and the first planned one ahead,
         # aggregated in the database instead of reading every meeting of the year
         last = session.exec(select(func.max(Meeting.starts_at)).where(*held).group_by(col(Meeting.group_id))).all()

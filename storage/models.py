@@ -248,6 +248,8 @@ class Meeting(SQLModel, table=True):
     attendance_confirmed_at: datetime | None = _ts(default=None)
     # how often its time or status changed (cancelled, moved): the ICS SEQUENCE, and a fresh set of reminders
     sequence: int = 0
+    # a meeting of a series that was moved: the series' moment it replaces (so the series does not fill it again)
+    series_slot: datetime | None = _ts(default=None)
 
 
 class AgendaItem(SQLModel, table=True):

@@ -22,6 +22,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("meeting") as batch_op:
         batch_op.add_column(sa.Column("sequence", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("series_slot", UtcDateTime(), nullable=True))
     op.create_table(
         "agendaitem",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -42,4 +43,5 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_agendaitem_meeting_id"), table_name="agendaitem")
     op.drop_table("agendaitem")
     with op.batch_alter_table("meeting") as batch_op:
+        batch_op.drop_column("series_slot")
         batch_op.drop_column("sequence")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -42,7 +43,7 @@ def extend_series(session: Session, *, now: datetime, tz: ZoneInfo) -> int:
     for group_id, starts_at, slot in session.exec(
         select(Meeting.group_id, Meeting.starts_at, Meeting.series_slot).where(
             col(Meeting.group_id).in_(list(existing_by_group)),
-            (Meeting.starts_at >= since) | (col(Meeting.series_slot) >= since),
+            or_(col(Meeting.starts_at) >= since, col(Meeting.series_slot) >= since),
         )
     ).all():
         existing_by_group[group_id].add(starts_at)
@@ -205,9 +206,7 @@ def plan_meeting(
     A new series cancels what `series_replacement` names (their answers and agenda items go); the
     caller asks first."""
     if every_weeks:
-        replaced = series_replacement(
-            session, group_id, starts_at=starts_at, every_weeks=every_weeks, now=now, tz=tz
-        )
+        replaced = series_replacement(session, group_id, starts_at=starts_at, every_weeks=every_weeks, now=now, tz=tz)
         series = MeetingSeries(group_id=group_id, first_at=starts_at, every_weeks=every_weeks, location=location)
         session.add(series)
         session.flush()
@@ -316,9 +315,10 @@ def held_meetings(
 
 def held_clause(*, start: datetime | None, end: datetime, awaiting: timedelta | None = None) -> list[Any]:
     """The WHERE conditions of `held_meetings`, for queries that aggregate over them."""
-    confirmed = (Meeting.status == MeetingStatus.gehouden) | (col(Meeting.attendance_confirmed_at).is_not(None))
+    confirmed = or_(col(Meeting.status) == MeetingStatus.gehouden, col(Meeting.attendance_confirmed_at).is_not(None))
     if awaiting is not None:
-        confirmed = confirmed | ((Meeting.status == MeetingStatus.gepland) & (Meeting.starts_at > end - awaiting))
+        pending = and_(col(Meeting.status) == MeetingStatus.gepland, col(Meeting.starts_at) > end - awaiting)
+        confirmed = or_(confirmed, pending)
     out = [Meeting.status != MeetingStatus.geannuleerd, Meeting.starts_at <= end, confirmed]
     if start is not None:
         out.append(Meeting.starts_at >= start)

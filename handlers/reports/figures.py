@@ -328,7 +328,9 @@ def meeting_figures(
             fig.held_in_window += 1
     rows = session.exec(
         select(Meeting.group_id, Meeting.starts_at, Meeting.status)
-        .where(col(Meeting.group_id).in_(ids), Meeting.starts_at >= since, Meeting.starts_at <= now + timedelta(days=400))
+        .where(
+            col(Meeting.group_id).in_(ids), Meeting.starts_at >= since, Meeting.starts_at <= now + timedelta(days=400)
+        )
         .where(Meeting.status != MeetingStatus.gehouden)
         .order_by(col(Meeting.starts_at))
     ).all()

@@ -408,7 +408,7 @@ def _replaced(
 # ---------------------------------------------------------------------------------------------
 
 MEETING_LENGTH = timedelta(hours=2)  # a meeting that began this recently is still going on
-_GUEST = re.compile(r"\s+gast:?\s+@(?P<who>[\w.\-]+)\s*$", re.IGNORECASE)
+_GUEST = re.compile(r"(?:^|\s+)gast:?\s+@(?P<who>[\w.\-]+)\s*$", re.IGNORECASE)
 _REMOVE = re.compile(r"^(?:weg|verwijder|verwijderen|schrap|remove)\s+(?P<n>\d{1,3})$", re.IGNORECASE)
 _CONFIRM = re.compile(r"^bevestig\s+(?P<m>\d{1,4})\s+(?P<a>\d{1,5})\s+", re.IGNORECASE)
 

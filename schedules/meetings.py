@@ -253,10 +253,41 @@ def send_reminder(
         destination=group.channel,
         text="\n".join(lines),
         now=now,
-        dedupe_key=f"herinnering:{meeting.id}:{days}d",
+        dedupe_key=f"herinnering:{_key(meeting)}:{days}d",
         payload={"buttons": _buttons(meeting), "meeting_id": meeting.id},
     )
-    return 1 if msg else 0
+    return (1 if msg else 0) + send_guest_reminders(session, config, group, meeting, days=days, now=now)
+
+
+def _key(meeting: Meeting) -> str:
+    """The meeting in a dedupe key; a moved meeting (sequence > 0) gets its reminders again."""
+    return f"{meeting.id}" if not meeting.sequence else f"{meeting.id}.{meeting.sequence}"
+
+
+def send_guest_reminders(
+    session: Session, config: OrgConfig, group: Group, meeting: Meeting, *, days: int, now: datetime
+) -> int:
+    """The guests of the meeting's agendapunten get the reminder as a DM, with the agenda's outline."""
+    queued = 0
+    guests = {i.guest_id: i.text for i in meeting_repo.agenda_items(session, meeting.id or 0) if i.guest_id}
+    if not guests:
+        return 0
+    outline = build_agenda(
+        session, group, meeting, now=now, tz=config.tz, jaarplan_naam=config.jaarplan_naam, outline=True
+    )
+    for guest_id, item in guests.items():
+        guest = session.get(Person, guest_id)
+        if guest is None or not guest.active:
+            continue
+        text = (
+            f"Herinnering: u bent {_how_soon(meeting, now, config)} te gast bij het overleg van {group.name} "
+            f"({when(meeting.starts_at, config.tz)}, {meeting.location or 'plaats nog niet bekend'}) voor het "
+            f"agendapunt: {item}.\nAgenda:\n" + "\n".join(outline)
+        )
+        queued += outbox.dm(
+            session, guest.key, text, now=now, dedupe_key=f"herinnering:{_key(meeting)}:{days}d:{guest.key}"
+        )
+    return queued
 
 
 def members_of(session: Session, group_id: int) -> list[Person]:
@@ -328,7 +359,7 @@ def send_nudges(
             person.key,
             text,
             now=now,
-            dedupe_key=f"aanmoediging:{meeting.id}:{person.key}",
+            dedupe_key=f"aanmoediging:{_key(meeting)}:{person.key}",
             payload={"buttons": _buttons(meeting), "meeting_id": meeting.id},
         )
     return queued

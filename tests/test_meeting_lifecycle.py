@@ -150,7 +150,7 @@ async def test_a_cancelled_meeting_tells_who_answered_sends_no_reminders_and_is_
     assert act.deadline == datetime(2027, 1, 28, 10, 0, tzinfo=TZ)
     assert "Volgend overleg van Leefbaarheidsteam Bolnes: do 28 jan 2027 10:00" in await bot.say("/overleg")
     assert "do 3 dec" not in await bot.say("/overleg lijst")
-    await _refused_and_nothing_stored(bot, "/overleg kom overleg:%d" % _meeting_at(bot, DEC_3).id, "gaat niet door")
+    await _refused_and_nothing_stored(bot, f"/overleg kom overleg:{_meeting_at(bot, DEC_3).id}", "gaat niet door")
 
     events = _events(await bot.say("/overleg agenda"))
     cancelled = events[DEC_3]

@@ -203,6 +203,7 @@ OVERLEG = Family(
     name="overleg",
     title="de overleggen van de groep",
     aliases=("vergadering", "overleggen", "meeting"),
+    pii_decisions=True,  # an agendapunt's text is checked for personal data (`/overleg bevestig <code>`)
     subs=(
         Sub("", _alone(overleg.show_next, "/overleg"), usage="/overleg", example="/overleg",
             summary="het volgende overleg en de agenda",
@@ -226,7 +227,7 @@ OVERLEG = Family(
             example="/overleg agenda", summary="de geplande overleggen als agendabestand (ICS)",
             doc="the meetings as an ICS calendar (a cancelled one as `STATUS:CANCELLED`)",
             aliases=("ics", "kalender", "calendar")),
-        Sub("agendapunt", _words(overleg.agendapunt),
+        Sub("agendapunt", lambda ctx, c: overleg.agendapunt(ctx, c.rest, confirmed=c.confirmed),
             usage="/overleg agendapunt [volgende] <tekst> [gast @persoon] | weg <n>",
             example="/overleg agendapunt Overlast Vlietkade bespreken gast @karin",
             summary="een punt op de agenda van het volgende overleg (een gast krijgt een uitnodiging en de agenda); "

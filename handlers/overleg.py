@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel import col, select
 
-from handlers import afmelden
+from handlers import afmelden, pii
 from handlers.agenda import build_agenda
 from handlers.base import Button, Context, Reply, UserError
 from handlers.dates import has_explicit_time, parse_when
@@ -429,8 +429,10 @@ def _running(ctx: Context, group: Group) -> Meeting | None:
     return last
 
 
-def agendapunt(ctx: Context, args: str) -> list[Reply]:
-    """/overleg agendapunt [volgende] <tekst> [gast @persoon]; the chair: /overleg agendapunt weg <n>."""
+def agendapunt(ctx: Context, args: str, *, confirmed: bool = False) -> list[Reply]:
+    """/overleg agendapunt [volgende] <tekst> [gast @persoon]; the chair: /overleg agendapunt weg <n>.
+
+    A text that looks like it holds personal data waits for *Toch opslaan* (handlers/pii.py)."""
     group = ctx.require_group()
     text = args.strip()
     removal = _REMOVE.match(text)
@@ -467,6 +469,8 @@ def agendapunt(ctx: Context, args: str) -> list[Reply]:
         raise UserError(
             f"{group.name} heeft geen overleg gepland; plan er eerst een met /overleg plan <datum en tijd>."
         )
+    if not confirmed and (question := pii.check(ctx, "overleg", f"agendapunt {args.strip()}", text)):
+        return question
     item = meetings.add_agenda_item(
         ctx.session, meeting.id or 0, text, added_by_id=ctx.person.id, guest_id=guest.id if guest else None, now=ctx.now
     )

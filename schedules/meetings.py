@@ -269,20 +269,24 @@ def send_guest_reminders(
 ) -> int:
     """The guests of the meeting's agendapunten get the reminder as a DM, with the agenda's outline."""
     queued = 0
-    guests = {i.guest_id: i.text for i in meeting_repo.agenda_items(session, meeting.id or 0) if i.guest_id}
+    guests: dict[int, list[str]] = {}
+    for i in meeting_repo.agenda_items(session, meeting.id or 0):
+        if i.guest_id:
+            guests.setdefault(i.guest_id, []).append(i.text)
     if not guests:
         return 0
     outline = build_agenda(
         session, group, meeting, now=now, tz=config.tz, jaarplan_naam=config.jaarplan_naam, outline=True
     )
-    for guest_id, item in guests.items():
+    for guest_id, texts in guests.items():
+        item = "; ".join(texts)
         guest = session.get(Person, guest_id)
         if guest is None or not guest.active:
             continue
         text = (
             f"Herinnering: u bent {_how_soon(meeting, now, config)} te gast bij het overleg van {group.name} "
             f"({when(meeting.starts_at, config.tz)}, {meeting.location or 'plaats nog niet bekend'}) voor het "
-            f"agendapunt: {item}.\nAgenda:\n" + "\n".join(outline)
+            f"{'agendapunt' if len(texts) == 1 else 'agendapunten'}: {item}.\nAgenda:\n" + "\n".join(outline)
         )
         queued += outbox.dm(
             session, guest.key, text, now=now, dedupe_key=f"herinnering:{_key(meeting)}:{days}d:{guest.key}"

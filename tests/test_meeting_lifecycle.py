@@ -323,3 +323,16 @@ async def test_the_norm_warning_gives_the_chair_time_to_confirm_then_counts_only
     assert not [m for m in [_meeting_at(bot, DEC_3)] if m.status == MeetingStatus.gehouden]
     with bot.session() as s:
         assert s.exec(select(AgendaItem)).all() == []
+
+
+async def test_an_agendapunt_that_looks_like_personal_data_waits_for_toch_opslaan(bot: TalkingBot) -> None:
+    before = table_counts(bot.bot.engine)
+    question = await bot.say("/overleg agendapunt Bewoner belt steeds vanaf 06-12345678", as_="piet")
+    assert question.startswith("Uw agendapunt lijkt") and "nog niets opgeslagen" in question
+    assert table_counts(bot.bot.engine) == before
+    keep = bot.last[0].buttons[0]
+    assert keep.label == "Toch opslaan"
+    reply = await bot.say(button_command(keep.action, keep.value) or "", as_="piet")
+    assert reply.startswith("Agendapunt toegevoegd aan het overleg van Leefbaarheidsteam Bolnes op do 3 dec 2026")
+    with bot.session() as s:
+        assert [i.text for i in s.exec(select(AgendaItem)).all()] == ["Bewoner belt steeds vanaf 06-12345678"]

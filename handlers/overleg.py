@@ -151,6 +151,8 @@ def aanwezig(ctx: Context, args: str) -> list[Reply]:
     moment = when(meeting.starts_at, ctx.tz)
     if meeting.starts_at > ctx.now:
         raise UserError(f"Het overleg van {moment} moet nog beginnen; bevestig de aanwezigheid na afloop.")
+    if meeting.status == MeetingStatus.geannuleerd:
+        raise UserError(f"Het overleg van {moment} is afgezegd; er is geen aanwezigheid te bevestigen.")
     everyone = False
     present: dict[int, Person] = {}
     for token in rest.split():

@@ -158,6 +158,8 @@ async def test_a_cancelled_meeting_tells_who_answered_sends_no_reminders_and_is_
     assert str(events[datetime(2027, 1, 28, 10, 0, tzinfo=TZ)]["STATUS"]) == "CONFIRMED"
 
     await bot.advance(timedelta(days=11))  # past 3 December: no reminder, nudge or attendance question
+    token = f"overleg:{_meeting_at(bot, DEC_3).id}"  # what an old button would carry
+    await _refused_and_nothing_stored(bot, f"/overleg aanwezig {token} alle", "is afgezegd")
     assert not [t for t in bot.posted_to("#lbt-bolnes") if t.startswith("Herinnering")]
     assert not [t for t in bot.posted_to("@marieke") if t.startswith("Komt u naar het overleg")]
     assert not [t for t in bot.posted_to("@anna") if "is geweest. Wie waren er?" in t]
@@ -336,3 +338,31 @@ async def test_an_agendapunt_that_looks_like_personal_data_waits_for_toch_opslaa
     assert reply.startswith("Agendapunt toegevoegd aan het overleg van Leefbaarheidsteam Bolnes op do 3 dec 2026")
     with bot.session() as s:
         assert [i.text for i in s.exec(select(AgendaItem)).all()] == ["Bewoner belt steeds vanaf 06-12345678"]
+
+
+LIFECYCLE_SCRIPT = """\
+:as piet
+/overleg agendapunt Overlast Vlietkade bespreken gast @karin
+/afmelden volgende op cursus
+:as anna
+/overleg verplaats 3 december naar 10 december 14:00
+/overleg afzeggen 28 januari te weinig punten
+/overleg plan 1 februari 10:00 elke 6 weken
+/overleg lijst
+"""
+
+
+def test_the_lifecycle_in_the_console(db_url: str) -> None:
+    from tests.test_console import run_console
+
+    result = run_console(db_url, LIFECYCLE_SCRIPT)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "[@karin] U bent uitgenodigd voor het overleg van Leefbaarheidsteam Bolnes op do 3 dec 2026 10:00" in out
+    assert "[@piet] Het overleg van Leefbaarheidsteam Bolnes is verplaatst van do 3 dec 2026 10:00 naar" in out
+    assert "[@karin] Het overleg van Leefbaarheidsteam Bolnes is verplaatst" in out
+    assert "Overleg van Leefbaarheidsteam Bolnes op do 28 jan 2027 10:00 afgezegd." in out
+    # the new series asks, with the command its button stands for; nothing was replaced
+    assert "[Vervangen: /overleg plan bevestig 6 1 01-02-2027 10:00 elke 6 weken]" in out
+    listing = out.split("Geplande overleggen van Leefbaarheidsteam Bolnes:")[1]
+    assert "do 10 dec 2026 14:00" in listing and "do 25 mrt 2027 10:00" in listing

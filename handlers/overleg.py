@@ -464,8 +464,8 @@ def agendapunt(ctx: Context, args: str, *, confirmed: bool = False) -> list[Repl
     if running is not None and not explicit_next:
         after = f" ({when(meeting.starts_at, ctx.tz)})" if meeting else ""
         raise UserError(
-            f"Het overleg van {when(running.starts_at, ctx.tz)} is al begonnen; zet het punt op de agenda van "
-            f"het volgende{after} met /overleg agendapunt volgende {text}"
+            f"Het overleg van {when(running.starts_at, ctx.tz)} is al begonnen; voor de agenda van het "
+            f"volgende{after} schrijft u: /overleg agendapunt volgende {text}."
         )
     if meeting is None:
         raise UserError(

@@ -117,8 +117,8 @@ async def test_during_a_meeting_an_agendapunt_goes_to_the_next_one_only_when_ask
     await _refused_and_nothing_stored(
         bot,
         "/overleg agendapunt Buurtschouw",
-        "Het overleg van do 3 dec 2026 10:00 is al begonnen; zet het punt op de agenda van het volgende "
-        "(do 28 jan 2027 10:00) met /overleg agendapunt volgende Buurtschouw",
+        "Het overleg van do 3 dec 2026 10:00 is al begonnen; voor de agenda van het volgende "
+        "(do 28 jan 2027 10:00) schrijft u: /overleg agendapunt volgende Buurtschouw.",
     )
     reply = await bot.say("/overleg agendapunt volgende Buurtschouw")
     assert reply.startswith("Agendapunt toegevoegd aan het overleg van Leefbaarheidsteam Bolnes op do 28 jan 2027")

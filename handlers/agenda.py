@@ -9,14 +9,24 @@ from sqlmodel import Session, col, select
 
 from handlers.format import actie_line, noun, plural, ref_s, when
 from storage import meetings
-from storage.models import Actiepunt, ActieStatus, Bijeenkomst, Group, Meeting, Signaal, SignaalStatus
+from storage.models import Actiepunt, ActieStatus, Bijeenkomst, Group, Meeting, Person, Signaal, SignaalStatus
 
 
 def build_agenda(
-    session: Session, group: Group, meeting: Meeting, *, now: datetime, tz: ZoneInfo, jaarplan_naam: str = "jaarplan"
+    session: Session,
+    group: Group,
+    meeting: Meeting,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    jaarplan_naam: str = "jaarplan",
+    outline: bool = False,
 ) -> list[str]:
     """Agenda lines: the jaarplan (`jaarplan_naam`) at the year's first meeting of a group that has one,
-    actielijst, new signalen, bijeenkomsten."""
+    actielijst, new signalen, bijeenkomsten, the members' agendapunten.
+
+    `outline`: the headings and the agendapunten only, without the items' texts (for a guest, who
+    is no member: the group's signalen and actiepunten stay in the group)."""
     lines: list[str] = []
     local = meeting.starts_at.astimezone(tz)
     first_of_year = (
@@ -42,7 +52,7 @@ def build_agenda(
     ).all()
     late = [a for a in acts if a.deadline < meeting.starts_at]
     lines.append(f"{n}. Actielijst: {len(acts)} open, waarvan {len(late)} over de deadline")
-    lines += [f"   - {actie_line(session, a, now, tz)}" for a in acts[:15]]
+    lines += [] if outline else [f"   - {actie_line(session, a, now, tz)}" for a in acts[:15]]
     n += 1
     previous = meetings.previous_meeting(session, group.id or 0, now=min(now, meeting.starts_at))
     since = previous.starts_at if previous and previous.id != meeting.id else None
@@ -52,7 +62,7 @@ def build_agenda(
     sigs = session.exec(stmt.order_by(col(Signaal.id))).all()
     since_txt = f" sinds het vorige overleg ({when(since, tz)})" if since else ""
     lines.append(f"{n}. Nieuwe signalen{since_txt}: {len(sigs)}")
-    lines += [f"   - {ref_s(s.id)} [{s.category}] {s.text}" for s in sigs[:15]]
+    lines += [] if outline else [f"   - {ref_s(s.id)} [{s.category}] {s.text}" for s in sigs[:15]]
     n += 1
     bij = session.exec(
         select(Bijeenkomst)
@@ -61,7 +71,26 @@ def build_agenda(
     ).all()
     planned = plural(len(bij), "geplande bijeenkomst") if bij else f"geen {noun(0, 'geplande bijeenkomst')}"
     lines.append(f"{n}. Participatiekalender: {planned}")
-    lines += [f"   - {when(b.starts_at, tz)}: {b.description}" for b in bij[:10]]
+    lines += [] if outline else [f"   - {when(b.starts_at, tz)}: {b.description}" for b in bij[:10]]
     n += 1
+    added = item_lines(session, meeting)
+    if added:
+        lines.append(f"{n}. Ingebrachte agendapunten:")
+        lines += added
+        n += 1
     lines.append(f"{n}. Rondvraag")
     return lines
+
+
+def item_lines(session: Session, meeting: Meeting) -> list[str]:
+    """The members' agendapunten of a meeting, numbered as `/overleg agendapunt weg <n>` takes them."""
+    items = meetings.agenda_items(session, meeting.id or 0)
+    ids = {i.added_by_id for i in items} | {i.guest_id for i in items}
+    people = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_([i for i in ids if i]))).all()}
+    out = []
+    for k, item in enumerate(items, 1):
+        by = people.get(item.added_by_id)
+        guest = people.get(item.guest_id)
+        who = f"ingebracht door {by.name}" if by else "ingebracht"
+        out.append(f"   {k}) {item.text} ({who}" + (f"; gast: {guest.name}" if guest else "") + ")")
+    return out

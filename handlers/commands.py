@@ -203,9 +203,12 @@ OVERLEG = Family(
     name="overleg",
     title="de overleggen van de groep",
     aliases=("vergadering", "overleggen", "meeting"),
+    pii_decisions=True,  # an agendapunt's text is checked for personal data (`/overleg bevestig <code>`)
     subs=(
         Sub("", _alone(overleg.show_next, "/overleg"), usage="/overleg", example="/overleg",
-            summary="het volgende overleg en de agenda", doc="next meeting with agenda; list; plan one or a series"),
+            summary="het volgende overleg en de agenda",
+            doc="next meeting with agenda; list; plan one or a series (a new series asks before it replaces "
+            "planned meetings)"),
         Sub("lijst", _alone(overleg.list_upcoming, "/overleg lijst"), usage="/overleg lijst",
             example="/overleg lijst", summary="de geplande overleggen", aliases=("list", "overzicht", "ls")),
         Sub("plan", _words(overleg.plan), usage="/overleg plan <datum en tijd> [elke <n> weken] [locatie <plaats>]",
@@ -222,7 +225,31 @@ OVERLEG = Family(
             needs_words=True),
         Sub("agenda", _words(exports.export_agenda), usage="/overleg agenda",
             example="/overleg agenda", summary="de geplande overleggen als agendabestand (ICS)",
-            doc="the meetings as an ICS calendar", aliases=("ics", "kalender", "calendar")),
+            doc="the meetings as an ICS calendar (a cancelled one as `STATUS:CANCELLED`)",
+            aliases=("ics", "kalender", "calendar")),
+        Sub("agendapunt", lambda ctx, c: overleg.agendapunt(ctx, c.rest, confirmed=c.confirmed),
+            usage="/overleg agendapunt [volgende] <tekst> [gast @persoon] | weg <n>",
+            example="/overleg agendapunt Overlast Vlietkade bespreken gast @karin",
+            summary="een punt op de agenda van het volgende overleg (een gast krijgt een uitnodiging en de agenda); "
+            "voorzitter: weg <n> haalt punt n eraf",
+            doc="add an item to the next meeting's agenda; a guest (any partner) is invited for it and gets the "
+            "agenda and the reminders; the chair removes item n with `weg <n>`", aliases=("punt", "agendapunten"),
+            needs_words=True),
+        Sub("afzeggen", _words(overleg.afzeggen), usage="/overleg afzeggen [<datum>] [reden]",
+            example="/overleg afzeggen 3 december te weinig punten",
+            summary="voorzitter: één overleg afzeggen; wie reageerde krijgt bericht",
+            doc="the chair cancels one meeting: who answered is told, no more reminders, actiepunten due then move "
+            "to the next meeting", aliases=("annuleren", "annuleer", "afgelast", "cancel")),
+        Sub("verplaats", _words(overleg.verplaats), usage="/overleg verplaats <datum> naar <datum en tijd>",
+            example="/overleg verplaats 3 december naar 10 december 14:00",
+            summary="voorzitter: één overleg verplaatsen; de afmeldingen gaan mee en krijgen bericht",
+            doc="the chair moves one meeting: answers, agendapunten and deadlines move with it, who answered is told",
+            aliases=("verplaatsen", "verzetten", "move"), needs_words=True),
+        Sub("gehouden", _words(overleg.gehouden), usage="/overleg gehouden [<datum>]",
+            example="/overleg gehouden 3-12-2026",
+            summary="voorzitter: het overleg is gehouden (telt mee, ook zonder aanwezigheidslijst)",
+            doc="the chair says a meeting was held; only held meetings count (figures, norm, absence)",
+            aliases=("gehad", "geweest")),
     ),
 )  # fmt: skip
 

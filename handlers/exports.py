@@ -206,8 +206,9 @@ def meetings_calendar(group: Group, meetings: Sequence[Meeting], *, now: datetim
         event.add("summary", f"Overleg {group.name}")
         if m.location:
             event.add("location", m.location)
-        event.add("status", "CONFIRMED")
-        event.add("sequence", 0)
+        cancelled = m.status == MeetingStatus.geannuleerd
+        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        event.add("sequence", m.sequence)  # raised by each cancel or move, so calendars take the change
         cal.add_component(event)
     if meetings:
         first = meetings[0].starts_at.astimezone(tz).date()
@@ -217,7 +218,10 @@ def meetings_calendar(group: Group, meetings: Sequence[Meeting], *, now: datetim
 
 
 def export_agenda(ctx: Context, args: str = "") -> list[Reply]:
-    """/overleg agenda: the group's planned meetings as an ICS file for Outlook or Google Agenda."""
+    """/overleg agenda: the group's planned meetings as an ICS file for Outlook or Google Agenda.
+
+    Cancelled meetings that were still ahead stay in it with STATUS:CANCELLED, so a calendar that
+    imported them removes them."""
     group = ctx.require_group()
     require(ctx.session, ctx.person, "meeting.read", group)
     if args.strip():
@@ -225,13 +229,20 @@ def export_agenda(ctx: Context, args: str = "") -> list[Reply]:
     rows = list(
         ctx.session.exec(
             select(Meeting)
-            .where(Meeting.group_id == group.id, Meeting.status == MeetingStatus.gepland, Meeting.starts_at > ctx.now)
+            .where(
+                Meeting.group_id == group.id,
+                col(Meeting.status).in_([MeetingStatus.gepland.value, MeetingStatus.geannuleerd.value]),
+                Meeting.starts_at > ctx.now,
+            )
             .order_by(col(Meeting.starts_at))
         ).all()
     )
-    if not rows:
+    planned = [m for m in rows if m.status == MeetingStatus.gepland]
+    if not planned:
         raise UserError(f"{group.name} heeft geen overleg gepland; plan er een met /overleg plan <datum en tijd>.")
     cal = meetings_calendar(group, rows, now=ctx.now, tz=ctx.tz)
     path = output_dir() / f"overleggen-{group.key}.ics"
     path.write_bytes(cal.to_ical())
-    return _deliver(ctx, group, path, f"Agenda met {plural(len(rows), 'gepland overleg')}")
+    gone = len(rows) - len(planned)
+    cancelled = f" en {plural(gone, 'afgezegd overleg', 'afgezegde overleggen')}" if gone else ""
+    return _deliver(ctx, group, path, f"Agenda met {plural(len(planned), 'gepland overleg')}{cancelled}")

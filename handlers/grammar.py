@@ -225,7 +225,7 @@ def _unknown(family: Family, word: str) -> UserError:
 
 def run(family: Family, ctx: Context, args: str) -> list[Reply]:
     """Resolve the words after `/family` to one form and run it (or ask what was meant)."""
-    confirmed, text = pii.split_confirmed(args) if family.item else (False, args)
+    confirmed, text = pii.split_confirmed(args) if family.item or family.pii_decisions else (False, args)
     words = _words(text)
     if family.pii_decisions and pii.is_decision(words):
         return pii.handle(ctx, text)

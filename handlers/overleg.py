@@ -7,16 +7,26 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel import col, select
 
-from handlers import afmelden
+from handlers import afmelden, pii
 from handlers.agenda import build_agenda
-from handlers.base import Context, Reply, UserError
+from handlers.base import Button, Context, Reply, UserError
 from handlers.dates import has_explicit_time, parse_when
-from handlers.format import day, label, when
-from handlers.parsing import group_members, resolve_person, take_leading_date
+from handlers.format import day, label, plural, ref_a, when
+from handlers.parsing import check_text, group_members, resolve_person, take_leading_date
 from handlers.permissions import may, require
-from storage import meetings, org
+from storage import items, meetings, org
 from storage.items import log_change
-from storage.models import Attendance, AttendanceStatus, Group, Meeting, MeetingStatus, Person
+from storage.models import (
+    Actiepunt,
+    ActieStatus,
+    Attendance,
+    AttendanceStatus,
+    Group,
+    Meeting,
+    MeetingStatus,
+    Person,
+    PersonKind,
+)
 
 _EVERY = re.compile(
     r"\belke\s+(?P<n>\d{1,2}|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf)\s+weken?\b",
@@ -141,6 +151,8 @@ def aanwezig(ctx: Context, args: str) -> list[Reply]:
     moment = when(meeting.starts_at, ctx.tz)
     if meeting.starts_at > ctx.now:
         raise UserError(f"Het overleg van {moment} moet nog beginnen; bevestig de aanwezigheid na afloop.")
+    if meeting.status == MeetingStatus.geannuleerd:
+        raise UserError(f"Het overleg van {moment} is afgezegd; er is geen aanwezigheid te bevestigen.")
     everyone = False
     present: dict[int, Person] = {}
     for token in rest.split():
@@ -258,6 +270,11 @@ def plan(ctx: Context, args: str) -> list[Reply]:
     """/overleg plan 3 december 10:00 [elke 8 weken] [locatie <plaats>]"""
     group = ctx.require_group()
     require(ctx.session, ctx.person, "meeting.plan", group)
+    confirmed: tuple[int, int] | None = None  # the button *Vervangen*: what the question showed
+    c = _CONFIRM.match(args.strip() + " ")
+    if c:
+        confirmed = (int(c["m"]), int(c["a"]))
+        args = (args.strip() + " ")[c.end() :].strip()
     location = None
     m = _LOCATION.search(args)
     if m:
@@ -290,6 +307,14 @@ def plan(ctx: Context, args: str) -> list[Reply]:
             f"{group.name} komt {group.norm_words} bijeen{ctx.config.cite()}; "
             f"kies elke {group.norm_span} weken of vaker."
         )
+    replaced = meetings.Replacement()
+    if every:
+        replaced = meetings.series_replacement(
+            ctx.session, group.id or 0, starts_at=starts, every_weeks=every, now=ctx.now, tz=ctx.tz
+        )
+        if replaced and confirmed != (len(replaced.meetings), len(replaced.answers)):
+            return _ask_to_replace(ctx, group, replaced, starts, every, location, again=confirmed is not None)
+    concerned = {m.id: _concerned(ctx, group, m) for m in replaced.meetings}
     meeting = meetings.plan_meeting(
         ctx.session,
         group.id or 0,
@@ -310,4 +335,383 @@ def plan(ctx: Context, args: str) -> list[Reply]:
     )
     series = f", daarna elke {every} weken" if every else ""
     where = f" ({location})" if location else ""
-    return [Reply(f"Overleg van {group.name} gepland op {when(starts, ctx.tz)}{where}{series}.")]
+    text = f"Overleg van {group.name} gepland op {when(starts, ctx.tz)}{where}{series}."
+    if replaced:
+        text += _replaced(ctx, group, replaced, concerned, every or 0)
+    return [Reply(text)]
+
+
+def _dates(ctx: Context, rows: list[Meeting], limit: int = 6) -> str:
+    shown = ", ".join(when(m.starts_at, ctx.tz) for m in rows[:limit])
+    return shown + (f" en nog {len(rows) - limit}" if len(rows) > limit else "")
+
+
+def _ask_to_replace(
+    ctx: Context,
+    group: Group,
+    replaced: meetings.Replacement,
+    starts: datetime,
+    every: int,
+    location: str | None,
+    *,
+    again: bool,
+) -> list[Reply]:
+    """A new series would cancel planned meetings: say what, and ask (nothing is changed yet)."""
+    n, a = len(replaced.meetings), len(replaced.answers)
+    local = starts.astimezone(ctx.tz)
+    value = f"bevestig {n} {a} {local:%d-%m-%Y %H:%M} elke {every} weken" + (f" locatie {location}" if location else "")
+    answers = f", met {plural(a, 'antwoord')} (aan- en afmeldingen)" if a else ", nog zonder antwoorden"
+    agenda = f" en {plural(replaced.agenda_items, 'ingebracht agendapunt', 'ingebrachte agendapunten')}"
+    changed = "Er is intussen iets veranderd aan de geplande overleggen. " if again else ""
+    return [
+        Reply(
+            f"{changed}Een nieuwe reeks vanaf {when(starts, ctx.tz)}, elke {every} weken, vervangt "
+            f"{plural(n, 'gepland overleg')} van de huidige reeks ({_dates(ctx, replaced.meetings)}){answers}"
+            f"{agenda if replaced.agenda_items else ''}. Die vervallen dan, en wie geantwoord heeft of als gast "
+            "was uitgenodigd, krijgt bericht. Er is nog niets veranderd: kies Vervangen om de nieuwe reeks te "
+            "plannen.",
+            buttons=(Button("Vervangen", "overleg_plan", value), Button("Niet vervangen", "overleg_lijst", "")),
+            private=True,
+        )
+    ]
+
+
+def _replaced(
+    ctx: Context,
+    group: Group,
+    replaced: meetings.Replacement,
+    concerned: dict[int | None, tuple[list[tuple[Person, str]], list[Person]]],
+    every: int,
+) -> str:
+    """After a confirmed replacement: tell who answered, let deadlines follow; the words for the reply."""
+    per_person: dict[int, tuple[Person, list[str]]] = {}
+    for m in replaced.meetings:
+        answered, guests = concerned.get(m.id, ([], []))
+        for p in [x for x, _ in answered] + guests:
+            per_person.setdefault(p.id or 0, (p, []))[1].append(when(m.starts_at, ctx.tz))
+    first = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now)
+    then = f" Het eerstvolgende overleg is op {when(first.starts_at, ctx.tz)}." if first else ""
+    for person, dates in per_person.values():
+        ctx.post_to_person(
+            person,
+            f"{group.name} heeft een nieuwe reeks overleggen (elke {every} weken). Het overleg van "
+            f"{', '.join(dates)} vervalt daardoor, en uw antwoord of uitnodiging daarvoor ook.{then}",
+        )
+    deadlines = ""
+    for m in replaced.meetings:
+        nxt = meetings.next_meeting(ctx.session, group.id or 0, now=m.starts_at)
+        deadlines += _follow_deadlines(ctx, group, m.starts_at, nxt.starts_at if nxt else None)
+    told = f"; {plural(len(per_person), 'persoon', 'personen')} met een antwoord kregen bericht" if per_person else ""
+    return f" Vervallen: {_dates(ctx, replaced.meetings)}{told}.{deadlines}"
+
+
+# ---------------------------------------------------------------------------------------------
+# the meeting lifecycle: agendapunten, cancelling, moving, "held" (docs/meetings.md)
+# ---------------------------------------------------------------------------------------------
+
+MEETING_LENGTH = timedelta(hours=2)  # a meeting that began this recently is still going on
+_GUEST = re.compile(r"(?:^|\s+)gast:?\s+@(?P<who>[\w.\-]+)\s*$", re.IGNORECASE)
+_REMOVE = re.compile(r"^(?:weg|verwijder|verwijderen|schrap|remove)\s+(?P<n>\d{1,3})$", re.IGNORECASE)
+_CONFIRM = re.compile(r"^bevestig\s+(?P<m>\d{1,4})\s+(?P<a>\d{1,5})\s+", re.IGNORECASE)
+
+
+def _where(meeting: Meeting) -> str:
+    return f", {meeting.location}" if meeting.location else ""
+
+
+def _is_member(ctx: Context, group: Group, person: Person) -> bool:
+    return person.id in {m.id for m in group_members(ctx.session, group)}
+
+
+def _running(ctx: Context, group: Group) -> Meeting | None:
+    """The group's meeting that has begun and is (probably) still going on."""
+    last = meetings.previous_meeting(ctx.session, group.id or 0, now=ctx.now)
+    if last is None or last.status != MeetingStatus.gepland or last.starts_at <= ctx.now - MEETING_LENGTH:
+        return None
+    return last
+
+
+def agendapunt(ctx: Context, args: str, *, confirmed: bool = False) -> list[Reply]:
+    """/overleg agendapunt [volgende] <tekst> [gast @persoon]; the chair: /overleg agendapunt weg <n>.
+
+    A text that looks like it holds personal data waits for *Toch opslaan* (handlers/pii.py)."""
+    group = ctx.require_group()
+    text = args.strip()
+    removal = _REMOVE.match(text)
+    if removal:
+        return _agendapunt_weg(ctx, group, int(removal["n"]))
+    require(ctx.session, ctx.person, "meeting.agenda", group)
+    words = text.split()
+    explicit_next = bool(words) and words[0].lower() == "volgende"
+    if explicit_next:
+        text = " ".join(words[1:])
+    guest: Person | None = None
+    m = _GUEST.search(text)
+    if m:
+        guest = resolve_person(ctx, m["who"])
+        text = text[: m.start()].strip()
+        if guest.kind != PersonKind.partner:
+            raise UserError(f"@{guest.key} is bewoner; een gast voor een agendapunt is een partner.")
+        if _is_member(ctx, group, guest):
+            raise UserError(
+                f"@{guest.key} is lid van {group.name} en krijgt de agenda al; 'gast' is voor wie geen lid is."
+            )
+    if not text:
+        raise UserError("Welk punt? Schrijf bijvoorbeeld: /overleg agendapunt Overlast Vlietkade bespreken gast @karin")
+    text = check_text(text, "tekst van het agendapunt", limit=500)
+    running = _running(ctx, group)
+    meeting = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now)
+    if running is not None and not explicit_next:
+        after = f" ({when(meeting.starts_at, ctx.tz)})" if meeting else ""
+        raise UserError(
+            f"Het overleg van {when(running.starts_at, ctx.tz)} is al begonnen; voor de agenda van het "
+            f"volgende{after} schrijft u: /overleg agendapunt volgende {text}."
+        )
+    if meeting is None:
+        raise UserError(
+            f"{group.name} heeft geen overleg gepland; plan er eerst een met /overleg plan <datum en tijd>."
+        )
+    if not confirmed and (question := pii.check(ctx, "overleg", f"agendapunt {args.strip()}", text)):
+        return question
+    item = meetings.add_agenda_item(
+        ctx.session, meeting.id or 0, text, added_by_id=ctx.person.id, guest_id=guest.id if guest else None, now=ctx.now
+    )
+    log_change(
+        ctx.session,
+        item_type="overleg",
+        item_id=meeting.id or 0,
+        action="agendapunt",
+        actor_id=ctx.person.id,
+        now=ctx.now,
+        detail=f"punt {len(meetings.agenda_items(ctx.session, meeting.id or 0))}" + (" met gast" if guest else ""),
+    )
+    moment = when(meeting.starts_at, ctx.tz)
+    lines = [f"Agendapunt toegevoegd aan het overleg van {group.name} op {moment}: {text}."]
+    if guest is not None:
+        agenda = build_agenda(
+            ctx.session, group, meeting, now=ctx.now, tz=ctx.tz, jaarplan_naam=ctx.config.jaarplan_naam, outline=True
+        )
+        ctx.post_to_person(
+            guest,
+            f"U bent uitgenodigd voor het overleg van {group.name} op {moment}{_where(meeting)}, voor het "
+            f"agendapunt: {text} (ingebracht door {ctx.person.name}).\nAgenda:\n" + "\n".join(agenda),
+            dedupe_key=f"gast:{item.id}",
+        )
+        lines.append(f"{guest.name} is uitgenodigd en krijgt de agenda en de herinneringen.")
+    return [Reply(" ".join(lines))]
+
+
+def _agendapunt_weg(ctx: Context, group: Group, n: int) -> list[Reply]:
+    require(ctx.session, ctx.person, "meeting.change", group)
+    meeting = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now)
+    items = meetings.agenda_items(ctx.session, meeting.id or 0) if meeting else []
+    if meeting is None or not items:
+        raise UserError(f"Het volgende overleg van {group.name} heeft geen ingebrachte agendapunten.")
+    if not 1 <= n <= len(items):
+        raise UserError(f"Agendapunt {n} bestaat niet; kies 1 tot en met {len(items)} (zie /overleg).")
+    item = items[n - 1]
+    moment = when(meeting.starts_at, ctx.tz)
+    guest = ctx.session.get(Person, item.guest_id) if item.guest_id else None
+    if guest is not None:
+        ctx.post_to_person(
+            guest,
+            f"Het agendapunt '{item.text}' is van de agenda van het overleg van {group.name} op {moment} gehaald; "
+            "u hoeft daarvoor niet te komen.",
+            dedupe_key=f"gast-weg:{item.id}",
+        )
+    ctx.session.delete(item)
+    log_change(
+        ctx.session, item_type="overleg", item_id=meeting.id or 0, action="agendapunt weg", actor_id=ctx.person.id,
+        now=ctx.now, detail=f"punt {n}",
+    )  # fmt: skip
+    told = f" {guest.name} (gast) is op de hoogte gebracht." if guest else ""
+    return [Reply(f"Agendapunt {n} ({item.text}) is van de agenda van {moment} gehaald.{told}")]
+
+
+def _concerned(ctx: Context, group: Group, meeting: Meeting) -> tuple[list[tuple[Person, str]], list[Person]]:
+    """Who gave an answer for the meeting (with it), and the guests of its agendapunten."""
+    answered = []
+    for a in meetings.answers_of(ctx.session, meeting.id or 0):
+        p = ctx.session.get(Person, a.person_id)
+        if p is not None and p.active and p.id != ctx.person.id:
+            answered.append((p, a.status))
+    guests = []
+    for item in meetings.agenda_items(ctx.session, meeting.id or 0):
+        g = ctx.session.get(Person, item.guest_id) if item.guest_id else None
+        if g is not None and g.active and g not in guests:
+            guests.append(g)
+    return answered, guests
+
+
+def _follow_deadlines(ctx: Context, group: Group, old_at: datetime, new_at: datetime | None) -> str:
+    """Open actiepunten due at the meeting (deadline "the next overleg") follow it; returns what happened."""
+    acts = ctx.session.exec(
+        select(Actiepunt)
+        .where(Actiepunt.group_id == group.id, Actiepunt.status == ActieStatus.open, Actiepunt.deadline == old_at)
+        .order_by(col(Actiepunt.id))
+    ).all()
+    if not acts:
+        return ""
+    refs = ", ".join(ref_a(a.id) for a in acts)
+    if new_at is None:
+        return (
+            f" {refs} had dit overleg als deadline; die blijft {when(old_at, ctx.tz)} omdat er geen volgend overleg "
+            "gepland is (verplaats met /actie verplaats)."
+        )
+    for a in acts:
+        items.change_actiepunt(
+            ctx.session, a, actor_id=ctx.person.id, now=ctx.now, deadline=new_at,
+            detail=f"{when(old_at, ctx.tz)} → {when(new_at, ctx.tz)} (met het overleg)",
+        )  # fmt: skip
+    return f" De deadline van {refs} (dit overleg) is nu {when(new_at, ctx.tz)}."
+
+
+def afzeggen(ctx: Context, args: str) -> list[Reply]:
+    """/overleg afzeggen [<datum>] [reden]: the chair cancels one meeting; who answered is told."""
+    group, meeting, reason = _target(ctx, args, past=False)
+    require(ctx.session, ctx.person, "meeting.change", group)
+    moment = when(meeting.starts_at, ctx.tz)
+    if meeting.status == MeetingStatus.geannuleerd:
+        raise UserError(f"Het overleg van {moment} is al afgezegd.")
+    if meeting.starts_at <= ctx.now:
+        raise UserError(f"Het overleg van {moment} is al begonnen; afzeggen kan alleen vooraf.")
+    reason = check_text(reason, "reden", limit=500) if reason.strip() else ""
+    answered, guests = _concerned(ctx, group, meeting)
+    meetings.cancel_meeting(ctx.session, meeting)
+    log_change(
+        ctx.session, item_type="overleg", item_id=meeting.id or 0, action="afgezegd", actor_id=ctx.person.id,
+        now=ctx.now, detail=reason,
+    )  # fmt: skip
+    nxt = meetings.next_meeting(ctx.session, group.id or 0, now=meeting.starts_at)
+    deadlines = _follow_deadlines(ctx, group, meeting.starts_at, nxt.starts_at if nxt else None)
+    why = f" Reden: {reason}." if reason else ""
+    then = f" Het volgende overleg is op {when(nxt.starts_at, ctx.tz)}." if nxt else ""
+    news = f"Het overleg van {group.name} op {moment} gaat niet door.{why}{then}"
+    ctx.post_to_channel(group.channel, news + deadlines, dedupe_key=f"afgezegd:{meeting.id}:{meeting.sequence}")
+    for person, status in answered:
+        yours = "Uw afmelding" if status == AttendanceStatus.afgemeld else "Uw aanmelding"
+        ctx.post_to_person(person, f"{news} {yours} daarvoor is niet meer nodig.")
+    for guest in guests:
+        ctx.post_to_person(guest, f"{news} U was uitgenodigd als gast; u hoeft niet te komen.")
+    told = len(answered) + len(guests)
+    return [
+        Reply(
+            f"Overleg van {group.name} op {moment} afgezegd. Het kanaal en {plural(told, 'persoon', 'personen')} "
+            f"die hadden gereageerd of uitgenodigd waren, krijgen bericht.{deadlines}",
+            private=True,
+        )
+    ]
+
+
+def verplaats(ctx: Context, args: str) -> list[Reply]:
+    """/overleg verplaats <datum> naar <datum en tijd>: move one meeting; its answers move with it."""
+    left, _, right = _split_naar(args)
+    if not left or not right:
+        raise UserError(
+            "Van wanneer naar wanneer? Schrijf bijvoorbeeld: /overleg verplaats 3 december naar 10 december 14:00"
+        )
+    group, meeting, rest = _target(ctx, left, past=False)
+    if rest.strip():
+        raise UserError(f"'{rest}' begrijp ik niet; schrijf: /overleg verplaats <datum> naar <datum en tijd>.")
+    require(ctx.session, ctx.person, "meeting.change", group)
+    old = meeting.starts_at
+    moment = when(old, ctx.tz)
+    if meeting.status == MeetingStatus.geannuleerd:
+        raise UserError(f"Het overleg van {moment} is afgezegd; plan een nieuw met /overleg plan <datum en tijd>.")
+    if old <= ctx.now:
+        raise UserError(f"Het overleg van {moment} is al begonnen; verplaatsen kan alleen vooraf.")
+    starts = parse_when(right, now=ctx.now, tz=ctx.tz, end_of_day=False)
+    if starts is None:
+        raise UserError(
+            f"Ik begrijp '{right}' niet als datum en tijd; schrijf bijvoorbeeld '10 december 14:00' of "
+            "'volgende week dinsdag om 14 uur'."
+        )
+    if not has_explicit_time(right):  # a day only: the meeting keeps its time of day
+        local_old = old.astimezone(ctx.tz)
+        starts = datetime.combine(
+            starts.astimezone(ctx.tz).date(), local_old.timetz().replace(tzinfo=None), tzinfo=ctx.tz
+        )
+    new = when(starts, ctx.tz)
+    if starts <= ctx.now:
+        raise UserError(f"{new} ligt in het verleden; kies een moment in de toekomst.")
+    if starts == old:
+        raise UserError(f"Het overleg staat al op {moment}.")
+    if starts.astimezone(ctx.tz).hour == 2:
+        raise UserError("Tussen 02:00 en 03:00 plannen we niets (zomer- en wintertijd); kies een ander tijdstip.")
+    other = _meeting_on_day(ctx, group, starts)
+    if other is not None and other.id != meeting.id:
+        raise UserError(
+            f"Op {day(starts, ctx.tz)} heeft {group.name} al een overleg ({when(other.starts_at, ctx.tz)}); "
+            "kies een andere dag, of zeg dat overleg eerst af."
+        )
+    taken = ctx.session.exec(select(Meeting).where(Meeting.group_id == group.id, Meeting.starts_at == starts)).first()
+    if taken is not None and taken.id != meeting.id:
+        raise UserError(
+            f"Op {new} stond een overleg dat is afgezegd; kies een ander tijdstip, bijvoorbeeld een kwartier later."
+        )
+    answered, guests = _concerned(ctx, group, meeting)
+    meetings.move_meeting(ctx.session, meeting, starts)
+    log_change(
+        ctx.session, item_type="overleg", item_id=meeting.id or 0, action="verplaatst", actor_id=ctx.person.id,
+        now=ctx.now, detail=f"{moment} → {new}",
+    )  # fmt: skip
+    deadlines = _follow_deadlines(ctx, group, old, starts)
+    news = f"Het overleg van {group.name} is verplaatst van {moment} naar {new}{_where(meeting)}."
+    ctx.post_to_channel(group.channel, news + deadlines, dedupe_key=f"verplaatst:{meeting.id}:{meeting.sequence}")
+    buttons = [
+        {"label": "Ik kom", "action": "overleg_kom", "value": f"{afmelden.MEETING_TOKEN}{meeting.id}"},
+        {"label": "Ik meld me af", "action": "overleg_afmelden", "value": f"{afmelden.MEETING_TOKEN}{meeting.id}"},
+    ]
+    for person, status in answered:
+        if status == AttendanceStatus.afgemeld:
+            yours = f"Uw afmelding geldt nu voor {new}; kunt u dan wel, zeg het met /overleg kom in #{group.channel}."
+        else:
+            yours = f"U had gezegd dat u komt; dat staat nu voor {new}. Kunt u dan niet, meld u af met /afmelden."
+        ctx.post_to_person(person, f"{news} {yours}", buttons=buttons, meeting_id=meeting.id)
+    for guest in guests:
+        ctx.post_to_person(guest, f"{news} U bent uitgenodigd als gast; de uitnodiging geldt voor {new}.")
+    return [
+        Reply(
+            f"Overleg van {group.name} verplaatst van {moment} naar {new}. De antwoorden gaan mee; "
+            f"{plural(len(answered) + len(guests), 'persoon', 'personen')} die hadden gereageerd of uitgenodigd "
+            f"waren, krijgen bericht.{deadlines}",
+            private=True,
+        )
+    ]
+
+
+def _split_naar(args: str) -> tuple[str, str, str]:
+    parts = re.split(r"\s+naar\s+", " " + args.strip() + " ", maxsplit=1, flags=re.IGNORECASE)
+    if len(parts) != 2:
+        return args.strip(), "", ""
+    return parts[0].strip(), "naar", parts[1].strip()
+
+
+def gehouden(ctx: Context, args: str) -> list[Reply]:
+    """/overleg gehouden [<datum>]: the chair says a meeting was held (without confirming who came)."""
+    group, meeting, rest = _target(ctx, args, past=True)
+    require(ctx.session, ctx.person, "meeting.change", group)
+    moment = when(meeting.starts_at, ctx.tz)
+    if rest.strip():
+        raise UserError(
+            f"'{rest}' begrijp ik niet; schrijf /overleg gehouden [<datum>], bijvoorbeeld /overleg gehouden 3-12-2026."
+        )
+    if meeting.status == MeetingStatus.geannuleerd:
+        raise UserError(f"Het overleg van {moment} is afgezegd en telt dus niet als gehouden.")
+    if meeting.starts_at > ctx.now:
+        raise UserError(f"Het overleg van {moment} moet nog beginnen; meld het na afloop als gehouden.")
+    if meeting.status == MeetingStatus.gehouden:
+        raise UserError(f"Het overleg van {moment} staat al als gehouden.")
+    meeting.status = MeetingStatus.gehouden
+    ctx.session.add(meeting)
+    log_change(
+        ctx.session, item_type="overleg", item_id=meeting.id or 0, action="gehouden", actor_id=ctx.person.id,
+        now=ctx.now,
+    )  # fmt: skip
+    return [
+        Reply(
+            f"Het overleg van {group.name} op {moment} telt als gehouden. Wie er waren, legt u vast met "
+            "/overleg aanwezig.",
+            private=True,
+        )
+    ]

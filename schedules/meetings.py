@@ -48,6 +48,7 @@ NUDGE_DAYS = 2
 SOURCE_ID = "overleg:momenten"
 MARK_KEY = "schedules.meetings.mark"
 MAX_NORM_WEEKS = 104  # the longest norm a configuration can give (storage.config.NormConfig)
+CONFIRM_GRACE = timedelta(weeks=4)  # a past meeting the chair has not confirmed yet counts this long for the norm
 _BEHIND = timedelta(days=5)  # the attendance question comes at most 3 days (a weekend) after
 _READS = frozenset({"meeting", "wijkgroup"})  # what next_moment reads
 _KIND_ORDER = {"herinnering": 0, "aanmoediging": 1, "aanwezigheid": 2}
@@ -252,10 +253,45 @@ def send_reminder(
         destination=group.channel,
         text="\n".join(lines),
         now=now,
-        dedupe_key=f"herinnering:{meeting.id}:{days}d",
+        dedupe_key=f"herinnering:{_key(meeting)}:{days}d",
         payload={"buttons": _buttons(meeting), "meeting_id": meeting.id},
     )
-    return 1 if msg else 0
+    return (1 if msg else 0) + send_guest_reminders(session, config, group, meeting, days=days, now=now)
+
+
+def _key(meeting: Meeting) -> str:
+    """The meeting in a dedupe key; a moved meeting (sequence > 0) gets its reminders again."""
+    return f"{meeting.id}" if not meeting.sequence else f"{meeting.id}.{meeting.sequence}"
+
+
+def send_guest_reminders(
+    session: Session, config: OrgConfig, group: Group, meeting: Meeting, *, days: int, now: datetime
+) -> int:
+    """The guests of the meeting's agendapunten get the reminder as a DM, with the agenda's outline."""
+    queued = 0
+    guests: dict[int, list[str]] = {}
+    for i in meeting_repo.agenda_items(session, meeting.id or 0):
+        if i.guest_id:
+            guests.setdefault(i.guest_id, []).append(i.text)
+    if not guests:
+        return 0
+    outline = build_agenda(
+        session, group, meeting, now=now, tz=config.tz, jaarplan_naam=config.jaarplan_naam, outline=True
+    )
+    for guest_id, texts in guests.items():
+        item = "; ".join(texts)
+        guest = session.get(Person, guest_id)
+        if guest is None or not guest.active:
+            continue
+        text = (
+            f"Herinnering: u bent {_how_soon(meeting, now, config)} te gast bij het overleg van {group.name} "
+            f"({when(meeting.starts_at, config.tz)}, {meeting.location or 'plaats nog niet bekend'}) voor het "
+            f"{'agendapunt' if len(texts) == 1 else 'agendapunten'}: {item}.\nAgenda:\n" + "\n".join(outline)
+        )
+        queued += outbox.dm(
+            session, guest.key, text, now=now, dedupe_key=f"herinnering:{_key(meeting)}:{days}d:{guest.key}"
+        )
+    return queued
 
 
 def members_of(session: Session, group_id: int) -> list[Person]:
@@ -327,7 +363,7 @@ def send_nudges(
             person.key,
             text,
             now=now,
-            dedupe_key=f"aanmoediging:{meeting.id}:{person.key}",
+            dedupe_key=f"aanmoediging:{_key(meeting)}:{person.key}",
             payload={"buttons": _buttons(meeting), "meeting_id": meeting.id},
         )
     return queued
@@ -395,7 +431,8 @@ def check_meeting_intervals(engine: Engine, config: OrgConfig, now: datetime) ->
         previous: dict[int, tuple[int, datetime]] = {}
         upcoming: dict[int, datetime] = {}
         window = timedelta(weeks=2 * MAX_NORM_WEEKS)
-        held = (Meeting.status != MeetingStatus.geannuleerd, Meeting.starts_at > now - window, Meeting.starts_at <= now)
+        # held (storage.meetings.held_meetings), or just past and awaiting the chair's confirmation
+        held = meeting_repo.held_clause(start=now - window, end=now, awaiting=CONFIRM_GRACE)
         # per group the last meeting (not cancelled) in the window and the first planned one ahead,
         # aggregated in the database instead of reading every meeting of the year
         last = session.exec(select(func.max(Meeting.starts_at)).where(*held).group_by(col(Meeting.group_id))).all()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from storage.models import (
+    AgendaItem,
     Attendance,
     AttendanceStatus,
     Meeting,
@@ -36,12 +40,15 @@ def extend_series(session: Session, *, now: datetime, tz: ZoneInfo) -> int:
     series_list = session.exec(select(MeetingSeries).where(MeetingSeries.active == True)).all()  # noqa: E712
     # the meetings that are already there, for every series' group in one query
     existing_by_group: dict[int, set[datetime]] = {s.group_id: set() for s in series_list}
-    for group_id, starts_at in session.exec(
-        select(Meeting.group_id, Meeting.starts_at).where(
-            col(Meeting.group_id).in_(list(existing_by_group)), Meeting.starts_at >= since
+    for group_id, starts_at, slot in session.exec(
+        select(Meeting.group_id, Meeting.starts_at, Meeting.series_slot).where(
+            col(Meeting.group_id).in_(list(existing_by_group)),
+            or_(col(Meeting.starts_at) >= since, col(Meeting.series_slot) >= since),
         )
     ).all():
         existing_by_group[group_id].add(starts_at)
+        if slot is not None:  # a moved meeting still stands for the moment it was moved from
+            existing_by_group[group_id].add(slot)
     for series in series_list:
         assert series.id is not None
         existing = existing_by_group[series.group_id]
@@ -122,6 +129,68 @@ def meeting_on(session: Session, group_id: int, day_start: datetime, day_end: da
     ).first()
 
 
+@dataclass
+class Replacement:
+    """What a new series would replace: the planned meetings of the old series off its rhythm."""
+
+    meetings: list[Meeting] = field(default_factory=list)
+    answers: list[Attendance] = field(default_factory=list)
+    agenda_items: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.meetings)
+
+
+def _series_moments(starts_at: datetime, every_weeks: int, *, now: datetime, tz: ZoneInfo) -> set[datetime]:
+    wanted: set[datetime] = set()
+    k = 0
+    while (at := local_occurrence(starts_at, every_weeks, k, tz)) <= now + HORIZON:
+        wanted.add(at)
+        k += 1
+    return wanted
+
+
+def series_replacement(
+    session: Session, group_id: int, *, starts_at: datetime, every_weeks: int, now: datetime, tz: ZoneInfo
+) -> Replacement:
+    """The planned meetings (and their answers) a new series from `starts_at` would cancel; nothing changes.
+
+    A future meeting of the group's active series at a moment of the new rhythm is kept (it joins the
+    new series with its answers); the others give way."""
+    wanted = _series_moments(starts_at, every_weeks, now=now, tz=tz)
+    old_ids = [
+        s.id
+        for s in session.exec(
+            select(MeetingSeries).where(MeetingSeries.group_id == group_id, MeetingSeries.active == True)  # noqa: E712
+        ).all()
+    ]
+    out = Replacement()
+    if not old_ids:
+        return out
+    out.meetings = [
+        m
+        for m in session.exec(
+            select(Meeting)
+            .where(
+                col(Meeting.series_id).in_(old_ids),
+                Meeting.starts_at > now,
+                Meeting.status == MeetingStatus.gepland,
+            )
+            .order_by(col(Meeting.starts_at))
+        ).all()
+        if m.starts_at not in wanted and m.starts_at != starts_at
+    ]
+    ids = [m.id for m in out.meetings]
+    if ids:
+        out.answers = list(
+            session.exec(
+                select(Attendance).where(col(Attendance.meeting_id).in_(ids)).order_by(col(Attendance.id))
+            ).all()
+        )
+        out.agenda_items = len(session.exec(select(AgendaItem.id).where(col(AgendaItem.meeting_id).in_(ids))).all())
+    return out
+
+
 def plan_meeting(
     session: Session,
     group_id: int,
@@ -132,16 +201,16 @@ def plan_meeting(
     now: datetime,
     tz: ZoneInfo,
 ) -> Meeting:
-    """Plan one meeting, or a series starting at `starts_at` when `every_weeks` is given."""
+    """Plan one meeting, or a series starting at `starts_at` when `every_weeks` is given.
+
+    A new series cancels what `series_replacement` names (their answers and agenda items go); the
+    caller asks first."""
     if every_weeks:
+        replaced = series_replacement(session, group_id, starts_at=starts_at, every_weeks=every_weeks, now=now, tz=tz)
         series = MeetingSeries(group_id=group_id, first_at=starts_at, every_weeks=every_weeks, location=location)
         session.add(series)
         session.flush()
-        wanted: set[datetime] = set()
-        k = 0
-        while (at := local_occurrence(starts_at, every_weeks, k, tz)) <= now + HORIZON:
-            wanted.add(at)
-            k += 1
+        gone = {m.id for m in replaced.meetings}
         for old in session.exec(
             select(MeetingSeries).where(
                 MeetingSeries.group_id == group_id,
@@ -151,8 +220,7 @@ def plan_meeting(
         ).all():
             old.active = False
             session.add(old)
-            # future meetings of the old series give way to the new rhythm; one at a moment
-            # of the new rhythm becomes part of the new series (and keeps its attendance)
+            # a future meeting at a moment of the new rhythm becomes part of the new series (and keeps its answers)
             for m in session.exec(
                 select(Meeting).where(
                     Meeting.series_id == old.id,
@@ -160,23 +228,117 @@ def plan_meeting(
                     Meeting.status == MeetingStatus.gepland,
                 )
             ).all():
-                if m.starts_at in wanted:
-                    m.series_id = series.id
-                    m.location = location or m.location
-                else:
-                    m.status = MeetingStatus.geannuleerd
+                if m.id in gone:
+                    continue
+                m.series_id = series.id
+                m.location = location or m.location
                 session.add(m)
+        for m in replaced.meetings:
+            cancel_meeting(session, m)
+            for a in replaced.answers:
+                if a.meeting_id == m.id:
+                    session.delete(a)
+            for item in session.exec(select(AgendaItem).where(AgendaItem.meeting_id == m.id)).all():
+                session.delete(item)
         session.flush()
         extend_series(session, now=now, tz=tz)
     existing = session.exec(select(Meeting).where(Meeting.group_id == group_id, Meeting.starts_at == starts_at)).first()
     if existing is None:
         existing = Meeting(group_id=group_id, starts_at=starts_at, location=location)
+    elif existing.status == MeetingStatus.geannuleerd:
+        existing.sequence += 1  # planned again: calendars take the newer version
     existing.status = MeetingStatus.gepland
     if location:
         existing.location = location
     session.add(existing)
     session.flush()
     return existing
+
+
+def cancel_meeting(session: Session, meeting: Meeting) -> None:
+    """Cancel one meeting: it is no longer sent reminders, counts nowhere, and its ICS says CANCELLED."""
+    meeting.status = MeetingStatus.geannuleerd
+    meeting.sequence += 1
+    session.add(meeting)
+    session.flush()
+
+
+def move_meeting(session: Session, meeting: Meeting, starts_at: datetime) -> None:
+    """Move one meeting (its answers and agenda items stay with it); the series keeps its own rhythm."""
+    if meeting.series_id is not None and meeting.series_slot is None:
+        meeting.series_slot = meeting.starts_at
+    meeting.starts_at = starts_at
+    meeting.sequence += 1
+    session.add(meeting)
+    session.flush()
+
+
+def answers_of(session: Session, meeting_id: int) -> list[Attendance]:
+    """The answers (komt, afgemeld) given for a meeting, in the order they came."""
+    return list(
+        session.exec(
+            select(Attendance)
+            .where(
+                Attendance.meeting_id == meeting_id,
+                col(Attendance.status).in_([AttendanceStatus.komt.value, AttendanceStatus.afgemeld.value]),
+            )
+            .order_by(col(Attendance.id))
+        ).all()
+    )
+
+
+def held_meetings(
+    session: Session,
+    group_ids: Iterable[int],
+    *,
+    start: datetime | None,
+    end: datetime,
+    awaiting: timedelta | None = None,
+    newest: int | None = None,
+) -> list[Meeting]:
+    """The meetings of the groups held in [start, end], oldest first (`newest=n`: the last n, newest
+    first): the ONE definition of "held".
+
+    A meeting counts as held when it was not cancelled and its attendance was confirmed
+    (`/overleg aanwezig`) or the chair said it was held (`/overleg gehouden`). `awaiting`: also a
+    meeting that began within that time before `end` and still awaits the chair's confirmation
+    (the norm warning gives the chair that long to answer); figures never pass it.
+    """
+    ids = list(group_ids)
+    if not ids:
+        return []
+    stmt = select(Meeting).where(col(Meeting.group_id).in_(ids), *held_clause(start=start, end=end, awaiting=awaiting))
+    if newest is not None:
+        return list(session.exec(stmt.order_by(col(Meeting.starts_at).desc()).limit(newest)).all())
+    return list(session.exec(stmt.order_by(col(Meeting.starts_at), col(Meeting.id))).all())
+
+
+def held_clause(*, start: datetime | None, end: datetime, awaiting: timedelta | None = None) -> list[Any]:
+    """The WHERE conditions of `held_meetings`, for queries that aggregate over them."""
+    confirmed = or_(col(Meeting.status) == MeetingStatus.gehouden, col(Meeting.attendance_confirmed_at).is_not(None))
+    if awaiting is not None:
+        pending = and_(col(Meeting.status) == MeetingStatus.gepland, col(Meeting.starts_at) > end - awaiting)
+        confirmed = or_(confirmed, pending)
+    out = [Meeting.status != MeetingStatus.geannuleerd, Meeting.starts_at <= end, confirmed]
+    if start is not None:
+        out.append(Meeting.starts_at >= start)
+    return out
+
+
+def agenda_items(session: Session, meeting_id: int) -> list[AgendaItem]:
+    """The items members put on a meeting's agenda, in the order they were added."""
+    return list(
+        session.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting_id).order_by(col(AgendaItem.id))).all()
+    )
+
+
+def add_agenda_item(
+    session: Session, meeting_id: int, text: str, *, added_by_id: int | None, guest_id: int | None, now: datetime
+) -> AgendaItem:
+    item = AgendaItem(meeting_id=meeting_id, text=text, added_by_id=added_by_id, guest_id=guest_id, created_at=now)
+    session.add(item)
+    session.flush()
+    return item
 
 
 def record_attendance(
@@ -224,19 +386,8 @@ class AttendanceFlag:
 
 
 def last_meetings(session: Session, group_id: int, *, now: datetime, limit: int = FLAG_WINDOW) -> list[Meeting]:
-    """The group's most recent meetings that have started (not cancelled), newest first."""
-    return list(
-        session.exec(
-            select(Meeting)
-            .where(
-                Meeting.group_id == group_id,
-                Meeting.starts_at <= now,
-                Meeting.status != MeetingStatus.geannuleerd,
-            )
-            .order_by(col(Meeting.starts_at).desc())
-            .limit(limit)
-        ).all()
-    )
+    """The group's most recent meetings that were held (`held_meetings`), newest first."""
+    return held_meetings(session, [group_id], start=None, end=now, newest=limit)
 
 
 def attendance_flags(session: Session, group_id: int, now: datetime) -> list[AttendanceFlag]:

@@ -246,6 +246,21 @@ class Meeting(SQLModel, table=True):
     location: str | None = Field(default=None, max_length=200)
     status: str = Field(default=MeetingStatus.gepland, max_length=20)
     attendance_confirmed_at: datetime | None = _ts(default=None)
+    # how often its time or status changed (cancelled, moved): the ICS SEQUENCE, and a fresh set of reminders
+    sequence: int = 0
+    # a meeting of a series that was moved: the series' moment it replaces (so the series does not fill it again)
+    series_slot: datetime | None = _ts(default=None)
+
+
+class AgendaItem(SQLModel, table=True):
+    """An item a member put on a meeting's agenda (`/overleg agendapunt`), with an optional guest for it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    text: str = Field(max_length=500)
+    added_by_id: int | None = Field(default=None, foreign_key="person.id")
+    guest_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _ts()
 
 
 class Attendance(SQLModel, table=True):

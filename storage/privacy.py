@@ -30,6 +30,8 @@ SECTIONS = {
     ("attendance", "substitute_id"): "aanwezigheid_als_vervanger",
     ("wijziging", "actor_id"): "wijzigingen_door_persoon",
     ("bijeenkomst", "created_by_id"): "bijeenkomsten_aangemaakt",
+    ("agendaitem", "added_by_id"): "agendapunten_ingebracht",
+    ("agendaitem", "guest_id"): "agendapunten_als_gast",
     ("invitation", "created_by_id"): "uitnodigingen_gemaakt",
     ("invitation", "used_by_id"): "uitnodiging_gebruikt",
     ("voortgangsrapportage", "completed_by_id"): "rapportages_afgerond",

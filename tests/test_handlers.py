@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
+from bot.slack_blocks import button_command
 from storage.models import Actiepunt, Attendance, Bijeenkomst, Meeting, Signaal
 from tests.conftest import TZ
 from tests.support.talk import TalkingBot
@@ -94,8 +95,11 @@ async def test_overleg_shows_next_meeting_with_agenda(bot: TalkingBot) -> None:
 
 
 async def test_overleg_plan_creates_a_series_in_local_time(bot: TalkingBot) -> None:
-    reply = await bot.say("/overleg plan 10 december 14:00 elke 6 weken locatie Wijkcentrum")
-    assert reply == (
+    asked = await bot.say("/overleg plan 10 december 14:00 elke 6 weken locatie Wijkcentrum")
+    assert "vervangt 7 geplande overleggen" in asked  # the configured series: it asks before replacing it
+    confirm = bot.last[0].buttons[0]
+    reply = await bot.say(button_command(confirm.action, confirm.value) or "")
+    assert reply.startswith(
         "Overleg van Leefbaarheidsteam Bolnes gepland op do 10 dec 2026 14:00 (Wijkcentrum), daarna elke 6 weken."
     )
     with Session(bot.bot.engine) as s:

@@ -80,6 +80,7 @@ class MeetingFigures:
     next_planned: datetime | None = None
     held_in_window: int = 0
     cancelled_in_window: int = 0
+    unconfirmed_in_window: int = 0  # past, not cancelled, but nobody confirmed it was held: not counted
 
     def within_norm(self, now: datetime, weeks: int | None) -> bool:
         """True when the last meeting is at most `weeks` ago (`weeks` None: there is no norm, so always)."""
@@ -312,30 +313,37 @@ def stocks(session: Session, group_ids: Iterable[int], *, now: datetime, max_ids
 def meeting_figures(
     session: Session, group_ids: Iterable[int], *, now: datetime, start: datetime | None = None
 ) -> dict[int, MeetingFigures]:
-    """Last meeting held (started before `now`, not cancelled), next planned, and counts since `start`."""
+    """Last meeting held (storage.meetings.held_meetings), next planned, and counts since `start`."""
     ids = list(group_ids)
     out: dict[int, MeetingFigures] = {g: MeetingFigures() for g in ids}
     if not ids:
         return out
     since = start if start is not None else now - timedelta(days=400)
+    held_at: dict[int, set[datetime]] = {}
+    for m in meetings.held_meetings(session, ids, start=min(since, now - timedelta(days=400)), end=now):
+        held_at.setdefault(m.group_id, set()).add(m.starts_at)
+        fig = out[m.group_id]
+        fig.last_held = m.starts_at
+        if start is not None and m.starts_at >= start:
+            fig.held_in_window += 1
     rows = session.exec(
         select(Meeting.group_id, Meeting.starts_at, Meeting.status)
-        .where(col(Meeting.group_id).in_(ids), Meeting.starts_at >= min(since, now - timedelta(days=400)))
-        .where(Meeting.starts_at <= now + timedelta(days=400))
+        .where(
+            col(Meeting.group_id).in_(ids), Meeting.starts_at >= since, Meeting.starts_at <= now + timedelta(days=400)
+        )
+        .where(Meeting.status != MeetingStatus.gehouden)
         .order_by(col(Meeting.starts_at))
     ).all()
     for gid, at, status in rows:
         fig = out[gid]
-        if at <= now:
+        if at > now:
+            if status == MeetingStatus.gepland and fig.next_planned is None:
+                fig.next_planned = at
+        elif start is not None and at >= start:
             if status == MeetingStatus.geannuleerd:
-                if start is not None and at >= start:
-                    fig.cancelled_in_window += 1
-                continue
-            fig.last_held = at
-            if start is not None and at >= start:
-                fig.held_in_window += 1
-        elif status == MeetingStatus.gepland and fig.next_planned is None:
-            fig.next_planned = at
+                fig.cancelled_in_window += 1
+            elif at not in held_at.get(gid, set()):
+                fig.unconfirmed_in_window += 1
     return out
 
 
@@ -381,15 +389,8 @@ def attendance_figures(
         out[gid].flagged_members = len(meetings.attendance_flags(session, gid, now))
     if not ids or start is None:
         return out
-    held = session.exec(
-        select(Meeting.id, Meeting.group_id).where(
-            col(Meeting.group_id).in_(ids),
-            Meeting.starts_at >= start,
-            Meeting.starts_at <= now,
-            Meeting.status != MeetingStatus.geannuleerd,
-        )
-    ).all()
-    meeting_group = {mid: gid for mid, gid in held if mid is not None}
+    held = meetings.held_meetings(session, ids, start=start, end=now)
+    meeting_group = {m.id: m.group_id for m in held if m.id is not None}
     if not meeting_group:
         return out
     for mid, status, substitute in session.exec(

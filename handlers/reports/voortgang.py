@@ -115,7 +115,8 @@ def figure_sections(h: HalfYearFigures, *, tz: ZoneInfo) -> list[tuple[str, list
             if h.meetings_required
             else f"(norm: {norm.removeprefix('minstens ')}; in deze periode nog niet vereist)"
         )
-        + (f"; geannuleerd: {m.cancelled_in_window}" if m.cancelled_in_window else ""),
+        + (f"; geannuleerd: {m.cancelled_in_window}" if m.cancelled_in_window else "")
+        + (f"; niet bevestigd (telt niet mee): {m.unconfirmed_in_window}" if m.unconfirmed_in_window else ""),
         f"Aanwezigheid: {a.present} aanwezig, {a.substituted} met vervanger, {a.excused} afgemeld, "
         f"{a.absent} afwezig zonder afmelding",
         f"Leden afwezig bij {fig.ABSENCE_LIMIT} van de laatste {fig.ABSENCE_WINDOW} overleggen: {a.flagged_members}",

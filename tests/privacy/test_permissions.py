@@ -71,6 +71,15 @@ CASES: dict[str, list[Case]] = {
     "meeting.read": [Case("kevin", "lid van een ander team", "lbt-bolnes", "/overleg")],
     "meeting.plan": [Case("hans", "lid van de regiegroep", "lbt-bolnes", "/overleg plan 10 december 10:00")],
     "meeting.absence": [Case("hans", "geen lid van het team", "lbt-bolnes", "/afmelden volgende ziek")],
+    "meeting.agenda": [
+        Case("hans", "lid van de regiegroep", "lbt-bolnes", "/overleg agendapunt Overlast bespreken"),
+        Case("kevin", "lid van een ander team", "lbt-bolnes", "/overleg agendapunt Overlast gast @karin"),
+    ],
+    "meeting.change": [
+        Case("piet", "lid maar geen voorzitter", "lbt-bolnes", "/overleg afzeggen volgende"),
+        Case("piet", "lid maar geen voorzitter", "lbt-bolnes", "/overleg verplaats 3 december naar 10 december"),
+        Case("piet", "lid maar geen voorzitter", "lbt-bolnes", "/overleg gehouden 3-12-2026", _after_first_meeting),
+    ],
     "attendance.confirm": [
         Case("piet", "lid maar geen voorzitter", "lbt-bolnes", "/overleg aanwezig alle", _after_first_meeting)
     ],

@@ -81,6 +81,9 @@ def test_digest_counts_members_absent_from_two_of_the_last_three_meetings_withou
                     s, m.id or 0, people[key].id or 0, status=AttendanceStatus.aanwezig, reason=None,
                     substitute_id=None, now=m.starts_at,
                 )  # fmt: skip
+        for m in held:  # confirmed by the chair: only then does a meeting count as held
+            m.status = MeetingStatus.gehouden
+            s.add(m)
         for m in held[1:]:
             meetings.record_attendance(
                 s, m.id or 0, people["piet"].id or 0, status=AttendanceStatus.afwezig, reason=None,
@@ -100,6 +103,8 @@ def test_digest_marks_a_team_whose_last_meeting_is_more_than_eight_weeks_ago(eng
     gid = group.id or 0
     with Session(engine) as s:
         rows = s.exec(select(Meeting).where(Meeting.group_id == gid).order_by(col(Meeting.starts_at))).all()
+        rows[0].status = MeetingStatus.gehouden  # the first was held (confirmed)
+        s.add(rows[0])
         for m in rows[1:3]:  # the second and third meeting are cancelled
             m.status = MeetingStatus.geannuleerd
             s.add(m)

@@ -24,6 +24,7 @@ async def seed(bot: TalkingBot) -> None:
     await bot.say("/signaal S-1 actie Gesprek met de jongeren @piet vrijdag")
     await bot.say("/bijeenkomst 10 december 19:30 Buurttent op het Dorpsplein")
     await bot.advance(timedelta(days=14))
+    await bot.say("/overleg aanwezig 3-12-2026 alle")  # the meeting of 3 December counts once confirmed
     await bot.say("/actie gedaan A-1 gesprek gevoerd", as_="piet")
     await bot.advance(timedelta(days=7))  # Monday 14 December
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from handlers.format import actie_line, noun, plural, ref_s, when
+from handlers.opschalen import agenda_lines as opgeschaald
 from storage import meetings
 from storage.models import Actiepunt, ActieStatus, Bijeenkomst, Group, Meeting, Signaal, SignaalStatus
 
@@ -63,5 +64,9 @@ def build_agenda(
     lines.append(f"{n}. Participatiekalender: {planned}")
     lines += [f"   - {when(b.starts_at, tz)}: {b.description}" for b in bij[:10]]
     n += 1
+    escalated = opgeschaald(session, group, n, now=now, tz=tz)  # handlers/opschalen.py
+    if escalated:
+        lines += escalated
+        n += 1
     lines.append(f"{n}. Rondvraag")
     return lines

@@ -383,6 +383,7 @@ class EscalationStatus(StrEnum):
     open = "open"
     besloten = "besloten"  # the higher group took a besluit about it
     terug = "terug"  # sent back to the team with a note
+    gemeld = "gemeld"  # a frequent-absence flag passed on to the chair above: nothing to decide here
 
 
 class Escalation(SQLModel, table=True):

@@ -97,9 +97,9 @@ def _attendance(session: Session, group: Group, meeting: Meeting, *, outside: bo
     parts = []
     for status in order:
         keys = sorted(f"@{people[a.person_id].key}" for a in rows if a.status == status and a.person_id in people)
-        if outside:
+        if outside and (keys or meeting.attendance_confirmed_at is not None):
             parts.append(f"{words[status]} {len(keys)}")
-        elif keys:
+        elif keys and not outside:
             parts.append(f"{words[status]}: {', '.join(keys)}")
     if meeting.attendance_confirmed_at is None:
         said = f" (aangegeven: {'; '.join(parts)})" if parts else ""

@@ -13,7 +13,8 @@ from pathlib import Path
 from sqlmodel import select
 
 from storage.config import DEFAULT_CONFIG
-from storage.models import Besluit, Escalation, EscalationStatus, Wijziging
+from storage.db import transaction
+from storage.models import Besluit, Escalation, EscalationStatus, Person, Wijziging
 from tests.conftest import NOW, TZ
 from tests.privacy.dbstate import table_counts
 from tests.support.talk import TalkingBot
@@ -195,3 +196,21 @@ async def test_the_rule_on_absence_comes_from_the_configuration(db_url: str, tmp
         assert dm.endswith(rule)
     finally:
         bot.bot.engine.dispose()
+
+
+async def test_erasing_a_person_scrubs_besluiten_and_escalations_and_the_export_has_them(bot: TalkingBot) -> None:
+    from storage.erase import erase_person
+    from storage.privacy import export_json
+    from tests.privacy.dbstate import find_in_database
+
+    await bot.say("/signaal Overlast bij de Vlietkade #overlast")
+    await bot.say("/opschalen S-1 Piet Verhoeven krijgt er geen vat op", as_="piet")
+    await to(bot, datetime(2026, 12, 17, 10, 0, tzinfo=TZ))
+    await bot.say("/besluit Piet Verhoeven krijgt hulp van de boa's over S-1", as_="monique", in_="regiegroep")
+    with bot.session() as s:
+        piet = s.exec(select(Person).where(Person.key == "piet")).one()
+        exported = export_json(s, piet)
+    assert "krijgt er geen vat op" in exported  # the escalation he made is in his export
+    with transaction(bot.bot.engine) as s:
+        erase_person(s, s.exec(select(Person).where(Person.key == "piet")).one(), now=bot.bot.clock.now())
+    assert find_in_database(bot.bot.engine, ["Piet Verhoeven", "Piet"]) == {}

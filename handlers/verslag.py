@@ -198,10 +198,14 @@ def show(ctx: Context, args: str) -> list[Reply]:
         lines.append(f"Doorgestuurd op {when(sent.sent_at, ctx.tz)}.")
     elif above:
         lines.append(
-            f"Het gaat naar {', '.join(g.name for g in above)} zodra de voorzitter de aanwezigheid bevestigt "
+            f"Het gaat naar {_and([g.name for g in above])} zodra de voorzitter de aanwezigheid bevestigt "
             "(/overleg aanwezig), of aan het eind van de dag van het overleg."
         )
     return [Reply("\n".join(lines), private=True)]
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
 
 
 def _down(groups: list[Group], group: Group) -> list[tuple[Group, Group | None]]:

@@ -409,6 +409,7 @@ class Escalation(SQLModel, table=True):
 class VerslagSent(SQLModel, table=True):
     """The durable mark that a meeting's verslag went along the reporting lines (once, across restarts)."""
 
-    meeting_id: int = Field(foreign_key="meeting.id", primary_key=True)
+    # a mark like ClockState, no foreign key: removing a meeting (a replaced series) is never blocked by it
+    meeting_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     sent_at: datetime = _ts()
     trigger: str = Field(max_length=20)  # aanwezigheid | einde-dag

@@ -63,10 +63,9 @@ def upgrade() -> None:
     op.create_index("ix_besluit_meeting_id", "besluit", ["meeting_id"], unique=False)
     op.create_table(
         "verslagsent",
-        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("sent_at", UtcDateTime(), nullable=False),
         sa.Column("trigger", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.ForeignKeyConstraint(["meeting_id"], ["meeting.id"]),
         sa.PrimaryKeyConstraint("meeting_id"),
     )
 

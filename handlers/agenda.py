@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from handlers.format import actie_line, noun, plural, ref_s, when
+from handlers.opschalen import agenda_lines as opgeschaald
 from storage import meetings
 from storage.models import Actiepunt, ActieStatus, Bijeenkomst, Group, Meeting, Person, Signaal, SignaalStatus
 
@@ -77,6 +78,10 @@ def build_agenda(
     if added:
         lines.append(f"{n}. Ingebrachte agendapunten:")
         lines += added
+        n += 1
+    escalated = opgeschaald(session, group, n, now=now, tz=tz)  # handlers/opschalen.py
+    if escalated:
+        lines += escalated[:1] if outline else escalated  # a guest sees the heading with its count
         n += 1
     lines.append(f"{n}. Rondvraag")
     return lines

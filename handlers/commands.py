@@ -10,7 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from handlers import actie, afmelden, ambassadeur, bijeenkomst, exports, koppel, overleg, pii, signaal
+from handlers import (
+    actie,
+    afmelden,
+    ambassadeur,
+    besluit,
+    bijeenkomst,
+    exports,
+    koppel,
+    opschalen,
+    overleg,
+    pii,
+    signaal,
+    verslag,
+)
 from handlers.base import Context, Reply, UserError
 from handlers.grammar import Call, Family, Run, Sub, family_help
 from handlers.parsing import CATEGORIES
@@ -250,6 +263,55 @@ OVERLEG = Family(
             summary="voorzitter: het overleg is gehouden (telt mee, ook zonder aanwezigheidslijst)",
             doc="the chair says a meeting was held; only held meetings count (figures, norm, absence)",
             aliases=("gehad", "geweest")),
+        Sub("verslag", _words(verslag.show), usage="/overleg verslag [datum]", example="/overleg verslag 3 december",
+            summary="besluiten, nieuwe en afgeronde actiepunten en aanwezigheid van het overleg van vandaag "
+            "(of het vorige)",
+            doc="the meeting's verslag: besluiten, actiepunten new and finished, attendance; it goes up the "
+            "reporting line once, after `/overleg aanwezig` or at the end of the meeting day",
+            aliases=("notulen", "minutes")),
+    ),
+)  # fmt: skip
+
+BESLUIT = Family(
+    name="besluit",
+    title="besluiten van het overleg (B-12), de besluitenlijst van het verslag",
+    aliases=("besluiten", "decision", "besloten"),
+    item="besluit",
+    free_text=True,
+    empty="Wat is er besloten? Schrijf bijvoorbeeld: /besluit Buurtschouw in maart met Wooncompas.",
+    subs=(
+        Sub("", lambda ctx, c: besluit.record(ctx, c.rest, confirmed=c.confirmed, command=c.args),
+            usage="/besluit <tekst> [over S-12]", example="/besluit Extra handhaving bij de Vlietkade over S-12",
+            summary="een besluit bij het overleg van vandaag (of het vorige); met over S-12 (of A-12) "
+            "handelt de groep erboven een opgeschaald item af",
+            doc="record a besluit (B-12) of today's or the last meeting; `over S-12` decides an escalated item "
+            "(the outcome goes back to the team)"),
+        Sub("lijst", _alone(besluit.list_besluiten, "/besluit lijst"), usage="/besluit lijst",
+            example="/besluit lijst", summary="de laatste besluiten van de groep",
+            aliases=("list", "overzicht", "ls")),
+    ),
+)  # fmt: skip
+
+OPSCHALEN = Family(
+    name="opschalen",
+    title="een signaal, actiepunt of frequente afwezigheid doorgeven aan de groep erboven",
+    aliases=("opschaling", "escaleer", "escalate"),
+    free_text=True,
+    empty="Wat wilt u opschalen? Schrijf bijvoorbeeld: /opschalen S-12 geen budget in het team.",
+    subs=(
+        Sub("", _words(opschalen.handle), usage="/opschalen S-12 [naar <groep>] <waarom>",
+            example="/opschalen S-12 structurele overlast, het team komt er niet uit",
+            summary="naar de groep waaraan het team rapporteert: de voorzitter hoort het meteen, het komt op "
+            "hun volgende agenda",
+            doc="escalate a signaal or actiepunt to the group above (its chair is told, it goes on their agenda)"),
+        Sub("", _words(opschalen.handle), usage="/opschalen S-12 terug <toelichting>",
+            example="/opschalen S-12 terug pak het op met de wijkagent",
+            summary="de groep erboven stuurt het terug; de uitkomst komt in het kanaal van het team"),
+        Sub("afwezigheid", _words(opschalen.absence), usage="/opschalen afwezigheid @persoon",
+            example="/opschalen afwezigheid @piet",
+            summary="voorzitter: frequente afwezigheid doorgeven aan de voorzitter van de groep erboven",
+            doc="the chair passes a frequent-absence flag on to the group above, with what the covenant says",
+            aliases=("afwezig", "absentie", "absence"), needs_words=True),
     ),
 )  # fmt: skip
 
@@ -345,7 +407,8 @@ PII = Family(
 )  # fmt: skip
 
 FAMILIES: tuple[Family, ...] = (
-    SIGNAAL, ACTIE, AFMELDEN, OVERLEG, BIJEENKOMST, RAPPORTAGE, AMBASSADEUR, KOPPEL, HELP, PII,
+    SIGNAAL, ACTIE, AFMELDEN, OVERLEG, BESLUIT, OPSCHALEN, BIJEENKOMST, RAPPORTAGE, AMBASSADEUR, KOPPEL, HELP,
+    PII,
 )  # fmt: skip
 _BY_NAME = {name: f for f in FAMILIES for name in (f.name, *f.aliases)}
 

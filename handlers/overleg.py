@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel import col, select
 
-from handlers import afmelden, pii
+from handlers import afmelden, pii, verslag
 from handlers.agenda import build_agenda
 from handlers.base import Button, Context, Reply, UserError
 from handlers.dates import has_explicit_time, parse_when
@@ -220,12 +220,15 @@ def aanwezig(ctx: Context, args: str) -> list[Reply]:
         text = (
             f"Vaak afwezig bij {group.name}{ctx.config.cite()}: "
             + "; ".join(told)
-            + f". Bespreek het met hen; bij herhaling meldt u het aan {_above_words(ctx, group)}."
+            + f". Bespreek het met hen; bij herhaling meldt u het aan {_above_words(ctx, group)}"
+            + (f" met /opschalen afwezigheid @{flags[0].person_key}." if group.reports_to_keys else ".")
         )
         chair = ctx.session.get(Person, group.chair_id) if group.chair_id else None
         if chair is not None:
             ctx.post_to_person(chair, text, dedupe_key=f"afwezigheid:{meeting.id}")
         lines.append(text)
+    if sent := verslag.after_attendance(ctx, meeting):  # the verslag goes up the reporting line now, once
+        lines.append(sent)
     return [Reply("\n".join(lines), private=True)]
 
 

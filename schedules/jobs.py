@@ -124,6 +124,7 @@ JOB_MODULES: list[str] = [
     "schedules.halfyear",
     "schedules.reports",
     "schedules.retention",
+    "schedules.verslag",
 ]  # other features add theirs, e.g. "schedules.reports"
 
 

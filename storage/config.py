@@ -214,6 +214,8 @@ class RetentionConfig(_Strict):
 class OrgConfig(_Strict):
     name: str | None = Field(default=None, min_length=1, max_length=200)  # the organisation, in texts
     covenant: str | None = Field(default=None, min_length=1, max_length=200)  # cited where a rule comes from
+    # what the covenant says about frequent absence, quoted by `/opschalen afwezigheid` (else a neutral sentence)
+    afwezigheid_regel: str | None = Field(default=None, min_length=1, max_length=1000)
     categories: list[str] = list(DEFAULT_CATEGORIES)
     jaarplan_naam: str = Field(default="jaarplan", min_length=1, max_length=60)
     digest: DigestConfig | bool = True

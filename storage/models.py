@@ -380,3 +380,51 @@ class ClockState(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=100)
     value: str = Field(max_length=200)
+
+
+class Besluit(SQLModel, table=True):
+    """A decision (B-12) taken at a meeting of a group; the verslag carries it up or down the chain."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="wijkgroup.id", index=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    text: str = Field(sa_type=sa.Text)
+    escalation_id: int | None = Field(default=None, foreign_key="escalation.id")  # `/besluit ... over S-12`
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _ts()
+
+
+class EscalationStatus(StrEnum):
+    open = "open"
+    besloten = "besloten"  # the higher group took a besluit about it
+    terug = "terug"  # sent back to the team with a note
+    gemeld = "gemeld"  # a frequent-absence flag passed on to the chair above: nothing to decide here
+
+
+class Escalation(SQLModel, table=True):
+    """An item (or a frequent-absence flag) passed on to the group above (`/opschalen`)."""
+
+    __table_args__ = (sa.Index("ix_escalation_to_status", "to_group_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)  # signaal | actiepunt | afwezigheid
+    item_id: int | None = None  # the signaal or actiepunt
+    person_id: int | None = Field(default=None, foreign_key="person.id")  # afwezigheid: who
+    from_group_id: int = Field(foreign_key="wijkgroup.id", index=True)
+    to_group_id: int = Field(foreign_key="wijkgroup.id")
+    reason: str = Field(default="", sa_type=sa.Text)
+    status: str = Field(default=EscalationStatus.open, max_length=20)
+    outcome: str | None = Field(default=None, sa_type=sa.Text)
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _ts()
+    closed_by_id: int | None = Field(default=None, foreign_key="person.id")
+    closed_at: datetime | None = _ts(default=None)
+
+
+class VerslagSent(SQLModel, table=True):
+    """The durable mark that a meeting's verslag went along the reporting lines (once, across restarts)."""
+
+    # a mark like ClockState, no foreign key: removing a meeting (a replaced series) is never blocked by it
+    meeting_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    sent_at: datetime = _ts()
+    trigger: str = Field(max_length=20)  # aanwezigheid | einde-dag

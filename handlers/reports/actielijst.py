@@ -2,8 +2,8 @@
 
 After a meeting a group's actielijst goes to the groups it reports to (`reports_to`; by default a
 team reports to the regiegroep, the regiegroep to the stuurgroep) and down to the groups that
-report to it; the list of upcoming participatiebijeenkomsten goes to every group above. These
-lists leave the group, so owners are shown as
+report to it (the coming participatiebijeenkomsten are a line of the verslag, handlers/verslag.py).
+These lists leave the group, so owners are shown as
 organisation and role ("Politie Rotterdam (wijkagent)"), never by name, and signaal texts stay out.
 An actiepunt text that names a person or looks like personal data (handlers.pii) stays out too.
 """
@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from handlers import pii
 from handlers.format import is_overdue, label, ref_a, ref_s, when
 from storage import org
-from storage.models import Actiepunt, ActieStatus, Bijeenkomst, Group, Meeting, MeetingStatus, Person
+from storage.models import Actiepunt, ActieStatus, Group, Meeting, MeetingStatus, Person
 
 MEETING_LENGTH = timedelta(hours=2)
 LOOKBACK = timedelta(days=7)  # meetings that ended longer ago are not distributed any more
@@ -100,19 +100,6 @@ def actielijst_text(session: Session, group: Group, meeting: Meeting, *, now: da
     return "\n".join(lines)
 
 
-def bijeenkomsten_text(session: Session, group: Group, meeting: Meeting, *, now: datetime, tz: ZoneInfo) -> str:
-    """The overview of upcoming participatiebijeenkomsten of the wijk (a standing agenda item)."""
-    rows = session.exec(
-        select(Bijeenkomst)
-        .where(Bijeenkomst.group_id == group.id, Bijeenkomst.starts_at > now)
-        .order_by(col(Bijeenkomst.starts_at))
-    ).all()
-    head = f"Komende participatiebijeenkomsten {group.name} (na het overleg van {when(meeting.starts_at, tz)})"
-    if not rows:
-        return f"{head}: geen gepland."
-    return "\n".join([f"{head}:"] + [f"• {when(b.starts_at, tz)}: {b.description}" for b in rows[:MAX_ITEMS]])
-
-
 @dataclass(frozen=True)
 class Outgoing:
     """One message to send: where, what, and the key that makes sending it idempotent."""
@@ -163,17 +150,14 @@ def after_meeting(
     texts: dict[str, str] = {}
     if any(what == "lijst" for _, _, what in plan):
         texts["lijst"] = actielijst_text(session, group, meeting, now=now, tz=tz)
-    if any(what == "overview" for _, _, what in plan):
-        texts["overview"] = bijeenkomsten_text(session, group, meeting, now=now, tz=tz)
     return [Outgoing(channel, texts[what], key) for channel, key, what in plan]
 
 
 def destinations(meeting: Meeting, group: Group, groups: list[Group]) -> list[tuple[str, str, str]]:
-    """(channel, dedupe key, "lijst" or "overview") of everything that goes out after `meeting`.
+    """(channel, dedupe key, "lijst") of everything that goes out after `meeting`.
 
     The actielijst goes up to the groups in the group's `reports_to` and down to the groups that
-    report to it; the participation overview of a group that holds participatiebijeenkomsten goes
-    to every group above it.
+    report to it. (The participation overview travels inside the verslag: handlers/verslag.py.)
     """
     key = f"actielijst:{meeting.id}"
     out: list[tuple[str, str, str]] = []
@@ -182,7 +166,6 @@ def destinations(meeting: Meeting, group: Group, groups: list[Group]) -> list[tu
         if g.key != group.key and g.key not in seen:
             seen.add(g.key)
             out.append((g.channel, f"{key}:{g.channel}", "lijst"))
-    if group.participatie_per_year:
-        for g in org.above(groups, group):
-            out.append((g.channel, f"bijeenkomsten:{meeting.id}:{g.channel}", "overview"))
+    # the participation overview is no post of its own any more: it is a line of the verslag
+    # (handlers/verslag.py), which goes to every group above after the meeting
     return out

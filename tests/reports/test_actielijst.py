@@ -58,11 +58,9 @@ async def test_after_a_team_meeting_its_actielijst_appears_in_the_regiegroep_cha
     assert not any(t in text for t in sig_texts)
     assert "@piet" not in text and "@marieke" not in text
 
-    # the participation overview goes to the regiegroep and the stuurgroep
-    overview = "Komende participatiebijeenkomsten Leefbaarheidsteam Bolnes (na het overleg van do 3 dec 2026 10:00):"
+    # the participation overview is no post of its own: it is a line of the verslag (tests/test_besluit.py)
     for channel in ("#regiegroep", "#stuurgroep"):
-        got = [t for t in bot.posted_to(channel) if t.startswith(overview)]
-        assert got == [f"{overview}\n• do 14 jan 2027 19:30: Buurttent op het Dorpsplein"]
+        assert not [t for t in bot.posted_to(channel) if t.startswith("Komende participatiebijeenkomsten")]
     # nothing of the team's list goes to the other teams
     for team in TEAMS:
         assert not [t for t in bot.posted_to(team) if t.startswith("Actielijst Leefbaarheidsteam Bolnes")]
@@ -87,16 +85,12 @@ async def test_lists_after_a_meeting_are_sent_once_however_often_the_job_runs(bo
     await seed(bot)
     engine, config = bot.bot.engine, bot.bot.config
     end = datetime(2026, 12, 3, 12, 0, tzinfo=TZ)
-    assert distribute_after_meetings(engine, config, end) == 3  # actielijst + overview to regiegroep and stuurgroep
+    assert distribute_after_meetings(engine, config, end) == 1  # the actielijst to the regiegroep
     assert distribute_after_meetings(engine, config, end) == 0
     assert distribute_after_meetings(engine, config, end + timedelta(hours=20)) == 0
     with bot.session() as s:
         keys = sorted(k for k in s.exec(select(OutboxMessage.dedupe_key)).all() if k and ":" in k)
-    assert [k for k in keys if k.startswith(("actielijst:", "bijeenkomsten:"))] == [
-        "actielijst:1:regiegroep",
-        "bijeenkomsten:1:regiegroep",
-        "bijeenkomsten:1:stuurgroep",
-    ]
+    assert [k for k in keys if k.startswith(("actielijst:", "bijeenkomsten:"))] == ["actielijst:1:regiegroep"]
 
 
 async def test_a_cancelled_meeting_sends_no_actielijst(bot: TalkingBot) -> None:

@@ -65,9 +65,12 @@ def test_ridderkerk_quarter_keeps_its_covenant(db_url: str) -> None:
         assert to(msgs, team, "Actielijst Regiegroep leefbaarheid Ridderkerk na het overleg van do 17 dec 2026")
     digests = [d for d, t in msgs if t.startswith("Weekoverzicht leefbaarheidsteams")]
     assert digests == ["#regiegroep"] * 13
-    # the jaarplan at the year's first meeting, and the participation overview up to both groups above
+    # the jaarplan at the year's first meeting, and the participation line in the verslag to both groups above
     assert any("1. Jaarplan 2027 vaststellen" in t for t in to(msgs, "#lbt-bolnes", "Herinnering"))
-    assert to(msgs, "#stuurgroep", "Komende participatiebijeenkomsten Leefbaarheidsteam Bolnes")
+    for above in ("#regiegroep", "#stuurgroep"):
+        verslagen = to(msgs, above, "Verslag van het overleg van Leefbaarheidsteam Bolnes op do 3 dec 2026 10:00")
+        assert len(verslagen) == 1 and "Participatie: geen participatiebijeenkomsten gepland." in verslagen[0]
+    assert not [t for _, t in msgs if t.startswith("Komende participatiebijeenkomsten")]  # no empty posts
 
 
 WAALWIJK = """\

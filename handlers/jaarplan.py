@@ -336,12 +336,19 @@ def reopen(ctx: Context, item: JaarplanItem, text: str) -> list[Reply]:
     return _status(ctx, item, JaarplanStatus.open, text)
 
 
+def draft_years(ctx: Context) -> tuple[int, int]:
+    """(from, into) for nieuw-jaar: until the end of March last year's plan into this year's (it is made
+    final in the first meeting of the year); from April on this year's into next year's."""
+    local = ctx.now.astimezone(ctx.tz)
+    return (local.year - 1, local.year) if local.month <= 3 else (local.year, local.year + 1)
+
+
 def next_year(ctx: Context) -> list[Reply]:
     """/jaarplan nieuw-jaar: next year's plan drafted from this year's open items (once per item)."""
     group = ctx.require_group()
     require_plan(ctx, group)
     require(ctx.session, ctx.person, "item.edit", group)
-    year = _this_year(ctx)
+    year, _ = draft_years(ctx)
     copies = store.copy_open_items(ctx.session, group.id or 0, year, actor_id=ctx.person.id, now=ctx.now)
     total = len(store.items_of(ctx.session, group.id or 0, year + 1))
     if not copies:
@@ -362,3 +369,16 @@ def next_year(ctx: Context) -> list[Reply]:
             ref=ref_j(copies[0].id),
         )
     ]
+
+
+def overview_lines(session: Session, group: Group, year: int, *, tz: ZoneInfo, plan: str, limit: int = 15) -> list[str]:
+    """The plan in short for the agenda's "vaststellen" item and the Q4 evaluation: counts, then the open items."""
+    rows = store.items_of(session, group.id or 0, year)
+    title = f"{plan[:1].upper()}{plan[1:]} {year}"
+    if not rows:
+        return [
+            f"{title} heeft nog geen activiteiten; begin met /jaarplan nieuw-jaar (de open activiteiten van "
+            f"{year - 1}) of /jaarplan toevoegen <activiteit>."
+        ]
+    lines = [f"{title}: {plural(len(rows), 'activiteit')} ({counts(rows)})"]
+    return lines + plan_lines(session, group, year, tz=tz, only_open=True, limit=limit)

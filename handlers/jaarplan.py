@@ -205,7 +205,7 @@ def plan_lines(
         its = notes[item.id or 0]
         if its:
             last = its[-1]
-            more = f" ({plural(len(its), 'notitie')})" if len(its) > 1 else ""
+            more = f" ({plural(len(its), 'notitie', 'notities')})" if len(its) > 1 else ""
             lines.append(f"{indent}   voortgang {when(last.at, tz)}: {last.detail}{more}")
         if acts[item.id or 0]:
             shown = ", ".join(f"{ref_a(a.id)} ({label('actiepunt', a.status)})" for a in acts[item.id or 0])

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from handlers.base import Context, Reply, UserError
 from handlers.exports import output_dir
-from handlers.format import day, euros, is_overdue, label, ref_a, ref_j, ref_s, when
+from handlers.format import day, euros, is_overdue, label, plural, ref_a, ref_j, ref_s, when
 from handlers.parsing import check_text
 from handlers.permissions import require
 from handlers.reports import figures as fig
@@ -243,7 +243,7 @@ def plan_summary(h: HalfYearFigures, plan: str) -> str:
     return (
         f"{_plan_title(plan, h.period.year)}: {len(h.plan)} activiteiten, {by[JaarplanStatus.klaar]} klaar, "
         f"{by[JaarplanStatus.open]} open, {by[JaarplanStatus.vervallen]} vervallen; "
-        f"{notes} voortgangsnotities in dit halfjaar"
+        f"{plural(notes, 'voortgangsnotitie', 'voortgangsnotities')} in dit halfjaar"
     )
 
 

@@ -362,7 +362,7 @@ def document(
     acties = Table(
         heading="Actielijst: open aan het eind van de periode en afgerond in de periode",
         columns=["Nr", "Actiepunt", "Eigenaar", "Deadline", "Status", plan[:1].upper() + plan[1:]],
-        widths=[14, 72, 40, 26, 22, 16],
+        widths=[14, 68, 40, 26, 20, 22],
         rows=[
             [
                 ref_a(a.act.id),

@@ -25,10 +25,11 @@ from storage.models import Group, JaarplanItem, JaarplanStatus, Person
 MAX_BUDGET_CENTS = 100_000_000 * 100  # far beyond a wijk's budget: a typing error
 _MENTION = re.compile(r"(?<![\w@])@(?P<name>[\w.\-']+)", re.UNICODE)
 # `budget €1.500`, `€ 1500,50`, `€1.500,-`, `budget 1500 euro`
-_BUDGET = re.compile(r"(?:(?<!\w)budget\s*:?\s*)?€\s*(?P<amount>\S*)|(?<!\w)budget\s*:?\s*(?P<bare>\S*)", re.I)
+_BUDGET = re.compile(r"(?:(?<!\w)budget\s*:?\s*)?€\s*(?P<amount>\S*)|(?<!\w)budget\s*:?\s*(?P<bare>\d\S*)", re.I)
 _AMOUNT = re.compile(r"^(?P<whole>\d{1,3}(?:\.\d{3})+|\d{1,12})(?:,(?P<cents>\d{1,2}|-{1,2}))?$")
 _QUARTER = re.compile(r"(?<!\w)(?:Q[1-4]|[1-4]e\s+kwartaal|kwartaal\s+[1-4])(?!\w)", re.I)
-_KEYWORD = re.compile(r"(?<!\w)(partners|partner|periode|jaar)\s*:?\s+", re.I)
+# `jaar` only before a year: "het hele jaar door" is text
+_KEYWORD = re.compile(r"(?<!\w)(partners|partner|periode|jaar(?=\s*:?\s+\d{4}(?!\w)))\s*:?\s+", re.I)
 _LINK = re.compile(r"(?<!\w)bij\s+J-?(?P<num>\d{1,9})(?!\w)", re.I)
 
 
@@ -376,9 +377,6 @@ def overview_lines(session: Session, group: Group, year: int, *, tz: ZoneInfo, p
     rows = store.items_of(session, group.id or 0, year)
     title = f"{plan[:1].upper()}{plan[1:]} {year}"
     if not rows:
-        return [
-            f"{title} heeft nog geen activiteiten; begin met /jaarplan nieuw-jaar (de open activiteiten van "
-            f"{year - 1}) of /jaarplan toevoegen <activiteit>."
-        ]
+        return [f"{title} heeft nog geen activiteiten."]
     lines = [f"{title}: {plural(len(rows), 'activiteit')} ({counts(rows)})"]
     return lines + plan_lines(session, group, year, tz=tz, only_open=True, limit=limit)

@@ -127,6 +127,7 @@ async def test_a_year_of_the_jaarplan_from_january_to_the_q4_evaluation(january:
         ("/jaarplan toevoegen budget €500", "lbt-bolnes", "anna", "De omschrijving van de activiteit is leeg"),
         ("/jaarplan toevoegen Zomerfeest @niemand", "lbt-bolnes", "anna", "Ik ken @niemand niet."),
         ("/jaarplan toevoegen Zomerfeest jaar 2031", "lbt-bolnes", "anna", "dit jaar of volgend jaar"),
+        ("/jaarplan toevoegen jaar 2027", "lbt-bolnes", "anna", "De omschrijving van de activiteit is leeg"),
         (
             "/jaarplan toevoegen Zomerfeest",
             "regiegroep",
@@ -177,6 +178,7 @@ async def test_a_group_without_a_jaarplan_says_so_and_roermond_calls_it_wijkagen
         ("Feest budget: €2.000,- met de buurt", "Feest  met de buurt", 200_000),
         ("Feest €12.345.678,9", "Feest", 1_234_567_890),
         ("Feest zonder geld", "Feest zonder geld", None),
+        ("Budgetcursus voor bewoners, geen budget nodig", "Budgetcursus voor bewoners, geen budget nodig", None),
     ],
 )
 def test_budgets_are_read_the_dutch_way(text: str, rest: str, cents: int | None) -> None:

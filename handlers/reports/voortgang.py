@@ -269,9 +269,7 @@ def render(
     lines = [title(h, report if chair is None else None)]
     lines.append(f"Voortgang {plan}:")
     if not h.plan:
-        lines.append(
-            f"• {_plan_title(plan, h.period.year)} heeft geen activiteiten (voeg ze toe met /jaarplan toevoegen)."
-        )
+        lines.append(f"• {_plan_title(plan, h.period.year)} heeft geen activiteiten.")
     else:
         lines.append(f"• {plan_summary(h, plan)}")
         for row in h.plan[:MAX_PLAN_LINES]:

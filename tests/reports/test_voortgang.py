@@ -41,7 +41,7 @@ async def test_half_year_report_is_drafted_completed_posted_with_chart_and_pdf(
     assert "• Gehouden: 1 (norm: minstens 1, elke 8 weken)" in draft
     assert "• Participatiebijeenkomsten in deze periode: 1; in 2026 tot nu: 1 van de minstens 2" in draft
     # drafted from the plan; the chair's text is optional on top, not a blank box
-    assert "• Jaarplan 2026 heeft geen activiteiten (voeg ze toe met /jaarplan toevoegen)." in draft
+    assert "• Jaarplan 2026 heeft geen activiteiten." in draft
     assert "Toelichting van de voorzitter (niet verplicht): /rapportage 2026-H2 tekst …" in draft
     with bot.session() as s:
         row = s.exec(select(Voortgangsrapportage)).one()

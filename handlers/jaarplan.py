@@ -1,8 +1,8 @@
 """/jaarplan: the group's yearly plan of activities (J-12), as the configuration names it (`jaarplan_naam`).
 
-Seeds 000 §3.1.1 and 004 §3.5: per activity a trekker, partners, a period and the financing; progress is
-noted during the year, the plan is evaluated in the last quarter and next year's is drafted from the
-open items. Groups with `jaarplan = false` have none of it.
+After the covenant's jaarplan and the wijkagenda of seed 004: per activity a trekker, partners, a
+period and the financing; progress is noted during the year, the plan is evaluated in the last
+quarter and next year's is drafted from the open items. Groups with `jaarplan = false` have none of it.
 """
 
 from __future__ import annotations

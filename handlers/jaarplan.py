@@ -345,7 +345,7 @@ def draft_years(ctx: Context) -> tuple[int, int]:
 
 
 def next_year(ctx: Context) -> list[Reply]:
-    """/jaarplan nieuw-jaar: next year's plan drafted from this year's open items (once per item)."""
+    """/jaarplan nieuw-jaar: the coming plan drafted from the open items (see draft_years; once per item)."""
     group = ctx.require_group()
     require_plan(ctx, group)
     require(ctx.session, ctx.person, "item.edit", group)

@@ -4,7 +4,8 @@ On 1 June and 1 December at 09:00 the chair of each group with a jaarplan (by de
 teams; `jaarplan = false` turns it off, `jaarplan_naam` names it) is asked for the
 voortgangsrapportage to the groups it reports to; on 1 October at 09:00 the chair is reminded
 that the jaarplan is evaluated in the last quarter and made final at the first meeting of the
-new year. (The report itself is
+new year, with the plan itself (counts and the open activities, handlers.jaarplan.overview_lines)
+and how to carry the open ones into next year (/jaarplan nieuw-jaar). (The report itself is
 built elsewhere; these are the prompts.)
 """
 

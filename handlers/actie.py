@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from handlers import pii
+from handlers import jaarplan, pii
 from handlers.base import Button, Context, Reply, UserError
-from handlers.format import actie_line, history_lines, is_overdue, label, noun, plural, ref_a, ref_s, when
+from handlers.format import actie_line, history_lines, is_overdue, label, noun, plural, ref_a, ref_j, ref_s, when
 from handlers.parsing import (
     check_text,
     next_meeting_deadline,
@@ -47,6 +47,7 @@ def record(ctx: Context, args: str, *, confirmed: bool = False, command: str | N
     """`command`: the words as written (`nieuw ...`), kept when the PII question is asked."""
     group = ctx.require_group()
     require(ctx.session, ctx.person, "item.create", group)
+    args, plan_item = jaarplan.take_link(ctx, args)  # `... bij J-3`
     text, owner, when_text = split_owner(ctx, args)
     text = check_text(text, "tekst van het actiepunt")
     deadline = parse_deadline(ctx, when_text) if when_text else next_meeting_deadline(ctx, group)
@@ -60,8 +61,10 @@ def record(ctx: Context, args: str, *, confirmed: bool = False, command: str | N
         deadline=deadline,
         created_by_id=ctx.person.id,
         now=ctx.now,
+        jaarplan_id=plan_item.id if plan_item else None,
     )
     until = when(deadline, ctx.tz) + ("" if when_text else " (volgend overleg)")
+    until += f", bij {ref_j(plan_item.id)}" if plan_item else ""
     tell_owner(ctx, act, group, owner)
     return [
         Reply(

@@ -44,7 +44,10 @@ def build_agenda(
     )
     n = 1
     if first_of_year and group.jaarplan:
+        from handlers.jaarplan import overview_lines  # the plan to make final: counts and the open items
+
         lines.append(f"{n}. {jaarplan_naam[:1].upper()}{jaarplan_naam[1:]} {local.year} vaststellen")
+        lines += [f"   {line}" for line in overview_lines(session, group, local.year, tz=tz, plan=jaarplan_naam)]
         n += 1
     acts = session.exec(
         select(Actiepunt)

@@ -17,6 +17,7 @@ from handlers import (
     besluit,
     bijeenkomst,
     exports,
+    jaarplan,
     koppel,
     opschalen,
     overleg,
@@ -28,7 +29,7 @@ from handlers.base import Context, Reply, UserError
 from handlers.grammar import Call, Family, Run, Sub, family_help
 from handlers.parsing import CATEGORIES
 from handlers.reports import voortgang
-from storage.models import Actiepunt, Signaal
+from storage.models import Actiepunt, JaarplanItem, Signaal
 
 
 def _sig(fn: Callable[[Context, Signaal, str], list[Reply]]) -> Run:
@@ -39,6 +40,11 @@ def _sig(fn: Callable[[Context, Signaal, str], list[Reply]]) -> Run:
 def _act(fn: Callable[[Context, Actiepunt, str], list[Reply]]) -> Run:
     """A form on one actiepunt: fn(ctx, actiepunt, rest)."""
     return lambda ctx, c: fn(ctx, actie.get(ctx, c.ref or 0), c.rest)
+
+
+def _jp(fn: Callable[[Context, JaarplanItem, str], list[Reply]]) -> Run:
+    """A form on one J-item: fn(ctx, item, rest)."""
+    return lambda ctx, c: fn(ctx, jaarplan.get(ctx, c.ref or 0), c.rest)
 
 
 def _words(fn: Callable[[Context, str], list[Reply]]) -> Run:
@@ -349,6 +355,48 @@ RAPPORTAGE = Family(
     ),
 )  # fmt: skip
 
+JAARPLAN = Family(
+    name="jaarplan",
+    title="het jaarplan van de groep: activiteiten met trekker, partners, periode en budget (J-12)",
+    aliases=("jaarplannen",),
+    prefix="J",
+    item="item",
+    subs=(
+        Sub("", _alone(lambda ctx: jaarplan.show_plan(ctx, ""), "/jaarplan"), usage="/jaarplan",
+            example="/jaarplan", summary="het plan van dit jaar met de voortgang per activiteit",
+            doc="the group's jaarplan (`jaarplan_naam`, e.g. wijkagenda) of this year, with progress and linked "
+            "actiepunten per activity (`J-12`); one activity with its history; another year"),
+        Sub("", lambda ctx, c: jaarplan.show(ctx, jaarplan.get(ctx, c.ref or 0)), ref=True, usage="/jaarplan J-12",
+            example="/jaarplan J-12", summary="één activiteit met de geschiedenis en de actiepunten"),
+        Sub("lijst", _words(jaarplan.show_plan), usage="/jaarplan lijst [jaar]", example="/jaarplan lijst 2027",
+            summary="het plan van een ander jaar", aliases=("list", "overzicht", "ls")),
+        Sub("toevoegen", _words(jaarplan.add),
+            usage="/jaarplan toevoegen <activiteit> [@trekker] [partners <wie>] [periode <wanneer>] [budget €...]",
+            example="/jaarplan toevoegen Buurtschouw Vlietkade @piet partners Wooncompas, Facet periode Q2 "
+            "budget €1.500",
+            summary="een activiteit toevoegen (ook: jaar 2027; bedragen als €1.500 of € 1500,50)",
+            doc="add an activity; `partners`, `periode` (or `Q2`), `budget €1.500` / `€ 1500,50`, `jaar 2027`; "
+            "the reply says what was understood",
+            aliases=("voeg-toe", "toevoeg", "erbij", "add"), needs_words=True),
+        Sub("voortgang", _jp(jaarplan.progress), usage="/jaarplan J-12 voortgang <tekst>",
+            example="/jaarplan J-12 voortgang eerste schouw gehouden, 14 bewoners",
+            summary="een notitie over de voortgang (met wie en wanneer)",
+            doc="a progress note; its status (with history); `/actie <tekst> @eigenaar [deadline] bij J-12` links an "
+            "actiepunt", aliases=("notitie", "update", "progress"), ref=True),
+        Sub("klaar", _jp(jaarplan.done), usage="/jaarplan J-12 klaar [toelichting]", example="/jaarplan J-12 klaar",
+            summary="de activiteit is uitgevoerd", aliases=("gedaan", "afgerond", "done"), ref=True),
+        Sub("vervallen", _jp(jaarplan.cancel), usage="/jaarplan J-12 vervallen [reden]",
+            example="/jaarplan J-12 vervallen geen subsidie", summary="de activiteit gaat niet door",
+            aliases=("vervalt", "annuleer", "cancel"), ref=True),
+        Sub("heropen", _jp(jaarplan.reopen), usage="/jaarplan J-12 heropen", example="/jaarplan J-12 heropen",
+            summary="weer open zetten", aliases=("heropenen", "reopen"), ref=True),
+        Sub("nieuw-jaar", _alone(jaarplan.next_year, "/jaarplan nieuw-jaar"), usage="/jaarplan nieuw-jaar",
+            example="/jaarplan nieuw-jaar", summary="het plan van volgend jaar beginnen met de open activiteiten",
+            doc="next year's plan drafted from this year's open activities (says how many; twice copies nothing "
+            "twice)", aliases=("volgend-jaar", "nieuwjaar", "next-year")),
+    ),
+)  # fmt: skip
+
 AMBASSADEUR = Family(
     name="ambassadeur",
     title="de wijkambassadeurs van het team (bewoners op Telegram)",
@@ -407,8 +455,8 @@ PII = Family(
 )  # fmt: skip
 
 FAMILIES: tuple[Family, ...] = (
-    SIGNAAL, ACTIE, AFMELDEN, OVERLEG, BESLUIT, OPSCHALEN, BIJEENKOMST, RAPPORTAGE, AMBASSADEUR, KOPPEL, HELP,
-    PII,
+    SIGNAAL, ACTIE, AFMELDEN, OVERLEG, BESLUIT, OPSCHALEN, BIJEENKOMST, JAARPLAN, RAPPORTAGE, AMBASSADEUR, KOPPEL,
+    HELP, PII,
 )  # fmt: skip
 _BY_NAME = {name: f for f in FAMILIES for name in (f.name, *f.aliases)}
 

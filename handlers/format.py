@@ -12,6 +12,7 @@ from storage.models import (
     Actiepunt,
     ActieStatus,
     AttendanceStatus,
+    JaarplanStatus,
     MeetingStatus,
     Person,
     Signaal,
@@ -48,6 +49,11 @@ LABELS: dict[str, dict[str, str]] = {
         "geen reactie": "geen reactie",
     },
     "bron": {"team": "team", "ambassadeur": "wijkambassadeur"},
+    "jaarplan": {
+        JaarplanStatus.open: "open",
+        JaarplanStatus.klaar: "klaar",
+        JaarplanStatus.vervallen: "vervallen",
+    },
 }
 # A history row's action (storage writes `status: <value>` for a status change) as it reads.
 CHANGE_LABELS: dict[str, dict[str, str]] = {
@@ -65,6 +71,13 @@ CHANGE_LABELS: dict[str, dict[str, str]] = {
         f"status: {ActieStatus.gedaan}": "gedaan",
         f"status: {ActieStatus.vervallen}": "vervallen",
         f"status: {ActieStatus.ingetrokken}": "ingetrokken",
+    },
+    "jaarplan": {
+        "aangemaakt": "toegevoegd",
+        "voortgang": "voortgang",
+        f"status: {JaarplanStatus.open}": "heropend",
+        f"status: {JaarplanStatus.klaar}": "klaar",
+        f"status: {JaarplanStatus.vervallen}": "vervallen",
     },
 }
 # Nouns whose plural is not the singular plus -en.
@@ -133,6 +146,17 @@ def ref_s(sig_id: int | None) -> str:
 
 def ref_a(act_id: int | None) -> str:
     return f"A-{act_id}"
+
+
+def ref_j(item_id: int | None) -> str:
+    return f"J-{item_id}"
+
+
+def euros(cents: int) -> str:
+    """An amount the Dutch way: € 1.500 or € 1.500,50."""
+    whole, rest = divmod(cents, 100)
+    text = f"{whole:,}".replace(",", ".")
+    return f"€ {text}" + (f",{rest:02d}" if rest else "")
 
 
 def when(dt: datetime, tz: ZoneInfo) -> str:

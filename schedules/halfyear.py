@@ -4,7 +4,8 @@ On 1 June and 1 December at 09:00 the chair of each group with a jaarplan (by de
 teams; `jaarplan = false` turns it off, `jaarplan_naam` names it) is asked for the
 voortgangsrapportage to the groups it reports to; on 1 October at 09:00 the chair is reminded
 that the jaarplan is evaluated in the last quarter and made final at the first meeting of the
-new year. (The report itself is
+new year, with the plan itself (counts and the open activities, handlers.jaarplan.overview_lines)
+and how to carry the open ones into next year (/jaarplan nieuw-jaar). (The report itself is
 built elsewhere; these are the prompts.)
 """
 
@@ -16,6 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from handlers.jaarplan import overview_lines
 from schedules.jobs import JobSpec, register
 from storage import org, outbox
 from storage.config import OrgConfig
@@ -70,10 +72,12 @@ def remind_jaarplan_evaluatie(engine: Engine, config: OrgConfig, now: datetime) 
     with transaction(engine) as session:
         for group, chair in _teams_with_chair(session, now=now):
             plan = config.jaarplan_naam
+            overview = overview_lines(session, group, year, tz=config.tz, plan=plan)
             text = (
                 f"Het laatste kwartaal is begonnen: tijd om het {plan} {year} van {group.name} te evalueren"
                 f"{config.cite()}. Zet de evaluatie op de agenda; het {plan} {year + 1} wordt vastgesteld "
-                "in het eerste overleg van het nieuwe jaar."
+                "in het eerste overleg van het nieuwe jaar. Met /jaarplan nieuw-jaar in "
+                f"#{group.channel} gaan de open activiteiten mee naar {year + 1}.\n" + "\n".join(overview)
             )
             queued += outbox.dm(session, chair.key, text, now=now, dedupe_key=f"jaarplan-evaluatie:{group.key}:{year}")
     return queued

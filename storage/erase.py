@@ -3,9 +3,9 @@
 `erase_person` is the only way a person is erased: `wijkbot privacy erase`, the wijkambassadeur's
 `/stop` and the chair's `/ambassadeur verwijder` all call it. In one transaction it
 
-1. removes what is theirs alone: memberships and chairs, absence reasons, Telegram conversation
-   state and drafts, messages still waiting for them, jobs in the APScheduler job store that name
-   them; messages already sent to them are emptied;
+1. removes what is theirs alone: memberships and chairs, being trekker of a jaarplan activity,
+   absence reasons, Telegram conversation state and drafts, messages still waiting for them, jobs
+   in the APScheduler job store that name them; messages already sent to them are emptied;
 2. searches every text column of every table of the live database (inspected, so tables added
    later are covered without a change here) for who they are: full name, first name, @key,
    Slack id and Telegram id, and replaces each by "[verwijderd]" (in identifying columns, such as
@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, delete, select
 
 from storage.items import log_change
-from storage.models import Actiepunt, Attendance, Group, Membership, OutboxMessage, Person, TelegramState
+from storage.models import Actiepunt, Attendance, Group, JaarplanItem, Membership, OutboxMessage, Person, TelegramState
 
 ERASED = "[verwijderd]"
 JOB_STORE_TABLE = "apscheduler_jobs"  # schedules.live keeps APScheduler's jobs here
@@ -201,6 +201,11 @@ def erase_person(session: Session, person: Person, *, now: datetime, actor_id: i
         g.chair_id = None
         session.add(g)
     done["voorzitterschappen_beëindigd"] = len(chaired)
+    trekker_of = session.exec(select(JaarplanItem).where(JaarplanItem.trekker_id == person_id)).all()
+    for item in trekker_of:  # a jaarplan activity without a trekker: the team names a new one
+        item.trekker_id = None
+        session.add(item)
+    done["jaarplan_trekker_verwijderd"] = len(trekker_of)
 
     reasons = session.exec(
         select(Attendance).where(Attendance.person_id == person_id, col(Attendance.reason).is_not(None))

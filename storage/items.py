@@ -157,8 +157,10 @@ def record_actiepunt(
     created_by_id: int | None,
     now: datetime,
     signaal: Signaal | None = None,
+    jaarplan_id: int | None = None,
 ) -> Actiepunt:
     act = Actiepunt(
+        jaarplan_id=jaarplan_id,
         group_id=group_id,
         text=text,
         owner_id=owner_id,
@@ -172,6 +174,7 @@ def record_actiepunt(
     session.flush()
     assert act.id is not None
     detail = f"uit S-{signaal.id}" if signaal else ""
+    detail += (" " if detail else "") + f"bij J-{jaarplan_id}" if jaarplan_id else ""
     log_change(
         session,
         item_type="actiepunt",

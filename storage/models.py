@@ -67,6 +67,12 @@ class ActieStatus(StrEnum):
     ingetrokken = "ingetrokken"  # recorded by mistake and withdrawn within 24 h: in the history only
 
 
+class JaarplanStatus(StrEnum):
+    open = "open"
+    klaar = "klaar"
+    vervallen = "vervallen"
+
+
 class MeetingStatus(StrEnum):
     gepland = "gepland"
     gehouden = "gehouden"
@@ -205,12 +211,35 @@ class Actiepunt(SQLModel, table=True):
     deadline: datetime = _ts(index=True)
     status: str = Field(default=ActieStatus.open, max_length=20)
     signaal_id: int | None = Field(default=None, foreign_key="signaal.id", index=True)
+    jaarplan_id: int | None = Field(default=None, foreign_key="jaarplanitem.id", index=True)  # `bij J-3`
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _ts(index=True)
     updated_at: datetime = _ts()
     done_at: datetime | None = _ts(default=None, index=True)  # the digest: actiepunten done in a week
     last_reminder_at: datetime | None = _ts(default=None)
     chair_told_at: datetime | None = _ts(default=None)
+
+
+class JaarplanItem(SQLModel, table=True):
+    """One activity of a group's jaarplan (or wijkagenda) for a year (`J-<n>`); progress notes are
+    history rows (Wijziging, item_type "jaarplan", action "voortgang")."""
+
+    __table_args__ = (sa.Index("ix_jaarplanitem_group_year", "group_id", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="wijkgroup.id", index=True)
+    year: int
+    activiteit: str = Field(sa_type=sa.Text)
+    trekker_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    partners: str | None = Field(default=None, max_length=500)
+    periode: str | None = Field(default=None, max_length=100)  # "Q2", "voorjaar", "maart-april"
+    budget_cents: int | None = Field(default=None, sa_type=sa.BigInteger)  # euros in cents
+    status: str = Field(default=JaarplanStatus.open, max_length=20)
+    copied_from_id: int | None = Field(default=None, foreign_key="jaarplanitem.id", index=True)  # nieuw-jaar
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    closed_at: datetime | None = _ts(default=None)
 
 
 class Wijziging(SQLModel, table=True):
@@ -373,6 +402,7 @@ class Voortgangsrapportage(SQLModel, table=True):
     completed_at: datetime | None = _ts(default=None)
     completed_by_id: int | None = Field(default=None, foreign_key="person.id")
     posted_at: datetime | None = _ts(default=None)
+    versie: int = 0  # how often it was sent: 2 and on are "herziene versie"
 
 
 class ClockState(SQLModel, table=True):

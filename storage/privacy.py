@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
 from storage.erase import ERASED, erase_person, identity_of, telegram_state_filter
-from storage.models import Actiepunt, Group, OutboxMessage, Person, Signaal, TelegramState
+from storage.models import Actiepunt, Group, JaarplanItem, OutboxMessage, Person, Signaal, TelegramState
 
 __all__ = ["ERASED", "erase_person", "export_json", "export_person", "find_person"]
 
@@ -35,6 +35,8 @@ SECTIONS = {
     ("invitation", "created_by_id"): "uitnodigingen_gemaakt",
     ("invitation", "used_by_id"): "uitnodiging_gebruikt",
     ("voortgangsrapportage", "completed_by_id"): "rapportages_afgerond",
+    ("jaarplanitem", "trekker_id"): "jaarplan_trekker",
+    ("jaarplanitem", "created_by_id"): "jaarplan_aangemaakt",
 }
 
 
@@ -110,6 +112,11 @@ def export_person(session: Session, person: Person) -> dict[str, Any]:
         for act in session.exec(select(Actiepunt).where(_any_needle(col(Actiepunt.text), who.needles()))).all():
             if who.mentioned_in(act.text):
                 mentions.append({"actiepunt": act.id, "tekst": act.text})
+        plan_text = col(JaarplanItem.activiteit) + " " + sa.func.coalesce(col(JaarplanItem.partners), "")
+        for item in session.exec(select(JaarplanItem).where(_any_needle(plan_text, who.needles()))).all():
+            text = f"{item.activiteit} {item.partners or ''}".strip()
+            if who.mentioned_in(text):
+                mentions.append({"jaarplan": item.id, "tekst": text})
     out["vermeldingen_in_teksten"] = mentions
     return out
 

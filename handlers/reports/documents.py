@@ -5,8 +5,7 @@ Charts are drawn on a bare `Figure` with the Agg canvas: no pyplot state, no dis
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
@@ -62,25 +61,96 @@ def write_chart(data: ChartData, path: Path) -> Path:
     return path
 
 
-def write_pdf(title: str, sections: Sequence[tuple[str, Sequence[str]]], chart: Path | None, path: Path) -> Path:
-    """An A4 PDF: a title, headed sections of lines, and the chart on its own page."""
-    pdf = FPDF(format="A4")
-    pdf.set_title(title)
+@dataclass
+class Table:
+    """A table in the report: a heading, column names with widths (mm), rows; `empty` when there are none."""
+
+    heading: str
+    columns: list[str]
+    widths: list[float]
+    rows: list[list[str]]
+    empty: str = "(geen)"
+
+
+@dataclass
+class Section:
+    """Headed lines of text."""
+
+    heading: str
+    lines: list[str]
+
+
+@dataclass
+class ReportDocument:
+    """A report as a regiegroep files it: a title, the facts of the header, and its parts in order."""
+
+    title: str
+    running_head: str  # on top of every page after the first
+    facts: list[tuple[str, str]]  # ("Groep", ...), ("Periode", ...), ("Opgesteld door", ...), ("Datum", ...)
+    parts: list[Section | Table] = field(default_factory=list)
+
+
+class _ReportPdf(FPDF):
+    """A4 with a running head and "pagina n van m" on every page."""
+
+    running_head = ""
+
+    def header(self) -> None:
+        if self.page_no() == 1:
+            return
+        self.set_font("DejaVu", "", 8)
+        self.set_text_color(90)
+        self.cell(0, 5, self.running_head, new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(0)
+        self.ln(2)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("DejaVu", "", 8)
+        self.set_text_color(90)
+        self.cell(0, 5, f"pagina {self.page_no()} van {{nb}}", align="C")
+        self.set_text_color(0)
+
+
+def write_pdf(doc: ReportDocument, chart: Path | None, path: Path) -> Path:
+    """An A4 PDF: the header block, the sections and tables (headings repeated on every page), and the chart."""
+    pdf = _ReportPdf(format="A4")
+    pdf.running_head = doc.running_head
+    pdf.set_title(doc.title)
     pdf.set_creator("wijkbot")
     pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.set_auto_page_break(auto=True, margin=18)
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 15)
-    pdf.multi_cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
-    for heading, lines in sections:
-        pdf.set_font("DejaVu", "B", 12)
-        pdf.multi_cell(0, 7, heading, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, doc.title, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "", 10)
+    for name, value in doc.facts:
+        pdf.set_font("DejaVu", "B", 10)
+        pdf.cell(38, 5.5, f"{name}:")
         pdf.set_font("DejaVu", "", 10)
-        for line in lines:
-            pdf.multi_cell(0, 5.5, line, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(3)
+        pdf.multi_cell(0, 5.5, value, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    for part in doc.parts:
+        pdf.set_font("DejaVu", "B", 12)
+        pdf.multi_cell(0, 7, part.heading, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 9 if isinstance(part, Table) else 10)
+        if isinstance(part, Section):
+            for line in part.lines:
+                pdf.multi_cell(0, 5.5, line, new_x="LMARGIN", new_y="NEXT")
+        elif not part.rows:
+            pdf.multi_cell(0, 5.5, part.empty, new_x="LMARGIN", new_y="NEXT")
+        else:
+            with pdf.table(col_widths=tuple(part.widths), text_align="LEFT", line_height=4.6, width=pdf.epw) as table:
+                head = table.row()
+                for name in part.columns:
+                    head.cell(name)
+                for values in part.rows:
+                    row = table.row()
+                    for value in values:
+                        row.cell(value)
+        pdf.ln(4)
     if chart is not None:
         pdf.add_page()
         pdf.image(str(chart), x=pdf.l_margin, w=pdf.epw)

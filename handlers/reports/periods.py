@@ -88,6 +88,17 @@ def half_year_of(now: datetime, tz: ZoneInfo) -> HalfYear:
     return HalfYear(local.year, 1 if local.month <= 6 else 2)
 
 
+def due_half_year(now: datetime, tz: ZoneInfo) -> HalfYear:
+    """The half year whose report is due: in January still last year's H2, in July still H1; else the current."""
+    current = half_year_of(now, tz)
+    return current.previous() if now.astimezone(tz).month in (1, 7) else current
+
+
+def send_from(period: HalfYear, tz: ZoneInfo) -> datetime:
+    """A half year's report may be sent from the start of its last month (1 June, 1 December) on."""
+    return local_midnight(date(period.year, 6 if period.half == 1 else 12, 1), tz)
+
+
 def parse_half_year(text: str) -> HalfYear | None:
     """`2026-H2`, `2026h2` → HalfYear; None when it is not a half year."""
     m = _HALF.match(text.strip())

@@ -13,6 +13,7 @@ from storage import outbox
 from storage.db import transaction
 from storage.models import OutboxMessage
 from tests.bot.conftest import BOLNES, SlackWorld
+from tests.conftest import NOW
 
 
 @pytest.fixture(autouse=True)
@@ -50,6 +51,7 @@ async def test_actie_export_over_http_uploads_the_csv_with_its_bytes_to_the_team
 
 
 async def test_rapportage_verstuur_uploads_chart_and_pdf_to_the_regiegroep(slack: SlackWorld, output_dir: Path) -> None:
+    slack.bot.clock.set(NOW + timedelta(days=21))  # 14 December: the half year's last month, when it may be sent
     await slack.say("/rapportage tekst Het jaarplan loopt op schema; de buurttent was een succes.")
     out = await slack.say("/rapportage verstuur")
     assert "verstuurd naar #regiegroep" in out

@@ -1,7 +1,7 @@
 """the meeting lifecycle: agenda items added by members (with a guest), and a meeting's sequence
 
 Revision ID: 0010_agenda
-Revises: 0008_resend
+Revises: 0009_jaarplan
 Create Date: 2026-12-10 10:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from storage.models import UtcDateTime
 
 revision: str = "0010_agenda"
-down_revision: str | Sequence[str] | None = "0008_resend"
+down_revision: str | Sequence[str] | None = "0009_jaarplan"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

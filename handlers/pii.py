@@ -166,7 +166,7 @@ def ask(ctx: Context, command: str, args: str, kinds: list[str]) -> list[Reply]:
     with _lock:
         _purge(ctx.now)
         _pending[token] = Pending(ctx.person.key, ctx.channel, command, args, ctx.now + PENDING_TTL)
-    what = "signaal" if command == "signaal" else "actiepunt"
+    what = {"signaal": "signaal", "initiatief": "initiatief", "verzoek": "verzoek"}.get(command, "actiepunt")
     return [
         Reply(
             f"Uw {what} lijkt {describe(kinds)} te bevatten, dus ik heb nog niets opgeslagen: "

@@ -475,8 +475,8 @@ def grant(ctx: Context, ini: Initiatief, rest: str) -> list[Reply]:
     if ini.fase not in GRANT_PHASES:
         step = "in behandeling" if ini.kind == K.verzoek else "het definitieve besluit (fase besluit)"
         raise UserError(
-            f"Toekennen kan pas na een positief besluit; {ref_i(ini.id)} staat in de fase {phase_label(ctx, ini.fase)}. "
-            f"Zet het eerst op {step}."
+            f"Toekennen kan pas na een positief besluit; {ref_i(ini.id)} staat in de fase "
+            f"{phase_label(ctx, ini.fase)}. Zet het eerst op {step}."
         )
     budget = store.budget_of(ctx.session, ctx.config, ini.wijk, without=ini.id)
     if budget is None:

@@ -93,8 +93,13 @@ def ref_i(ini_id: int | None) -> str:
 
 
 def phase_label(ctx: Context, fase: str) -> str:
+    return phase_label_words(ctx.config, fase)
+
+
+def phase_label_words(config: OrgConfig, fase: str) -> str:
+    """How a phase reads for the team ("oriënterend gesprek", "naar de wijkagenda")."""
     if fase == F.jaarplan:
-        return f"naar de {ctx.config.jaarplan_naam}"
+        return f"naar de {config.jaarplan_naam}"
     return PHASE_LABELS.get(F(fase), fase) if fase in PHASE_LABELS else fase
 
 

@@ -124,6 +124,7 @@ JOB_MODULES: list[str] = [
     "schedules.halfyear",
     "schedules.reports",
     "schedules.retention",
+    "schedules.initiatief",
 ]  # other features add theirs, e.g. "schedules.reports"
 
 

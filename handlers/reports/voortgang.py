@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from handlers import initiatief
 from handlers.base import Context, Reply, UserError
 from handlers.exports import output_dir
 from handlers.format import when
@@ -138,13 +139,23 @@ def title(h: HalfYearFigures) -> str:
 
 
 def render(
-    h: HalfYearFigures, report: Voortgangsrapportage, *, tz: ZoneInfo, chair: str | None, plan: str = "jaarplan"
+    h: HalfYearFigures,
+    report: Voortgangsrapportage,
+    *,
+    tz: ZoneInfo,
+    chair: str | None,
+    plan: str = "jaarplan",
+    budget: list[str] | None = None,
 ) -> str:
-    """The report as a message; `chair=None` leaves out the status lines (the version that is sent)."""
+    """The report as a message; `chair=None` leaves out the status lines (the version that is sent).
+    `budget`: the spending of the group's wijkbudgets (handlers.initiatief.budget_lines)."""
     lines = [title(h)]
     for heading, items in figure_sections(h, tz=tz):
         lines.append(f"{heading}:")
         lines += [f"• {line}" for line in items]
+    if budget:
+        lines.append("Wijkbudget (inwonerinitiatieven):")
+        lines += [f"• {line}" for line in budget]
     lines.append(f"Voortgang {plan} (voorzitter):")
     lines.append(report.chair_text or f"(nog in te vullen door de voorzitter met /rapportage {h.period.label} tekst …)")
     if chair is None:
@@ -229,7 +240,9 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     h = compute_half_year(ctx.session, group, period, now=ctx.now, tz=ctx.tz)
     chair = _chair_tag(ctx.session, group)
     if sub == "toon":
-        return [Reply(render(h, report, tz=ctx.tz, chair=chair, plan=ctx.config.jaarplan_naam), private=True)]
+        budget = initiatief.budget_lines(ctx.session, ctx.config, [group])
+        text = render(h, report, tz=ctx.tz, chair=chair, plan=ctx.config.jaarplan_naam, budget=budget)
+        return [Reply(text, private=True)]
     if sub == "tekst":
         return complete(ctx, group, h, report, text)
     return send(ctx, group, h, report)
@@ -284,7 +297,8 @@ def send(ctx: Context, group: Group, h: HalfYearFigures, report: Voortgangsrappo
         raise UserError(
             f"{group.name} rapporteert aan geen enkele groep (reports_to); vraag de beheerder dat in te stellen."
         )
-    text = render(h, report, tz=ctx.tz, chair=None, plan=ctx.config.jaarplan_naam)
+    budget = initiatief.budget_lines(ctx.session, ctx.config, [group])
+    text = render(h, report, tz=ctx.tz, chair=None, plan=ctx.config.jaarplan_naam, budget=budget)
     files = write_files(h, report, tz=ctx.tz, directory=output_dir(), plan=ctx.config.jaarplan_naam)
     report.posted_at = ctx.now
     for g in regie:

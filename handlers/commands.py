@@ -314,6 +314,11 @@ INITIATIEF = Family(
             example="/initiatief nieuw Contact met de buren leggen via een buurtapp",
             summary="een initiatief waarvan de omschrijving met een commandowoord begint", aliases=("new",),
             needs_words=True),
+        Sub("triage", _alone(initiatief.triage, "/initiatief triage"), usage="/initiatief triage",
+            example="/initiatief triage",
+            summary="waar gaat wat een bewoner inbrengt heen: meldingen, klachten, buurtbemiddeling, verzoek, "
+            "beleidswens of initiatief", doc="where residents' input goes (seed 004, bijlage 3, fase 2): the "
+            "`meldingen_url`, `klachten_url`, `buurtbemiddeling_url`, or a verzoek, beleidswens or initiatief"),
         Sub("lijst", _words(initiatief.list_initiatieven), usage="/initiatief lijst [open|alle]",
             example="/initiatief lijst", summary="de lopende (of alle) verzoeken en initiatieven van de groep",
             doc="list; one with its phase, notes and history", aliases=("list", "overzicht", "ls")),

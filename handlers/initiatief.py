@@ -149,6 +149,11 @@ def wijk_for(group: Group, area: str | None) -> str:
     return wijken[0] if wijken else group.name
 
 
+def _is_wijk(group: Group, area: str) -> bool:
+    """An area that is itself one of the group's wijken (Hoogvonderen in Donderberg + Hoogvonderen)."""
+    return any(wijk_key(w) == wijk_key(area) for w in group.wijk_list)
+
+
 # --- who may --------------------------------------------------------------------------------
 
 
@@ -214,7 +219,7 @@ def record(ctx: Context, args: str, *, kind: str, confirmed: bool = False, comma
         initiator_id=ctx.person.id,
         requested_cents=cents,
         area=area,
-        scope="buurt" if area else "wijk",
+        scope="buurt" if area and not _is_wijk(group, area) else "wijk",
     )
     _tell_chair_new(ctx, ini, group)
     money = f", gevraagd {euro(cents)}" if cents else ""
@@ -364,7 +369,7 @@ def phase(ctx: Context, ini: Initiatief, rest: str) -> list[Reply]:
             f"trede {'|'.join(RUNGS)}."
         )
     if wanted == F.besluit and ini.kind == K.initiatief and ini.granted_cents is None:
-        ask = f" €{ini.requested_cents // 100}" if ini.requested_cents else " €…"
+        ask = f" {euro(ini.requested_cents)}" if ini.requested_cents else " €…"
         out.append(f"Een bijdrage uit het wijkbudget: /initiatief {ref_i(ini.id)} toekennen{ask}.")
     if wanted == F.jaarplan:
         out.append(
@@ -515,6 +520,24 @@ def grant(ctx: Context, ini: Initiatief, rest: str) -> list[Reply]:
             ref=ref_i(ini.id),
         )
     ]
+
+
+def triage(ctx: Context) -> list[Reply]:
+    """/initiatief triage: where a resident's input goes (seed 004, bijlage 3, fase 2), for whoever receives it."""
+    c = ctx.config
+    lines = [
+        "Triage: wat brengt de bewoner in?",
+        f"• Een klacht over de openbare ruimte (kapot, vies): verwijs naar {c.meldingen_url}",
+        f"• Een klacht over de gemeente: verwijs naar de klachtencoördinator, {c.klachten_url}",
+        f"• Burenoverlast of ruzie met de buren: verwijs naar buurtbemiddeling, {c.buurtbemiddeling_url}",
+        "• Een eenvoudig verzoek, dit jaar op te pakken: /verzoek <omschrijving>",
+        f"• Een complexe beleidswens: /initiatief <omschrijving>, dan /initiatief I-12 soort beleidswens; die gaat "
+        f"via de {c.jaarplan_naam}",
+        "• Een initiatief dat de bewoners zelf uitvoeren: /initiatief <omschrijving> [bedrag €...] [@@buurt]",
+        "De voorzitter (wijkregisseur) krijgt van elk nieuw verzoek en initiatief bericht; wijs daarna een "
+        "contactpersoon aan met /initiatief I-12 contact @persoon.",
+    ]
+    return [Reply("\n".join(lines), private=True)]
 
 
 # --- the budget -------------------------------------------------------------------------------

@@ -281,7 +281,7 @@ def show(ctx: Context, ini: Initiatief) -> list[Reply]:
         lines.append(f"Plek: {ini.location}")
     if ini.participatie:
         lines.append(f"Overheidsparticipatie: {ini.participatie}")
-    nxt = sorted(store.next_phases(ini), key=_order)
+    nxt = _next_sorted(ini)
     if nxt:
         lines.append("Volgende fase: " + " of ".join(phase_label(ctx, f) for f in nxt))
     if ini.fase == F.gesprek:
@@ -305,6 +305,11 @@ def store_history(ctx: Context, ini_id: int) -> list[Wijziging]:
 
 def _order(fase: str) -> int:
     return list(F).index(F(fase))
+
+
+def _next_sorted(ini: Initiatief) -> list[str]:
+    """The phases it may move to, afgewezen last."""
+    return sorted(store.next_phases(ini), key=lambda f: (f == F.afgewezen, _order(f)))
 
 
 def list_initiatieven(ctx: Context, args: str) -> list[Reply]:
@@ -336,7 +341,7 @@ def phase(ctx: Context, ini: Initiatief, rest: str) -> list[Reply]:
     wanted = PHASE_WORDS.get(word.lower().strip(".,:"))
     if word.lower() == ctx.config.jaarplan_naam.lower():
         wanted = F.jaarplan
-    nxt = sorted(store.next_phases(ini), key=_order)
+    nxt = _next_sorted(ini)
     choices = " of ".join(_phase_word(ctx, f) for f in nxt)
     if wanted is None:
         raise UserError(f"Welke fase? Schrijf /initiatief {ref_i(ini.id)} fase {choices} [toelichting].")

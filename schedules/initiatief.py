@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
@@ -114,7 +115,7 @@ def close_budget_years(engine: Engine, config: OrgConfig, now: datetime) -> int:
     return queued
 
 
-def _chairs_of(session: Session, teams: list[Group] | tuple[Group, ...], wijk: str) -> list[Person]:
+def _chairs_of(session: Session, teams: Sequence[Group], wijk: str) -> list[Person]:
     out: list[Person] = []
     for g in teams:
         if wijk in g.wijk_list and g.chair_id is not None:

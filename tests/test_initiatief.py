@@ -135,7 +135,7 @@ async def test_the_contact_person_a_guest_sees_and_moves_it_from_a_direct_chat(w
     assert "Ik bel u" in told and "Bas Kuijpers (wijkagent, Politie Midden- en West-Brabant)" in told
     # another guest of the team who is not its contact person may read it (he oversees the team) but not move it
     refused = await waalwijk.say("/initiatief I-1 fase afgewezen", as_="ruud", in_="@ruud")
-    assert "Alleen leden van Buurtpreventieteam Noord kunnen items van deze groep wijzigen." == refused
+    assert refused == "Alleen leden van Buurtpreventieteam Noord kunnen items van deze groep wijzigen."
     # the waarderingssubsidie: at most € 300 (seed 002)
     for fase in ("principebesluit", "plan", "besluit"):
         await waalwijk.say(f"/initiatief I-1 fase {fase}", as_="bas", in_="@bas")

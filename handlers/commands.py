@@ -319,8 +319,9 @@ INITIATIEF = Family(
             summary="waar gaat wat een bewoner inbrengt heen: meldingen, klachten, buurtbemiddeling, verzoek, "
             "beleidswens of initiatief", doc="where residents' input goes (seed 004, bijlage 3, fase 2): the "
             "`meldingen_url`, `klachten_url`, `buurtbemiddeling_url`, or a verzoek, beleidswens or initiatief"),
-        Sub("lijst", _words(initiatief.list_initiatieven), usage="/initiatief lijst [open|alle]",
-            example="/initiatief lijst", summary="de lopende (of alle) verzoeken en initiatieven van de groep",
+        Sub("lijst", _words(initiatief.list_initiatieven), usage="/initiatief lijst [open|alle|mijn]",
+            example="/initiatief lijst mijn", summary="de lopende (of alle) verzoeken en initiatieven van de groep; "
+            "mijn: waarvan u contactpersoon bent (ook in een direct gesprek)",
             doc="list; one with its phase, notes and history", aliases=("list", "overzicht", "ls")),
         Sub("", lambda ctx, c: initiatief.show(ctx, initiatief.get(ctx, c.ref or 0)), ref=True,
             usage="/initiatief I-12", example="/initiatief I-12",
@@ -333,7 +334,7 @@ INITIATIEF = Family(
             "toelichting is OPENBAAR en gaat naar de initiatiefnemer; bij principebesluit mag de trede voorop",
             doc="the next phase; the toelichting is the public note for the initiatiefnemer (a wijkambassadeur "
             "gets it on Telegram); a beleidswens goes to the jaarplan (`fase jaarplan`)",
-            aliases=("naar",), ref=True),
+            ref=True),
         Sub("contact", _ini(initiatief.contact), usage="/initiatief I-12 contact @persoon",
             example="/initiatief I-12 contact @piet",
             summary="de vaste contactpersoon (lid of gast van de groep); die kan het ook in een direct gesprek "

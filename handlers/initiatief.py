@@ -313,13 +313,23 @@ def _next_sorted(ini: Initiatief) -> list[str]:
 
 
 def list_initiatieven(ctx: Context, args: str) -> list[Reply]:
-    """/initiatief lijst [open|alle]"""
+    """/initiatief lijst [open|alle|mijn]; `mijn`: where you are the contact person, in every group (also here)."""
+    mode = args.strip().lower() or "open"
+    mode = {"all": "alle", "allemaal": "alle", "mine": "mijn"}.get(mode, mode)
+    if mode == "mijn":
+        mine = ctx.session.exec(
+            select(Initiatief)
+            .where(Initiatief.contact_id == ctx.person.id, col(Initiatief.fase).not_in(list(FINAL)))
+            .order_by(col(Initiatief.id))
+        ).all()
+        if not mine:
+            return [Reply("U bent van geen lopend verzoek of initiatief de contactpersoon.", private=True)]
+        lines = [f"U bent de contactpersoon van {len(mine)}:"] + [f"• {line(ctx, i)}" for i in mine]
+        return [Reply("\n".join(lines), private=True)]
     group = ctx.require_group()
     require(ctx.session, ctx.person, "item.read", group)
-    mode = args.strip().lower() or "open"
-    mode = {"all": "alle", "allemaal": "alle"}.get(mode, mode)
     if mode not in ("open", "alle"):
-        raise UserError("Schrijf /initiatief lijst of /initiatief lijst alle.")
+        raise UserError("Schrijf /initiatief lijst, /initiatief lijst alle of /initiatief lijst mijn.")
     stmt = select(Initiatief).where(Initiatief.group_id == group.id)
     if mode == "open":
         stmt = stmt.where(col(Initiatief.fase).not_in(list(FINAL)))

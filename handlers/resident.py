@@ -74,7 +74,8 @@ HOW_TO_BECOME = (
 )
 HELP = (
     "Zo werkt wijkbot voor wijkambassadeurs:\n"
-    "/signaal - meld iets over uw wijk aan het team van uw wijk (stap voor stap)\n"
+    "/signaal - meld iets over uw wijk aan het team van uw wijk, of dien een verzoek of eigen initiatief in "
+    "(stap voor stap)\n"
     "/mijnsignalen - uw meldingen, verzoeken en initiatieven en hoe het ermee staat\n"
     "/annuleer - stop met een melding die u aan het maken bent\n"
     "/stop - meld u af als wijkambassadeur; uw naam en Telegram-gegevens worden gewist\n"

@@ -130,6 +130,7 @@ async def test_the_contact_person_a_guest_sees_and_moves_it_from_a_direct_chat(w
     assert "in een direct gesprek" in waalwijk.posted_to("@bas")[-1]
     shown = await waalwijk.say("/initiatief I-1", as_="bas", in_="@bas")
     assert "I-1 [initiatief] Zwerfafvalprikactie" in shown and "voor een straat of plek" in shown
+    assert "I-1 [initiatief]" in await waalwijk.say("/initiatief lijst mijn", as_="bas", in_="@bas")
     assert "oriënterend gesprek" in await waalwijk.say("/initiatief I-1 fase gesprek Ik bel u", as_="bas", in_="@bas")
     told = waalwijk.posted_to("@kees")[-1]
     assert "Ik bel u" in told and "Bas Kuijpers (wijkagent, Politie Midden- en West-Brabant)" in told
@@ -169,3 +170,17 @@ async def test_a_closed_initiative_loses_its_personal_data_after_the_retention_p
         assert not any("piet" in d for d in details)
     with transaction(bot.bot.engine) as s:
         assert apply_retention(s, policy, now=NOW + timedelta(days=760))["initiatieven_geanonimiseerd"] == 0
+
+
+async def test_the_rapportage_and_the_weekly_digest_show_spending_per_wijk(bot: TalkingBot) -> None:
+    await initiative_at_besluit(bot, "/initiatief Buurtdag voor heel Bolnes bedrag €600")
+    await bot.say("/initiatief I-1 toekennen €600")
+    line = (
+        "• Wijkbudget 2026 Bolnes: voor inwonerinitiatieven € 5.000,00; toegekend € 600,00 (1 initiatief), "
+        "besteed € 600,00, over € 4.400,00"
+    )
+    report = await bot.say("/rapportage")
+    assert "Wijkbudget (inwonerinitiatieven):" in report and line in report.splitlines()
+    await bot.advance(timedelta(days=7))  # the digest on Monday 08:00 (config/ridderkerk.toml)
+    digest = [t for t in bot.posted_to("#regiegroep") if t.startswith("Weekoverzicht")]
+    assert digest and line in digest[-1].splitlines()

@@ -368,7 +368,7 @@ class ClockState(SQLModel, table=True):
 
 
 class InitiatiefKind(StrEnum):
-    """What a resident brings (seed 004, §4.1 and bijlage 3, fase 2)."""
+    """What a resident brings (seed 004, chapter 4 and bijlage 3, fase 2)."""
 
     verzoek = "verzoek"  # simple, can be picked up this year
     beleidswens = "beleidswens"  # complex: goes through the jaarplan / wijkagenda

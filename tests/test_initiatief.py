@@ -184,3 +184,19 @@ async def test_the_rapportage_and_the_weekly_digest_show_spending_per_wijk(bot: 
     await bot.advance(timedelta(days=7))  # the digest on Monday 08:00 (config/ridderkerk.toml)
     digest = [t for t in bot.posted_to("#regiegroep") if t.startswith("Weekoverzicht")]
     assert digest and line in digest[-1].splitlines()
+
+
+async def test_the_privacy_export_holds_a_persons_initiatives_and_their_notes(bot: TalkingBot) -> None:
+    await bot.say("/initiatief Moestuin achter het buurthuis", as_="piet")
+    await bot.say("/initiatief I-1 contact @fatima")
+    await bot.say("/initiatief I-1 notitie Piet heeft al een plek gevonden")
+    with bot.session() as s:
+        from storage.models import Person
+        from storage.privacy import export_person
+
+        piet = s.exec(select(Person).where(Person.key == "piet")).one()
+        fatima = s.exec(select(Person).where(Person.key == "fatima")).one()
+        mine = export_person(s, piet)
+        assert [i["text"] for i in mine["initiatieven_ingediend"]] == ["Moestuin achter het buurthuis"]
+        assert [n["text"] for n in mine["notities_bij_eigen_initiatieven"]] == ["Piet heeft al een plek gevonden"]
+        assert [i["id"] for i in export_person(s, fatima)["initiatieven_als_contactpersoon"]] == [1]

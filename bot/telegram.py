@@ -445,9 +445,17 @@ class TelegramTransport:
         if triage is None:
             await self._say(update, ASK_KIND, KIND_KEYBOARD)
             return KIND
-        if triage.category is None:  # public space: the municipality's reporting channel, no signaal
+        if triage.route is not None:  # not for the team (public space, the municipality, neighbours): nothing stored
             context.user_data.pop(DRAFT, None)
-            await self._say(update, resident.public_space_answer(self.bot.config))
+            telegram_id = update.effective_user.id if update.effective_user else 0
+
+            def tell(session: Session) -> None:
+                ctx = self._ambassador(session, telegram_id)
+                if ctx is not None:
+                    resident.tell_chair_redirected(ctx, triage)
+
+            await self._db(tell)
+            await self._say(update, resident.redirect_answer(self.bot.config, triage))
             return END
         draft["triage"] = triage.key
         await self._say(update, ASK_PHOTO, PHOTO_KEYBOARD)

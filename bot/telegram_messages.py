@@ -92,8 +92,8 @@ def keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
 
 # The menu Telegram shows next to the text field (setMyCommands at start): what residents use.
 COMMANDS: tuple[tuple[str, str], ...] = (
-    ("signaal", "Meld iets over uw wijk aan het team van uw wijk"),
-    ("mijnsignalen", "Uw meldingen en hoe het ermee staat"),
+    ("signaal", "Meld iets over uw wijk, of een verzoek of eigen initiatief"),
+    ("mijnsignalen", "Uw meldingen en initiatieven en hoe het ermee staat"),
     ("annuleer", "Stop met de melding die u nu maakt"),
     ("start", "Koppel u als wijkambassadeur met de code van de uitnodiging"),
     ("stop", "Meld u af als wijkambassadeur; uw gegevens worden gewist"),

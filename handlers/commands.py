@@ -17,6 +17,7 @@ from handlers import (
     besluit,
     bijeenkomst,
     exports,
+    initiatief,
     jaarplan,
     koppel,
     opschalen,
@@ -29,7 +30,7 @@ from handlers.base import Context, Reply, UserError
 from handlers.grammar import Call, Family, Run, Sub, family_help
 from handlers.parsing import CATEGORIES
 from handlers.reports import voortgang
-from storage.models import Actiepunt, JaarplanItem, Signaal
+from storage.models import Actiepunt, Initiatief, InitiatiefKind, JaarplanItem, Signaal
 
 
 def _sig(fn: Callable[[Context, Signaal, str], list[Reply]]) -> Run:
@@ -45,6 +46,11 @@ def _act(fn: Callable[[Context, Actiepunt, str], list[Reply]]) -> Run:
 def _jp(fn: Callable[[Context, JaarplanItem, str], list[Reply]]) -> Run:
     """A form on one J-item: fn(ctx, item, rest)."""
     return lambda ctx, c: fn(ctx, jaarplan.get(ctx, c.ref or 0), c.rest)
+
+
+def _ini(fn: Callable[[Context, Initiatief, str], list[Reply]]) -> Run:
+    """A form on one verzoek or initiatief: fn(ctx, initiatief, rest)."""
+    return lambda ctx, c: fn(ctx, initiatief.get(ctx, c.ref or 0), c.rest)
 
 
 def _words(fn: Callable[[Context, str], list[Reply]]) -> Run:
@@ -417,6 +423,114 @@ AMBASSADEUR = Family(
     ),
 )  # fmt: skip
 
+_NEW_INI = lambda kind: lambda ctx, c: initiatief.record(  # noqa: E731
+    ctx, c.rest, kind=kind, confirmed=c.confirmed, command=c.args
+)
+INITIATIEF = Family(
+    name="initiatief",
+    title="verzoeken en initiatieven van bewoners, door de fasen van aanmelding tot evaluatie (I-12)",
+    aliases=("initiatieven", "inwonerinitiatief", "bewonersinitiatief", "initiative"),
+    prefix="I",
+    item="initiatief",
+    free_text=True,
+    pii_decisions=True,
+    empty="Wat is het initiatief? Schrijf bijvoorbeeld: /initiatief Straatfeest in de Lindelaan bedrag €800.",
+    notes=(
+        "    fasen van een initiatief: aangemeld → gesprek → principebesluit → plan → besluit → uitvoering → "
+        "evaluatie → afgerond (afgewezen kan altijd); een verzoek: aangemeld → in-behandeling → afgerond; "
+        "een beleidswens: aangemeld → gesprek → jaarplan",
+        "    de toelichting bij een fase is OPENBAAR: de initiatiefnemer krijgt hem; een notitie is intern",
+    ),
+    subs=(
+        Sub("", _NEW_INI(InitiatiefKind.initiatief), usage="/initiatief <omschrijving> [bedrag €...] [@@buurt]",
+            example="/initiatief Straatfeest in de Lindelaan bedrag €800",
+            summary="een inwonerinitiatief vastleggen (met @@buurt: voor een straat of plek, anders voor de hele "
+            "wijk); de voorzitter krijgt bericht",
+            doc="residents' initiatives (`I-12`) through the phases of seed 004 bijlage 3; `@@buurt`: for a "
+            "street or spot (the smaller cap), else for the whole wijk; the chair is told of every new one"),
+        Sub("nieuw", _NEW_INI(InitiatiefKind.initiatief), usage="/initiatief nieuw <omschrijving>",
+            example="/initiatief nieuw Contact met de buren leggen via een buurtapp",
+            summary="een initiatief waarvan de omschrijving met een commandowoord begint", aliases=("new",),
+            needs_words=True),
+        Sub("triage", _alone(initiatief.triage, "/initiatief triage"), usage="/initiatief triage",
+            example="/initiatief triage",
+            summary="waar gaat wat een bewoner inbrengt heen: meldingen, klachten, buurtbemiddeling, verzoek, "
+            "beleidswens of initiatief", doc="where residents' input goes (seed 004, bijlage 3, fase 2): the "
+            "`meldingen_url`, `klachten_url`, `buurtbemiddeling_url`, or a verzoek, beleidswens or initiatief"),
+        Sub("lijst", _words(initiatief.list_initiatieven), usage="/initiatief lijst [open|alle|mijn]",
+            example="/initiatief lijst mijn", summary="de lopende (of alle) verzoeken en initiatieven van de groep; "
+            "mijn: waarvan u contactpersoon bent (ook in een direct gesprek)",
+            doc="list; one with its phase, notes and history", aliases=("list", "overzicht", "ls")),
+        Sub("", lambda ctx, c: initiatief.show(ctx, initiatief.get(ctx, c.ref or 0)), ref=True,
+            usage="/initiatief I-12", example="/initiatief I-12",
+            summary="het initiatief met fase, notities en geschiedenis"),
+        Sub("fase", _ini(initiatief.phase),
+            usage="/initiatief I-12 fase gesprek|principebesluit|plan|besluit|uitvoering|evaluatie|afgewezen "
+            "[toelichting]",
+            example="/initiatief I-12 fase principebesluit faciliteren We denken graag mee over de vergunning",
+            summary="naar de volgende fase (ook afgerond; verzoek: in-behandeling; beleidswens: jaarplan); de "
+            "toelichting is OPENBAAR en gaat naar de initiatiefnemer; bij principebesluit mag de trede voorop",
+            doc="the next phase; the toelichting is the public note for the initiatiefnemer (a wijkambassadeur "
+            "gets it on Telegram); a beleidswens goes to the jaarplan (`fase jaarplan`)",
+            ref=True),
+        Sub("contact", _ini(initiatief.contact), usage="/initiatief I-12 contact @persoon",
+            example="/initiatief I-12 contact @piet",
+            summary="de vaste contactpersoon (lid of gast van de groep); die kan het ook in een direct gesprek "
+            "bijwerken", doc="the fixed contact person (a member or guest), who can update it from a direct chat",
+            aliases=("contactpersoon",), ref=True),
+        Sub("toekennen", _ini(initiatief.grant), usage="/initiatief I-12 toekennen €800",
+            example="/initiatief I-12 toekennen €800",
+            summary="een bijdrage uit het wijkbudget, na het definitieve besluit; getoetst aan het maximum en wat "
+            "er over is", doc="a grant from the wijkbudget, checked against the caps per scope and what is left",
+            aliases=("toekenning", "grant"), ref=True),
+        Sub("notitie", _ini(initiatief.note), usage="/initiatief I-12 notitie <tekst>",
+            example="/initiatief I-12 notitie Eerst Volksfeesten-subsidie proberen",
+            summary="een INTERNE notitie: alleen voor het team, nooit naar de initiatiefnemer",
+            doc="an internal note (never sent to the initiatiefnemer); the rung of participation; another kind; "
+            "the scope", aliases=("intern", "note"), ref=True),
+        Sub("trede", _ini(initiatief.rung), usage="/initiatief I-12 trede loslaten|stimuleren|faciliteren|"
+            "regisseren|reguleren", example="/initiatief I-12 trede faciliteren",
+            summary="de vorm van overheidsparticipatie (zo laag mogelijk)", aliases=("participatie",), ref=True),
+        Sub("soort", _ini(initiatief.kind), usage="/initiatief I-12 soort verzoek|beleidswens|initiatief",
+            example="/initiatief I-12 soort beleidswens", summary="het bleek een andere soort", ref=True),
+        Sub("schaal", _ini(initiatief.scope), usage="/initiatief I-12 schaal wijk|buurt [@@buurt]",
+            example="/initiatief I-12 schaal buurt", summary="voor de hele wijk, of voor een straat of plek",
+            ref=True),
+    ),
+)  # fmt: skip
+
+VERZOEK = Family(
+    name="verzoek",
+    title="een eenvoudig verzoek van bewoners, dit jaar op te pakken (I-12)",
+    aliases=("verzoeken", "inwonerverzoek", "request"),
+    item="verzoek",
+    free_text=True,
+    pii_decisions=True,
+    empty="Wat is het verzoek? Schrijf bijvoorbeeld: /verzoek Een extra bankje bij de speeltuin.",
+    subs=(
+        Sub("", _NEW_INI(InitiatiefKind.verzoek), usage="/verzoek <omschrijving>",
+            example="/verzoek Een extra bankje bij de speeltuin aan de Lindelaan",
+            summary="een verzoek vastleggen (aangemeld → in-behandeling → afgerond; verder als /initiatief I-12)",
+            doc="record a simple request (`I-12`; aangemeld → in behandeling → afgerond, with the forms of "
+            "`/initiatief I-12`)"),
+        Sub("nieuw", _NEW_INI(InitiatiefKind.verzoek), usage="/verzoek nieuw <omschrijving>",
+            example="/verzoek nieuw Help bij een buurtapp", summary="een verzoek dat met een commandowoord begint",
+            aliases=("new",), needs_words=True, hidden=True),
+    ),
+)  # fmt: skip
+
+BUDGET = Family(
+    name="budget",
+    title="het wijkbudget voor inwonerinitiatieven",
+    aliases=("wijkbudget", "budgetten"),
+    free_text=True,
+    subs=(
+        Sub("", _words(initiatief.budget), usage="/budget [wijk]", example="/budget Donderberg",
+            summary="per wijk: totaal, het deel voor initiatieven, toegekend, besteed en wat er over is",
+            doc="the wijkbudget per wijk: totaal, share for initiatives, granted, spent, left"),
+    ),
+)  # fmt: skip
+
 HELP = Family(
     name="help",
     title="uitleg",
@@ -455,8 +569,8 @@ PII = Family(
 )  # fmt: skip
 
 FAMILIES: tuple[Family, ...] = (
-    SIGNAAL, ACTIE, AFMELDEN, OVERLEG, BESLUIT, OPSCHALEN, BIJEENKOMST, JAARPLAN, RAPPORTAGE, AMBASSADEUR, KOPPEL,
-    HELP, PII,
+    SIGNAAL, ACTIE, AFMELDEN, OVERLEG, BESLUIT, OPSCHALEN, BIJEENKOMST, JAARPLAN, INITIATIEF, VERZOEK, BUDGET,
+    RAPPORTAGE, AMBASSADEUR, KOPPEL, HELP, PII,
 )  # fmt: skip
 _BY_NAME = {name: f for f in FAMILIES for name in (f.name, *f.aliases)}
 

@@ -65,6 +65,18 @@ CHANGE_LABELS: dict[str, dict[str, str]] = {
         f"status: {SignaalStatus.gesloten}": "gesloten",
         f"status: {SignaalStatus.ingetrokken}": "ingetrokken",
     },
+    "initiatief": {
+        "aangemaakt": "aangemeld",
+        **{
+            f"fase: {f}": f"fase {w}"
+            for f, w in (
+                ("gesprek", "oriënterend gesprek"), ("principebesluit", "principebesluit"), ("plan", "uitgewerkt plan"),
+                ("besluit", "definitief besluit"), ("uitvoering", "uitvoering"), ("evaluatie", "evaluatie"),
+                ("afgerond", "afgerond"), ("afgewezen", "afgewezen"), ("in_behandeling", "in behandeling"),
+                ("jaarplan", "naar het jaarplan"),
+            )
+        },  # fmt: skip
+    },
     "actiepunt": {
         "aangemaakt": "aangemaakt",
         f"status: {ActieStatus.open}": "heropend",

@@ -21,7 +21,7 @@ from handlers.parsing import parse_ref
 HELP_WORDS = frozenset({"help", "hulp", "?", "uitleg", "helpen"})
 _TRIM = ".,:;!?"
 _BARE_NUMBER = re.compile(r"^[0-9]{1,9}$")
-_OWN_REF = re.compile(r"^(?P<p>[SsAaJj])-?(?P<num>[0-9]{1,9})$")
+_OWN_REF = re.compile(r"^(?P<p>[SsAaJjIi])-?(?P<num>[0-9]{1,9})$")
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ def ref_like(family: Family, word: str) -> str | None:
     if m:
         return "ref" if m["p"].upper() == family.prefix else ("other" if "-" in k else None)
     head = k[0].upper()
-    if head in "SAJ" and len(k) > 2 and k[1] == "-" and any(ch.isdigit() for ch in k):
+    if head in "SAJI" and len(k) > 2 and k[1] == "-" and any(ch.isdigit() for ch in k):
         return "bad"
     return None
 

@@ -17,7 +17,11 @@ from storage.models import Group, Membership, Person, PersonKind
 # the categories when the organisation configures none; an organisation's own are ctx.config.categories
 CATEGORIES = DEFAULT_CATEGORIES
 _BARE_NUMBER = re.compile(r"^[0-9]{1,9}$")
-_REF = re.compile(r"^(?:(?P<prefix>[SsAaJj])-?)?(?P<num>\d{1,9})$")
+_REF = re.compile(r"^(?:(?P<prefix>[SsAaJjIi])-?)?(?P<num>\d{1,9})$")
+# a reference prefix → (the item, its command)
+_REF_KINDS = {"S": ("signaal", "/signaal"), "A": ("actiepunt", "/actie"), "I": ("initiatief", "/initiatief"),
+    "J": ("activiteit", "/jaarplan"),
+}
 _MENTION = re.compile(r"(?<![\w@])@(?P<name>[\w.\-']+)", re.UNICODE)
 _CATEGORY = re.compile(r"(?<![\w#])#(?P<cat>[A-Za-z][\w-]*)")
 _AREA = re.compile(r"(?<![\w@])@@(?P<area>[\w][\w.\-']*)", re.UNICODE)
@@ -33,10 +37,10 @@ def parse_ref(token: str, prefix: str) -> int:
     """`12`, `S-12` and `A-12` → 12; a reference of the other kind is an error that says so."""
     m = _REF.match(token.strip())
     if not m:
-        kind = {"S": "signaal", "A": "actiepunt"}.get(prefix, "item")
+        kind = _REF_KINDS.get(prefix, ("item", ""))[0]
         raise UserError(f"'{token}' is geen verwijzing naar een {kind}; schrijf bijvoorbeeld {prefix}-12.")
     if m["prefix"] and m["prefix"].upper() != prefix:
-        other = {"S": "/signaal", "A": "/actie"}.get(m["prefix"].upper(), "/jaarplan")
+        other = _REF_KINDS[m["prefix"].upper()][1]
         raise UserError(f"{token.upper()} hoort bij {other}; gebruik {other} {token.upper()}.")
     return int(m["num"])
 

@@ -39,6 +39,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "person.link": frozenset({Role.chair, Role.admin}),
     "signaal.own.read": frozenset({Role.ambassador}),
     "actie.own": frozenset({Role.owner}),
+    "initiatief.contact": frozenset({Role.owner}),
 }
 
 # what each action means, for docs/security.md (generated from this module; a test compares)
@@ -61,6 +62,8 @@ DESCRIPTIONS: dict[str, str] = {
     "signaal.own.read": "de eigen meldingen volgen (Telegram: /mijnsignalen), nooit die van anderen",
     "actie.own": "een eigen actiepunt bekijken, afronden of verplaatsen, ook in een direct gesprek "
     "(`/actie lijst mijn` toont die van elke groep); zo werkt een gast of partner buiten de groep mee",
+    "initiatief.contact": "als contactpersoon (de eigenaar) een verzoek of initiatief (I-12) bekijken en "
+    "bijwerken, ook in een direct gesprek",
 }
 
 REFUSALS: dict[str, str] = {
@@ -80,6 +83,7 @@ REFUSALS: dict[str, str] = {
     "person.link": "Alleen de voorzitter van {group} of een beheerder kan koppelcodes maken.",
     "signaal.own.read": "Alleen wijkambassadeurs van {group} volgen hier hun eigen meldingen; gebruik /signaal lijst.",
     "actie.own": "Alleen de eigenaar van een actiepunt van {group} kan het buiten de groep bekijken of afronden.",
+    "initiatief.contact": "Alleen de contactpersoon van een initiatief van {group} kan het buiten de groep bijwerken.",
 }
 
 

@@ -166,7 +166,13 @@ def ask(ctx: Context, command: str, args: str, kinds: list[str]) -> list[Reply]:
     with _lock:
         _purge(ctx.now)
         _pending[token] = Pending(ctx.person.key, ctx.channel, command, args, ctx.now + PENDING_TTL)
-    what = {"signaal": "signaal", "actie": "actiepunt", "besluit": "besluit"}.get(command, "agendapunt")
+    what = {
+        "signaal": "signaal",
+        "actie": "actiepunt",
+        "besluit": "besluit",
+        "initiatief": "initiatief",
+        "verzoek": "verzoek",
+    }.get(command, "agendapunt")
     return [
         Reply(
             f"Uw {what} lijkt {describe(kinds)} te bevatten, dus ik heb nog niets opgeslagen: "

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from handlers import pii
-from handlers.base import Context
+from handlers import initiatief, pii
+from handlers.base import Context, UserError
 from handlers.dates import MONTH_ABBR
 from handlers.format import ref_s
 from storage import items
@@ -45,19 +45,25 @@ MAX_LOCATION = 200
 
 @dataclass(frozen=True)
 class Triage:
-    """One kind of residents' input (seed 004, bijlage 3) and where it goes."""
+    """One kind of residents' input (seed 004, bijlage 3, fase 2) and where it goes."""
 
     key: str
     label: str  # what the resident taps
-    category: str | None  # the signaal category; None: not a signaal (public space)
+    category: str | None  # the signaal category; None: not a signaal
+    route: str | None = None  # not for the team: "meldingen", "klachten" or "buurtbemiddeling" (the config's URL)
+    kind: str | None = None  # a verzoek, beleidswens or initiatief (I-<n>), not a signaal
 
 
 TRIAGE: tuple[Triage, ...] = (
-    Triage("openbare-ruimte", "Iets kapot of vies op straat (openbare ruimte)", None),
-    Triage("burenoverlast", "Overlast van buren", "overlast"),
+    Triage("openbare-ruimte", "Iets kapot of vies op straat (openbare ruimte)", None, route="meldingen"),
+    Triage("klacht", "Een klacht over de gemeente", None, route="klachten"),
+    Triage("burenoverlast", "Ruzie of overlast met de buren", None, route="buurtbemiddeling"),
+    Triage("overlast", "Overlast of onveiligheid in de buurt", "overlast"),
+    Triage("woonomgeving", "Iets over wonen en leefbaarheid in de buurt", "woonomgeving"),
     Triage("vraag", "Een vraag", "overig"),
-    Triage("verzoek", "Een verzoek of idee", "woonomgeving"),
-    Triage("initiatief", "Een eigen initiatief in de buurt", "overig"),
+    Triage("verzoek", "Een verzoek aan de gemeente (iets eenvoudigs)", None, kind="verzoek"),
+    Triage("beleidswens", "Een groter idee dat de gemeente moet oppakken", None, kind="beleidswens"),
+    Triage("initiatief", "Een eigen initiatief: bewoners doen het zelf", None, kind="initiatief"),
 )
 TRIAGE_BY_KEY = {t.key: t for t in TRIAGE}
 
@@ -68,8 +74,9 @@ HOW_TO_BECOME = (
 )
 HELP = (
     "Zo werkt wijkbot voor wijkambassadeurs:\n"
-    "/signaal - meld iets over uw wijk aan het team van uw wijk (stap voor stap)\n"
-    "/mijnsignalen - uw meldingen en hoe het ermee staat\n"
+    "/signaal - meld iets over uw wijk aan het team van uw wijk, of dien een verzoek of eigen initiatief in "
+    "(stap voor stap)\n"
+    "/mijnsignalen - uw meldingen, verzoeken en initiatieven en hoe het ermee staat\n"
     "/annuleer - stop met een melding die u aan het maken bent\n"
     "/stop - meld u af als wijkambassadeur; uw naam en Telegram-gegevens worden gewist\n"
     "/help - deze uitleg"
@@ -208,6 +215,45 @@ def public_space_answer(config: OrgConfig) -> str:
     )
 
 
+def redirect_answer(config: OrgConfig, triage: Triage) -> str:
+    """Where input goes that is not for the team (seed 004, bijlage 3, fase 2): nothing of it is stored."""
+    if triage.route == "klachten":
+        return (
+            "Dank u wel dat u het laat weten. Een klacht over de gemeente (hoe u bent behandeld, of over een "
+            f"besluit) behandelt de klachtencoördinator van de gemeente: {config.klachten_url} . "
+            "Ik heb uw bericht daarom niet doorgestuurd naar het team van uw wijk."
+        )
+    if triage.route == "buurtbemiddeling":
+        return (
+            "Wat vervelend dat u last heeft van uw buren. Bij ruzie of overlast tussen buren helpt buurtbemiddeling "
+            f"u samen met uw buren een oplossing te vinden: {config.buurtbemiddeling_url} . "
+            "Ik heb uw bericht daarom niet doorgestuurd naar het team van uw wijk."
+        )
+    return public_space_answer(config)
+
+
+ROUTE_WORDS = {
+    "meldingen": "een klacht over de openbare ruimte (doorverwezen naar de meldingenpagina)",
+    "klachten": "een klacht over de gemeente (doorverwezen naar de klachtencoördinator)",
+    "buurtbemiddeling": "burenoverlast (doorverwezen naar buurtbemiddeling)",
+}
+
+
+def tell_chair_redirected(ctx: Context, triage: Triage) -> None:
+    """The wijkregisseur is always told of a resident's input, also when it went elsewhere; never its text."""
+    group = ctx.group
+    if group is None or group.chair_id is None or triage.route is None:
+        return
+    chair = ctx.session.get(Person, group.chair_id)
+    if chair is None or not chair.active:
+        return
+    ctx.post_to_person(
+        chair,
+        f"Een wijkambassadeur van {group.name} (@{ctx.person.key}) meldde {ROUTE_WORDS[triage.route]}. "
+        "De inhoud is niet opgeslagen en niet naar het team gestuurd.",
+    )
+
+
 def location_text(latitude: float, longitude: float) -> str:
     return f"{latitude:.5f}, {longitude:.5f}"
 
@@ -231,10 +277,22 @@ def summary(draft: dict[str, Any]) -> str:
         "Klopt dit?",
         f"Wat: {draft.get('text', '')}",
         f"Soort: {triage.label if triage else 'onbekend'}",
+        *_amount_line(draft, triage),
         f"Foto: {'ja' if draft.get('photo') else 'geen'}",
         f"Waar: {draft.get('location') or 'niet opgegeven'}",
     ]
     return "\n".join(lines)
+
+
+def _amount_line(draft: dict[str, Any], triage: Triage | None) -> list[str]:
+    """For an initiative: the amount asked, as read from the text (`€800`)."""
+    if triage is None or triage.kind is None:
+        return []
+    try:
+        cents = initiatief.take_amount(str(draft.get("text", "")))[1]
+    except UserError:
+        cents = None
+    return [f"Gevraagd bedrag: {initiatief.euro(cents)}" if cents else "Gevraagd bedrag: geen (noem het als €800)"]
 
 
 def pii_warning(draft: dict[str, Any]) -> str | None:
@@ -255,8 +313,12 @@ def report(ctx: Context, draft: dict[str, Any]) -> tuple[str, Signaal | None]:
     text = " ".join(str(draft.get("text", "")).split())
     if triage is None or not text:
         return "Er ontbreekt iets aan uw melding; begin opnieuw met /signaal.", None
-    if triage.category is None:
-        return public_space_answer(ctx.config), None
+    if triage.route is not None:
+        tell_chair_redirected(ctx, triage)
+        return redirect_answer(ctx.config, triage), None
+    if triage.kind is not None:
+        return initiatief.submit_from_resident(ctx, draft, triage.kind)[0], None
+    assert triage.category is not None
     location = " ".join(str(draft.get("location") or "").split())[:MAX_LOCATION] or None
     photo = str(draft["photo"]) if draft.get("photo") else None
     sig = items.record_signaal(
@@ -310,8 +372,11 @@ def my_signalen(ctx: Context) -> str:
     rows = ctx.session.exec(
         select(Signaal).where(Signaal.reported_by_id == ctx.person.id).order_by(col(Signaal.id))
     ).all()
-    if not rows:
+    theirs = initiatief.my_items(ctx)
+    if not rows and not theirs:
         return "U heeft nog niets gemeld. Met /signaal meldt u iets over uw wijk."
+    if not rows:
+        return "Uw verzoeken en initiatieven:\n" + "\n".join(theirs)
     lines = [f"Uw meldingen ({len(rows)}):"]
     for sig in rows[-20:]:
         status = STATUS_FOR_RESIDENT.get(SignaalStatus(sig.status), sig.status)
@@ -321,6 +386,8 @@ def my_signalen(ctx: Context) -> str:
         lines.append(line)
     if len(rows) > 20:
         lines.insert(1, f"(de laatste 20 van {len(rows)})")
+    if theirs:
+        lines += ["Uw verzoeken en initiatieven:", *theirs]
     return "\n".join(lines)
 
 

@@ -125,6 +125,7 @@ JOB_MODULES: list[str] = [
     "schedules.reports",
     "schedules.retention",
     "schedules.verslag",
+    "schedules.initiatief",
 ]  # other features add theirs, e.g. "schedules.reports"
 
 

@@ -40,7 +40,7 @@ def send_weekly_digest(engine: Engine, config: OrgConfig, now: datetime) -> int:
     with transaction(engine) as session:
         recipients = session.exec(select(Group).where(col(Group.key).in_(keys)).order_by(col(Group.name))).all()
         for g in recipients:
-            made = weekly_digest(session, now=now, tz=config.tz, recipient=g)
+            made = weekly_digest(session, now=now, tz=config.tz, recipient=g, config=config)
             if made is None:
                 continue
             label, text = made

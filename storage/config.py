@@ -182,7 +182,7 @@ class DigestConfig(_Strict):
 
 
 class BudgetConfig(_Strict):
-    """A wijk's budget for one year (seed 004, bijlage 2); used by the budget commands."""
+    """A wijk's budget for one year (seed 004, bijlage 2); used by `/budget` and `/initiatief I-4 toekennen`."""
 
     jaar: int = Field(ge=2000, le=2100)
     totaal: float = Field(ge=0)
@@ -209,6 +209,9 @@ class RetentionConfig(_Strict):
     actie_gedaan: int = Field(default=24, ge=1, le=120)  # then the text is anonymised
     afmelding_reden: int = Field(default=12, ge=1, le=120)  # then the reason for an absence is removed
     bericht_verzonden: int = Field(default=3, ge=1, le=120)  # then the text of a sent message is removed
+    # a closed verzoek, beleidswens or initiatief (afgerond, afgewezen, naar het jaarplan): then its
+    # text, place, notes and the people behind it are removed; the amounts stay for the books
+    initiatief_gesloten: int = Field(default=24, ge=1, le=120)
 
 
 class OrgConfig(_Strict):
@@ -221,6 +224,11 @@ class OrgConfig(_Strict):
     digest: DigestConfig | bool = True
     timezone: str = "Europe/Amsterdam"
     meldingen_url: str = "https://www.example.nl/melding"
+    # triage (seed 004, bijlage 3, fase 2): complaints about the municipality, neighbour disputes
+    klachten_url: str = "https://www.example.nl/klacht"
+    buurtbemiddeling_url: str = "https://www.example.nl/buurtbemiddeling"
+    # an initiative's phase without movement this many weeks is chased (schedules/initiatief.py)
+    initiatief_fase_weken: int = Field(default=4, ge=1, le=52)
     admins: list[str] = []
     # how a chat account becomes a configured person besides a configured slack_id:
     # "code" (a one-time code from the chair or an admin: /koppel) and/or "email" (verified)

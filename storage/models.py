@@ -458,3 +458,67 @@ class VerslagSent(SQLModel, table=True):
     meeting_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     sent_at: datetime = _ts()
     trigger: str = Field(max_length=20)  # aanwezigheid | einde-dag
+
+
+class InitiatiefKind(StrEnum):
+    """What a resident brings (seed 004, chapter 4 and bijlage 3, fase 2)."""
+
+    verzoek = "verzoek"  # simple, can be picked up this year
+    beleidswens = "beleidswens"  # complex: goes through the jaarplan / wijkagenda
+    initiatief = "initiatief"  # the residents act themselves (inwonerinitiatief)
+
+
+class InitiatiefFase(StrEnum):
+    aangemeld = "aangemeld"
+    gesprek = "gesprek"  # oriënterend gesprek
+    principebesluit = "principebesluit"
+    plan = "plan"  # the worked-out plan with budget and planning
+    besluit = "besluit"  # definitief besluit
+    uitvoering = "uitvoering"
+    evaluatie = "evaluatie"
+    afgerond = "afgerond"
+    afgewezen = "afgewezen"
+    in_behandeling = "in_behandeling"  # a verzoek's one working phase
+    jaarplan = "jaarplan"  # a beleidswens moved into the jaarplan / wijkagenda
+
+
+class Initiatief(SQLModel, table=True):
+    """A resident's verzoek, beleidswens or initiatief (`I-<n>`), through the phases of seed 004 bijlage 3."""
+
+    __table_args__ = (sa.Index("ix_initiatief_group_fase", "group_id", "fase"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="wijkgroup.id", index=True)
+    kind: str = Field(default=InitiatiefKind.initiatief, max_length=20)
+    text: str = Field(sa_type=sa.Text)  # the omschrijving
+    requested_cents: int | None = Field(default=None, sa_type=sa.BigInteger)  # bedrag gevraagd
+    scope: str = Field(default="wijk", max_length=10)  # wijk (the whole wijk) | buurt (a street or spot)
+    area: str | None = Field(default=None, max_length=100)  # one of the group's buurten or kernen (@@Buurt)
+    wijk: str = Field(default="", max_length=100)  # the wijk whose budget pays
+    location: str | None = Field(default=None, max_length=200)  # what a resident typed as the place
+    fase: str = Field(default=InitiatiefFase.aangemeld, max_length=20)
+    fase_since: datetime = _ts()  # the last movement: the overdue check counts from here
+    participatie: str | None = Field(default=None, max_length=20)  # the rung: loslaten ... reguleren
+    source: str = Field(default="team", max_length=20)  # team | ambassadeur
+    initiator_id: int | None = Field(default=None, foreign_key="person.id")  # the initiatiefnemer
+    contact_id: int | None = Field(default=None, foreign_key="person.id")  # the vakambtenaar
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    granted_cents: int | None = Field(default=None, sa_type=sa.BigInteger)  # toegekend uit het wijkbudget
+    granted_year: int | None = None  # the budget year it is charged to
+    granted_at: datetime | None = _ts(default=None)
+    created_at: datetime = _ts(index=True)
+    updated_at: datetime = _ts()
+    closed_at: datetime | None = _ts(default=None)
+    last_reminder_at: datetime | None = _ts(default=None)
+
+
+class InitiatiefNotitie(SQLModel, table=True):
+    """A note on an initiative: public (for the initiatiefnemer, the toelichting of a phase) or internal."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    initiatief_id: int = Field(foreign_key="initiatief.id", index=True)
+    at: datetime = _ts()
+    author_id: int | None = Field(default=None, foreign_key="person.id")
+    public: bool = False
+    fase: str | None = Field(default=None, max_length=20)  # the phase it was written with
+    text: str = Field(sa_type=sa.Text)

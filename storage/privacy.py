@@ -15,7 +15,16 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
 from storage.erase import ERASED, erase_person, identity_of, telegram_state_filter
-from storage.models import Actiepunt, Group, JaarplanItem, OutboxMessage, Person, Signaal, TelegramState
+from storage.models import (
+    Actiepunt,
+    Group,
+    InitiatiefNotitie,
+    JaarplanItem,
+    OutboxMessage,
+    Person,
+    Signaal,
+    TelegramState,
+)
 
 __all__ = ["ERASED", "erase_person", "export_json", "export_person", "find_person"]
 
@@ -37,6 +46,10 @@ SECTIONS = {
     ("voortgangsrapportage", "completed_by_id"): "rapportages_afgerond",
     ("jaarplanitem", "trekker_id"): "jaarplan_trekker",
     ("jaarplanitem", "created_by_id"): "jaarplan_aangemaakt",
+    ("initiatief", "initiator_id"): "initiatieven_ingediend",
+    ("initiatief", "contact_id"): "initiatieven_als_contactpersoon",
+    ("initiatief", "created_by_id"): "initiatieven_vastgelegd",
+    ("initiatiefnotitie", "author_id"): "initiatiefnotities_geschreven",
 }
 
 
@@ -98,6 +111,17 @@ def export_person(session: Session, person: Person) -> dict[str, Any]:
             OutboxMessage.__table__.c.kind == "dm",  # type: ignore[attr-defined]
             OutboxMessage.__table__.c.destination == person.key,  # type: ignore[attr-defined]
         ),
+    )
+    own = [i["id"] for i in out.get("initiatieven_ingediend", [])]
+    out["notities_bij_eigen_initiatieven"] = (
+        _rows(
+            session,
+            sa.select(InitiatiefNotitie.__table__).where(  # type: ignore[attr-defined]
+                InitiatiefNotitie.__table__.c.initiatief_id.in_(own)  # type: ignore[attr-defined]
+            ),
+        )
+        if own
+        else []
     )
     if person.telegram_id is not None:
         out["telegram_gesprekstoestand"] = [

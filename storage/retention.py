@@ -24,6 +24,8 @@ from storage.models import (
     Actiepunt,
     ActieStatus,
     Attendance,
+    Initiatief,
+    InitiatiefNotitie,
     Meeting,
     OutboxMessage,
     ProcessedEvent,
@@ -35,7 +37,12 @@ from storage.models import (
 ANONYMISED = "[geanonimiseerd]"
 # audit details we wrote ourselves (categories, references, handovers, moves); anything else is
 # free text someone typed (a toelichting, a reason) and is emptied with the item
-_STRUCTURAL = re.compile(r"^(|#[\w-]+|[AS]-\d+|uit S-\d+|aan @[\w.\-']+|[^@]{3,40} → [^@]{3,40}|elke \d+ weken)$")
+_STRUCTURAL = re.compile(
+    r"^(|#[\w-]+|[AS]-\d+|uit S-\d+|aan @[\w.\-']+|[^@]{3,40} → [^@]{3,40}|elke \d+ weken"
+    # an initiative's kind, rung, scope, amount (storage/initiatieven.py)
+    r"|verzoek|beleidswens|initiatief|met toelichting|loslaten|stimuleren|faciliteren|regisseren|reguleren"
+    r"|wijk|buurt|€ [\d.]+,\d\d)$"
+)
 
 PROCESSED_EVENT_DAYS = 7
 
@@ -167,6 +174,8 @@ def apply_retention(session: Session, policy: RetentionConfig, *, now: datetime)
             detail=f"{policy.afmelding_reden} maanden na het overleg",
         )
 
+    counts["initiatieven_geanonimiseerd"] = _initiatieven(session, policy, now=now)
+
     cutoff = months_before(now, policy.bericht_verzonden)
     for msg in session.exec(
         select(OutboxMessage).where(col(OutboxMessage.sent_at) <= cutoff, OutboxMessage.text != ANONYMISED)
@@ -183,3 +192,36 @@ def apply_retention(session: Session, policy: RetentionConfig, *, now: datetime)
         or 0
     )
     return counts
+
+
+def _initiatieven(session: Session, policy: RetentionConfig, *, now: datetime) -> int:
+    """Closed verzoeken and initiatieven (afgerond, afgewezen, naar het jaarplan) lose their personal data:
+    text, place and notes, the initiatiefnemer and the contact person; kind, phase and amounts stay."""
+    cutoff = months_before(now, policy.initiatief_gesloten)
+    done = 0
+    for ini in session.exec(
+        select(Initiatief).where(
+            col(Initiatief.fase).in_(["afgerond", "afgewezen", "jaarplan"]),
+            col(Initiatief.closed_at) <= cutoff,
+            Initiatief.text != ANONYMISED,
+        )
+    ).all():
+        assert ini.id is not None
+        ini.text, ini.location, ini.area = ANONYMISED, None, None
+        ini.initiator_id, ini.contact_id, ini.created_by_id = None, None, None
+        session.add(ini)
+        for note in session.exec(select(InitiatiefNotitie).where(InitiatiefNotitie.initiatief_id == ini.id)).all():
+            session.delete(note)
+        _anonymise_history(session, "initiatief", ini.id)
+        log_change(
+            session,
+            item_type="initiatief",
+            item_id=ini.id,
+            action="geanonimiseerd (bewaartermijn)",
+            actor_id=None,
+            now=now,
+            detail=f"omschrijving, plek, notities, initiatiefnemer en contactpersoon verwijderd, "
+            f"{policy.initiatief_gesloten} maanden na afsluiten",
+        )
+        done += 1
+    return done

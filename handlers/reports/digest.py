@@ -17,10 +17,12 @@ from zoneinfo import ZoneInfo
 from babel.numbers import format_decimal
 from sqlmodel import Session, col, select
 
+from handlers import initiatief
 from handlers.format import noun, plural, ref_a, when
 from handlers.reports import figures as fig
 from handlers.reports.periods import LOCALE, Week, day_label, local_midnight, week_before
 from storage import org
+from storage.config import OrgConfig
 from storage.models import Group, GroupKind
 
 TREND_WEEKS = 4
@@ -232,11 +234,15 @@ def render_digest(d: Digest, *, now: datetime, tz: ZoneInfo) -> str:
 
 
 def weekly_digest(
-    session: Session, *, now: datetime, tz: ZoneInfo, recipient: Group | None = None
+    session: Session, *, now: datetime, tz: ZoneInfo, recipient: Group | None = None, config: OrgConfig | None = None
 ) -> tuple[str, str] | None:
     """(dedupe label, text) of `recipient`'s digest for the last complete week before `now`;
-    None when no group reports to it."""
+    None when no group reports to it. With `config`: the spending of the groups' wijkbudgets too."""
     d = compute_digest(session, now=now, tz=tz, recipient=recipient)
     if not d.teams:
         return None
-    return d.week.label, render_digest(d, now=now, tz=tz)
+    text = render_digest(d, now=now, tz=tz)
+    spending = initiatief.budget_lines(session, config, [t.group for t in d.teams]) if config else []
+    if spending:
+        text += "\n\n*Wijkbudget (inwonerinitiatieven)*\n" + "\n".join(f"• {line}" for line in spending)
+    return d.week.label, text

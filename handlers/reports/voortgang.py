@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from handlers import initiatief
 from handlers.base import Context, Reply, UserError
 from handlers.exports import output_dir
 from handlers.format import day, euros, is_overdue, label, plural, ref_a, ref_j, ref_s, when
@@ -265,8 +266,10 @@ def render(
     chair: str | None,
     plan: str = "jaarplan",
     now: datetime | None = None,
+    budget: list[str] | None = None,
 ) -> str:
-    """The report as a message; `chair=None` leaves out the status lines (the version that is sent)."""
+    """The report as a message; `chair=None` leaves out the status lines (the version that is sent).
+    `budget`: the spending of the group's wijkbudgets (handlers.initiatief.budget_lines)."""
     lines = [title(h, report if chair is None else None)]
     lines.append(f"Voortgang {plan}:")
     if not h.plan:
@@ -284,6 +287,9 @@ def render(
     for heading, items in figure_sections(h, tz=tz):
         lines.append(f"{heading}:")
         lines += [f"• {line}" for line in items]
+    if budget:
+        lines.append("Wijkbudget (inwonerinitiatieven):")
+        lines += [f"• {line}" for line in budget]
     if report.chair_text:
         lines.append("Toelichting van de voorzitter:")
         lines.append(report.chair_text)
@@ -463,7 +469,9 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     chair = _chair_tag(ctx.session, group)
     plan = ctx.config.jaarplan_naam
     if sub == "toon":
-        return [Reply(render(h, report, tz=ctx.tz, chair=chair, plan=plan, now=ctx.now), private=True)]
+        budget = initiatief.budget_lines(ctx.session, ctx.config, [group])
+        text = render(h, report, tz=ctx.tz, chair=chair, plan=plan, now=ctx.now, budget=budget)
+        return [Reply(text, private=True)]
     if sub == "tekst":
         return complete(ctx, group, h, report, text)
     if text.strip() and text.strip().lower() not in ("herzien", "herziene", "herziene versie", "opnieuw"):
@@ -546,7 +554,8 @@ def send(
     report.versie += 1
     report.posted_at = ctx.now
     plan = ctx.config.jaarplan_naam
-    text = render(h, report, tz=ctx.tz, chair=None, plan=plan)
+    budget = initiatief.budget_lines(ctx.session, ctx.config, [group])
+    text = render(h, report, tz=ctx.tz, chair=None, plan=plan, budget=budget)
     files = write_files(
         h, report, tz=ctx.tz, directory=output_dir(), plan=plan, author=_author(ctx.session, ctx.person), at=ctx.now
     )

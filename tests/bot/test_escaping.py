@@ -124,7 +124,7 @@ async def test_a_closing_toelichting_reaches_the_ambassador_literally_in_telegra
     jan = tg.user(9201, "Jan")
     await linked(team, tg, jan)
     await tg.say(jan, "/signaal Lamp <kapot> & donker")
-    await tg.tap(jan, "soort:verzoek")
+    await tg.tap(jan, "soort:woonomgeving")
     await tg.tap(jan, "foto:geen")
     summary = await tg.tap(jan, "plek:geen")
     assert "Wat: Lamp <kapot> & donker" in summary  # a conversation reply is plain text: as typed

@@ -117,7 +117,7 @@ async def test_ambassador_reports_with_photo_and_location_and_hears_back_when_th
 
     assert "Wat wilt u melden?" in await tg.say(jan, "/signaal")
     assert "Wat voor melding is het?" in await tg.say(jan, "Het steegje achter de Kerkweg is 's avonds pikdonker")
-    assert "Heeft u een foto?" in await tg.tap(jan, "soort:verzoek")
+    assert "Heeft u een foto?" in await tg.tap(jan, "soort:woonomgeving")
     assert "Waar is het?" in await tg.next_message(jan, lambda: tg.send_photo(jan, "AgACAgQ-steeg"))
     summary = await tg.next_message(jan, lambda: tg.send_location(jan, 51.87234, 4.59011))
     assert "Klopt dit?" in summary and "Foto: ja" in summary and "51.87234, 4.59011" in summary
@@ -130,7 +130,7 @@ async def test_ambassador_reports_with_photo_and_location_and_hears_back_when_th
     with team.session() as s:
         sig = s.exec(select(Signaal)).one()
         row = s.exec(select(OutboxMessage).where(OutboxMessage.destination == "lbt-bolnes")).all()[-1]
-    assert (sig.source, sig.category, sig.triage) == ("ambassadeur", "woonomgeving", "verzoek")
+    assert (sig.source, sig.category, sig.triage) == ("ambassadeur", "woonomgeving", "woonomgeving")
     assert sig.photo_ref == "telegram:AgACAgQ-steeg" and sig.location == "51.87234, 4.59011"
     assert json.loads(row.payload)["buttons"] == [
         {"label": "Maak actie", "action": "signaal_actie", "value": "S-1"},
@@ -151,7 +151,7 @@ async def test_ambassador_hears_that_the_team_acts_but_never_the_actiepunt_or_it
     jan = tg.user(7002, "Jan")
     await linked(team, tg, jan)
     await tg.say(jan, "/signaal Jongeren hangen elke avond op het bankje bij de speeltuin")
-    await tg.tap(jan, "soort:burenoverlast")
+    await tg.tap(jan, "soort:overlast")
     await tg.tap(jan, "foto:geen")
     await tg.tap(jan, "plek:geen")
     assert "S-1" in await tg.tap(jan, "bevestig:ja")
@@ -360,7 +360,7 @@ async def test_annuleer_leaves_the_conversation_at_any_step_and_sends_nothing(
     jan = tg.user(7901, "Jan")
     await linked(team, tg, jan)
     await tg.say(jan, "/signaal Harde muziek bij de buren, elke nacht")
-    await tg.tap(jan, "soort:burenoverlast")
+    await tg.tap(jan, "soort:overlast")
     assert "Gestopt" in await tg.say(jan, "/annuleer")
     assert "niets om te annuleren" in await tg.say(jan, "/annuleer")
     await saved(telegram)
@@ -385,7 +385,7 @@ async def test_the_conversation_survives_a_restart_of_the_bot(
     await linked(team, tg, jan)
     await tg.say(jan, "/signaal")
     await tg.say(jan, "Bij de bushalte Vlietplein ligt steeds glas")
-    assert "Heeft u een foto?" in await tg.tap(jan, "soort:verzoek")
+    assert "Heeft u een foto?" in await tg.tap(jan, "soort:woonomgeving")
     await stop_telegram(team, telegram)  # mid-conversation
     assert team.count(select(func.count()).select_from(TelegramState)) == 2  # state and draft, in the DB
 

@@ -110,7 +110,7 @@ async def test_a_status_message_that_grows_past_the_limit_when_escaped_arrives_i
     jan = tg.user(9302, "Jan")
     await linked(team, tg, jan)
     await tg.say(jan, "/signaal Lamp <kapot> & donker")
-    await tg.tap(jan, "soort:verzoek")
+    await tg.tap(jan, "soort:woonomgeving")
     await tg.tap(jan, "foto:geen")
     await tg.tap(jan, "plek:geen")
     assert "S-1" in await tg.tap(jan, "bevestig:ja")
@@ -272,7 +272,7 @@ async def test_a_photo_sent_as_a_file_is_taken_like_a_photo_and_another_file_is_
     jan = tg.user(9502, "Jan")
     await linked(team, tg, jan)
     await tg.say(jan, "/signaal Grafitti op de muur van het buurthuis")
-    await tg.tap(jan, "soort:verzoek")
+    await tg.tap(jan, "soort:woonomgeving")
     pdf = await tg.next_message(jan, lambda: tg.send_document(jan, "BQAC-brief", "application/pdf", "brief.pdf"))
     assert "Dat is geen foto" in pdf
     ok = await tg.next_message(jan, lambda: tg.send_document(jan, "BQAC-muur", "image/jpeg", "IMG_2041.JPG"))

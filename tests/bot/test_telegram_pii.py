@@ -24,7 +24,7 @@ async def test_a_phone_number_is_pointed_out_at_the_last_check_and_aanpassen_goe
     jan = tg.user(9101, "Jan")
     await linked(team, tg, jan)
     await tg.say(jan, "/signaal Buurman op nummer 7 maakt elke nacht herrie, bel hem op 06-12345678")
-    await tg.tap(jan, "soort:burenoverlast")
+    await tg.tap(jan, "soort:overlast")
     await tg.tap(jan, "foto:geen")
     check = await tg.tap(jan, "plek:geen")
     assert "Klopt dit?" in check
@@ -35,7 +35,7 @@ async def test_a_phone_number_is_pointed_out_at_the_last_check_and_aanpassen_goe
     # the new text goes straight to the last check: the kind, photo and place are still known
     again = await tg.say(jan, "Elke nacht harde muziek bij de buren in de Dijkstraat")
     assert "Klopt dit?" in again and "persoonsgegevens" not in again
-    assert "Soort: Overlast van buren" in again
+    assert "Soort: Overlast of onveiligheid in de buurt" in again
     assert _buttons(tg) == [("Versturen", "bevestig:ja"), ("Annuleren", "bevestig:nee")]
     assert "S-1" in await tg.tap(jan, "bevestig:ja")
     with team.session() as s:
@@ -51,7 +51,7 @@ async def test_toch_versturen_sends_the_text_as_written(
     jan = tg.user(9102, "Jan")
     await linked(team, tg, jan)
     await tg.say(jan, "/signaal Fietswrak voor 2981 AB 12 en mail gemeente@example.nl")
-    await tg.tap(jan, "soort:verzoek")
+    await tg.tap(jan, "soort:woonomgeving")
     await tg.tap(jan, "foto:geen")
     check = await tg.tap(jan, "plek:geen")
     assert "(een e-mailadres en een postcode met huisnummer)" in check

@@ -98,7 +98,7 @@ async def seed_gerda(bot: TalkingBot, tg: FakeTelegram, telegram: TelegramTransp
     gerda = tg.user(GERDA_CHAT, "Gerda")
     await linked(bot, tg, gerda)  # "Gerda (@amb-N) is nu wijkambassadeur" in the channel
     await tg.say(gerda, "/signaal Gerda hier: de lantaarn bij het hofje is al een week kapot")
-    await tg.tap(gerda, "soort:verzoek")
+    await tg.tap(gerda, "soort:woonomgeving")
     await tg.tap(gerda, "foto:geen")
     await tg.tap(gerda, "plek:geen")
     assert "S-" in await tg.tap(gerda, "bevestig:ja")
@@ -210,7 +210,7 @@ async def test_an_ambassador_removed_mid_conversation_leaves_no_telegram_state(
         await tg.say(gerda, "/signaal Gerda hier: de stoep bij het hofje ligt open")  # a draft in memory
         assert "geen wijkambassadeur meer" in await bot.say("/ambassadeur verwijder Gerda")  # the chair, in Slack
         await saved(telegram)  # PTB writes what it holds in memory for her
-        await tg.tap(gerda, "soort:verzoek")  # and her conversation goes on there
+        await tg.tap(gerda, "soort:woonomgeving")  # and her conversation goes on there
         await saved(telegram)
     finally:
         await stop_telegram(bot, telegram)

@@ -129,7 +129,7 @@ async def test_a_debug_session_of_wijkbot_run_logs_no_names_or_chat_ids(db_url: 
             gerda = tg.user(GERDA_CHAT, "Gerda")
             assert "Welkom, Gerda!" in await asyncio.wait_for(tg.say(gerda, f"/start {CODE}"), timeout=30)
             await asyncio.wait_for(tg.say(gerda, "/signaal Gerda hier: de bank in het park is kapot"), timeout=30)
-            await asyncio.wait_for(tg.tap(gerda, "soort:verzoek"), timeout=30)
+            await asyncio.wait_for(tg.tap(gerda, "soort:woonomgeving"), timeout=30)
             await asyncio.wait_for(tg.tap(gerda, "foto:geen"), timeout=30)
             await asyncio.wait_for(tg.tap(gerda, "plek:geen"), timeout=30)
             assert "S-2" in await asyncio.wait_for(tg.tap(gerda, "bevestig:ja"), timeout=30)

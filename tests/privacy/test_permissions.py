@@ -34,6 +34,11 @@ async def _actie(bot: TalkingBot) -> None:
     await bot.say("/actie Buurtgesprek plannen @piet vrijdag")
 
 
+async def _initiatief(bot: TalkingBot) -> None:
+    await bot.say("/initiatief Straatfeest in de Lindelaan bedrag €800")
+    await bot.say("/initiatief I-1 contact @piet")
+
+
 async def _nothing(bot: TalkingBot) -> None:
     return None
 
@@ -98,6 +103,12 @@ CASES: dict[str, list[Case]] = {
         # A-1 is piet's; kevin (another team) owns nothing of Bolnes: not from a direct chat either
         Case("kevin", "geen eigenaar, ander team", "@kevin", "/actie gedaan A-1", _actie, "eigen groep"),
         Case("kevin", "geen eigenaar, ander team", "@kevin", "/actie A-1", _actie, "eigen groep"),
+    ],
+    "initiatief.contact": [
+        # I-1's contact person is piet; kevin (another team) may not move it, not from a direct chat either
+        Case("kevin", "geen contactpersoon, ander team", "@kevin", "/initiatief I-1 fase gesprek", _initiatief,
+             "eigen groep"),
+        Case("kevin", "geen contactpersoon, ander team", "@kevin", "/initiatief I-1", _initiatief, "eigen groep"),
     ],
 }
 

@@ -176,7 +176,10 @@ def test_a_year_of_one_team_from_jaarplan_to_q4_evaluation(
     assert "op do 28 jan 2027 10:00, Ontmoetingscentrum Bolnes, voor het agendapunt: Veiligheid rond de basisschool" in (
         invitation
     )
-    assert "\nAgenda:\n1. Jaarplan 2027 vaststellen\n" in invitation
+    assert "\nAgenda:\n1. Jaarplan 2027 vaststellen\n   Jaarplan 2027: 3 activiteiten (3 open, 0 klaar, 0 vervallen)\n2." in (
+        invitation
+    )
+    assert "trekker @piet" not in invitation  # the plan's activities, like its actiepunten, stay in the team
     assert "1) Veiligheid rond de basisschool (ingebracht door Anna de Vries; gast: Rick Hendriks)" in invitation
     assert "Schouwroute" not in invitation  # a guest gets the outline: the team's actiepunten stay in the team
     agenda = _message(out, "Volgend overleg van Leefbaarheidsteam Bolnes: do 28 jan 2027 10:00")

@@ -246,6 +246,10 @@ def test_a_year_of_one_team_from_jaarplan_to_q4_evaluation(
     assert mar_15[1].startswith(
         "[@piet] Het overleg van Leefbaarheidsteam Bolnes op do 25 mrt 2027 10:00 gaat niet door."
     ) and mar_15[1].endswith("Uw aanmelding daarvoor is niet meer nodig.")
+    assert (
+        "Overleg van Leefbaarheidsteam Bolnes op do 25 mrt 2027 10:00 afgezegd. Het kanaal en 1 persoon die had "
+        "gereageerd of uitgenodigd was, krijgen bericht."
+    ) in mar_15
     assert "Herinnering: Leefbaarheidsteam Bolnes vergadert morgen." not in "\n".join(mar_15)  # none for 25 March
     #    ... and the May meeting is moved: Fatima's afmelding goes with it, and she is told
     assert (
@@ -253,7 +257,10 @@ def test_a_year_of_one_team_from_jaarplan_to_q4_evaluation(
         "do 27 mei 2027 10:00, Ontmoetingscentrum Bolnes. Uw afmelding geldt nu voor do 27 mei 2027 10:00; "
         "kunt u dan wel, zeg het met /overleg kom in #lbt-bolnes."
     ) in apr_12
-    assert any(line.startswith("Overleg van Leefbaarheidsteam Bolnes verplaatst van do 20 mei") for line in apr_12)
+    assert (
+        "Overleg van Leefbaarheidsteam Bolnes verplaatst van do 20 mei 2027 10:00 naar do 27 mei 2027 10:00. "
+        "De antwoorden gaan mee; 1 persoon die had gereageerd of uitgenodigd was, krijgt bericht."
+    ) in apr_12
     assert "Wanneer: do 27 mei 2027 10:00" in _message(apr_12, "Herinnering: Leefbaarheidsteam Bolnes vergadert morgen.")
     assert (
         "Aanwezigheid bij het overleg van Leefbaarheidsteam Bolnes op do 27 mei 2027 10:00 vastgelegd "

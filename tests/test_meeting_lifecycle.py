@@ -151,7 +151,10 @@ async def test_a_cancelled_meeting_tells_who_answered_sends_no_reminders_and_is_
     await _refused_and_nothing_stored(bot, "/overleg afzeggen 4 december", "geen overleg op vr 4 dec 2026")
 
     reply = await bot.say("/overleg afzeggen 3 december te weinig punten")
-    assert reply.startswith("Overleg van Leefbaarheidsteam Bolnes op do 3 dec 2026 10:00 afgezegd.")
+    assert reply.startswith(
+        "Overleg van Leefbaarheidsteam Bolnes op do 3 dec 2026 10:00 afgezegd. Het kanaal en 3 personen die hadden "
+        "gereageerd of uitgenodigd waren, krijgen bericht."
+    )
     assert "De deadline van A-1 (dit overleg) is nu do 28 jan 2027 10:00." in reply
     news = (
         "Het overleg van Leefbaarheidsteam Bolnes op do 3 dec 2026 10:00 gaat niet door. Reden: te weinig punten. "
@@ -208,7 +211,7 @@ async def test_a_moved_meeting_keeps_its_answers_tells_them_and_reminds_at_the_n
     reply = await bot.say("/overleg verplaats 3 december naar 10 december 14:00")
     assert reply.startswith(
         "Overleg van Leefbaarheidsteam Bolnes verplaatst van do 3 dec 2026 10:00 naar do 10 dec 2026 14:00. "
-        "De antwoorden gaan mee"
+        "De antwoorden gaan mee; 2 personen die hadden gereageerd of uitgenodigd waren, krijgen bericht."
     )
     news = (
         "Het overleg van Leefbaarheidsteam Bolnes is verplaatst van do 3 dec 2026 10:00 naar do 10 dec 2026 14:00, "

@@ -684,7 +684,7 @@ def verplaats(ctx: Context, args: str) -> list[Reply]:
 
 
 def _who_answered(n: int) -> str:
-    """"1 persoon die had gereageerd of uitgenodigd was" / "3 personen die hadden ... waren"."""
+    """The told count in words: 1 persoon die had gereageerd ..., 3 personen die hadden ... waren."""
     if n == 1:
         return "1 persoon die had gereageerd of uitgenodigd was"
     return f"{plural(n, 'persoon', 'personen')} die hadden gereageerd of uitgenodigd waren"

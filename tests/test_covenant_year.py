@@ -173,12 +173,12 @@ def test_a_year_of_one_team_from_jaarplan_to_q4_evaluation(
         "rond de basisschool. Rick Hendriks is uitgenodigd en krijgt de agenda en de herinneringen."
     ) in out
     invitation = _message(out, "[@rick] U bent uitgenodigd voor het overleg van Leefbaarheidsteam Bolnes")
-    assert "op do 28 jan 2027 10:00, Ontmoetingscentrum Bolnes, voor het agendapunt: Veiligheid rond de basisschool" in (
-        invitation
-    )
-    assert "\nAgenda:\n1. Jaarplan 2027 vaststellen\n   Jaarplan 2027: 3 activiteiten (3 open, 0 klaar, 0 vervallen)\n2." in (
-        invitation
-    )
+    assert (
+        "op do 28 jan 2027 10:00, Ontmoetingscentrum Bolnes, voor het agendapunt: Veiligheid rond de basisschool"
+    ) in invitation
+    assert (
+        "\nAgenda:\n1. Jaarplan 2027 vaststellen\n   Jaarplan 2027: 3 activiteiten (3 open, 0 klaar, 0 vervallen)\n2."
+    ) in invitation
     assert "trekker @piet" not in invitation  # the plan's activities, like its actiepunten, stay in the team
     assert "1) Veiligheid rond de basisschool (ingebracht door Anna de Vries; gast: Rick Hendriks)" in invitation
     assert "Schouwroute" not in invitation  # a guest gets the outline: the team's actiepunten stay in the team
@@ -235,7 +235,7 @@ def test_a_year_of_one_team_from_jaarplan_to_q4_evaluation(
     assert "• B-3 Politie zet extra surveillance in bij de Vlietkade (over S-1)" in rg
     down = _message(mar_11, "[#lbt-bolnes] Besluiten van Regiegroep leefbaarheid Ridderkerk (overleg van do 11 mrt")
     assert "• B-4 Elk team bespreekt de aanpak van drugsoverlast in het volgende overleg" in down
-    assert any(line.startswith("[#lbt-slikkerveer] Besluiten van Regiegroep leefbaarheid Ridderkerk") for line in mar_11)
+    assert any(line.startswith("[#lbt-slikkerveer] Besluiten van Regiegroep leefbaarheid") for line in mar_11)
 
     # 3. the March meeting is cancelled: Piet, who had said he comes, is told
     assert "Genoteerd: u komt naar het overleg van Leefbaarheidsteam Bolnes op do 25 mrt 2027 10:00." in feb_8
@@ -261,7 +261,8 @@ def test_a_year_of_one_team_from_jaarplan_to_q4_evaluation(
         "Overleg van Leefbaarheidsteam Bolnes verplaatst van do 20 mei 2027 10:00 naar do 27 mei 2027 10:00. "
         "De antwoorden gaan mee; 1 persoon die had gereageerd of uitgenodigd was, krijgt bericht."
     ) in apr_12
-    assert "Wanneer: do 27 mei 2027 10:00" in _message(apr_12, "Herinnering: Leefbaarheidsteam Bolnes vergadert morgen.")
+    eve = _message(apr_12, "Herinnering: Leefbaarheidsteam Bolnes vergadert morgen.")  # reminders at the new time
+    assert "Wanneer: do 27 mei 2027 10:00" in eve
     assert (
         "Aanwezigheid bij het overleg van Leefbaarheidsteam Bolnes op do 27 mei 2027 10:00 vastgelegd "
         "(aanwezig: @anna, @marieke, @piet; afgemeld: @fatima)."
@@ -312,7 +313,9 @@ def test_a_year_of_one_team_from_jaarplan_to_q4_evaluation(
         "Besluit B-6 vastgelegd bij het overleg van Stuurgroep leefbaarheid Ridderkerk op di 20 jul 2027 14:00: "
         "Het budget voor de aanpak van drugsoverlast wordt in 2028 verhoogd"
     ) in jul_20
-    i = jul_20.index("[#regiegroep] Besluiten van Stuurgroep leefbaarheid Ridderkerk (overleg van di 20 jul 2027 14:00):")
+    i = jul_20.index(
+        "[#regiegroep] Besluiten van Stuurgroep leefbaarheid Ridderkerk (overleg van di 20 jul 2027 14:00):"
+    )
     assert jul_20[i + 1] == "• B-6 Het budget voor de aanpak van drugsoverlast wordt in 2028 verhoogd"
     j = jul_20.index(
         "[#lbt-bolnes] Besluiten van Stuurgroep leefbaarheid Ridderkerk (overleg van di 20 jul 2027 14:00), "

@@ -27,7 +27,7 @@ def build_agenda(
     actielijst, new signalen, bijeenkomsten, the members' agendapunten.
 
     `outline`: the headings and the agendapunten only, without the items' texts (for a guest, who
-    is no member: the group's signalen and actiepunten stay in the group)."""
+    is no member: the group's signalen, actiepunten and jaarplan activities stay in the group)."""
     lines: list[str] = []
     local = meeting.starts_at.astimezone(tz)
     first_of_year = (
@@ -47,7 +47,8 @@ def build_agenda(
         from handlers.jaarplan import overview_lines  # the plan to make final: counts and the open items
 
         lines.append(f"{n}. {jaarplan_naam[:1].upper()}{jaarplan_naam[1:]} {local.year} vaststellen")
-        lines += [f"   {line}" for line in overview_lines(session, group, local.year, tz=tz, plan=jaarplan_naam)]
+        overview = overview_lines(session, group, local.year, tz=tz, plan=jaarplan_naam)
+        lines += [f"   {line}" for line in (overview[:1] if outline else overview)]  # a guest: the counts only
         n += 1
     acts = session.exec(
         select(Actiepunt)

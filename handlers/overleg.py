@@ -599,8 +599,8 @@ def afzeggen(ctx: Context, args: str) -> list[Reply]:
     told = len(answered) + len(guests)
     return [
         Reply(
-            f"Overleg van {group.name} op {moment} afgezegd. Het kanaal en {plural(told, 'persoon', 'personen')} "
-            f"die hadden gereageerd of uitgenodigd waren, krijgen bericht.{deadlines}",
+            f"Overleg van {group.name} op {moment} afgezegd. Het kanaal en {_who_answered(told)}, krijgen "
+            f"bericht.{deadlines}",
             private=True,
         )
     ]
@@ -676,11 +676,18 @@ def verplaats(ctx: Context, args: str) -> list[Reply]:
     return [
         Reply(
             f"Overleg van {group.name} verplaatst van {moment} naar {new}. De antwoorden gaan mee; "
-            f"{plural(len(answered) + len(guests), 'persoon', 'personen')} die hadden gereageerd of uitgenodigd "
-            f"waren, krijgen bericht.{deadlines}",
+            f"{_who_answered(len(answered) + len(guests))}, "
+            f"{'krijgt' if len(answered) + len(guests) == 1 else 'krijgen'} bericht.{deadlines}",
             private=True,
         )
     ]
+
+
+def _who_answered(n: int) -> str:
+    """The told count in words: 1 persoon die had gereageerd ..., 3 personen die hadden ... waren."""
+    if n == 1:
+        return "1 persoon die had gereageerd of uitgenodigd was"
+    return f"{plural(n, 'persoon', 'personen')} die hadden gereageerd of uitgenodigd waren"
 
 
 def _split_naar(args: str) -> tuple[str, str, str]:

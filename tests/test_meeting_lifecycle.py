@@ -102,6 +102,23 @@ async def test_an_agendapunt_with_a_guest_who_gets_the_invitation_the_agenda_and
     assert "1) Jaarplanning bijeenkomsten" in await bot.say("/overleg")
 
 
+async def test_a_guest_sees_the_jaarplan_of_the_first_meeting_in_counts_only(bot: TalkingBot) -> None:
+    # found by the year walk (tests/test_covenant_year.py): the outline listed the activities with
+    # their trekkers, progress notes and actiepunten
+    bot.bot.clock.set(datetime(2027, 1, 4, 9, 0, tzinfo=TZ))  # the next meeting, 28 January, is the year's first
+    await bot.say("/jaarplan toevoegen Buurtschouw Vlietkade @piet periode Q2 budget €1.500")
+    await bot.say("/jaarplan J-1 voortgang route besproken met mevrouw Jansen")
+    await bot.say("/actie Schouwroute uitzetten @piet eind februari bij J-1")
+    await bot.say("/overleg agendapunt Veiligheid rond de school gast @karin")
+    [invitation] = bot.posted_to("@karin")
+    counts = "1. Jaarplan 2027 vaststellen\n   Jaarplan 2027: 1 activiteit (1 open, 0 klaar, 0 vervallen)\n2. "
+    assert counts in invitation
+    assert "Buurtschouw" not in invitation and "@piet" not in invitation and "Jansen" not in invitation
+    assert "A-1" not in invitation
+    shown = await bot.say("/overleg")  # the members see the plan
+    assert "• J-1 Buurtschouw Vlietkade | trekker @piet" in shown and "actiepunten: A-1 (open)" in shown
+
+
 async def test_bad_agendapunten_store_nothing(bot: TalkingBot) -> None:
     await _refused_and_nothing_stored(
         bot, "/overleg agendapunt Overlast bespreken", "Alleen leden van Leefbaarheidsteam Bolnes", as_="kevin"
@@ -135,7 +152,10 @@ async def test_a_cancelled_meeting_tells_who_answered_sends_no_reminders_and_is_
     await _refused_and_nothing_stored(bot, "/overleg afzeggen 4 december", "geen overleg op vr 4 dec 2026")
 
     reply = await bot.say("/overleg afzeggen 3 december te weinig punten")
-    assert reply.startswith("Overleg van Leefbaarheidsteam Bolnes op do 3 dec 2026 10:00 afgezegd.")
+    assert reply.startswith(
+        "Overleg van Leefbaarheidsteam Bolnes op do 3 dec 2026 10:00 afgezegd. Het kanaal en 3 personen die hadden "
+        "gereageerd of uitgenodigd waren, krijgen bericht."
+    )
     assert "De deadline van A-1 (dit overleg) is nu do 28 jan 2027 10:00." in reply
     news = (
         "Het overleg van Leefbaarheidsteam Bolnes op do 3 dec 2026 10:00 gaat niet door. Reden: te weinig punten. "
@@ -192,7 +212,7 @@ async def test_a_moved_meeting_keeps_its_answers_tells_them_and_reminds_at_the_n
     reply = await bot.say("/overleg verplaats 3 december naar 10 december 14:00")
     assert reply.startswith(
         "Overleg van Leefbaarheidsteam Bolnes verplaatst van do 3 dec 2026 10:00 naar do 10 dec 2026 14:00. "
-        "De antwoorden gaan mee"
+        "De antwoorden gaan mee; 2 personen die hadden gereageerd of uitgenodigd waren, krijgen bericht."
     )
     news = (
         "Het overleg van Leefbaarheidsteam Bolnes is verplaatst van do 3 dec 2026 10:00 naar do 10 dec 2026 14:00, "

@@ -161,7 +161,9 @@ def compute_half_year(
     """The figures of one team over one half year, up to `now` when the half year is still running."""
     assert group.id is not None
     start, end = period.start(tz), period.end(tz)
-    until = min(end, now)
+    # A running half year includes this very moment: a progress note or actiepunt written just before
+    # the report at the same time (the console's clock stands still between commands) is in it.
+    until = min(end, now + timedelta(microseconds=1))
     gid = [group.id]
     months = [(a, b) for a, b in period.months(tz) if a < until]
     norm = group.norm_span
@@ -243,7 +245,7 @@ def plan_summary(h: HalfYearFigures, plan: str) -> str:
     by = {s: sum(1 for r in h.plan if r.item.status == s) for s in JaarplanStatus}
     notes = sum(len(r.notes) for r in h.plan)
     return (
-        f"{_plan_title(plan, h.period.year)}: {len(h.plan)} activiteiten, {by[JaarplanStatus.klaar]} klaar, "
+        f"{_plan_title(plan, h.period.year)}: {plural(len(h.plan), 'activiteit')}, {by[JaarplanStatus.klaar]} klaar, "
         f"{by[JaarplanStatus.open]} open, {by[JaarplanStatus.vervallen]} vervallen; "
         f"{plural(notes, 'voortgangsnotitie', 'voortgangsnotities')} in dit halfjaar"
     )

@@ -104,3 +104,17 @@ def test_half_years_are_parsed_and_labelled() -> None:
     assert parse_half_year("2026-H3") is None
     assert HalfYear(2027, 1).title() == "januari – juni 2027"
     assert HalfYear(2027, 1).previous() == HalfYear(2026, 2)
+
+
+async def test_what_was_written_just_before_the_report_at_the_same_moment_is_in_it(bot: TalkingBot) -> None:
+    # the console's clock stands still between commands: the note, the actiepunt and the signaal
+    # have the very moment of the report as their time (found by the year walk, tests/test_covenant_year.py)
+    await bot.say("/jaarplan toevoegen Buurtschouw Vlietkade @piet periode Q2")
+    await bot.say("/jaarplan J-1 voortgang eerste schouw gehouden")
+    await bot.say("/actie Schouwverslag rondsturen @piet vrijdag bij J-1")
+    await bot.say("/signaal Losliggende stoeptegels Vlietkade #woonomgeving")
+    draft = await bot.say("/rapportage")
+    assert "• Jaarplan 2026: 1 activiteit, 0 klaar, 1 open, 0 vervallen; 1 voortgangsnotitie in dit halfjaar" in draft
+    assert "   voortgang: ma 23 nov 2026: eerste schouw gehouden\n   gekoppeld: A-1 (open)" in draft
+    assert "• Nieuwe signalen: 1 (woonomgeving 1)" in draft
+    assert "• Nieuw: 1, gedaan: 0, open aan het eind: 1, waarvan te laat: 0" in draft

@@ -121,3 +121,20 @@ async def bot(db_url: str):  # type: ignore[no-untyped-def]
     tb = TalkingBot(db_url, NOW)
     yield tb
     tb.bot.engine.dispose()
+
+
+@pytest.fixture
+async def team(bot):  # type: ignore[no-untyped-def]
+    """The same bot, by the name the Telegram tests use: the team beside the resident."""
+    return bot
+
+
+@pytest.fixture
+async def tg():  # type: ignore[no-untyped-def]
+    """The fake Telegram Bot API on 127.0.0.1 (tests/support/fake_telegram.py)."""
+    from tests.support.fake_telegram import FakeTelegram
+
+    fake = FakeTelegram()
+    await fake.start()
+    yield fake
+    await fake.close()

@@ -15,7 +15,6 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -209,23 +208,6 @@ async def test_a_hanging_channel_does_not_hold_back_another(slack: SlackWorld) -
 
 
 # --- Telegram 400 / 403 -------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def team(db_url: str) -> AsyncIterator[TalkingBot]:
-    from tests.conftest import NOW
-
-    tb = TalkingBot(db_url, NOW)
-    yield tb
-    tb.bot.engine.dispose()
 
 
 @pytest.mark.parametrize(("status", "reason"), [(403, "telegram_403"), (400, "telegram_400")])

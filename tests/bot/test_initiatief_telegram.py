@@ -11,7 +11,6 @@ from sqlmodel import select
 from bot.telegram import TelegramTransport
 from storage.models import Initiatief, InitiatiefNotitie, Signaal, Wijziging
 from tests.bot.test_telegram import linked, start_telegram, stop_telegram
-from tests.conftest import NOW
 from tests.support.fake_telegram import FakeTelegram, TgUser
 from tests.support.talk import TalkingBot
 
@@ -26,21 +25,6 @@ PUBLIC = {
     "plan": "Dank voor het plan, het ziet er goed uit",
     "besluit": "De gemeente draagt bij aan de tent en de muziek",
 }
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def team(db_url: str) -> AsyncIterator[TalkingBot]:
-    tb = TalkingBot(db_url, NOW)  # Anna, chair of Leefbaarheidsteam Bolnes, in #lbt-bolnes
-    yield tb
-    tb.bot.engine.dispose()
 
 
 @pytest.fixture

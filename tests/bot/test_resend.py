@@ -140,14 +140,6 @@ async def test_a_failing_history_check_sends_it_again_and_counts_one_possible_do
 # --- Telegram: no history to look in -------------------------------------------------------------
 
 
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
 async def test_telegram_sends_again_after_a_timeout_and_counts_a_possible_double(db_url: str, tg: FakeTelegram) -> None:
     from tests.conftest import NOW
 

@@ -28,7 +28,6 @@ from storage.models import (
     TelegramState,
     Wijziging,
 )
-from tests.conftest import NOW
 from tests.support.fake_telegram import FakeTelegram, TgUser
 from tests.support.talk import TalkingBot
 
@@ -37,22 +36,6 @@ MELDINGEN_URL = "https://www.ridderkerk.nl/melding-openbare-ruimte"  # config/ri
 
 def settings_for(tg: FakeTelegram, **extra: object) -> Settings:
     return Settings(telegram_bot_token=SecretStr(tg.token), telegram_api_url=tg.api_url, **extra)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def team(db_url: str) -> AsyncIterator[TalkingBot]:
-    """The bot as Anna (chair of Leefbaarheidsteam Bolnes) in #lbt-bolnes, clock at NOW."""
-    tb = TalkingBot(db_url, NOW)
-    yield tb
-    tb.bot.engine.dispose()
 
 
 async def start_telegram(team: TalkingBot, tg: FakeTelegram, **extra: object) -> TelegramTransport:

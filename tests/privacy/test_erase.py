@@ -7,10 +7,8 @@ from __future__ import annotations
 import argparse
 import io
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from sqlmodel import col, select
@@ -30,14 +28,6 @@ from tests.support.talk import TalkingBot
 PIET_SLACK, PIET_CHAT = "U0PIET", 612345678
 GERDA_CHAT = 700123456
 REASON = "ziek, huisarts"  # health data: it must go with the person
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 def _job_naming(db_url: str, key: str) -> None:

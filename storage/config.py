@@ -212,6 +212,7 @@ class RetentionConfig(_Strict):
     # a closed verzoek, beleidswens or initiatief (afgerond, afgewezen, naar het jaarplan): then its
     # text, place, notes and the people behind it are removed; the amounts stay for the books
     initiatief_gesloten: int = Field(default=24, ge=1, le=120)
+    agendapunt: int = Field(default=12, ge=1, le=120)  # months after the meeting: text and guest removed
 
 
 class OrgConfig(_Strict):

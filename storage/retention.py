@@ -3,7 +3,8 @@
 In the spirit of Amsterdam's Signalen: closed signalen lose their personal data after 12 months
 (text "[geanonimiseerd]", location, photo, reporter and closing note removed), cancelled
 actiepunten are removed after 12 months, done actiepunten lose their text after 24 months,
-reasons for absence go after 12 months and the text of sent messages after 3. The audit rows
+reasons for absence and the text of agendapunten go after 12 months and the text of sent
+messages after 3. The audit rows
 stay (who did what when), with free-text details emptied, plus one row saying what was removed.
 Running it twice changes nothing the second time.
 """
@@ -23,6 +24,7 @@ from storage.items import log_change
 from storage.models import (
     Actiepunt,
     ActieStatus,
+    AgendaItem,
     Attendance,
     Initiatief,
     InitiatiefNotitie,
@@ -174,6 +176,7 @@ def apply_retention(session: Session, policy: RetentionConfig, *, now: datetime)
             detail=f"{policy.afmelding_reden} maanden na het overleg",
         )
 
+    counts["agendapunten_geanonimiseerd"] = _agendapunten(session, policy, now=now)
     counts["initiatieven_geanonimiseerd"] = _initiatieven(session, policy, now=now)
 
     cutoff = months_before(now, policy.bericht_verzonden)
@@ -224,4 +227,32 @@ def _initiatieven(session: Session, policy: RetentionConfig, *, now: datetime) -
             f"{policy.initiatief_gesloten} maanden na afsluiten",
         )
         done += 1
+    return done
+
+
+def _agendapunten(session: Session, policy: RetentionConfig, *, now: datetime) -> int:
+    """Agendapunten of meetings `agendapunt` months past lose their text and their guest; who added
+    them and that the meeting had them stay (the history)."""
+    cutoff = months_before(now, policy.agendapunt)
+    done = 0
+    meetings_touched: set[int] = set()
+    for item in session.exec(
+        select(AgendaItem)
+        .join(Meeting, col(Meeting.id) == col(AgendaItem.meeting_id))
+        .where(col(Meeting.starts_at) <= cutoff, AgendaItem.text != ANONYMISED)
+    ).all():
+        item.text, item.guest_id = ANONYMISED, None
+        session.add(item)
+        meetings_touched.add(item.meeting_id)
+        done += 1
+    for meeting_id in sorted(meetings_touched):  # the audit rows of agendapunten hold no text ("punt 2")
+        log_change(
+            session,
+            item_type="overleg",
+            item_id=meeting_id,
+            action="agendapunten geanonimiseerd (bewaartermijn)",
+            actor_id=None,
+            now=now,
+            detail=f"tekst en gast verwijderd, {policy.agendapunt} maanden na het overleg",
+        )
     return done

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from schedules.jobs import JobSpec, fire_times
 from schedules.retention import apply_retention_job, retention_jobs
 from storage.config import ConfigError, RetentionConfig, load_config
-from storage.models import Actiepunt, Attendance, OutboxMessage, Signaal, Wijziging
+from storage.models import Actiepunt, AgendaItem, Attendance, OutboxMessage, Signaal, Wijziging
 from storage.retention import ANONYMISED, months_before
 from tests.conftest import NOW, TZ
 from tests.privacy.dbstate import all_values
@@ -162,3 +162,22 @@ def test_old_slack_event_marks_are_pruned(engine: sa.Engine) -> None:
         left = s.exec(select(ProcessedEvent.event_id)).all()
     assert counts["gebeurtenissen_opgeruimd"] == 1
     assert left == ["Ev-new"]
+
+
+async def test_agendapunten_lose_their_text_and_guest_a_year_after_the_meeting(bot: TalkingBot) -> None:
+    added = await bot.say("/overleg agendapunt Overlast Vlietkade bespreken gast @rick")
+    assert "Agendapunt toegevoegd" in added, added
+    run_job(bot, NOW + timedelta(days=300))  # the meeting (3 December 2026) is not a year past
+    with bot.session() as s:
+        item = s.exec(select(AgendaItem)).one()
+        assert item.text == "Overlast Vlietkade bespreken" and item.guest_id is not None
+    run_job(bot, NOW + timedelta(days=400))
+    with bot.session() as s:
+        item = s.exec(select(AgendaItem)).one()
+        assert item.text == ANONYMISED and item.guest_id is None and item.added_by_id is not None
+        actions = [w.action for w in s.exec(select(Wijziging).where(Wijziging.item_type == "overleg")).all()]
+    assert "agendapunten geanonimiseerd (bewaartermijn)" in actions
+    assert "Overlast Vlietkade bespreken" not in all_values(bot.bot.engine)
+    before = all_values(bot.bot.engine)
+    run_job(bot, NOW + timedelta(days=401))
+    assert all_values(bot.bot.engine) == before

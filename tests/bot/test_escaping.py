@@ -17,7 +17,7 @@ from storage import outbox
 from storage.db import transaction
 from storage.models import Signaal
 from tests.bot.conftest import BOLNES, SlackWorld
-from tests.bot.test_telegram import linked, team, telegram, tg  # noqa: F401 - fixtures and helpers
+from tests.bot.test_telegram import linked, telegram  # noqa: F401 - fixtures and helpers
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.talk import TalkingBot
 

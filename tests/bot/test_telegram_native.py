@@ -36,9 +36,7 @@ from tests.bot.test_telegram import (  # noqa: F401 - fixtures and helpers
     settings_for,
     start_telegram,
     stop_telegram,
-    team,
     telegram,
-    tg,
 )
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.talk import TalkingBot

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from bot.telegram import TelegramTransport
 from storage.models import Signaal
-from tests.bot.test_telegram import linked, team, telegram, tg  # noqa: F401 - fixtures and helpers
+from tests.bot.test_telegram import linked, telegram  # noqa: F401 - fixtures and helpers
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.talk import TalkingBot
 

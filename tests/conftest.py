@@ -27,6 +27,12 @@ PG_URL = os.environ.get("WIJKBOT_TEST_PG_URL", "")
 
 
 @pytest.fixture(autouse=True)
+def _files_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exports, charts and PDFs go to the test's own directory, never into the checkout."""
+    monkeypatch.setenv("WIJKBOT_OUTPUT_DIR", str(tmp_path / "wijkbot-uitvoer"))
+
+
+@pytest.fixture(autouse=True)
 def _own_log_record_factory() -> Iterator[None]:
     """A test that runs `wijkbot ...` in-process installs its log filters (record factories) for the
     whole process; put the previous one back so the next test starts as a fresh process would."""

@@ -27,7 +27,7 @@ from handlers import (
     verslag,
 )
 from handlers.base import Context, Reply, UserError
-from handlers.grammar import Call, Family, Run, Sub, family_help
+from handlers.grammar import Call, Family, Run, Sub, family_help, own_people
 from handlers.parsing import CATEGORIES
 from handlers.reports import voortgang
 from storage.models import Actiepunt, Initiatief, InitiatiefKind, JaarplanItem, Signaal
@@ -74,11 +74,13 @@ def _alone(fn: Callable[[Context], list[Reply]], usage: str) -> Run:
 def _help(ctx: Context, c: Call) -> list[Reply]:
     wanted = c.rest.lstrip("/").split()
     if not wanted:
-        return [Reply(help_text(ctx.config.categories), private=True)]
+        return [Reply(own_people(help_text(ctx.config.categories), ctx), private=True)]
     family = find(wanted[0])
     if family is None:
         raise UserError(f"/{wanted[0]} ken ik niet; typ /help voor alle commando's.")
-    return [Reply(family_help(family, ctx.config.categories), private=True)]
+    return [Reply(own_people(family_help(family, ctx.config.categories), ctx), private=True)]
+
+
 
 
 CATEGORY_MARK = "{categorieen}"  # filled in with the organisation's categories (ctx.config.categories)

@@ -182,6 +182,36 @@ def family_help(family: Family, categories: list[str] | tuple[str, ...] | None =
     return "\n".join(lines)
 
 
+# the people the examples name (the Ridderkerk example configuration's); in another organisation
+# the help names its own people instead: the asker's fellow members first, a guest for the guest
+EXAMPLE_PEOPLE = ("piet", "fatima")
+EXAMPLE_GUEST = "karin"
+
+
+def own_people(text: str, ctx: Context) -> str:
+    """The help's examples with people of the asker's own organisation (`@piet` → `@bas`)."""
+    people = ctx.config.people
+    if all(k in people for k in (*EXAMPLE_PEOPLE, EXAMPLE_GUEST)):
+        return text
+    group = ctx.config.groups.get(ctx.group.key) if ctx.group is not None else None
+    me = ctx.person.key
+    members = [k for k in ([*group.members, group.chair or ""] if group else []) if k and k != me]
+    partners = [k for k, p in people.items() if p.kind == "partner" and k != me]
+    guests = [k for k in (group.guests if group else [])] + [k for k in partners if k not in members]
+    taken: set[str] = set()
+
+    def pick(sample: str, choices: list[str]) -> str:
+        if sample in people:
+            return sample
+        key = next((k for k in choices if k not in taken), sample)
+        taken.add(key)
+        return key
+
+    swap = {s: pick(s, [*members, *partners]) for s in EXAMPLE_PEOPLE}
+    swap[EXAMPLE_GUEST] = pick(EXAMPLE_GUEST, [*guests, *partners])
+    return re.sub(r"(?<![\w@])@(" + "|".join(swap) + r")(?![\w.\-'])", lambda m: "@" + swap[m[1]], text)
+
+
 def _first_ref_sub(family: Family) -> str:
     return next((s.name for s in family.named() if s.ref and not s.hidden), "")
 
@@ -236,7 +266,7 @@ def run(family: Family, ctx: Context, args: str) -> list[Reply]:
         return bare.run(ctx, Call(family, bare, "", confirmed=confirmed, args=args))
     first = key(words[0])
     if first in HELP_WORDS and family.name != "help":
-        return [Reply(family_help(family, ctx.config.categories), private=True)]
+        return [Reply(own_people(family_help(family, ctx.config.categories), ctx), private=True)]
 
     def call(sub: Sub, rest: list[str], ref: int | None = None) -> Call:
         return Call(family, sub, " ".join(rest), ref=ref, confirmed=confirmed, args=text)
@@ -291,7 +321,7 @@ def _after_ref(family: Family, ctx: Context, words: list[str], number: int, call
         return show.run(ctx, call(show, [], number))
     second = key(words[1])
     if second in HELP_WORDS:
-        return [Reply(family_help(family, ctx.config.categories), private=True)]
+        return [Reply(own_people(family_help(family, ctx.config.categories), ctx), private=True)]
     sub = family.sub(second)
     if sub is not None and sub.ref:
         return sub.run(ctx, call(sub, words[2:], number))

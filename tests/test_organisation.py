@@ -312,3 +312,19 @@ async def test_ridderkerk_keeps_its_defaults(bot: TalkingBot) -> None:
     assert groups["bolnes"].participatie_per_year == 2 and groups["regiegroep"].participatie_per_year is None
     assert bot.bot.config.categories[0] == "overlast" and bot.bot.config.digest_recipients() == ["regiegroep"]
     assert bot.count(select(func.count()).select_from(Actiepunt).where(Actiepunt.status == ActieStatus.open)) == 0
+
+
+# --- the help's examples name the organisation's own people ---------------------------------------
+
+
+async def test_the_help_examples_name_people_of_the_askers_own_team(waalwijk: TalkingBot) -> None:
+    texts = [await waalwijk.say("/help"), await waalwijk.say("/actie help"), await waalwijk.say("/overleg help")]
+    for text in texts:
+        assert not any(f"@{sample}" in text for sample in ("piet", "fatima", "karin")), text
+    assert "@annie" in texts[1] and "@kees" not in texts[1]  # a fellow member, not the asker
+    assert "gast @bas" in texts[2]  # a guest of BPT Noord for the guest of an agendapunt
+
+
+async def test_the_ridderkerk_help_keeps_its_examples(bot: TalkingBot) -> None:
+    text = await bot.say("/actie help")
+    assert "@piet" in text

@@ -250,7 +250,7 @@ def _agendapunten(session: Session, policy: RetentionConfig, *, now: datetime) -
             session,
             item_type="overleg",
             item_id=meeting_id,
-            action="agendapunten geanonimiseerd (bewaartermijn)",
+            action="agendapunten gewist (bewaartermijn)",
             actor_id=None,
             now=now,
             detail=f"tekst en gast verwijderd, {policy.agendapunt} maanden na het overleg",

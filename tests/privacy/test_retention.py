@@ -176,7 +176,7 @@ async def test_agendapunten_lose_their_text_and_guest_a_year_after_the_meeting(b
         item = s.exec(select(AgendaItem)).one()
         assert item.text == ANONYMISED and item.guest_id is None and item.added_by_id is not None
         actions = [w.action for w in s.exec(select(Wijziging).where(Wijziging.item_type == "overleg")).all()]
-    assert "agendapunten geanonimiseerd (bewaartermijn)" in actions
+    assert "agendapunten gewist (bewaartermijn)" in actions
     assert "Overlast Vlietkade bespreken" not in all_values(bot.bot.engine)
     before = all_values(bot.bot.engine)
     run_job(bot, NOW + timedelta(days=401))

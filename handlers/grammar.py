@@ -182,7 +182,7 @@ def family_help(family: Family, categories: list[str] | tuple[str, ...] | None =
     return "\n".join(lines)
 
 
-# the people the examples name (the Ridderkerk example configuration's); in another organisation
+# the people the examples name (those of the default example configuration); in another organisation
 # the help names its own people instead: the asker's fellow members first, a guest for the guest
 EXAMPLE_PEOPLE = ("piet", "fatima")
 EXAMPLE_GUEST = "karin"

@@ -55,6 +55,6 @@ def test_the_check_finds_a_clock_read(tmp_path: Path) -> None:
     sample = ROOT / "handlers" / "__init__.py"
     assert _clock_reads(sample) == []  # the package marker reads no clock
     probe = tmp_path / "probe.py"
-    probe.write_text("import datetime\nx = datetime.datetime.now()\ny = date.today()\n", encoding="utf-8")
+    probe.write_text("import datetime\nx = datetime.datetime.now()\ny = date.today()\n", encoding="utf-8")  # clock-ok
     hits = [h.split(": ", 1)[1] for h in _clock_reads(probe)]
-    assert hits == ["datetime.now()", "date.today()"]
+    assert hits == ["datetime.now()", "date.today()"]  # clock-ok

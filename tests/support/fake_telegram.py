@@ -381,7 +381,7 @@ class FakeTelegram:
     def _message(self, user: TgUser, chat: dict[str, Any] | None = None, **content: Any) -> dict[str, Any]:
         message = {
             "message_id": self._next_message,
-            "date": int(time.time()),
+            "date": int(time.time()),  # clock-ok: the platform stamps its own time
             "chat": chat or user.chat(),
             "from": user.as_json(),
             **content,
@@ -434,7 +434,7 @@ class FakeTelegram:
         change = {
             "chat": chat,
             "from": actor,
-            "date": int(time.time()),
+            "date": int(time.time()),  # clock-ok: the platform stamps its own time
             "old_chat_member": {"user": bot, "status": old, **MEMBER_FIELDS.get(old, {})},
             "new_chat_member": {"user": bot, "status": new, **MEMBER_FIELDS.get(new, {})},
         }

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from storage import lookups, outbox
+from storage import identity, lookups, outbox
 from storage.claims import looks_like_code
 from storage.config import OrgConfig, seed
 from storage.db import transaction
@@ -40,14 +40,14 @@ def is_koppelcode(text: str) -> bool:
 def person_name(engine: Engine, key: str) -> str | None:
     """The name of the person with this key (active or not), else None."""
     with transaction(engine) as session:
-        person = lookups.person_by_key(session, key)
+        person = identity.person_with_key(session, key)
         return person.name if person is not None else None
 
 
 def group_name(engine: Engine, channel: str) -> str | None:
     """The name of the group whose channel this is, else None."""
     with transaction(engine) as session:
-        group = lookups.group_by_channel(session, channel)
+        group = identity.group_with_channel(session, channel)
         return group.name if group is not None else None
 
 
@@ -58,7 +58,7 @@ def is_group_channel(engine: Engine, channel: str) -> bool:
 def only_group_channel(engine: Engine, key: str) -> str | None:
     """The channel of the one group a person is a member of; None for none or several."""
     with transaction(engine) as session:
-        person = lookups.person_by_key(session, key)
+        person = identity.person_with_key(session, key)
         if person is None:
             return None
         channels = lookups.member_channels(session, person)

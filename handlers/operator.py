@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from handlers.notify import describe
-from storage import lookups, outbox
+from storage import identity, outbox
 from storage.db import transaction
 from storage.erase import erase_person
 from storage.items import log_change
@@ -33,7 +33,7 @@ def outbox_listing(engine: Engine, *, now: datetime) -> str:
         if not parked and not waiting and not doubles:
             return "Er is niets geparkeerd en niets wacht langer dan een uur."
         keys = sorted({m.destination for m in [*parked, *waiting] if m.kind == "dm"})
-        people = {k: p for k in keys if (p := lookups.person_by_key(session, k)) is not None}
+        people = {k: p for k in keys if (p := identity.person_with_key(session, k)) is not None}
     lines: list[str] = []
     if parked:
         lines.append(

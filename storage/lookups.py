@@ -1,5 +1,6 @@
-"""Small read queries the adapters need (through handlers/lookups.py and handlers/home.py):
-a person or group by its neutral name, an item's group, the App Home's lists, processed events."""
+"""Small read queries the adapters need (through handlers/lookups.py and handlers/home.py): an
+item's group, a person's groups, the App Home's lists, processed events. A person by key and a group
+by channel are storage/identity.py's (`person_with_key`, `group_with_channel`)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,6 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from storage.models import Actiepunt, ActieStatus, Group, Meeting, Membership, Person, ProcessedEvent, Signaal
-
-
-def person_by_key(session: Session, key: str) -> Person | None:
-    return session.exec(select(Person).where(Person.key == key)).first()
-
-
-def group_by_channel(session: Session, channel: str) -> Group | None:
-    return session.exec(select(Group).where(Group.channel == channel)).first()
 
 
 def member_channels(session: Session, person: Person) -> list[str]:

@@ -48,6 +48,7 @@ from starlette.routing import BaseRoute, Route
 from bot import slack_blocks as kit
 from bot.core import Wijkbot
 from bot.settings import Settings
+from bot.transports import Transport, register
 from handlers import commands, koppel
 from handlers.base import Message, Reply
 from handlers.format import is_overdue
@@ -250,7 +251,7 @@ def _outbox_id(message: dict[str, Any]) -> int | None:
 
 
 class SlackTransport:
-    """wijkbot in Slack: implements bot.run.Transport."""
+    """wijkbot in Slack: a bot.transports.Adapter."""
 
     name = "slack"
 
@@ -1194,3 +1195,6 @@ def _home_view(bot: Wijkbot, key: str) -> dict[str, Any]:
                 upcoming.append((groups[gid].name, nxt.starts_at, nxt.location))
         upcoming.sort(key=lambda m: m[1])
         return kit.home_view(name=person.name, acties=acties, meetings=upcoming, tz=tz)
+
+
+register(Transport("slack", switch="SLACK_BOT_TOKEN", enabled=lambda s: bool(s.slack_bot_token), build=SlackTransport))

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from bot.core import Wijkbot
 
 # The adapter modules, in the order their notifiers are asked whether they deliver a message.
-MODULES = ("bot.slack", "bot.telegram")
+MODULES = ("bot.slack", "bot.telegram", "bot.teams")
 
 
 class Adapter(Protocol):

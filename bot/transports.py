@@ -64,8 +64,12 @@ def registered() -> list[Transport]:
     """Every transport, in the order of MODULES (the modules are imported on the first call)."""
     for module in MODULES:
         importlib.import_module(module)
-    order = {name: i for i, name in enumerate(_REGISTRY)}
-    return sorted(_REGISTRY.values(), key=lambda t: order[t.name])
+
+    def place(t: Transport) -> int:
+        module = getattr(t.build, "__module__", "")
+        return MODULES.index(module) if module in MODULES else len(MODULES)
+
+    return sorted(_REGISTRY.values(), key=place)
 
 
 def enabled(settings: Settings) -> list[Transport]:

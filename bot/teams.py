@@ -234,8 +234,14 @@ class _Credentials(PasswordServiceClientCredentialFactory):  # type: ignore[misc
 class _Adapter(CloudAdapterBase):  # type: ignore[misc]
     """The SDK's cloud adapter; wijkbot gives it the authenticated request itself (see TeamsTransport)."""
 
-    async def on_turn_error(self, context: TurnContext, error: Exception) -> None:
-        log.error("Teams: handling failed: %s", type(error).__name__)
+    def __init__(self, auth: BotFrameworkAuthentication) -> None:
+        super().__init__(auth)
+        self.on_turn_error = self._failed
+
+    async def _failed(self, context: TurnContext, error: Exception) -> None:
+        """A turn that failed (the connector refused an answer): logged; the request still gets 200,
+        since a retry by the connector would run the command a second time."""
+        log.warning("Teams: an answer could not be sent (%s)", type(error).__name__)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -181,6 +181,7 @@ class FakeTeams:
     conversations: dict[str, Conversation] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
     refused_tokens: int = 0
+    refusals: list[int] = field(default_factory=list)  # statuses for the next connector calls (`refuse`)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     port: int = 0
@@ -257,6 +258,16 @@ class FakeTeams:
         self._tokens.add(token)
         return web.json_response({"token_type": "Bearer", "expires_in": 3599, "access_token": token})
 
+    def refuse(self, status: int, *, times: int = 1) -> None:
+        """Answer the next `times` conversation calls with `status` (403: the bot was removed, 500: an outage)."""
+        self.refusals.extend([status] * times)
+
+    def _refused(self) -> web.Response | None:
+        if not self.refusals:
+            return None
+        status = self.refusals.pop(0)
+        return web.json_response({"error": {"code": "Refused", "message": f"HTTP {status}"}}, status=status)
+
     def _authorised(self, request: web.Request) -> bool:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         return scheme == "Bearer" and token in self._tokens
@@ -264,6 +275,8 @@ class FakeTeams:
     async def _create(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
             return web.json_response({"error": {"code": "Unauthorized"}}, status=401)
+        if (refused := self._refused()) is not None:
+            return refused
         body = await request.json()
         channel = ((body.get("channelData") or {}).get("channel") or {}).get("id")
         tenant = body.get("tenantId") or ((body.get("channelData") or {}).get("tenant") or {}).get("id")
@@ -293,6 +306,8 @@ class FakeTeams:
     async def _send(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
             return web.json_response({"error": {"code": "Unauthorized"}}, status=401)
+        if (refused := self._refused()) is not None:
+            return refused
         cid, aid = request.match_info["cid"], request.match_info.get("aid")
         activity = await request.json()
         problems = activity_problems(activity)

@@ -16,6 +16,7 @@ import httpx
 import pytest
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
+from sqlmodel import col, select
 
 from bot.core import Clock, Wijkbot
 from bot.http import create_http_app, server_config
@@ -26,6 +27,7 @@ from handlers.base import Button
 from schedules import console_runner
 from storage import identity
 from storage.db import transaction
+from storage.models import OutboxMessage
 from tests.bot.fake_teams import MESSAGE_BYTES, FakeTeams, Posted, activity_problems
 from tests.conftest import NOW
 from tests.privacy.dbstate import table_counts
@@ -224,3 +226,27 @@ def test_a_long_answer_is_split_into_cards_within_the_teams_limit() -> None:
     shown = [b["text"] for c in cards(lines, buttons) for b in c["body"] if b["type"] == "TextBlock"]
     assert shown == lines.split("\n")  # nothing dropped, in order
     assert all(len(json.dumps(c).encode()) <= CARD_BYTES for c in cards(lines, buttons))
+
+
+async def test_an_answer_teams_refuses_is_logged_and_the_command_is_not_run_again(
+    teams: TeamsWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    teams.fake.refuse(500)
+    posted = await teams.say("signaal Losliggende stoeptegel bij de school")  # 200 all the same: no retry
+    assert posted == []
+    assert "an answer could not be sent" in caplog.text
+    assert _count(teams.bot, "signaal") == 1
+
+
+async def test_the_outbox_retries_an_outage_and_parks_what_teams_refuses(teams: TeamsWorld) -> None:
+    teams.fake.refuse(500)
+    await teams.say("actie Folder rondbrengen @piet vrijdag")  # the owner is told by the outbox: refused once
+    assert not teams.fake.posted_to("a:personal-" + PIET)
+    teams.bot.clock.advance(timedelta(minutes=10))
+    await teams.bot.flush()
+    assert "aan u gegeven" in teams.fake.posted_to("a:personal-" + PIET)[0].text
+    teams.fake.refuse(403)  # the bot was removed from the team, the person left: for good
+    await teams.say("actie Stoep vegen @piet vrijdag")
+    with transaction(teams.bot.engine) as session:
+        parked = session.exec(select(OutboxMessage).where(col(OutboxMessage.parked_at).is_not(None))).all()
+        assert [(m.destination, m.park_reason) for m in parked] == [("piet", "teams_403")]

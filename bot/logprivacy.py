@@ -18,7 +18,18 @@ from typing import Any
 
 PERSON = "[persoon]"
 # libraries that log request and response bodies (names, chat ids, message texts) below INFO
-CHATTY_LIBRARIES = ("telegram", "slack_bolt", "slack_sdk", "httpx", "httpcore", "aiohttp")
+CHATTY_LIBRARIES = (
+    "telegram",
+    "slack_bolt",
+    "slack_sdk",
+    "httpx",
+    "httpcore",
+    "aiohttp",
+    "msrest",
+    "botbuilder",
+    "botframework",
+    "urllib3",
+)
 _FIELDS = "text|first_name|last_name|username|user_name|name|real_name|display_name|email|fallback|title|caption"
 _PATTERNS = (
     # a personal field in a printed dict or JSON: 'first_name': 'Jan' / "text": "..."

@@ -45,6 +45,7 @@ from starlette.routing import BaseRoute, Route
 from bot import slack_blocks as kit
 from bot.core import Wijkbot
 from bot.settings import Settings
+from bot.transports import Transport, register
 from handlers import commands, directory, forms, home, koppel, lookups
 from handlers.base import Message, Reply
 from handlers.notify import DOUBLE, FOUND, RESENT, Notifier, Outgoing, PermanentError, Recipient, is_ambassadeur
@@ -223,7 +224,7 @@ def _outbox_id(message: dict[str, Any]) -> int | None:
 
 
 class SlackTransport:
-    """wijkbot in Slack: implements bot.run.Transport."""
+    """wijkbot in Slack: a bot.transports.Adapter."""
 
     name = "slack"
 
@@ -1014,3 +1015,6 @@ _TOP: dict[str, type] = {
 _ACTION: dict[str, type] = dict.fromkeys(("action_id", "block_id", "value", "type"), str)
 _EVENT: dict[str, type] = {"type": str, "message": dict, "previous_message": dict}
 _VIEW: dict[str, type] = {"callback_id": str, "private_metadata": str, "state": dict, "type": str}
+
+
+register(Transport("slack", switch="SLACK_BOT_TOKEN", enabled=lambda s: bool(s.slack_bot_token), build=SlackTransport))

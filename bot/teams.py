@@ -28,7 +28,7 @@ import logging
 import re
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 from botbuilder.core import CloudAdapterBase, TurnContext
@@ -60,10 +60,7 @@ from bot.slack_blocks import button_command, payload_buttons
 from bot.transports import Transport, register
 from handlers import directory
 from handlers.base import Button, Reply
-from handlers.notify import Notifier, PermanentError
-
-if TYPE_CHECKING:
-    from storage.models import OutboxMessage, Person
+from handlers.notify import Notifier, Outgoing, PermanentError, Recipient
 
 log = logging.getLogger(__name__)
 
@@ -257,12 +254,12 @@ class TeamsNotifier:
     def __init__(self, transport: TeamsTransport) -> None:
         self.transport = transport
 
-    def handles(self, msg: OutboxMessage, recipient: Person | None) -> bool:
+    def handles(self, msg: Outgoing, recipient: Recipient | None) -> bool:
         if msg.kind == "channel":
             return self.transport.channel_address(msg.destination) is not None
         return msg.kind == "dm" and recipient is not None and self.transport.person_address(recipient.key) is not None
 
-    async def send(self, msg: OutboxMessage, recipient: Person | None) -> str | None:
+    async def send(self, msg: Outgoing, recipient: Recipient | None) -> str | None:
         """Post it; a refusal no retry changes (403, 404, a card Teams does not take) parks it.
 
         The connector cannot be asked whether a send that timed out arrived: it goes again (and the

@@ -6,15 +6,15 @@ import os
 import secrets
 from datetime import timedelta
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, func, select
 
 from handlers.base import Context, Reply, UserError
 from handlers.format import when
 from handlers.permissions import require
 from handlers.resident import day, hash_code
-from storage import items
+from storage import items, org
 from storage.erase import erase_person
-from storage.models import ClockState, Group, GroupKind, Invitation, Membership, Person
+from storage.models import ClockState, Group, GroupKind, Invitation, Person
 
 INVITATION_VALID = timedelta(days=14)
 DEFAULT_BOT_NAME = "wijkbot_bot"
@@ -82,14 +82,7 @@ def invite(ctx: Context) -> list[Reply]:
 
 
 def _ambassadors(ctx: Context, group: Group) -> list[Person]:
-    return list(
-        ctx.session.exec(
-            select(Person)
-            .join(Membership, col(Membership.person_id) == col(Person.id))
-            .where(Membership.group_id == group.id, Membership.role == "ambassadeur")
-            .order_by(col(Person.id))
-        ).all()
-    )
+    return org.ambassadors(ctx.session, group.id or 0)
 
 
 def list_ambassadors(ctx: Context) -> list[Reply]:

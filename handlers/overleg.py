@@ -12,7 +12,7 @@ from handlers.agenda import build_agenda
 from handlers.base import Button, Context, Reply, UserError
 from handlers.dates import has_explicit_time, parse_when
 from handlers.format import day, label, plural, ref_a, when
-from handlers.parsing import check_text, group_members, resolve_person, take_leading_date
+from handlers.parsing import check_text, resolve_person, take_leading_date
 from handlers.permissions import may, require
 from storage import items, meetings, org
 from storage.items import log_change
@@ -175,7 +175,7 @@ def aanwezig(ctx: Context, args: str) -> list[Reply]:
         a.person_id: a for a in ctx.session.exec(select(Attendance).where(Attendance.meeting_id == meeting.id)).all()
     }
     seen: dict[str, list[str]] = {"aanwezig": [], "afgemeld": [], "afwezig": []}
-    members = group_members(ctx.session, group)
+    members = org.members(ctx.session, group.id or 0)
     member_ids = {m.id for m in members}
     for p in [*members, *(p for pid, p in present.items() if pid not in member_ids)]:
         before = answers.get(p.id or 0)
@@ -423,7 +423,7 @@ def _where(meeting: Meeting) -> str:
 
 
 def _is_member(ctx: Context, group: Group, person: Person) -> bool:
-    return person.id in {m.id for m in group_members(ctx.session, group)}
+    return org.is_member(ctx.session, group.id or 0, person.id)
 
 
 def _running(ctx: Context, group: Group) -> Meeting | None:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from storage import org
 from storage.models import (
     AgendaItem,
     Attendance,
@@ -18,8 +19,6 @@ from storage.models import (
     Meeting,
     MeetingSeries,
     MeetingStatus,
-    Membership,
-    Person,
 )
 
 HORIZON = timedelta(days=400)
@@ -393,7 +392,8 @@ def last_meetings(session: Session, group_id: int, *, now: datetime, limit: int 
 def attendance_flags(session: Session, group_id: int, now: datetime) -> list[AttendanceFlag]:
     """Members absent (afwezig, or afgemeld without vervanger) from 2 of the group's last 3 meetings.
 
-    Guests are no members, and members who join once a year (`yearly`) are never flagged."""
+    Guests are no members, and members who join once a year (`yearly`) are never flagged; nor is
+    anyone no longer active (storage.org.members)."""
     recent = last_meetings(session, group_id, now=now)
     if len(recent) < FLAG_ABSENT:
         return []
@@ -409,12 +409,7 @@ def attendance_flags(session: Session, group_id: int, now: datetime) -> list[Att
     missed: dict[int, list[int]] = {}
     for person_id, meeting_id in rows:
         missed.setdefault(person_id, []).append(meeting_id)
-    members = session.exec(
-        select(Person)
-        .join(Membership, col(Membership.person_id) == col(Person.id))
-        .where(Membership.group_id == group_id, Membership.role == "lid", Membership.yearly == False)  # noqa: E712
-        .order_by(col(Person.key))
-    ).all()
+    members = org.members(session, group_id, yearly=False)
     flags = []
     for p in members:
         gone = missed.get(p.id or 0, [])

@@ -1,0 +1,64 @@
+"""Storage owns the queries (issue #13): one definition of "members of a group", of "which meeting
+the user means", audit rows written by the storage write functions, refusals from the transition tables."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from storage import org
+from storage.meetings import attendance_flags
+from storage.models import Attendance, Group, Meeting, MeetingStatus, Person
+from tests.support.talk import TalkingBot
+
+
+def _bolnes(s: Session) -> Group:
+    return s.exec(select(Group).where(Group.key == "bolnes")).one()
+
+
+def _deactivate(bot: TalkingBot, key: str) -> None:
+    with bot.session() as s:
+        p = s.exec(select(Person).where(Person.key == key)).one()
+        p.active = False
+        s.add(p)
+        s.commit()
+
+
+# --- members of a group --------------------------------------------------------------------------
+
+
+async def test_members_are_the_active_people_with_role_lid(bot: TalkingBot) -> None:
+    with bot.session() as s:
+        bolnes = _bolnes(s)
+        assert [p.key for p in org.members(s, bolnes.id or 0)] == ["anna", "fatima", "marieke", "piet"]
+    _deactivate(bot, "marieke")
+    with bot.session() as s:
+        bolnes = _bolnes(s)
+        marieke = s.exec(select(Person).where(Person.key == "marieke")).one()
+        assert [p.key for p in org.members(s, bolnes.id or 0)] == ["anna", "fatima", "piet"]
+        assert not org.is_member(s, bolnes.id or 0, marieke.id)
+        assert org.is_member(s, bolnes.id or 0, s.exec(select(Person).where(Person.key == "piet")).one().id)
+        assert org.member_group_ids(s, marieke.id) == [bolnes.id]  # the membership itself stays
+
+
+async def test_an_inactive_member_is_neither_marked_afwezig_nor_flagged(bot: TalkingBot) -> None:
+    await bot.advance(timedelta(weeks=18))  # past the first three Bolnes meetings
+    now = bot.bot.clock.now()
+    with bot.session() as s:
+        bolnes = _bolnes(s)
+        people = {p.key: p for p in s.exec(select(Person)).all()}
+        held = s.exec(
+            select(Meeting).where(Meeting.group_id == bolnes.id, Meeting.starts_at <= now).order_by(Meeting.starts_at)
+        ).all()
+        for meeting in held:
+            meeting.status = MeetingStatus.gehouden
+            s.add(meeting)
+            s.add(Attendance(meeting_id=meeting.id, person_id=people["piet"].id, status="afwezig", responded_at=now))
+        s.commit()
+        assert [f.person_key for f in attendance_flags(s, bolnes.id or 0, now)] == ["piet"]
+    _deactivate(bot, "piet")
+    with bot.session() as s:
+        assert attendance_flags(s, _bolnes(s).id or 0, now) == []
+    reply = await bot.say("/overleg aanwezig alle")  # the last meeting (25 March): piet is no member now
+    assert "vastgelegd" in reply and "@piet" not in reply and "@fatima" in reply

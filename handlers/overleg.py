@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 
@@ -12,7 +12,7 @@ from handlers.agenda import build_agenda
 from handlers.base import Button, Context, Reply, UserError
 from handlers.dates import has_explicit_time, parse_when
 from handlers.format import day, label, plural, ref_a, when
-from handlers.parsing import check_text, resolve_person, take_leading_date
+from handlers.parsing import check_text, resolve_person
 from handlers.permissions import may, require
 from storage import items, meetings, org
 from storage.items import log_change
@@ -48,21 +48,6 @@ _NUMBERS = {
 }
 
 
-def _meeting_on_day(ctx: Context, group: Group, day: datetime) -> Meeting | None:
-    local = day.astimezone(ctx.tz).date()
-    start = datetime.combine(local, time(0), tzinfo=ctx.tz)
-    return ctx.session.exec(
-        select(Meeting)
-        .where(
-            Meeting.group_id == group.id,
-            Meeting.starts_at >= start,
-            Meeting.starts_at < start + timedelta(days=1),
-            Meeting.status != MeetingStatus.geannuleerd,
-        )
-        .order_by(col(Meeting.starts_at))
-    ).first()
-
-
 def _no_meeting_on(ctx: Context, group: Group, days: list[datetime], *, past: bool) -> str:
     """There is no meeting on the day meant: name the nearest such day and the meetings around it."""
     nearest = min(days, key=lambda d: abs(d - ctx.now))
@@ -79,29 +64,9 @@ def _target(ctx: Context, args: str, *, past: bool) -> tuple[Group, Meeting, str
     (`past=False`) or the last one that has begun (`past=True`); returns (group, meeting, rest)."""
     by_id, by_id_group, rest = afmelden.take_meeting_id(ctx, args.strip())
     group = ctx.group or by_id_group or ctx.require_group()
-    if by_id is not None:
-        return group, by_id, rest
-    words = rest.split()
-    meeting: Meeting | None
-    if words and words[0].lower() == "volgende":
-        meeting, rest = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now), " ".join(words[1:])
-    else:
-        ahead, after = take_leading_date(ctx, rest)
-        if ahead is not None:
-            # a day without a year: for attendance first the most recent one, then the coming one
-            days = [(ahead, after)]
-            if past:
-                back, back_after = take_leading_date(ctx, rest, past=True)
-                if back is not None and back.date() != ahead.date():
-                    days.insert(0, (back, back_after))
-            found = next(((m, a) for d, a in days if (m := _meeting_on_day(ctx, group, d)) is not None), None)
-            if found is None:
-                raise UserError(_no_meeting_on(ctx, group, [d for d, _ in days], past=past))
-            meeting, rest = found
-        elif past:
-            meeting = meetings.previous_meeting(ctx.session, group.id or 0, now=ctx.now)
-        else:
-            meeting = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now)
+    meeting, rest, days = afmelden.meant(ctx, group, by_id, rest, past=past)
+    if meeting is None and days:
+        raise UserError(_no_meeting_on(ctx, group, days, past=past))
     if meeting is None:
         what = "gehad" if past else "gepland"
         raise UserError(f"{group.name} heeft nog geen overleg {what}; zie /overleg lijst.")
@@ -641,13 +606,13 @@ def verplaats(ctx: Context, args: str) -> list[Reply]:
         raise UserError(f"Het overleg staat al op {moment}.")
     if starts.astimezone(ctx.tz).hour == 2:
         raise UserError("Tussen 02:00 en 03:00 plannen we niets (zomer- en wintertijd); kies een ander tijdstip.")
-    other = _meeting_on_day(ctx, group, starts)
+    other = meetings.meeting_on_day(ctx.session, group.id or 0, starts.astimezone(ctx.tz).date(), ctx.tz)
     if other is not None and other.id != meeting.id:
         raise UserError(
             f"Op {day(starts, ctx.tz)} heeft {group.name} al een overleg ({when(other.starts_at, ctx.tz)}); "
             "kies een andere dag, of zeg dat overleg eerst af."
         )
-    taken = ctx.session.exec(select(Meeting).where(Meeting.group_id == group.id, Meeting.starts_at == starts)).first()
+    taken = meetings.meeting_at(ctx.session, group.id or 0, starts)
     if taken is not None and taken.id != meeting.id:
         raise UserError(
             f"Op {new} stond een overleg dat is afgezegd; kies een ander tijdstip, bijvoorbeeld een kwartier later."

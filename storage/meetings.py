@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -115,17 +115,49 @@ def previous_meeting(session: Session, group_id: int, *, now: datetime) -> Meeti
     ).first()
 
 
-def meeting_on(session: Session, group_id: int, day_start: datetime, day_end: datetime) -> Meeting | None:
+def meeting_on_day(session: Session, group_id: int, day: date, tz: ZoneInfo) -> Meeting | None:
+    """The group's meeting on a local calendar day that was not cancelled (planned or held), the earliest."""
+    start = datetime.combine(day, time(0), tzinfo=tz)
     return session.exec(
         select(Meeting)
         .where(
             Meeting.group_id == group_id,
-            Meeting.starts_at >= day_start,
-            Meeting.starts_at < day_end,
-            Meeting.status == MeetingStatus.gepland,
+            Meeting.starts_at >= start,
+            Meeting.starts_at < start + timedelta(days=1),
+            Meeting.status != MeetingStatus.geannuleerd,
         )
         .order_by(col(Meeting.starts_at))
     ).first()
+
+
+def meeting_at(session: Session, group_id: int, starts_at: datetime) -> Meeting | None:
+    """The group's meeting at exactly this moment, whatever its status (a group has one per moment)."""
+    return session.exec(select(Meeting).where(Meeting.group_id == group_id, Meeting.starts_at == starts_at)).first()
+
+
+def meeting_meant(
+    session: Session, group_id: int, *, now: datetime, tz: ZoneInfo, days: Sequence[date] = (), past: bool = False
+) -> Meeting | None:
+    """Which meeting a user means: the ONE rule, for /afmelden and every /overleg command.
+
+    - `days` (the day the user wrote, and for `past` first the most recent such day): the meeting
+      on the first of those days that has one not cancelled, planned or already held. A held
+      meeting is found too, so the user hears "al begonnen" rather than "geen overleg op" for a
+      day that had one; a cancelled one is not (that day has no meeting any more).
+    - no day: the next planned meeting that has not begun (`past=False`), or the last meeting
+      that has begun and was not cancelled (`past=True`: attendance, "gehouden").
+
+    A meeting by id (the buttons) is `meeting_of_group`; "volgende" is `next_meeting`.
+    """
+    if days:
+        for d in days:
+            found = meeting_on_day(session, group_id, d, tz)
+            if found is not None:
+                return found
+        return None
+    if past:
+        return previous_meeting(session, group_id, now=now)
+    return next_meeting(session, group_id, now=now)
 
 
 @dataclass

@@ -62,3 +62,40 @@ async def test_an_inactive_member_is_neither_marked_afwezig_nor_flagged(bot: Tal
         assert attendance_flags(s, _bolnes(s).id or 0, now) == []
     reply = await bot.say("/overleg aanwezig alle")  # the last meeting (25 March): piet is no member now
     assert "vastgelegd" in reply and "@piet" not in reply and "@fatima" in reply
+
+
+# --- which meeting the user means ----------------------------------------------------------------
+
+
+async def test_afmelden_and_overleg_mean_the_same_meeting_by_date(bot: TalkingBot) -> None:
+    """One rule: a day's meeting that was held is found (was: /afmelden looked only at planned ones
+    and said there was no meeting that day); a cancelled one is not, for both commands."""
+    bot.bot.clock.set(bot.bot.clock.now() + timedelta(days=11))  # 4 December 2026, after the 3 December meeting
+    assert (await bot.say("/overleg aanwezig 3-12-2026 alle")).startswith("Aanwezigheid bij het overleg")
+    reply = await bot.say("/afmelden 3-12-2026 ziek", as_="piet")
+    assert reply == "Dat overleg is al begonnen; afmelden kan alleen vooraf."
+    assert (await bot.say("/overleg kom 3-12-2026", as_="piet")).startswith("Het overleg van do 3 dec 2026 10:00 is al")
+    await bot.say("/overleg afzeggen 28 januari te weinig punten")
+    assert "heeft geen overleg op 28-01-2027" in await bot.say("/afmelden 28 januari ziek", as_="piet")
+    assert "heeft geen overleg op do 28 jan 2027" in await bot.say("/overleg kom 28 januari", as_="piet")
+
+
+async def test_meeting_meant_reads_days_in_order_and_defaults_to_next_or_last(bot: TalkingBot) -> None:
+    from datetime import date
+
+    from storage.meetings import meeting_meant
+
+    tz = bot.bot.config.tz
+    bot.bot.clock.set(bot.bot.clock.now() + timedelta(days=11))  # 4 December 2026
+    now = bot.bot.clock.now()
+    with bot.session() as s:
+        gid = _bolnes(s).id or 0
+        last = meeting_meant(s, gid, now=now, tz=tz, past=True)
+        nxt = meeting_meant(s, gid, now=now, tz=tz)
+        assert last is not None and last.starts_at.astimezone(tz).date() == date(2026, 12, 3)
+        assert nxt is not None and nxt.starts_at.astimezone(tz).date() == date(2027, 1, 28)
+        # the days in the order given: the first that has a meeting wins
+        days = [date(2026, 12, 4), date(2027, 1, 28), date(2026, 12, 3)]
+        found = meeting_meant(s, gid, now=now, tz=tz, days=days)
+        assert found is not None and found.id == nxt.id
+        assert meeting_meant(s, gid, now=now, tz=tz, days=[date(2026, 12, 4)]) is None

@@ -10,7 +10,6 @@ from handlers.format import when
 from handlers.parsing import check_text, resolve_person, take_leading_date
 from handlers.permissions import require
 from storage import meetings
-from storage.items import log_change
 from storage.models import AttendanceStatus, Group, Meeting, MeetingStatus, Person
 
 _SUBSTITUTE = re.compile(r"\bvervanger:?\s+@(?P<who>[\w.\-']+)", re.IGNORECASE)
@@ -92,19 +91,11 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     reason = check_text(reason, "reden", limit=500) if reason.strip() else ""
     meetings.record_attendance(
         ctx.session,
-        meeting.id or 0,
+        meeting,
         ctx.person.id or 0,
         status=AttendanceStatus.afgemeld,
         reason=reason or None,
         substitute_id=substitute.id if substitute else None,
-        now=ctx.now,
-    )
-    log_change(
-        ctx.session,
-        item_type="overleg",
-        item_id=meeting.id or 0,
-        action="afgemeld",
-        actor_id=ctx.person.id,
         now=ctx.now,
     )
     moment = when(meeting.starts_at, ctx.tz)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import col, select
-
 from handlers import pii
 from handlers.base import Button, Context, Reply, UserError
 from handlers.format import actie_line, history_lines, label, noun, plural, ref_a, ref_s, signaal_line, when
@@ -77,12 +75,7 @@ def list_signalen(ctx: Context, args: str) -> list[Reply]:
     mode = {"all": "alle", "allemaal": "alle", "open": "open", "opened": "open"}.get(mode, mode)
     if mode not in ("open", "alle"):
         raise UserError("Schrijf /signaal lijst, /signaal lijst alle of /signaal lijst open #jeugd.")
-    stmt = select(Signaal).where(Signaal.group_id == group.id, Signaal.status != SignaalStatus.ingetrokken)
-    if mode == "open":
-        stmt = stmt.where(Signaal.status != SignaalStatus.gesloten)
-    if category:
-        stmt = stmt.where(Signaal.category == category)
-    rows = ctx.session.exec(stmt.order_by(col(Signaal.id))).all()
+    rows = items.list_signalen(ctx.session, group.id or 0, open_only=mode == "open", category=category)
     what = ("open " if mode == "open" else "") + "signaal"
     where = f" in #{category}" if category else ""
     if not rows:

@@ -346,3 +346,71 @@ def search_actiepunten(session: Session, group_id: int, words: list[str], *, lim
         *_contains_all(Actiepunt.text, words),
     )
     return list(session.exec(stmt.order_by(col(Actiepunt.id).desc()).limit(limit)).all())
+
+
+# ---------------------------------------------------------------------------------------------
+# lists: what the commands and the agenda show (withdrawn items are in none of them)
+# ---------------------------------------------------------------------------------------------
+
+
+def list_signalen(
+    session: Session,
+    group_id: int,
+    *,
+    open_only: bool = False,
+    category: str | None = None,
+    since: datetime | None = None,
+) -> list[Signaal]:
+    """The group's signalen (not withdrawn) by number: `open_only` leaves out the closed ones,
+    `since`: recorded after that moment."""
+    stmt = select(Signaal).where(Signaal.group_id == group_id, Signaal.status != SignaalStatus.ingetrokken)
+    if open_only:
+        stmt = stmt.where(Signaal.status != SignaalStatus.gesloten)
+    if category:
+        stmt = stmt.where(Signaal.category == category)
+    if since is not None:
+        stmt = stmt.where(Signaal.created_at > since)
+    return list(session.exec(stmt.order_by(col(Signaal.id))).all())
+
+
+def list_actiepunten(
+    session: Session,
+    group_id: int,
+    *,
+    mode: str = "open",
+    owner_ids: list[int] | None = None,
+    now: datetime | None = None,
+) -> list[Actiepunt]:
+    """The group's actiepunten (not withdrawn) by deadline: `mode` open (the default), te-laat
+    (open and past the deadline at `now`) or alle; `owner_ids`: only theirs."""
+    stmt = select(Actiepunt).where(Actiepunt.group_id == group_id, Actiepunt.status != ActieStatus.ingetrokken)
+    if mode == "open":
+        stmt = stmt.where(Actiepunt.status == ActieStatus.open)
+    elif mode == "te-laat":
+        assert now is not None
+        stmt = stmt.where(Actiepunt.status == ActieStatus.open, Actiepunt.deadline < now)
+    if owner_ids:
+        stmt = stmt.where(col(Actiepunt.owner_id).in_(owner_ids))
+    return list(session.exec(stmt.order_by(col(Actiepunt.deadline), col(Actiepunt.id))).all())
+
+
+def open_actiepunten_of(session: Session, owner_id: int | None) -> list[Actiepunt]:
+    """A person's open actiepunten in every group, by deadline."""
+    return list(
+        session.exec(
+            select(Actiepunt)
+            .where(Actiepunt.owner_id == owner_id, Actiepunt.status == ActieStatus.open)
+            .order_by(col(Actiepunt.deadline), col(Actiepunt.id))
+        ).all()
+    )
+
+
+def open_actiepunten_due_at(session: Session, group_id: int, deadline: datetime) -> list[Actiepunt]:
+    """The group's open actiepunten due at exactly this moment (a meeting's: "the next overleg")."""
+    return list(
+        session.exec(
+            select(Actiepunt)
+            .where(Actiepunt.group_id == group_id, Actiepunt.status == ActieStatus.open, Actiepunt.deadline == deadline)
+            .order_by(col(Actiepunt.id))
+        ).all()
+    )

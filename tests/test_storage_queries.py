@@ -99,3 +99,43 @@ async def test_meeting_meant_reads_days_in_order_and_defaults_to_next_or_last(bo
         found = meeting_meant(s, gid, now=now, tz=tz, days=days)
         assert found is not None and found.id == nxt.id
         assert meeting_meant(s, gid, now=now, tz=tz, days=[date(2026, 12, 4)]) is None
+
+
+# --- every write function writes its own audit row -----------------------------------------------
+
+
+async def test_meeting_writes_are_audited_by_storage_itself(bot: TalkingBot) -> None:
+    from storage import invitations, meetings
+    from storage.models import Wijziging
+
+    now = bot.bot.clock.now()
+    with bot.session() as s:
+        group = _bolnes(s)
+        anna = s.exec(select(Person).where(Person.key == "anna")).one()
+        piet = s.exec(select(Person).where(Person.key == "piet")).one()
+        meeting = meetings.next_meeting(s, group.id or 0, now=now)
+        assert meeting is not None
+        meetings.record_attendance(
+            s, meeting, piet.id or 0, status=meetings.AttendanceStatus.afgemeld, reason="ziek", substitute_id=None,
+            now=now,
+        )  # fmt: skip
+        item = meetings.add_agenda_item(s, meeting, "Vlietkade", added_by_id=anna.id, guest_id=None, now=now)
+        meetings.remove_agenda_item(s, meeting, item, actor_id=anna.id, now=now)
+        meetings.move_meeting(s, meeting, meeting.starts_at + timedelta(hours=1), actor_id=anna.id, now=now)
+        meetings.cancel_meeting(s, meeting, actor_id=anna.id, now=now, reason="geen punten")
+        b = meetings.record_bijeenkomst(
+            s, group.id or 0, now + timedelta(days=9), "Avond", created_by_id=anna.id, now=now
+        )
+        inv = invitations.create(s, group, "hash", created_by_id=anna.id, now=now, valid=timedelta(days=14))
+        s.flush()
+        rows = s.exec(select(Wijziging).where(Wijziging.at == now).order_by(Wijziging.id)).all()  # type: ignore[arg-type]
+        got = [(w.item_type, w.item_id, w.action, w.detail) for w in rows]
+    assert got == [
+        ("overleg", meeting.id, "afgemeld", ""),  # the answer, never the reason
+        ("overleg", meeting.id, "agendapunt", "punt 1"),
+        ("overleg", meeting.id, "agendapunt weg", "punt 1"),
+        ("overleg", meeting.id, "verplaatst", ""),
+        ("overleg", meeting.id, "afgezegd", "geen punten"),
+        ("bijeenkomst", b.id, "gepland", ""),
+        ("uitnodiging", inv.id, "aangemaakt", "bolnes"),
+    ]

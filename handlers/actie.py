@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers import jaarplan, pii
 from handlers.base import Button, Context, Reply, UserError
-from handlers.format import actie_line, history_lines, is_overdue, label, noun, plural, ref_a, ref_j, ref_s, when
+from handlers.format import actie_line, history_lines, is_overdue, noun, plural, ref_a, ref_j, ref_s, when
 from handlers.parsing import (
     check_text,
     next_meeting_deadline,
@@ -30,8 +30,7 @@ def get(ctx: Context, act_id: int) -> Actiepunt:
 def _editable(ctx: Context, act: Actiepunt, *, owner_may: bool = False) -> Group:
     """`owner_may`: the owner may do this from outside the group (close it, move it)."""
     group = editable_group(ctx, f"A-{act.id}", act.group_id, owner_id=act.owner_id if owner_may else None)
-    if act.status == ActieStatus.ingetrokken:
-        raise UserError(f"{ref_a(act.id)} is ingetrokken; er valt niets meer aan te veranderen.")
+    items.check_transition(act, items.EDIT)  # a withdrawn actiepunt: nothing more changes
     return group
 
 
@@ -168,8 +167,7 @@ def show(ctx: Context, act: Actiepunt) -> list[Reply]:
 
 def done(ctx: Context, act: Actiepunt, note: str) -> list[Reply]:
     _editable(ctx, act, owner_may=True)
-    if act.status != ActieStatus.open:
-        raise UserError(f"{ref_a(act.id)} is al {label('actiepunt', act.status)}.")
+    items.check_transition(act, ActieStatus.gedaan)
     note = check_text(note, "toelichting") if note.strip() else ""
     items.set_actie_status(ctx.session, act, ActieStatus.gedaan, actor_id=ctx.person.id, now=ctx.now, detail=note)
     extra = f" Toelichting: {note}" if note else ""
@@ -180,10 +178,7 @@ def move(ctx: Context, act: Actiepunt, when_text: str) -> list[Reply]:
     _editable(ctx, act, owner_may=True)
     if not when_text.strip():
         raise UserError(f"Naar wanneer? Schrijf bijvoorbeeld: /actie verplaats {ref_a(act.id)} over twee weken")
-    if act.status != ActieStatus.open:
-        raise UserError(
-            f"{ref_a(act.id)} is {label('actiepunt', act.status)}; alleen open actiepunten kunnen verplaatst worden."
-        )
+    items.check_transition(act, "verplaatsen")
     deadline = parse_deadline(ctx, when_text)
     old = when(act.deadline, ctx.tz)
     items.change_actiepunt(
@@ -201,10 +196,7 @@ def hand_over(ctx: Context, act: Actiepunt, who: str) -> list[Reply]:
     _editable(ctx, act)
     if not who.strip().startswith("@"):
         raise UserError(f"Aan wie? Schrijf bijvoorbeeld: /actie overdragen {ref_a(act.id)} @fatima")
-    if act.status != ActieStatus.open:
-        raise UserError(
-            f"{ref_a(act.id)} is {label('actiepunt', act.status)}; alleen open actiepunten kunnen worden overgedragen."
-        )
+    items.check_transition(act, "overdragen")
     person = resolve_person(ctx, who.split()[0])
     if person.id == act.owner_id:
         raise UserError(f"@{person.key} is al eigenaar van {ref_a(act.id)}.")
@@ -224,8 +216,7 @@ def cancel(ctx: Context, act: Actiepunt, reason: str) -> list[Reply]:
     _editable(ctx, act)
     if not reason.strip():
         raise UserError(f"Geef een reden, bijvoorbeeld: /actie vervallen {ref_a(act.id)} niet meer nodig")
-    if act.status != ActieStatus.open:
-        raise UserError(f"{ref_a(act.id)} is al {label('actiepunt', act.status)}.")
+    items.check_transition(act, ActieStatus.vervallen)
     reason = check_text(reason, "reden")
     items.set_actie_status(ctx.session, act, ActieStatus.vervallen, actor_id=ctx.person.id, now=ctx.now, detail=reason)
     return [Reply(f"Actiepunt {ref_a(act.id)} is vervallen: {reason}.", ref=ref_a(act.id))]
@@ -233,8 +224,6 @@ def cancel(ctx: Context, act: Actiepunt, reason: str) -> list[Reply]:
 
 def reopen(ctx: Context, act: Actiepunt, _rest: str) -> list[Reply]:
     _editable(ctx, act)
-    if act.status == ActieStatus.open:
-        raise UserError(f"{ref_a(act.id)} is al open.")
     items.set_actie_status(ctx.session, act, ActieStatus.open, actor_id=ctx.person.id, now=ctx.now)
     return [Reply(f"Actiepunt {ref_a(act.id)} is heropend.", ref=ref_a(act.id))]
 

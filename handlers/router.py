@@ -11,12 +11,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, OperationalError
 from sqlmodel import select
 
-from handlers import commands, pii
+from handlers import commands, pii, transitions
 from handlers.base import MAX_TEXT, Context, Message, Reply, UserError
 from handlers.grammar import key
 from handlers.ratelimit import RateLimiter
 from storage.config import OrgConfig
 from storage.db import transaction
+from storage.items import TransitionError
 from storage.models import Group, Person
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,8 @@ def dispatch(engine: Engine, config: OrgConfig, msg: Message) -> list[Reply]:
             return family.handle(ctx, args.strip())
     except UserError as exc:
         return [Reply(str(exc), private=True, extra={"error": "user"})]
+    except TransitionError as exc:  # the status tables refused: their Dutch words, nothing stored
+        return [Reply(transitions.refusal(exc), private=True, extra={"error": "user"})]
     except DataError as exc:  # a value the database refuses (too long, out of range): never a crash
         # the statement's parameters are personal data: log only what kind of error it was
         log.warning("database refused a value while handling /%s: %s", name, type(exc.orig).__name__)

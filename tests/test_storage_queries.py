@@ -139,3 +139,61 @@ async def test_meeting_writes_are_audited_by_storage_itself(bot: TalkingBot) -> 
         ("bijeenkomst", b.id, "gepland", ""),
         ("uitnodiging", inv.id, "aangemaakt", "bolnes"),
     ]
+
+
+# --- the status tables are the only place a status change is allowed -----------------------------
+
+
+async def test_refusals_come_from_the_status_tables_in_dutch(bot: TalkingBot) -> None:
+    from sqlmodel import func
+
+    from storage.models import Wijziging
+
+    await bot.say("/signaal Hangjongeren bij de Vlietkade #jeugd")
+    await bot.say("/actie Buurtgesprek plannen @piet vrijdag")
+    await bot.say("/signaal S-1 oppakken")
+    before = bot.count(select(func.count()).select_from(Wijziging))
+    refusals = {
+        "/signaal S-1 oppakken": "S-1 is niet meer open maar in behandeling.",
+        "/signaal S-1 heropen": "S-1 is niet gesloten.",
+        "/actie heropen A-1": "A-1 is al open.",
+    }
+    for text, expected in refusals.items():
+        assert await bot.say(text) == expected, text
+        assert bot.last[0].private and bot.last[0].extra.get("error") == "user"
+    assert await bot.say("/actie gedaan A-1") == "Actiepunt A-1 is gedaan: Buurtgesprek plannen."
+    assert await bot.say("/signaal S-1 sluit") == "Signaal S-1 gesloten."
+    before = bot.count(select(func.count()).select_from(Wijziging))
+    refusals = {
+        "/actie gedaan A-1": "A-1 is al gedaan.",
+        "/actie vervallen A-1 niet nodig": "A-1 is al gedaan.",
+        "/actie verplaats A-1 over twee weken": "A-1 is gedaan; alleen open actiepunten kunnen verplaatst worden.",
+        "/actie overdragen A-1 @fatima": "A-1 is gedaan; alleen open actiepunten kunnen worden overgedragen.",
+        "/signaal S-1 sluit": "S-1 is al gesloten.",
+        "/signaal S-1 actie Nog een gesprek @piet vrijdag": (
+            "S-1 is gesloten; heropen het eerst met /signaal S-1 heropen."
+        ),
+    }
+    for text, expected in refusals.items():
+        assert await bot.say(text) == expected, text
+    assert bot.count(select(func.count()).select_from(Wijziging)) == before  # nothing stored
+
+
+async def test_the_tables_refuse_in_storage_too(bot: TalkingBot) -> None:
+    import pytest
+
+    from storage import items
+    from storage.models import Signaal, SignaalStatus
+
+    await bot.say("/signaal Hangjongeren bij de Vlietkade #jeugd")
+    await bot.say("/signaal S-1 oppakken")
+    now = bot.bot.clock.now()
+    with bot.session() as s:
+        sig = s.get(Signaal, 1)
+        assert sig is not None
+        with pytest.raises(items.TransitionError) as err:
+            items.set_signaal_status(s, sig, SignaalStatus.open, actor_id=None, now=now)  # heropen: only when closed
+        assert (err.value.item_type, err.value.item_id, err.value.current) == ("signaal", 1, "in_behandeling")
+        items.withdraw(s, sig, actor_id=None, now=now)
+        with pytest.raises(items.TransitionError):
+            items.correct_text(s, sig, "anders", actor_id=None, now=now)  # withdrawn: nothing more changes

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
-from storage.models import Group, Membership, Person
+from storage.models import Group, GroupKind, Membership, Person
 
 
 def all_groups(session: Session) -> list[Group]:
@@ -142,3 +142,13 @@ def ambassadors(session: Session, group_id: int) -> list[Person]:
             .order_by(col(Person.id))
         ).all()
     )
+
+
+def teams(session: Session) -> list[Group]:
+    """Every group of kind team, by name."""
+    return list(session.exec(select(Group).where(Group.kind == GroupKind.team).order_by(col(Group.name))).all())
+
+
+def group_by_channel(session: Session, channel: str) -> Group | None:
+    """The group whose channel this is (None: the channel belongs to no group)."""
+    return session.exec(select(Group).where(Group.channel == channel)).first()

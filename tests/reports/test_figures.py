@@ -7,9 +7,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from handlers.reports import figures
 from handlers.reports.digest import weekly_digest
-from storage import items, meetings
+from storage import figures, items, meetings
 from storage.config import load_config, seed
 from storage.models import ActieStatus, AttendanceStatus, Group, Meeting, MeetingStatus, Person
 from tests.conftest import TZ

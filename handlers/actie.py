@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
-
 from handlers import jaarplan, pii
 from handlers.base import Button, Context, Reply, UserError
-from handlers.format import actie_line, history_lines, is_overdue, label, noun, plural, ref_a, ref_j, ref_s, when
+from handlers.format import actie_line, history_lines, is_overdue, noun, plural, ref_a, ref_j, ref_s, when
 from handlers.parsing import (
     check_text,
     next_meeting_deadline,
@@ -16,7 +14,8 @@ from handlers.parsing import (
 )
 from handlers.permissions import editable_group, readable_group, require
 from handlers.signaal import may_withdraw, tell_owner
-from storage import items
+from storage import items, org
+from storage import people as people_store
 from storage.models import Actiepunt, ActieStatus, Group, Person
 
 
@@ -31,8 +30,7 @@ def get(ctx: Context, act_id: int) -> Actiepunt:
 def _editable(ctx: Context, act: Actiepunt, *, owner_may: bool = False) -> Group:
     """`owner_may`: the owner may do this from outside the group (close it, move it)."""
     group = editable_group(ctx, f"A-{act.id}", act.group_id, owner_id=act.owner_id if owner_may else None)
-    if act.status == ActieStatus.ingetrokken:
-        raise UserError(f"{ref_a(act.id)} is ingetrokken; er valt niets meer aan te veranderen.")
+    items.check_transition(act, items.EDIT)  # a withdrawn actiepunt: nothing more changes
     return group
 
 
@@ -102,24 +100,24 @@ def list_acties(ctx: Context, args: str) -> list[Reply]:
     if len(set(modes)) > 1 or ("mijn" in modes and owners):
         raise UserError("Kies één van mijn, open, te-laat of alle, bijvoorbeeld: /actie lijst te-laat @piet.")
     mode = modes[0] if modes else "open"
-    stmt = select(Actiepunt).where(Actiepunt.group_id == group.id, Actiepunt.status != ActieStatus.ingetrokken)
     what, whose = "open actiepunt", ""
     if mode == "mijn":
         owners = [ctx.person]
         whose = " van u"
-    if mode in ("mijn", "open"):
-        stmt = stmt.where(Actiepunt.status == ActieStatus.open)
     elif mode == "te-laat":
-        stmt = stmt.where(Actiepunt.status == ActieStatus.open, Actiepunt.deadline < ctx.now)
         what, whose = "actiepunt", " over de deadline"
-    else:
+    elif mode == "alle":
         what = "actiepunt"
-    if owners:
-        stmt = stmt.where(col(Actiepunt.owner_id).in_([p.id for p in owners]))
-        if mode != "mijn":
-            tags = [f"@{p.key}" for p in owners]
-            whose += " van " + (tags[0] if len(tags) == 1 else ", ".join(tags[:-1]) + " en " + tags[-1])
-    rows = list(ctx.session.exec(stmt.order_by(col(Actiepunt.deadline), col(Actiepunt.id))).all())
+    if owners and mode != "mijn":
+        tags = [f"@{p.key}" for p in owners]
+        whose += " van " + (tags[0] if len(tags) == 1 else ", ".join(tags[:-1]) + " en " + tags[-1])
+    rows = items.list_actiepunten(
+        ctx.session,
+        group.id or 0,
+        mode="open" if mode == "mijn" else mode,
+        owner_ids=[p.id or 0 for p in owners],
+        now=ctx.now,
+    )
     if not rows:
         return [Reply(f"Geen {noun(0, what)}{whose} in {group.name}.", private=True)]
     rows.sort(key=lambda a: (not is_overdue(a, ctx.now), a.deadline))
@@ -127,7 +125,7 @@ def list_acties(ctx: Context, args: str) -> list[Reply]:
     head = f"{plural(len(rows), what)}{whose} in {group.name}" + (f", waarvan {late} te laat" if late else "")
     shown = rows[:50]
     # the owners in one query, held here so each line's session.get finds them (no query per line)
-    held = ctx.session.exec(select(Person).where(col(Person.id).in_({a.owner_id for a in shown}))).all()
+    held = people_store.by_ids(ctx.session, [a.owner_id for a in shown])
     lines = [head + ":"] + [f"• {actie_line(ctx.session, a, ctx.now, ctx.tz)}" for a in shown]
     del held
     if len(rows) > 50:
@@ -142,16 +140,10 @@ def _my_acties_everywhere(ctx: Context, args: str) -> list[Reply]:
             "In een direct gesprek toont /actie lijst mijn uw eigen actiepunten van elke groep; "
             "andere lijsten vraagt u op in het kanaal van de groep."
         )
-    rows = list(
-        ctx.session.exec(
-            select(Actiepunt)
-            .where(Actiepunt.owner_id == ctx.person.id, Actiepunt.status == ActieStatus.open)
-            .order_by(col(Actiepunt.deadline), col(Actiepunt.id))
-        ).all()
-    )
+    rows = items.open_actiepunten_of(ctx.session, ctx.person.id)
     if not rows:
         return [Reply("U heeft geen open actiepunten.", private=True)]
-    groups = {g.id: g for g in ctx.session.exec(select(Group)).all()}
+    groups = {g.id: g for g in org.all_groups(ctx.session)}
     rows.sort(key=lambda a: (not is_overdue(a, ctx.now), a.deadline))
     late = sum(1 for a in rows if is_overdue(a, ctx.now))
     head = f"{plural(len(rows), 'open actiepunt')} van u" + (f", waarvan {late} te laat" if late else "")
@@ -175,8 +167,7 @@ def show(ctx: Context, act: Actiepunt) -> list[Reply]:
 
 def done(ctx: Context, act: Actiepunt, note: str) -> list[Reply]:
     _editable(ctx, act, owner_may=True)
-    if act.status != ActieStatus.open:
-        raise UserError(f"{ref_a(act.id)} is al {label('actiepunt', act.status)}.")
+    items.check_transition(act, ActieStatus.gedaan)
     note = check_text(note, "toelichting") if note.strip() else ""
     items.set_actie_status(ctx.session, act, ActieStatus.gedaan, actor_id=ctx.person.id, now=ctx.now, detail=note)
     extra = f" Toelichting: {note}" if note else ""
@@ -187,10 +178,7 @@ def move(ctx: Context, act: Actiepunt, when_text: str) -> list[Reply]:
     _editable(ctx, act, owner_may=True)
     if not when_text.strip():
         raise UserError(f"Naar wanneer? Schrijf bijvoorbeeld: /actie verplaats {ref_a(act.id)} over twee weken")
-    if act.status != ActieStatus.open:
-        raise UserError(
-            f"{ref_a(act.id)} is {label('actiepunt', act.status)}; alleen open actiepunten kunnen verplaatst worden."
-        )
+    items.check_transition(act, "verplaatsen")
     deadline = parse_deadline(ctx, when_text)
     old = when(act.deadline, ctx.tz)
     items.change_actiepunt(
@@ -208,10 +196,7 @@ def hand_over(ctx: Context, act: Actiepunt, who: str) -> list[Reply]:
     _editable(ctx, act)
     if not who.strip().startswith("@"):
         raise UserError(f"Aan wie? Schrijf bijvoorbeeld: /actie overdragen {ref_a(act.id)} @fatima")
-    if act.status != ActieStatus.open:
-        raise UserError(
-            f"{ref_a(act.id)} is {label('actiepunt', act.status)}; alleen open actiepunten kunnen worden overgedragen."
-        )
+    items.check_transition(act, "overdragen")
     person = resolve_person(ctx, who.split()[0])
     if person.id == act.owner_id:
         raise UserError(f"@{person.key} is al eigenaar van {ref_a(act.id)}.")
@@ -231,8 +216,7 @@ def cancel(ctx: Context, act: Actiepunt, reason: str) -> list[Reply]:
     _editable(ctx, act)
     if not reason.strip():
         raise UserError(f"Geef een reden, bijvoorbeeld: /actie vervallen {ref_a(act.id)} niet meer nodig")
-    if act.status != ActieStatus.open:
-        raise UserError(f"{ref_a(act.id)} is al {label('actiepunt', act.status)}.")
+    items.check_transition(act, ActieStatus.vervallen)
     reason = check_text(reason, "reden")
     items.set_actie_status(ctx.session, act, ActieStatus.vervallen, actor_id=ctx.person.id, now=ctx.now, detail=reason)
     return [Reply(f"Actiepunt {ref_a(act.id)} is vervallen: {reason}.", ref=ref_a(act.id))]
@@ -240,8 +224,6 @@ def cancel(ctx: Context, act: Actiepunt, reason: str) -> list[Reply]:
 
 def reopen(ctx: Context, act: Actiepunt, _rest: str) -> list[Reply]:
     _editable(ctx, act)
-    if act.status == ActieStatus.open:
-        raise UserError(f"{ref_a(act.id)} is al open.")
     items.set_actie_status(ctx.session, act, ActieStatus.open, actor_id=ctx.person.id, now=ctx.now)
     return [Reply(f"Actiepunt {ref_a(act.id)} is heropend.", ref=ref_a(act.id))]
 

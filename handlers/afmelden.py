@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from handlers.base import Context, Reply, UserError
 from handlers.format import when
 from handlers.parsing import check_text, resolve_person, take_leading_date
 from handlers.permissions import require
 from storage import meetings
-from storage.items import log_change
 from storage.models import AttendanceStatus, Group, Meeting, MeetingStatus, Person
 
 _SUBSTITUTE = re.compile(r"\bvervanger:?\s+@(?P<who>[\w.\-']+)", re.IGNORECASE)
@@ -36,6 +35,37 @@ def take_meeting_id(ctx: Context, text: str) -> tuple[Meeting | None, Group | No
     return meeting, ctx.session.get(Group, meeting.group_id), " ".join(words[1:])
 
 
+def meant(
+    ctx: Context, group: Group, by_id: Meeting | None, text: str, *, past: bool = False
+) -> tuple[Meeting | None, str, list[datetime]]:
+    """Which meeting the words mean, by the one rule (storage.meetings.meeting_meant).
+
+    `by_id`: the meeting of a button token (`take_meeting_id`), taken as it is. Otherwise
+    `volgende`, a leading date (`past`: a day without a year is first the most recent one, then
+    the coming one), or by default the next meeting (`past`: the last one that has begun).
+    Returns (the meeting or None, the words after it, the days looked at when a date was given).
+    """
+    if by_id is not None:
+        return by_id, text, []
+    words = text.split()
+    if words and words[0].lower() == "volgende":
+        return meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now), " ".join(words[1:]), []
+    ahead, after = take_leading_date(ctx, text)
+    if ahead is None:
+        return meetings.meeting_meant(ctx.session, group.id or 0, now=ctx.now, tz=ctx.tz, past=past), text, []
+    tried = [(ahead, after)]
+    if past:
+        back, back_after = take_leading_date(ctx, text, past=True)
+        if back is not None and back.date() != ahead.date():
+            tried.insert(0, (back, back_after))
+    local = [d.astimezone(ctx.tz).date() for d, _ in tried]
+    meeting = meetings.meeting_meant(ctx.session, group.id or 0, now=ctx.now, tz=ctx.tz, days=local, past=past)
+    if meeting is None:
+        return None, text, [d for d, _ in tried]
+    on = meeting.starts_at.astimezone(ctx.tz).date()
+    return meeting, next(a for (d, a), day in zip(tried, local, strict=True) if day == on), []
+
+
 def handle(ctx: Context, args: str) -> list[Reply]:
     """Afmelden: /afmelden volgende ziek vervanger @karin"""
     by_id, by_id_group, text = take_meeting_id(ctx, args.strip())
@@ -46,25 +76,12 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     if m:
         substitute = resolve_person(ctx, m["who"])
         text = (text[: m.start()] + text[m.end() :]).strip()
-    words = text.split()
-    meeting: Meeting | None
-    if by_id is not None:
-        meeting, reason = by_id, text
-    elif words and words[0].lower() == "volgende":
-        meeting, reason = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now), " ".join(words[1:])
-    else:
-        day, rest = take_leading_date(ctx, text)
-        if day is None:
-            meeting, reason = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now), text
-        else:
-            local = day.astimezone(ctx.tz).date()
-            start = datetime.combine(local, time(0), tzinfo=ctx.tz)
-            meeting = meetings.meeting_on(ctx.session, group.id or 0, start, start + timedelta(days=1))
-            reason = rest
-            if meeting is None:
-                nxt = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now)
-                hint = f" Het volgende overleg is op {when(nxt.starts_at, ctx.tz)}." if nxt else ""
-                raise UserError(f"{group.name} heeft geen overleg op {local:%d-%m-%Y}.{hint}")
+    meeting, reason, days = meant(ctx, group, by_id, text)
+    if meeting is None and days:
+        local = days[0].astimezone(ctx.tz).date()
+        nxt = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now)
+        hint = f" Het volgende overleg is op {when(nxt.starts_at, ctx.tz)}." if nxt else ""
+        raise UserError(f"{group.name} heeft geen overleg op {local:%d-%m-%Y}.{hint}")
     if meeting is None:
         raise UserError(f"{group.name} heeft geen overleg gepland om u voor af te melden.")
     if meeting.status == MeetingStatus.geannuleerd:
@@ -74,19 +91,11 @@ def handle(ctx: Context, args: str) -> list[Reply]:
     reason = check_text(reason, "reden", limit=500) if reason.strip() else ""
     meetings.record_attendance(
         ctx.session,
-        meeting.id or 0,
+        meeting,
         ctx.person.id or 0,
         status=AttendanceStatus.afgemeld,
         reason=reason or None,
         substitute_id=substitute.id if substitute else None,
-        now=ctx.now,
-    )
-    log_change(
-        ctx.session,
-        item_type="overleg",
-        item_id=meeting.id or 0,
-        action="afgemeld",
-        actor_id=ctx.person.id,
         now=ctx.now,
     )
     moment = when(meeting.starts_at, ctx.tz)

@@ -6,15 +6,15 @@ import os
 import secrets
 from datetime import timedelta
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from handlers.base import Context, Reply, UserError
 from handlers.format import when
 from handlers.permissions import require
 from handlers.resident import day, hash_code
-from storage import items
+from storage import invitations, org
 from storage.erase import erase_person
-from storage.models import ClockState, Group, GroupKind, Invitation, Membership, Person
+from storage.models import ClockState, Group, GroupKind, Person
 
 INVITATION_VALID = timedelta(days=14)
 DEFAULT_BOT_NAME = "wijkbot_bot"
@@ -52,23 +52,8 @@ def invite(ctx: Context) -> list[Reply]:
     group = _team(ctx)
     require(ctx.session, ctx.person, "ambassador.invite", group)
     code = secrets.token_urlsafe(12)  # Telegram start parameters allow A-Z a-z 0-9 _ -
-    invitation = Invitation(
-        group_id=group.id or 0,
-        code_hash=hash_code(code),
-        created_by_id=ctx.person.id,
-        created_at=ctx.now,
-        expires_at=ctx.now + INVITATION_VALID,
-    )
-    ctx.session.add(invitation)
-    ctx.session.flush()
-    items.log_change(
-        ctx.session,
-        item_type="uitnodiging",
-        item_id=invitation.id or 0,
-        action="aangemaakt",
-        actor_id=ctx.person.id,
-        now=ctx.now,
-        detail=group.key,
+    invitation = invitations.create(
+        ctx.session, group, hash_code(code), created_by_id=ctx.person.id, now=ctx.now, valid=INVITATION_VALID
     )
     name = bot_name(ctx.session)
     text = (
@@ -82,14 +67,7 @@ def invite(ctx: Context) -> list[Reply]:
 
 
 def _ambassadors(ctx: Context, group: Group) -> list[Person]:
-    return list(
-        ctx.session.exec(
-            select(Person)
-            .join(Membership, col(Membership.person_id) == col(Person.id))
-            .where(Membership.group_id == group.id, Membership.role == "ambassadeur")
-            .order_by(col(Person.id))
-        ).all()
-    )
+    return org.ambassadors(ctx.session, group.id or 0)
 
 
 def list_ambassadors(ctx: Context) -> list[Reply]:
@@ -97,25 +75,13 @@ def list_ambassadors(ctx: Context) -> list[Reply]:
     group = _team(ctx)
     require(ctx.session, ctx.person, "ambassador.read", group)
     people = _ambassadors(ctx, group)
-    open_invitations = ctx.session.exec(
-        select(func.count())
-        .select_from(Invitation)
-        .where(
-            Invitation.group_id == group.id,
-            Invitation.used_at == None,  # noqa: E711
-            Invitation.expires_at > ctx.now,
-        )
-    ).one()
+    open_invitations = invitations.open_count(ctx.session, group.id or 0, now=ctx.now)
     if not people:
         lines = [f"{group.name} heeft nog geen wijkambassadeurs; nodig er een uit met /ambassadeur uitnodigen."]
     else:
         lines = [f"Wijkambassadeurs van {group.name} ({len(people)}):"]
         for n, p in enumerate(people, start=1):
-            since = ctx.session.exec(
-                select(func.min(Invitation.used_at)).where(
-                    Invitation.used_by_id == p.id, Invitation.group_id == group.id
-                )
-            ).one()
+            since = invitations.joined_at(ctx.session, group.id or 0, p.id)
             lines.append(f"{n}. {p.name} (@{p.key}), sinds {day(since or p.created_at, ctx.config)}")
     if open_invitations:
         lines.append(f"Openstaande uitnodigingen: {open_invitations}.")

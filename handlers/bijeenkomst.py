@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
-
 from handlers.base import Context, Reply, UserError
 from handlers.format import when
 from handlers.parsing import check_text, take_leading_date
 from handlers.permissions import require
-from storage.items import log_change
-from storage.models import Bijeenkomst
+from storage import meetings
 
 
 def record(ctx: Context, args: str) -> list[Reply]:
@@ -23,17 +20,8 @@ def record(ctx: Context, args: str) -> list[Reply]:
     if starts <= ctx.now:
         raise UserError(f"{when(starts, ctx.tz)} ligt in het verleden; kies een datum in de toekomst.")
     description = check_text(description, "omschrijving", limit=500)
-    b = Bijeenkomst(
-        group_id=group.id or 0,
-        starts_at=starts,
-        description=description,
-        created_by_id=ctx.person.id,
-        created_at=ctx.now,
-    )
-    ctx.session.add(b)
-    ctx.session.flush()
-    log_change(
-        ctx.session, item_type="bijeenkomst", item_id=b.id or 0, action="gepland", actor_id=ctx.person.id, now=ctx.now
+    meetings.record_bijeenkomst(
+        ctx.session, group.id or 0, starts, description, created_by_id=ctx.person.id, now=ctx.now
     )
     return [Reply(f"Participatiebijeenkomst gepland op {when(starts, ctx.tz)}: {description}.")]
 
@@ -41,11 +29,7 @@ def record(ctx: Context, args: str) -> list[Reply]:
 def list_bijeenkomsten(ctx: Context) -> list[Reply]:
     group = ctx.require_group()
     require(ctx.session, ctx.person, "meeting.read", group)
-    rows = ctx.session.exec(
-        select(Bijeenkomst)
-        .where(Bijeenkomst.group_id == group.id, Bijeenkomst.starts_at > ctx.now)
-        .order_by(col(Bijeenkomst.starts_at))
-    ).all()
+    rows = meetings.upcoming_bijeenkomsten(ctx.session, group.id or 0, now=ctx.now)
     if not rows:
         return [
             Reply(

@@ -21,6 +21,7 @@ from handlers.parsing import check_text, resolve_person, take_area
 from handlers.permissions import may, require
 from storage import initiatieven as store
 from storage import jaarplan as plans
+from storage import org
 from storage.config import OrgConfig, area_key, wijk_key
 from storage.initiatieven import CHECKLIST, FINAL, GRANT_PHASES, RUNGS, Budget, euro
 from storage.items import TransitionError, history
@@ -29,7 +30,6 @@ from storage.models import (
     Initiatief,
     InitiatiefFase,
     InitiatiefKind,
-    Membership,
     Person,
     PersonKind,
     Wijziging,
@@ -428,10 +428,7 @@ def contact(ctx: Context, ini: Initiatief, rest: str) -> list[Reply]:
     person = resolve_person(ctx, name)
     if person.kind != PersonKind.partner:
         raise UserError(f"@{person.key} is geen partner; de contactpersoon is een medewerker van een partner.")
-    role = ctx.session.exec(
-        select(Membership.role).where(Membership.group_id == group.id, Membership.person_id == person.id)
-    ).first()
-    if role not in ("lid", "gast"):
+    if org.role_in(ctx.session, group.id or 0, person.id) not in (org.MEMBER, org.GUEST):
         raise UserError(
             f"@{person.key} is geen lid of gast van {group.name}; een contactpersoon van buiten het team wordt eerst "
             "gast (guests in de configuratie)."

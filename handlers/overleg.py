@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
-
-from sqlmodel import col, select
+from datetime import datetime, timedelta
 
 from handlers import afmelden, pii, verslag
 from handlers.agenda import build_agenda
 from handlers.base import Button, Context, Reply, UserError
 from handlers.dates import has_explicit_time, parse_when
 from handlers.format import day, label, plural, ref_a, when
-from handlers.parsing import check_text, group_members, resolve_person, take_leading_date
+from handlers.parsing import check_text, resolve_person
 from handlers.permissions import may, require
 from storage import items, meetings, org
-from storage.items import log_change
 from storage.models import (
-    Actiepunt,
-    ActieStatus,
-    Attendance,
     AttendanceStatus,
     Group,
     Meeting,
@@ -48,21 +42,6 @@ _NUMBERS = {
 }
 
 
-def _meeting_on_day(ctx: Context, group: Group, day: datetime) -> Meeting | None:
-    local = day.astimezone(ctx.tz).date()
-    start = datetime.combine(local, time(0), tzinfo=ctx.tz)
-    return ctx.session.exec(
-        select(Meeting)
-        .where(
-            Meeting.group_id == group.id,
-            Meeting.starts_at >= start,
-            Meeting.starts_at < start + timedelta(days=1),
-            Meeting.status != MeetingStatus.geannuleerd,
-        )
-        .order_by(col(Meeting.starts_at))
-    ).first()
-
-
 def _no_meeting_on(ctx: Context, group: Group, days: list[datetime], *, past: bool) -> str:
     """There is no meeting on the day meant: name the nearest such day and the meetings around it."""
     nearest = min(days, key=lambda d: abs(d - ctx.now))
@@ -79,29 +58,9 @@ def _target(ctx: Context, args: str, *, past: bool) -> tuple[Group, Meeting, str
     (`past=False`) or the last one that has begun (`past=True`); returns (group, meeting, rest)."""
     by_id, by_id_group, rest = afmelden.take_meeting_id(ctx, args.strip())
     group = ctx.group or by_id_group or ctx.require_group()
-    if by_id is not None:
-        return group, by_id, rest
-    words = rest.split()
-    meeting: Meeting | None
-    if words and words[0].lower() == "volgende":
-        meeting, rest = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now), " ".join(words[1:])
-    else:
-        ahead, after = take_leading_date(ctx, rest)
-        if ahead is not None:
-            # a day without a year: for attendance first the most recent one, then the coming one
-            days = [(ahead, after)]
-            if past:
-                back, back_after = take_leading_date(ctx, rest, past=True)
-                if back is not None and back.date() != ahead.date():
-                    days.insert(0, (back, back_after))
-            found = next(((m, a) for d, a in days if (m := _meeting_on_day(ctx, group, d)) is not None), None)
-            if found is None:
-                raise UserError(_no_meeting_on(ctx, group, [d for d, _ in days], past=past))
-            meeting, rest = found
-        elif past:
-            meeting = meetings.previous_meeting(ctx.session, group.id or 0, now=ctx.now)
-        else:
-            meeting = meetings.next_meeting(ctx.session, group.id or 0, now=ctx.now)
+    meeting, rest, days = afmelden.meant(ctx, group, by_id, rest, past=past)
+    if meeting is None and days:
+        raise UserError(_no_meeting_on(ctx, group, days, past=past))
     if meeting is None:
         what = "gehad" if past else "gepland"
         raise UserError(f"{group.name} heeft nog geen overleg {what}; zie /overleg lijst.")
@@ -118,21 +77,16 @@ def kom(ctx: Context, args: str) -> list[Reply]:
         raise UserError(f"Het overleg van {moment} gaat niet door; kijk met /overleg lijst naar het volgende.")
     if meeting.starts_at <= ctx.now:
         raise UserError(f"Het overleg van {moment} is al begonnen; doorgeven dat u komt kan alleen vooraf.")
-    before = ctx.session.exec(
-        select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.person_id == ctx.person.id)
-    ).first()
+    before = meetings.answer_of(ctx.session, meeting.id or 0, ctx.person.id)
     was_afgemeld = before is not None and before.status == AttendanceStatus.afgemeld
     meetings.record_attendance(
         ctx.session,
-        meeting.id or 0,
+        meeting,
         ctx.person.id or 0,
         status=AttendanceStatus.komt,
         reason=None,
         substitute_id=None,
         now=ctx.now,
-    )
-    log_change(
-        ctx.session, item_type="overleg", item_id=meeting.id or 0, action="komt", actor_id=ctx.person.id, now=ctx.now
     )
     chair = ctx.session.get(Person, group.chair_id) if group.chair_id else None
     if was_afgemeld and chair is not None and chair.id != ctx.person.id:
@@ -171,11 +125,10 @@ def aanwezig(ctx: Context, args: str) -> list[Reply]:
             "Wie waren er? Noem ze met @, bijvoorbeeld: /overleg aanwezig 3-12-2026 @piet @fatima, "
             "of schrijf alle als iedereen er was die zich niet had afgemeld."
         )
-    answers = {
-        a.person_id: a for a in ctx.session.exec(select(Attendance).where(Attendance.meeting_id == meeting.id)).all()
-    }
+    answers = meetings.attendance_of(ctx.session, meeting.id or 0)
     seen: dict[str, list[str]] = {"aanwezig": [], "afgemeld": [], "afwezig": []}
-    members = group_members(ctx.session, group)
+    statuses: dict[int, AttendanceStatus] = {}
+    members = org.members(ctx.session, group.id or 0)
     member_ids = {m.id for m in members}
     for p in [*members, *(p for pid, p in present.items() if pid not in member_ids)]:
         before = answers.get(p.id or 0)
@@ -187,30 +140,10 @@ def aanwezig(ctx: Context, args: str) -> list[Reply]:
             continue
         else:
             status = AttendanceStatus.afwezig
-        meetings.record_attendance(
-            ctx.session,
-            meeting.id or 0,
-            p.id or 0,
-            status=status,
-            reason=before.reason if before else None,
-            substitute_id=before.substitute_id if before else None,
-            now=ctx.now,
-        )
+        statuses[p.id or 0] = status
         seen[status.value].append(f"@{p.key}")
-    meeting.status = MeetingStatus.gehouden
-    meeting.attendance_confirmed_at = ctx.now
-    ctx.session.add(meeting)
-    ctx.session.flush()
     summary = "; ".join(f"{label('aanwezigheid', k)}: {', '.join(v)}" for k, v in seen.items() if v)
-    log_change(
-        ctx.session,
-        item_type="overleg",
-        item_id=meeting.id or 0,
-        action="aanwezigheid",
-        actor_id=ctx.person.id,
-        now=ctx.now,
-        detail=summary,
-    )
+    meetings.confirm_attendance(ctx.session, meeting, statuses, actor_id=ctx.person.id, now=ctx.now, detail=summary)
     lines = [f"Aanwezigheid bij het overleg van {group.name} op {moment} vastgelegd ({summary})."]
     flags = meetings.attendance_flags(ctx.session, group.id or 0, ctx.now)
     if flags:
@@ -318,7 +251,7 @@ def plan(ctx: Context, args: str) -> list[Reply]:
         if replaced and confirmed != (len(replaced.meetings), len(replaced.answers)):
             return _ask_to_replace(ctx, group, replaced, starts, every, location, again=confirmed is not None)
     concerned = {m.id: _concerned(ctx, group, m) for m in replaced.meetings}
-    meeting = meetings.plan_meeting(
+    meetings.plan_meeting(
         ctx.session,
         group.id or 0,
         starts_at=starts,
@@ -326,15 +259,7 @@ def plan(ctx: Context, args: str) -> list[Reply]:
         location=location,
         now=ctx.now,
         tz=ctx.tz,
-    )
-    log_change(
-        ctx.session,
-        item_type="overleg",
-        item_id=meeting.id or 0,
-        action="gepland",
         actor_id=ctx.person.id,
-        now=ctx.now,
-        detail=f"elke {every} weken" if every else "",
     )
     series = f", daarna elke {every} weken" if every else ""
     where = f" ({location})" if location else ""
@@ -423,7 +348,7 @@ def _where(meeting: Meeting) -> str:
 
 
 def _is_member(ctx: Context, group: Group, person: Person) -> bool:
-    return person.id in {m.id for m in group_members(ctx.session, group)}
+    return org.is_member(ctx.session, group.id or 0, person.id)
 
 
 def _running(ctx: Context, group: Group) -> Meeting | None:
@@ -477,16 +402,7 @@ def agendapunt(ctx: Context, args: str, *, confirmed: bool = False) -> list[Repl
     if not confirmed and (question := pii.check(ctx, "overleg", f"agendapunt {args.strip()}", text)):
         return question
     item = meetings.add_agenda_item(
-        ctx.session, meeting.id or 0, text, added_by_id=ctx.person.id, guest_id=guest.id if guest else None, now=ctx.now
-    )
-    log_change(
-        ctx.session,
-        item_type="overleg",
-        item_id=meeting.id or 0,
-        action="agendapunt",
-        actor_id=ctx.person.id,
-        now=ctx.now,
-        detail=f"punt {len(meetings.agenda_items(ctx.session, meeting.id or 0))}" + (" met gast" if guest else ""),
+        ctx.session, meeting, text, added_by_id=ctx.person.id, guest_id=guest.id if guest else None, now=ctx.now
     )
     moment = when(meeting.starts_at, ctx.tz)
     lines = [f"Agendapunt toegevoegd aan het overleg van {group.name} op {moment}: {text}."]
@@ -522,11 +438,7 @@ def _agendapunt_weg(ctx: Context, group: Group, n: int) -> list[Reply]:
             "u hoeft daarvoor niet te komen.",
             dedupe_key=f"gast-weg:{item.id}",
         )
-    ctx.session.delete(item)
-    log_change(
-        ctx.session, item_type="overleg", item_id=meeting.id or 0, action="agendapunt weg", actor_id=ctx.person.id,
-        now=ctx.now, detail=f"punt {n}",
-    )  # fmt: skip
+    meetings.remove_agenda_item(ctx.session, meeting, item, actor_id=ctx.person.id, now=ctx.now)
     told = f" {guest.name} (gast) is op de hoogte gebracht." if guest else ""
     return [Reply(f"Agendapunt {n} ({item.text}) is van de agenda van {moment} gehaald.{told}")]
 
@@ -548,11 +460,7 @@ def _concerned(ctx: Context, group: Group, meeting: Meeting) -> tuple[list[tuple
 
 def _follow_deadlines(ctx: Context, group: Group, old_at: datetime, new_at: datetime | None) -> str:
     """Open actiepunten due at the meeting (deadline "the next overleg") follow it; returns what happened."""
-    acts = ctx.session.exec(
-        select(Actiepunt)
-        .where(Actiepunt.group_id == group.id, Actiepunt.status == ActieStatus.open, Actiepunt.deadline == old_at)
-        .order_by(col(Actiepunt.id))
-    ).all()
+    acts = items.open_actiepunten_due_at(ctx.session, group.id or 0, old_at)
     if not acts:
         return ""
     refs = ", ".join(ref_a(a.id) for a in acts)
@@ -580,11 +488,7 @@ def afzeggen(ctx: Context, args: str) -> list[Reply]:
         raise UserError(f"Het overleg van {moment} is al begonnen; afzeggen kan alleen vooraf.")
     reason = check_text(reason, "reden", limit=500) if reason.strip() else ""
     answered, guests = _concerned(ctx, group, meeting)
-    meetings.cancel_meeting(ctx.session, meeting)
-    log_change(
-        ctx.session, item_type="overleg", item_id=meeting.id or 0, action="afgezegd", actor_id=ctx.person.id,
-        now=ctx.now, detail=reason,
-    )  # fmt: skip
+    meetings.cancel_meeting(ctx.session, meeting, actor_id=ctx.person.id, now=ctx.now, reason=reason)
     nxt = meetings.next_meeting(ctx.session, group.id or 0, now=meeting.starts_at)
     deadlines = _follow_deadlines(ctx, group, meeting.starts_at, nxt.starts_at if nxt else None)
     why = f" Reden: {reason}." if reason else ""
@@ -641,23 +545,19 @@ def verplaats(ctx: Context, args: str) -> list[Reply]:
         raise UserError(f"Het overleg staat al op {moment}.")
     if starts.astimezone(ctx.tz).hour == 2:
         raise UserError("Tussen 02:00 en 03:00 plannen we niets (zomer- en wintertijd); kies een ander tijdstip.")
-    other = _meeting_on_day(ctx, group, starts)
+    other = meetings.meeting_on_day(ctx.session, group.id or 0, starts.astimezone(ctx.tz).date(), ctx.tz)
     if other is not None and other.id != meeting.id:
         raise UserError(
             f"Op {day(starts, ctx.tz)} heeft {group.name} al een overleg ({when(other.starts_at, ctx.tz)}); "
             "kies een andere dag, of zeg dat overleg eerst af."
         )
-    taken = ctx.session.exec(select(Meeting).where(Meeting.group_id == group.id, Meeting.starts_at == starts)).first()
+    taken = meetings.meeting_at(ctx.session, group.id or 0, starts)
     if taken is not None and taken.id != meeting.id:
         raise UserError(
             f"Op {new} stond een overleg dat is afgezegd; kies een ander tijdstip, bijvoorbeeld een kwartier later."
         )
     answered, guests = _concerned(ctx, group, meeting)
-    meetings.move_meeting(ctx.session, meeting, starts)
-    log_change(
-        ctx.session, item_type="overleg", item_id=meeting.id or 0, action="verplaatst", actor_id=ctx.person.id,
-        now=ctx.now, detail=f"{moment} → {new}",
-    )  # fmt: skip
+    meetings.move_meeting(ctx.session, meeting, starts, actor_id=ctx.person.id, now=ctx.now, detail=f"{moment} → {new}")
     deadlines = _follow_deadlines(ctx, group, old, starts)
     news = f"Het overleg van {group.name} is verplaatst van {moment} naar {new}{_where(meeting)}."
     ctx.post_to_channel(group.channel, news + deadlines, dedupe_key=f"verplaatst:{meeting.id}:{meeting.sequence}")
@@ -712,12 +612,7 @@ def gehouden(ctx: Context, args: str) -> list[Reply]:
         raise UserError(f"Het overleg van {moment} moet nog beginnen; meld het na afloop als gehouden.")
     if meeting.status == MeetingStatus.gehouden:
         raise UserError(f"Het overleg van {moment} staat al als gehouden.")
-    meeting.status = MeetingStatus.gehouden
-    ctx.session.add(meeting)
-    log_change(
-        ctx.session, item_type="overleg", item_id=meeting.id or 0, action="gehouden", actor_id=ctx.person.id,
-        now=ctx.now,
-    )  # fmt: skip
+    meetings.mark_held(ctx.session, meeting, actor_id=ctx.person.id, now=ctx.now)
     return [
         Reply(
             f"Het overleg van {group.name} op {moment} telt als gehouden. Wie er waren, legt u vast met "

@@ -6,20 +6,24 @@ import calendar
 import re
 from datetime import date, datetime, time
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from handlers.base import MAX_TEXT, Context, UserError
 from handlers.dates import MONTHS, has_explicit_time, parse_when, parse_when_past
-from storage import meetings
+from storage import meetings, org
+from storage import people as people_store
 from storage.config import DEFAULT_CATEGORIES, area_key
-from storage.models import Group, Membership, Person, PersonKind
+from storage.models import Group, Person, PersonKind
 
 # the categories when the organisation configures none; an organisation's own are ctx.config.categories
 CATEGORIES = DEFAULT_CATEGORIES
 _BARE_NUMBER = re.compile(r"^[0-9]{1,9}$")
 _REF = re.compile(r"^(?:(?P<prefix>[SsAaJjIi])-?)?(?P<num>\d{1,9})$")
 # a reference prefix → (the item, its command)
-_REF_KINDS = {"S": ("signaal", "/signaal"), "A": ("actiepunt", "/actie"), "I": ("initiatief", "/initiatief"),
+_REF_KINDS = {
+    "S": ("signaal", "/signaal"),
+    "A": ("actiepunt", "/actie"),
+    "I": ("initiatief", "/initiatief"),
     "J": ("activiteit", "/jaarplan"),
 }
 _MENTION = re.compile(r"(?<![\w@])@(?P<name>[\w.\-']+)", re.UNICODE)
@@ -94,14 +98,8 @@ def take_area(text: str, group: Group) -> tuple[str, str | None]:
 
 
 def group_members(session: Session, group: Group) -> list[Person]:
-    return list(
-        session.exec(
-            select(Person)
-            .join(Membership, col(Membership.person_id) == col(Person.id))
-            .where(Membership.group_id == group.id, Membership.role == "lid")
-            .order_by(col(Person.key))
-        ).all()
-    )
+    """The group's members (storage.org.members: role lid, active people only)."""
+    return org.members(session, group.id or 0)
 
 
 def member_list(session: Session, group: Group) -> str:
@@ -111,13 +109,11 @@ def member_list(session: Session, group: Group) -> str:
 def resolve_person(ctx: Context, name: str) -> Person:
     """Find the person an `@name` means: key, or first name / full name, preferring the group."""
     needle = name.lstrip("@").strip().lower()
-    # partners and resident members (bewoners) can own actiepunten or stand in; ambassadeurs never match
-    partner = (Person.active == True, col(Person.kind).in_([PersonKind.partner, PersonKind.bewoner]))  # noqa: E712
     # the usual case, a key, is one indexed lookup; only a name needs everyone (bench/: 20% of /actie)
-    exact = ctx.session.exec(select(Person).where(Person.key == needle, *partner)).first()
+    exact = people_store.nameable_by_key(ctx.session, needle)
     if exact is not None:
         return exact
-    people = list(ctx.session.exec(select(Person).where(*partner)).all())
+    people = people_store.nameable(ctx.session)
     members = group_members(ctx.session, ctx.group) if ctx.group else []
     for pool in (members, people):
         hits = [p for p in pool if p.name.lower().split()[0] == needle or p.name.lower().replace(" ", "") == needle]
@@ -134,17 +130,15 @@ def split_owner(ctx: Context, text: str) -> tuple[str, Person, str]:
         raise UserError("Wie is de eigenaar? Noem die met @, bijvoorbeeld: /actie Buurtgesprek plannen @piet vrijdag")
     last = mentions[-1]
     owner = resolve_person(ctx, last["name"])
-    if owner.kind == PersonKind.bewoner and ctx.group is not None:
-        own = ctx.session.exec(
-            select(Membership).where(
-                Membership.group_id == ctx.group.id, Membership.person_id == owner.id, Membership.role == "lid"
-            )
-        ).first()
-        if own is None:
-            raise UserError(
-                f"@{owner.key} is bewoner en geen lid van {ctx.group.name}; een bewoner is alleen eigenaar "
-                "van werk van de eigen groep. Kies een lid of gast van deze groep."
-            )
+    if (
+        owner.kind == PersonKind.bewoner
+        and ctx.group is not None
+        and not org.is_member(ctx.session, ctx.group.id or 0, owner.id)
+    ):
+        raise UserError(
+            f"@{owner.key} is bewoner en geen lid van {ctx.group.name}; een bewoner is alleen eigenaar "
+            "van werk van de eigen groep. Kies een lid of gast van deze groep."
+        )
     return text[: last.start()].strip(), owner, text[last.end() :].strip()
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from handlers.base import Context, UserError
 from storage import org
-from storage.models import Group, Membership, Person, PersonKind
+from storage.models import Group, Person, PersonKind
 
 
 class Role(StrEnum):
@@ -101,7 +101,7 @@ def roles_of(session: Session, person: Person, group: Group, *, owner_id: int | 
         roles.add(Role.chair)
     if owner_id is not None and owner_id == person.id:
         roles.add(Role.owner)
-    mine = session.exec(select(Membership).where(Membership.person_id == person.id)).all()
+    mine = org.memberships_of(session, person.id)
     here = {m.role for m in mine if m.group_id == group.id}
     if "ambassadeur" in here:
         roles.add(Role.ambassador)

@@ -9,15 +9,15 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, OperationalError
-from sqlmodel import select
 
-from handlers import commands, pii
+from handlers import commands, pii, transitions
 from handlers.base import MAX_TEXT, Context, Message, Reply, UserError
 from handlers.grammar import key
 from handlers.ratelimit import RateLimiter
+from storage import org, people
 from storage.config import OrgConfig
 from storage.db import transaction
-from storage.models import Group, Person
+from storage.items import TransitionError
 
 log = logging.getLogger(__name__)
 
@@ -90,14 +90,14 @@ def dispatch(engine: Engine, config: OrgConfig, msg: Message) -> list[Reply]:
     name = family.name
     try:
         with transaction(engine) as session:
-            person = session.exec(select(Person).where(Person.key == msg.person)).first()
+            person = people.by_key(session, msg.person)
             if person is None or not person.active:
                 raise UserError(
                     "U staat nog niet in de configuratie van wijkbot; vraag de beheerder om u toe te voegen."
                 )
             group = None
             if not msg.channel.startswith("@"):
-                group = session.exec(select(Group).where(Group.channel == msg.channel)).first()
+                group = org.group_by_channel(session, msg.channel)
             ctx = Context(
                 session=session,
                 person=person,
@@ -115,6 +115,8 @@ def dispatch(engine: Engine, config: OrgConfig, msg: Message) -> list[Reply]:
             return family.handle(ctx, args.strip())
     except UserError as exc:
         return [Reply(str(exc), private=True, extra={"error": "user"})]
+    except TransitionError as exc:  # the status tables refused: their Dutch words, nothing stored
+        return [Reply(transitions.refusal(exc), private=True, extra={"error": "user"})]
     except DataError as exc:  # a value the database refuses (too long, out of range): never a crash
         # the statement's parameters are personal data: log only what kind of error it was
         log.warning("database refused a value while handling /%s: %s", name, type(exc.orig).__name__)

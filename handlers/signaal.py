@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import col, select
-
 from handlers import pii
 from handlers.base import Button, Context, Reply, UserError
-from handlers.format import actie_line, history_lines, label, noun, plural, ref_a, ref_s, signaal_line, when
+from handlers.format import actie_line, history_lines, noun, plural, ref_a, ref_s, signaal_line, when
 from handlers.parsing import (
     check_text,
     next_meeting_deadline,
@@ -33,8 +31,7 @@ def get(ctx: Context, sig_id: int) -> Signaal:
 
 def _editable(ctx: Context, sig: Signaal) -> Group:
     group = editable_group(ctx, f"S-{sig.id}", sig.group_id)
-    if sig.status == SignaalStatus.ingetrokken:
-        raise UserError(f"{ref_s(sig.id)} is ingetrokken; er valt niets meer aan te veranderen.")
+    items.check_transition(sig, items.EDIT)  # a withdrawn signaal: nothing more changes
     return group
 
 
@@ -77,12 +74,7 @@ def list_signalen(ctx: Context, args: str) -> list[Reply]:
     mode = {"all": "alle", "allemaal": "alle", "open": "open", "opened": "open"}.get(mode, mode)
     if mode not in ("open", "alle"):
         raise UserError("Schrijf /signaal lijst, /signaal lijst alle of /signaal lijst open #jeugd.")
-    stmt = select(Signaal).where(Signaal.group_id == group.id, Signaal.status != SignaalStatus.ingetrokken)
-    if mode == "open":
-        stmt = stmt.where(Signaal.status != SignaalStatus.gesloten)
-    if category:
-        stmt = stmt.where(Signaal.category == category)
-    rows = ctx.session.exec(stmt.order_by(col(Signaal.id))).all()
+    rows = items.list_signalen(ctx.session, group.id or 0, open_only=mode == "open", category=category)
     what = ("open " if mode == "open" else "") + "signaal"
     where = f" in #{category}" if category else ""
     if not rows:
@@ -113,8 +105,7 @@ def show(ctx: Context, sig: Signaal) -> list[Reply]:
 def make_actie(ctx: Context, sig: Signaal, rest: str, *, confirmed: bool = False, args: str = "") -> list[Reply]:
     """/signaal S-12 actie Gesprek met bewoners @piet over twee weken"""
     group = _editable(ctx, sig)
-    if sig.status == SignaalStatus.gesloten:
-        raise UserError(f"{ref_s(sig.id)} is gesloten; heropen het eerst met /signaal {ref_s(sig.id)} heropen.")
+    items.check_transition(sig, SignaalStatus.actie)  # before the owner and the deadline are read
     first_action = sig.status != SignaalStatus.actie
     text, owner, when_text = split_owner(ctx, rest)
     text = check_text(text, "tekst van het actiepunt")
@@ -150,8 +141,6 @@ def make_actie(ctx: Context, sig: Signaal, rest: str, *, confirmed: bool = False
 def close(ctx: Context, sig: Signaal, note: str) -> list[Reply]:
     _editable(ctx, sig)
     note = check_text(note, "toelichting") if note.strip() else ""
-    if sig.status == SignaalStatus.gesloten:
-        raise UserError(f"{ref_s(sig.id)} is al gesloten.")
     items.set_signaal_status(ctx.session, sig, SignaalStatus.gesloten, actor_id=ctx.person.id, now=ctx.now, detail=note)
     extra = f" Toelichting: {note}" if note else ""
     if tell_ambassador(ctx, sig, SignaalStatus.gesloten, note):
@@ -161,8 +150,7 @@ def close(ctx: Context, sig: Signaal, note: str) -> list[Reply]:
 
 def pick_up(ctx: Context, sig: Signaal, note: str) -> list[Reply]:
     _editable(ctx, sig)
-    if sig.status != SignaalStatus.open:
-        raise UserError(f"{ref_s(sig.id)} is niet meer open maar {label('signaal', sig.status)}.")
+    items.check_transition(sig, SignaalStatus.in_behandeling)
     note = check_text(note, "toelichting") if note.strip() else ""
     items.set_signaal_status(
         ctx.session, sig, SignaalStatus.in_behandeling, actor_id=ctx.person.id, now=ctx.now, detail=note
@@ -174,8 +162,6 @@ def pick_up(ctx: Context, sig: Signaal, note: str) -> list[Reply]:
 
 def reopen(ctx: Context, sig: Signaal) -> list[Reply]:
     _editable(ctx, sig)
-    if sig.status != SignaalStatus.gesloten:
-        raise UserError(f"{ref_s(sig.id)} is niet gesloten.")
     items.set_signaal_status(ctx.session, sig, SignaalStatus.open, actor_id=ctx.person.id, now=ctx.now)
     return [Reply(f"Signaal {ref_s(sig.id)} is heropend.", ref=ref_s(sig.id))]
 

@@ -15,32 +15,66 @@ from storage.models import (
     Wijziging,
 )
 
-# The allowed status transitions: one table per item type (Amsterdam Signalen's workflow.py).
-# `ingetrokken` (withdrawn: recorded by mistake) is reachable from every status and final; a
-# signaal in `actie` goes back to `open` when its only actiepunt is withdrawn.
+# The allowed status transitions: one table per item type (Amsterdam Signalen's workflow.py), and
+# the ONLY place a status change is allowed: every write below asks them, and a handler that wants
+# to refuse before it parses the rest asks them too (`check_transition`); the refusal is a
+# TransitionError, which the router answers in Dutch (handlers/transitions.py).
+# `ingetrokken` (withdrawn: recorded by mistake) is reachable from every status and final.
 _S, _A = SignaalStatus, ActieStatus
 SIGNAAL_TRANSITIONS: dict[str, set[str]] = {
     _S.open: {_S.in_behandeling, _S.actie, _S.gesloten, _S.ingetrokken},
-    _S.in_behandeling: {_S.actie, _S.gesloten, _S.open, _S.ingetrokken},
-    _S.actie: {_S.actie, _S.gesloten, _S.open, _S.ingetrokken},
-    _S.gesloten: {_S.open, _S.ingetrokken},
+    _S.in_behandeling: {_S.actie, _S.gesloten, _S.ingetrokken},
+    _S.actie: {_S.actie, _S.gesloten, _S.ingetrokken},
+    _S.gesloten: {_S.open, _S.ingetrokken},  # heropen
     _S.ingetrokken: set(),
 }
+# what follows from another change and is never asked for: a signaal in `actie` goes back to
+# `open` when its only actiepunt is withdrawn
+SIGNAAL_FOLLOWS: dict[str, set[str]] = {_S.actie: {_S.open}}
 ACTIE_TRANSITIONS: dict[str, set[str]] = {
     _A.open: {_A.gedaan, _A.vervallen, _A.ingetrokken},
     _A.gedaan: {_A.open, _A.ingetrokken},
     _A.vervallen: {_A.open, _A.ingetrokken},
     _A.ingetrokken: set(),
 }
+# changes that keep the status (move the deadline, hand over): allowed in these statuses only
+ACTIE_CHANGES: dict[str, set[str]] = {"verplaatsen": {_A.open}, "overdragen": {_A.open}}
+EDIT = "wijzigen"  # correcting the text or the category: anything but a final status (no way out)
 WITHDRAW_WINDOW = timedelta(hours=24)  # how long after recording an item may be withdrawn
 
 
 class TransitionError(Exception):
-    """A status change that the workflow does not allow."""
+    """A status change (or a change in a status) that the workflow does not allow.
 
-    def __init__(self, current: str, wanted: str) -> None:
+    `item_type` and `item_id` say which item, so the refusal can name it (handlers/transitions.py)."""
+
+    def __init__(self, current: str, wanted: str, *, item_type: str = "", item_id: int | None = None) -> None:
         super().__init__(f"{current} -> {wanted}")
         self.current, self.wanted = current, wanted
+        self.item_type, self.item_id = item_type, item_id
+
+
+def _kind(item: Signaal | Actiepunt) -> str:
+    return "signaal" if isinstance(item, Signaal) else "actiepunt"
+
+
+def allowed(item: Signaal | Actiepunt, wanted: str, *, follows: bool = False) -> bool:
+    """True when the tables allow `wanted` (a status, a change in ACTIE_CHANGES, or EDIT) for the item now."""
+    if isinstance(item, Signaal):
+        moves = SIGNAAL_TRANSITIONS[item.status] | (SIGNAAL_FOLLOWS.get(item.status, set()) if follows else set())
+    else:
+        moves = ACTIE_TRANSITIONS[item.status]
+        if wanted in ACTIE_CHANGES:
+            return item.status in ACTIE_CHANGES[wanted]
+    if wanted == EDIT:
+        return bool(moves)  # a final status has no way out: nothing more changes
+    return wanted in moves
+
+
+def check_transition(item: Signaal | Actiepunt, wanted: str, *, follows: bool = False) -> None:
+    """Raise TransitionError when the tables do not allow `wanted` for the item now."""
+    if not allowed(item, wanted, follows=follows):
+        raise TransitionError(item.status, wanted, item_type=_kind(item), item_id=item.id)
 
 
 def log_change(
@@ -124,9 +158,10 @@ def set_signaal_status(
     actor_id: int | None,
     now: datetime,
     detail: str = "",
+    follows: bool = False,
 ) -> None:
-    if status not in SIGNAAL_TRANSITIONS[SignaalStatus(sig.status)]:
-        raise TransitionError(sig.status, status)
+    """Change a signaal's status as SIGNAAL_TRANSITIONS allows (`follows`: also SIGNAAL_FOLLOWS)."""
+    check_transition(sig, status, follows=follows)
     sig.status = status
     sig.updated_at = now
     if status == SignaalStatus.gesloten:
@@ -159,6 +194,8 @@ def record_actiepunt(
     signaal: Signaal | None = None,
     jaarplan_id: int | None = None,
 ) -> Actiepunt:
+    if signaal is not None:
+        check_transition(signaal, SignaalStatus.actie)  # before anything is written
     act = Actiepunt(
         jaarplan_id=jaarplan_id,
         group_id=group_id,
@@ -206,8 +243,7 @@ def set_actie_status(
     now: datetime,
     detail: str = "",
 ) -> None:
-    if status not in ACTIE_TRANSITIONS[ActieStatus(act.status)]:
-        raise TransitionError(act.status, status)
+    check_transition(act, status)
     act.status = status
     act.updated_at = now
     act.done_at = now if status == ActieStatus.gedaan else None
@@ -234,9 +270,8 @@ def change_actiepunt(
     owner_id: int | None = None,
     detail: str = "",
 ) -> None:
-    """Move the deadline or hand the actiepunt over; only while it is open."""
-    if act.status != ActieStatus.open:
-        raise TransitionError(act.status, "wijzigen")
+    """Move the deadline or hand the actiepunt over; only while it is open (ACTIE_CHANGES)."""
+    check_transition(act, "overdragen" if owner_id is not None else "verplaatsen")
     assert act.id is not None
     if deadline is not None:
         act.deadline = deadline
@@ -269,9 +304,7 @@ def withdraw(
     session: Session, item: Signaal | Actiepunt, *, actor_id: int | None, now: datetime, detail: str = ""
 ) -> None:
     """Mark an item recorded by mistake as `ingetrokken`: kept in the history, counted nowhere."""
-    transitions = SIGNAAL_TRANSITIONS if isinstance(item, Signaal) else ACTIE_TRANSITIONS
-    if "ingetrokken" not in transitions[item.status]:
-        raise TransitionError(item.status, "ingetrokken")
+    check_transition(item, "ingetrokken")
     item.status = "ingetrokken"
     item.updated_at = now
     session.add(item)
@@ -285,14 +318,16 @@ def withdraw(
         others = [a for a in actiepunten_of_signaal(session, item.signaal_id) if a.status != ActieStatus.ingetrokken]
         if sig is not None and sig.status == SignaalStatus.actie and not others:
             set_signaal_status(
-                session, sig, SignaalStatus.open, actor_id=actor_id, now=now, detail=f"A-{item.id} ingetrokken"
-            )
+                session, sig, SignaalStatus.open, actor_id=actor_id, now=now, detail=f"A-{item.id} ingetrokken",
+                follows=True,
+            )  # fmt: skip
 
 
 def correct_text(
     session: Session, item: Signaal | Actiepunt, text: str, *, actor_id: int | None, now: datetime
 ) -> None:
     """Replace an item's text; the audit row says that it changed, not what it was (it may have held personal data)."""
+    check_transition(item, EDIT)
     item.text = text
     item.updated_at = now
     session.add(item)
@@ -303,6 +338,7 @@ def correct_text(
 
 def recategorise(session: Session, sig: Signaal, category: str, *, actor_id: int | None, now: datetime) -> None:
     """Put a signaal in another category, with an audit row `#oud → #nieuw`."""
+    check_transition(sig, EDIT)
     old, sig.category, sig.updated_at = sig.category, category, now
     session.add(sig)
     assert sig.id is not None
@@ -346,3 +382,71 @@ def search_actiepunten(session: Session, group_id: int, words: list[str], *, lim
         *_contains_all(Actiepunt.text, words),
     )
     return list(session.exec(stmt.order_by(col(Actiepunt.id).desc()).limit(limit)).all())
+
+
+# ---------------------------------------------------------------------------------------------
+# lists: what the commands and the agenda show (withdrawn items are in none of them)
+# ---------------------------------------------------------------------------------------------
+
+
+def list_signalen(
+    session: Session,
+    group_id: int,
+    *,
+    open_only: bool = False,
+    category: str | None = None,
+    since: datetime | None = None,
+) -> list[Signaal]:
+    """The group's signalen (not withdrawn) by number: `open_only` leaves out the closed ones,
+    `since`: recorded after that moment."""
+    stmt = select(Signaal).where(Signaal.group_id == group_id, Signaal.status != SignaalStatus.ingetrokken)
+    if open_only:
+        stmt = stmt.where(Signaal.status != SignaalStatus.gesloten)
+    if category:
+        stmt = stmt.where(Signaal.category == category)
+    if since is not None:
+        stmt = stmt.where(Signaal.created_at > since)
+    return list(session.exec(stmt.order_by(col(Signaal.id))).all())
+
+
+def list_actiepunten(
+    session: Session,
+    group_id: int,
+    *,
+    mode: str = "open",
+    owner_ids: list[int] | None = None,
+    now: datetime | None = None,
+) -> list[Actiepunt]:
+    """The group's actiepunten (not withdrawn) by deadline: `mode` open (the default), te-laat
+    (open and past the deadline at `now`) or alle; `owner_ids`: only theirs."""
+    stmt = select(Actiepunt).where(Actiepunt.group_id == group_id, Actiepunt.status != ActieStatus.ingetrokken)
+    if mode == "open":
+        stmt = stmt.where(Actiepunt.status == ActieStatus.open)
+    elif mode == "te-laat":
+        assert now is not None
+        stmt = stmt.where(Actiepunt.status == ActieStatus.open, Actiepunt.deadline < now)
+    if owner_ids:
+        stmt = stmt.where(col(Actiepunt.owner_id).in_(owner_ids))
+    return list(session.exec(stmt.order_by(col(Actiepunt.deadline), col(Actiepunt.id))).all())
+
+
+def open_actiepunten_of(session: Session, owner_id: int | None) -> list[Actiepunt]:
+    """A person's open actiepunten in every group, by deadline."""
+    return list(
+        session.exec(
+            select(Actiepunt)
+            .where(Actiepunt.owner_id == owner_id, Actiepunt.status == ActieStatus.open)
+            .order_by(col(Actiepunt.deadline), col(Actiepunt.id))
+        ).all()
+    )
+
+
+def open_actiepunten_due_at(session: Session, group_id: int, deadline: datetime) -> list[Actiepunt]:
+    """The group's open actiepunten due at exactly this moment (a meeting's: "the next overleg")."""
+    return list(
+        session.exec(
+            select(Actiepunt)
+            .where(Actiepunt.group_id == group_id, Actiepunt.status == ActieStatus.open, Actiepunt.deadline == deadline)
+            .order_by(col(Actiepunt.id))
+        ).all()
+    )

@@ -1,28 +1,33 @@
-"""Meetings: series expanded into concrete meetings, the next meeting, attendance."""
+"""Meetings: series expanded into concrete meetings, the next meeting, attendance.
+
+Every write function here writes its own audit row (`Wijziging`, item_type "overleg").
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from storage import org
+from storage.items import log_change
 from storage.models import (
     AgendaItem,
     Attendance,
     AttendanceStatus,
+    Bijeenkomst,
     Meeting,
     MeetingSeries,
     MeetingStatus,
-    Membership,
-    Person,
 )
 
 HORIZON = timedelta(days=400)
+ITEM_TYPE = "overleg"  # the audit rows of meetings
 
 
 def local_occurrence(first_at: datetime, every_weeks: int, k: int, tz: ZoneInfo) -> datetime:
@@ -116,17 +121,64 @@ def previous_meeting(session: Session, group_id: int, *, now: datetime) -> Meeti
     ).first()
 
 
-def meeting_on(session: Session, group_id: int, day_start: datetime, day_end: datetime) -> Meeting | None:
+def meeting_on_day(session: Session, group_id: int, day: date, tz: ZoneInfo) -> Meeting | None:
+    """The group's meeting on a local calendar day that was not cancelled (planned or held), the earliest."""
+    start = datetime.combine(day, time(0), tzinfo=tz)
     return session.exec(
         select(Meeting)
         .where(
             Meeting.group_id == group_id,
-            Meeting.starts_at >= day_start,
-            Meeting.starts_at < day_end,
-            Meeting.status == MeetingStatus.gepland,
+            Meeting.starts_at >= start,
+            Meeting.starts_at < start + timedelta(days=1),
+            Meeting.status != MeetingStatus.geannuleerd,
         )
         .order_by(col(Meeting.starts_at))
     ).first()
+
+
+def earlier_meeting_since(session: Session, group_id: int, meeting: Meeting, since: datetime) -> bool:
+    """True when the group had a meeting (not cancelled) in [since, meeting) (the year's first meeting: none)."""
+    return (
+        session.exec(
+            select(Meeting.id).where(
+                Meeting.group_id == group_id,
+                Meeting.status != MeetingStatus.geannuleerd,
+                Meeting.starts_at < meeting.starts_at,
+                Meeting.starts_at >= since,
+            )
+        ).first()
+        is not None
+    )
+
+
+def meeting_at(session: Session, group_id: int, starts_at: datetime) -> Meeting | None:
+    """The group's meeting at exactly this moment, whatever its status (a group has one per moment)."""
+    return session.exec(select(Meeting).where(Meeting.group_id == group_id, Meeting.starts_at == starts_at)).first()
+
+
+def meeting_meant(
+    session: Session, group_id: int, *, now: datetime, tz: ZoneInfo, days: Sequence[date] = (), past: bool = False
+) -> Meeting | None:
+    """Which meeting a user means: the ONE rule, for /afmelden and every /overleg command.
+
+    - `days` (the day the user wrote, and for `past` first the most recent such day): the meeting
+      on the first of those days that has one not cancelled, planned or already held. A held
+      meeting is found too, so the user hears "al begonnen" rather than "geen overleg op" for a
+      day that had one; a cancelled one is not (that day has no meeting any more).
+    - no day: the next planned meeting that has not begun (`past=False`), or the last meeting
+      that has begun and was not cancelled (`past=True`: attendance, "gehouden").
+
+    A meeting by id (the buttons) is `meeting_of_group`; "volgende" is `next_meeting`.
+    """
+    if days:
+        for d in days:
+            found = meeting_on_day(session, group_id, d, tz)
+            if found is not None:
+                return found
+        return None
+    if past:
+        return previous_meeting(session, group_id, now=now)
+    return next_meeting(session, group_id, now=now)
 
 
 @dataclass
@@ -200,8 +252,9 @@ def plan_meeting(
     location: str | None,
     now: datetime,
     tz: ZoneInfo,
+    actor_id: int | None,
 ) -> Meeting:
-    """Plan one meeting, or a series starting at `starts_at` when `every_weeks` is given.
+    """Plan one meeting, or a series starting at `starts_at` when `every_weeks` is given; audited.
 
     A new series cancels what `series_replacement` names (their answers and agenda items go); the
     caller asks first."""
@@ -234,7 +287,7 @@ def plan_meeting(
                 m.location = location or m.location
                 session.add(m)
         for m in replaced.meetings:
-            cancel_meeting(session, m)
+            cancel_meeting(session, m, actor_id=actor_id, now=now, reason="vervangen door een nieuwe reeks")
             for a in replaced.answers:
                 if a.meeting_id == m.id:
                     session.delete(a)
@@ -252,25 +305,58 @@ def plan_meeting(
         existing.location = location
     session.add(existing)
     session.flush()
+    _audit(
+        session,
+        existing,
+        "gepland",
+        actor_id=actor_id,
+        now=now,
+        detail=f"elke {every_weeks} weken" if every_weeks else "",
+    )
     return existing
 
 
-def cancel_meeting(session: Session, meeting: Meeting) -> None:
+def _audit(
+    session: Session, meeting: Meeting, action: str, *, actor_id: int | None, now: datetime, detail: str = ""
+) -> None:
+    """The audit row of a change to a meeting (item_type "overleg")."""
+    assert meeting.id is not None
+    log_change(
+        session, item_type=ITEM_TYPE, item_id=meeting.id, action=action, actor_id=actor_id, now=now, detail=detail
+    )
+
+
+def cancel_meeting(
+    session: Session, meeting: Meeting, *, actor_id: int | None, now: datetime, reason: str = ""
+) -> None:
     """Cancel one meeting: it is no longer sent reminders, counts nowhere, and its ICS says CANCELLED."""
     meeting.status = MeetingStatus.geannuleerd
     meeting.sequence += 1
     session.add(meeting)
     session.flush()
+    _audit(session, meeting, "afgezegd", actor_id=actor_id, now=now, detail=reason)
 
 
-def move_meeting(session: Session, meeting: Meeting, starts_at: datetime) -> None:
-    """Move one meeting (its answers and agenda items stay with it); the series keeps its own rhythm."""
+def move_meeting(
+    session: Session, meeting: Meeting, starts_at: datetime, *, actor_id: int | None, now: datetime, detail: str = ""
+) -> None:
+    """Move one meeting (its answers and agenda items stay with it); the series keeps its own rhythm.
+
+    `detail`: the move as it reads ("do 3 dec 2026 10:00 → ..."), for the audit row."""
     if meeting.series_id is not None and meeting.series_slot is None:
         meeting.series_slot = meeting.starts_at
     meeting.starts_at = starts_at
     meeting.sequence += 1
     session.add(meeting)
     session.flush()
+    _audit(session, meeting, "verplaatst", actor_id=actor_id, now=now, detail=detail)
+
+
+def mark_held(session: Session, meeting: Meeting, *, actor_id: int | None, now: datetime) -> None:
+    """The chair says the meeting was held (without saying who came): it counts as held."""
+    meeting.status = MeetingStatus.gehouden
+    session.add(meeting)
+    _audit(session, meeting, "gehouden", actor_id=actor_id, now=now)
 
 
 def answers_of(session: Session, meeting_id: int) -> list[Attendance]:
@@ -333,15 +419,36 @@ def agenda_items(session: Session, meeting_id: int) -> list[AgendaItem]:
 
 
 def add_agenda_item(
-    session: Session, meeting_id: int, text: str, *, added_by_id: int | None, guest_id: int | None, now: datetime
+    session: Session, meeting: Meeting, text: str, *, added_by_id: int | None, guest_id: int | None, now: datetime
 ) -> AgendaItem:
-    item = AgendaItem(meeting_id=meeting_id, text=text, added_by_id=added_by_id, guest_id=guest_id, created_at=now)
+    """Put a member's item on the meeting's agenda (with an optional guest); audited by its number, not its text."""
+    assert meeting.id is not None
+    item = AgendaItem(meeting_id=meeting.id, text=text, added_by_id=added_by_id, guest_id=guest_id, created_at=now)
     session.add(item)
     session.flush()
+    n = len(agenda_items(session, meeting.id))
+    _audit(
+        session,
+        meeting,
+        "agendapunt",
+        actor_id=added_by_id,
+        now=now,
+        detail=f"punt {n}" + (" met gast" if guest_id else ""),
+    )
     return item
 
 
-def record_attendance(
+def remove_agenda_item(
+    session: Session, meeting: Meeting, item: AgendaItem, *, actor_id: int | None, now: datetime
+) -> None:
+    """Take an item off the agenda; the audit row names its number."""
+    assert meeting.id is not None
+    n = [i.id for i in agenda_items(session, meeting.id)].index(item.id) + 1
+    session.delete(item)
+    _audit(session, meeting, "agendapunt weg", actor_id=actor_id, now=now, detail=f"punt {n}")
+
+
+def _answer(
     session: Session,
     meeting_id: int,
     person_id: int,
@@ -360,6 +467,67 @@ def record_attendance(
     session.add(row)
     session.flush()
     return row
+
+
+def record_attendance(
+    session: Session,
+    meeting: Meeting,
+    person_id: int,
+    *,
+    status: AttendanceStatus,
+    reason: str | None,
+    substitute_id: int | None,
+    now: datetime,
+) -> Attendance:
+    """A member's own answer (komt, afgemeld) for a meeting; the audit row has the answer, never the reason."""
+    assert meeting.id is not None
+    row = _answer(session, meeting.id, person_id, status=status, reason=reason, substitute_id=substitute_id, now=now)
+    _audit(session, meeting, status.value, actor_id=person_id, now=now)
+    return row
+
+
+def answer_of(session: Session, meeting_id: int, person_id: int | None) -> Attendance | None:
+    """The person's answer for a meeting (any status), or None."""
+    return session.exec(
+        select(Attendance).where(Attendance.meeting_id == meeting_id, Attendance.person_id == person_id)
+    ).first()
+
+
+def attendance_of(session: Session, meeting_id: int) -> dict[int, Attendance]:
+    """Every answer and attendance row of a meeting, by person id."""
+    return {a.person_id: a for a in session.exec(select(Attendance).where(Attendance.meeting_id == meeting_id)).all()}
+
+
+def confirm_attendance(
+    session: Session,
+    meeting: Meeting,
+    statuses: dict[int, AttendanceStatus],
+    *,
+    actor_id: int | None,
+    now: datetime,
+    detail: str,
+) -> None:
+    """The chair confirms who attended (aanwezig/afwezig per person): the meeting counts as held.
+
+    A reason or vervanger given with an earlier answer stays. `detail`: the summary for the audit row."""
+    assert meeting.id is not None
+    before = attendance_of(session, meeting.id)
+    for person_id, status in statuses.items():
+        old = before.get(person_id)
+        _answer(
+            session,
+            meeting.id,
+            person_id,
+            status=status,
+            reason=old.reason if old else None,
+            substitute_id=old.substitute_id if old else None,
+            now=now,
+        )
+    meeting.status = MeetingStatus.gehouden
+    meeting.attendance_confirmed_at = now
+    session.add(meeting)
+    session.flush()
+    _audit(session, meeting, "aanwezigheid", actor_id=actor_id, now=now, detail=detail)
 
 
 def meeting_of_group(session: Session, group_id: int, meeting_id: int) -> Meeting | None:
@@ -393,7 +561,8 @@ def last_meetings(session: Session, group_id: int, *, now: datetime, limit: int 
 def attendance_flags(session: Session, group_id: int, now: datetime) -> list[AttendanceFlag]:
     """Members absent (afwezig, or afgemeld without vervanger) from 2 of the group's last 3 meetings.
 
-    Guests are no members, and members who join once a year (`yearly`) are never flagged."""
+    Guests are no members, and members who join once a year (`yearly`) are never flagged; nor is
+    anyone no longer active (storage.org.members)."""
     recent = last_meetings(session, group_id, now=now)
     if len(recent) < FLAG_ABSENT:
         return []
@@ -409,12 +578,7 @@ def attendance_flags(session: Session, group_id: int, now: datetime) -> list[Att
     missed: dict[int, list[int]] = {}
     for person_id, meeting_id in rows:
         missed.setdefault(person_id, []).append(meeting_id)
-    members = session.exec(
-        select(Person)
-        .join(Membership, col(Membership.person_id) == col(Person.id))
-        .where(Membership.group_id == group_id, Membership.role == "lid", Membership.yearly == False)  # noqa: E712
-        .order_by(col(Person.key))
-    ).all()
+    members = org.members(session, group_id, yearly=False)
     flags = []
     for p in members:
         gone = missed.get(p.id or 0, [])
@@ -422,3 +586,28 @@ def attendance_flags(session: Session, group_id: int, now: datetime) -> list[Att
             order = sorted(gone, key=ids.index)
             flags.append(AttendanceFlag(p.id or 0, p.key, p.name, len(gone), len(recent), tuple(order)))
     return flags
+
+
+def record_bijeenkomst(
+    session: Session, group_id: int, starts_at: datetime, description: str, *, created_by_id: int | None, now: datetime
+) -> Bijeenkomst:
+    """Plan a participatiebijeenkomst of the group, with its audit row."""
+    b = Bijeenkomst(
+        group_id=group_id, starts_at=starts_at, description=description, created_by_id=created_by_id, created_at=now
+    )
+    session.add(b)
+    session.flush()
+    assert b.id is not None
+    log_change(session, item_type="bijeenkomst", item_id=b.id, action="gepland", actor_id=created_by_id, now=now)
+    return b
+
+
+def upcoming_bijeenkomsten(session: Session, group_id: int, *, now: datetime) -> list[Bijeenkomst]:
+    """The group's participatiebijeenkomsten after `now`, soonest first."""
+    return list(
+        session.exec(
+            select(Bijeenkomst)
+            .where(Bijeenkomst.group_id == group_id, Bijeenkomst.starts_at > now)
+            .order_by(col(Bijeenkomst.starts_at))
+        ).all()
+    )

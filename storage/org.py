@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
-from storage.models import Group, Membership, Person
+from storage.models import Group, GroupKind, Membership, Person
 
 
 def all_groups(session: Session) -> list[Group]:
@@ -49,3 +49,106 @@ def has_residents(session: Session, group: Group) -> bool:
         ).first()
         is not None
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# members of a group: the ONE definition (issue #13). Every list, message, count and check of
+# "the members" goes through these, in handlers/, schedules/ and bot/ alike.
+# ---------------------------------------------------------------------------------------------
+
+MEMBER = "lid"
+GUEST = "gast"
+AMBASSADOR = "ambassadeur"
+
+
+def members(session: Session, group_id: int, *, yearly: bool = True) -> list[Person]:
+    """The members of a group: role `lid` and active, ordered by key.
+
+    Active people only, deliberately. The member list is used for who gets the group's messages
+    (reminders, nudges), who is named in lists and error hints, who counts for attendance and
+    who may be flagged for absence. A person who is not active (`Person.active` false: left the
+    organisation, or erased) can no longer use the bot (the router refuses them), so they must
+    not be sent anything, named as a member, marked afwezig or flagged; their history (items
+    they owned, answers they gave) stays where it is. Guests (`gast`) and wijkambassadeurs are
+    no members. `yearly=False` leaves out members who join once a year (never nudged or
+    flagged for absence).
+    """
+    stmt = (
+        select(Person)
+        .join(Membership, col(Membership.person_id) == col(Person.id))
+        .where(Membership.group_id == group_id, Membership.role == MEMBER, col(Person.active).is_(True))
+    )
+    if not yearly:
+        stmt = stmt.where(col(Membership.yearly).is_(False))
+    return list(session.exec(stmt.order_by(col(Person.key))).all())
+
+
+def is_member(session: Session, group_id: int, person_id: int | None) -> bool:
+    """True when the person is one of `members(group)` (role `lid`, active)."""
+    if person_id is None:
+        return False
+    return (
+        session.exec(
+            select(Membership.person_id)
+            .join(Person, col(Person.id) == col(Membership.person_id))
+            .where(
+                Membership.group_id == group_id,
+                Membership.person_id == person_id,
+                Membership.role == MEMBER,
+                col(Person.active).is_(True),
+            )
+        ).first()
+        is not None
+    )
+
+
+def yearly_member_ids(session: Session, group_id: int) -> set[int]:
+    """The members who join once a year (`yearly`): not nudged, never flagged for absence."""
+    return set(
+        session.exec(
+            select(Membership.person_id).where(Membership.group_id == group_id, col(Membership.yearly).is_(True))
+        ).all()
+    )
+
+
+def role_in(session: Session, group_id: int, person_id: int | None) -> str | None:
+    """The person's role in the group (`lid`, `gast`, `ambassadeur`), or None when they have none."""
+    if person_id is None:
+        return None
+    return session.exec(
+        select(Membership.role).where(Membership.group_id == group_id, Membership.person_id == person_id)
+    ).first()
+
+
+def memberships_of(session: Session, person_id: int | None) -> list[Membership]:
+    """Every membership of a person (each group, with its role)."""
+    if person_id is None:
+        return []
+    return list(session.exec(select(Membership).where(Membership.person_id == person_id)).all())
+
+
+def member_group_ids(session: Session, person_id: int | None) -> list[int]:
+    """The groups a person is a member (`lid`) of, by id."""
+    return [m.group_id for m in memberships_of(session, person_id) if m.role == MEMBER]
+
+
+def ambassadors(session: Session, group_id: int) -> list[Person]:
+    """The wijkambassadeurs of a team (role `ambassadeur`, active), in the order they joined (by id)."""
+    return list(
+        session.exec(
+            select(Person)
+            .join(Membership, col(Membership.person_id) == col(Person.id))
+            .where(Membership.group_id == group_id, Membership.role == AMBASSADOR, col(Person.active).is_(True))
+            .order_by(col(Person.id))
+        ).all()
+    )
+
+
+def teams(session: Session) -> list[Group]:
+    """Every group of kind team, by name."""
+    return list(session.exec(select(Group).where(Group.kind == GroupKind.team).order_by(col(Group.name))).all())
+
+
+def group_by_channel(session: Session, channel: str) -> Group | None:
+    """The group whose channel this is (None: the channel belongs to no group)."""
+    return session.exec(select(Group).where(Group.channel == channel)).first()

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from handlers import commands
-from handlers.reports.figures import flows
+from storage.figures import flows
 from storage.models import Actiepunt, Attendance, OutboxMessage, Signaal, Wijziging
 from tests.conftest import NOW
 from tests.support.talk import TalkingBot

@@ -15,8 +15,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.slack_blocks import button_command
-from handlers.reports import figures
-from storage import meetings
+from storage import figures, meetings
 from storage.models import Actiepunt, AgendaItem, Attendance, Group, Meeting, MeetingSeries, MeetingStatus
 from tests.conftest import TZ
 from tests.privacy.dbstate import table_counts

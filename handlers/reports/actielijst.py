@@ -140,7 +140,7 @@ def after_meeting(
     nothing is built and the answer is empty.
     """
     if groups is None:
-        groups = list(session.exec(select(Group).order_by(col(Group.name))).all())
+        groups = org.all_groups(session)
     group = next((g for g in groups if g.id == meeting.group_id), None)
     if group is None:
         return []

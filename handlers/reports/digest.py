@@ -15,15 +15,15 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from handlers import initiatief
 from handlers.format import noun, plural, ref_a, when
-from handlers.reports import figures as fig
 from handlers.reports.periods import LOCALE, Week, day_label, local_midnight, week_before
+from storage import figures as fig
 from storage import org
 from storage.config import OrgConfig
-from storage.models import Group, GroupKind
+from storage.models import Group
 
 TREND_WEEKS = 4
 MAX_REFS = 8
@@ -98,7 +98,7 @@ def teams(session: Session, recipient: Group | None = None) -> list[Group]:
     """The groups in a recipient's digest: those reporting to it (without one: every team)."""
     if recipient is not None:
         return org.reporting_to(org.all_groups(session), recipient)
-    return list(session.exec(select(Group).where(Group.kind == GroupKind.team).order_by(col(Group.name))).all())
+    return org.teams(session)
 
 
 def compute_digest(

@@ -26,7 +26,6 @@ from handlers.exports import output_dir
 from handlers.format import day, euros, is_overdue, label, plural, ref_a, ref_j, ref_s, when
 from handlers.parsing import check_text
 from handlers.permissions import require
-from handlers.reports import figures as fig
 from handlers.reports.actielijst import owner_label, shareable
 from handlers.reports.digest import by_category, days
 from handlers.reports.periods import (
@@ -38,6 +37,7 @@ from handlers.reports.periods import (
     parse_half_year,
     send_from,
 )
+from storage import figures as fig
 from storage import jaarplan as plan_store
 from storage import org
 from storage.models import (

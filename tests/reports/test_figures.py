@@ -7,9 +7,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from handlers.reports import figures
 from handlers.reports.digest import weekly_digest
-from storage import items, meetings
+from storage import figures, items, meetings
 from storage.config import load_config, seed
 from storage.models import ActieStatus, AttendanceStatus, Group, Meeting, MeetingStatus, Person
 from tests.conftest import TZ
@@ -75,20 +74,11 @@ def test_digest_counts_members_absent_from_two_of_the_last_three_meetings_withou
     gid = group.id or 0
     with Session(engine) as s:
         held = s.exec(select(Meeting).where(Meeting.group_id == gid).order_by(col(Meeting.starts_at)).limit(3)).all()
-        for m in held:
-            for key in ("anna", "marieke", "fatima"):
-                meetings.record_attendance(
-                    s, m.id or 0, people[key].id or 0, status=AttendanceStatus.aanwezig, reason=None,
-                    substitute_id=None, now=m.starts_at,
-                )  # fmt: skip
-        for m in held:  # confirmed by the chair: only then does a meeting count as held
-            m.status = MeetingStatus.gehouden
-            s.add(m)
-        for m in held[1:]:
-            meetings.record_attendance(
-                s, m.id or 0, people["piet"].id or 0, status=AttendanceStatus.afwezig, reason=None,
-                substitute_id=None, now=m.starts_at,
-            )  # fmt: skip
+        for k, m in enumerate(held):  # confirmed by the chair: only then does a meeting count as held
+            statuses = {people[key].id or 0: AttendanceStatus.aanwezig for key in ("anna", "marieke", "fatima")}
+            if k >= 1:
+                statuses[people["piet"].id or 0] = AttendanceStatus.afwezig
+            meetings.confirm_attendance(s, m, statuses, actor_id=people["anna"].id, now=m.starts_at, detail="")
         s.commit()
         monday = held[-1].starts_at + timedelta(days=5)
         att = figures.attendance_figures(s, [gid], now=monday, start=held[0].starts_at)[gid]

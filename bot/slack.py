@@ -53,7 +53,7 @@ from handlers.base import Message, Reply
 from handlers.format import is_overdue
 from handlers.notify import Notifier, PermanentError
 from handlers.parsing import looks_like_ref
-from handlers.router import dispatch, rate_limiter
+from handlers.router import dispatch
 from storage import meetings as meeting_repo
 from storage import outbox
 from storage.claims import looks_like_code
@@ -469,9 +469,9 @@ class SlackTransport:
     async def _redeem(self, code: str, *, user: str, response_url: str) -> None:
         """`/koppel <code>`: bind this Slack account to the person the code was made for."""
         now = self.bot.clock.now()
-        wait = rate_limiter(self.bot.engine).wait(f"slack:{user}", now)  # guesses are as limited as commands
+        wait = self.bot.state.limiter.wait(f"slack:{user}", now)  # guesses are as limited as commands
         if wait:
-            text = rate_limiter(self.bot.engine).message(wait)
+            text = self.bot.state.limiter.message(wait)
         else:
             key, text = await asyncio.to_thread(
                 koppel.redeem, self.bot.engine, self.bot.config, code, slack_id=user, now=now
@@ -536,7 +536,7 @@ class SlackTransport:
         msg = self.bot.message(command, person=person, channel=meta.get("channel", ""), transport="slack")
         # Dispatch before ack: the answer decides whether the modal closes or shows an error.
         # (Delivering the outbox, which may be slow, waits until after the ack.)
-        replies = await asyncio.to_thread(dispatch, self.bot.engine, self.bot.config, msg)
+        replies = await asyncio.to_thread(dispatch, self.bot.engine, self.bot.config, msg, self.bot.state)
         failed = len(replies) == 1 and replies[0].private and replies[0].ref is None
         if failed:
             await ack(response_action="errors", errors={kit.error_block(replies[0].text, blocks): replies[0].text})

@@ -27,7 +27,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
@@ -35,12 +34,10 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from schedules.runtime import Runtime
 from storage.config import OrgConfig
 from storage.db import transaction
 from storage.models import ClockState
-
-if TYPE_CHECKING:
-    from bot.core import Wijkbot
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +186,7 @@ def due_moment(spec: JobSpec, now: datetime) -> datetime:
     return times[-1] if times else now
 
 
-async def run_due(bot: Wijkbot, after: datetime, until: datetime) -> int:
+async def run_due(bot: Runtime, after: datetime, until: datetime) -> int:
     """Run every job due in (after, until] in time order, with the clock set to each fire time.
 
     Recurring jobs run before data-driven moments that fall at the same time (a recurring job
@@ -235,7 +232,7 @@ async def run_due(bot: Wijkbot, after: datetime, until: datetime) -> int:
             else:
                 return ran
             if queued:
-                await bot.flush()  # deliver (print) what the job said at the moment it said it
+                await bot.outbox_changed()  # deliver (print) what the job said at the moment it said it
             ran += 1
             # a recurring job may have changed the data (new meetings): ask the sources again whose
             # answer depends on what it wrote (their answer is the same otherwise)

@@ -346,3 +346,14 @@ def search_actiepunten(session: Session, group_id: int, words: list[str], *, lim
         *_contains_all(Actiepunt.text, words),
     )
     return list(session.exec(stmt.order_by(col(Actiepunt.id).desc()).limit(limit)).all())
+
+
+def overdue_actiepunten(session: Session, *, now: datetime) -> list[Actiepunt]:
+    """Open actiepunten past their deadline, by owner and deadline (schedules/overdue.py)."""
+    return list(
+        session.exec(
+            select(Actiepunt)
+            .where(Actiepunt.status == ActieStatus.open, Actiepunt.deadline < now)
+            .order_by(col(Actiepunt.owner_id), col(Actiepunt.deadline), col(Actiepunt.id))
+        ).all()
+    )

@@ -32,12 +32,12 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
 
 from schedules.runtime import Runtime
 from storage.config import OrgConfig
-from storage.db import transaction
-from storage.models import ClockState
+from storage.marks import read_mark as read_mark  # the marks live in storage/marks.py
+from storage.marks import read_marks as read_marks
+from storage.marks import write_mark as write_mark
 
 log = logging.getLogger(__name__)
 
@@ -148,32 +148,6 @@ def after_quiet_hour(moment: datetime, tz: ZoneInfo) -> datetime:
     """03:00 local time on the day of `moment` (the end of the quiet hour)."""
     local = moment.astimezone(tz)
     return datetime.combine(local.date(), time(QUIET_HOUR + 1), tzinfo=tz)
-
-
-def read_mark(engine: Engine, key: str) -> datetime | None:
-    """A job's mark from ClockState (an ISO time), or None."""
-    with transaction(engine) as session:
-        row = session.get(ClockState, key)
-        return datetime.fromisoformat(row.value) if row else None
-
-
-def read_marks(engine: Engine, keys: list[str]) -> dict[str, datetime]:
-    """Several marks in one query (missing keys are left out)."""
-    with transaction(engine) as session:
-        rows = session.exec(select(ClockState).where(col(ClockState.key).in_(keys))).all()
-        return {row.key: datetime.fromisoformat(row.value) for row in rows}
-
-
-def write_mark(session: Session, key: str, value: datetime, *, keep_later: bool = False) -> None:
-    """Set a job's mark in the job's own transaction (`keep_later`: never move it back)."""
-    row = session.get(ClockState, key)
-    if row is None:
-        row = ClockState(key=key, value=value.isoformat())
-    elif keep_later and datetime.fromisoformat(row.value) >= value:
-        return
-    else:
-        row.value = value.isoformat()
-    session.add(row)
 
 
 def due_moment(spec: JobSpec, now: datetime) -> datetime:

@@ -28,12 +28,12 @@ from sqlmodel import Session
 
 from handlers.reminders import ask_attendance, send_nudges, send_reminder, warn_meeting_gap
 from schedules.jobs import InstantSource, JobSpec, read_mark, register, register_instants, write_mark
+from storage import marks, org
 from storage import meetings as meeting_repo
-from storage import org
 from storage.config import OrgConfig
 from storage.db import transaction
 from storage.meetings import AttendanceFlag, attendance_flags
-from storage.models import ClockState, Group, Person
+from storage.models import Group, Person
 
 log = logging.getLogger(__name__)
 
@@ -135,8 +135,8 @@ def meeting_mark(engine: Engine) -> datetime | None:
 def handle_meeting_moments(engine: Engine, config: OrgConfig, now: datetime) -> int:
     """Handle every meeting moment in (mark, now]; returns how many messages were queued."""
     with transaction(engine) as session:
-        row = session.get(ClockState, MARK_KEY)
-        lower = datetime.fromisoformat(row.value) if row else now - timedelta(microseconds=1)
+        mark = marks.mark_in(session, MARK_KEY)
+        lower = mark if mark is not None else now - timedelta(microseconds=1)
         if lower >= now:
             return 0
         lead = _lead(session)

@@ -12,6 +12,8 @@ The moments are computed from the meetings table, so a meeting planned, moved or
 chat is picked up without any scheduler bookkeeping. `handle_meeting_moments` handles every
 moment in (mark, now]; after downtime a reminder is still sent when its meeting is ahead (only
 the latest one of a meeting), and skipped with a log line when the meeting has begun.
+
+What is said at each moment is in handlers/reminders.py; the queries are in storage/meetings.py.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from bench.workload import TZ, generate, write_config
 from bot.core import Clock, Wijkbot
 from handlers.base import Message
 from handlers.router import dispatch
+from handlers.state import BotState
 from storage.models import Actiepunt, ActieStatus, Group, Person
 
 NAME = "data"
@@ -91,7 +92,7 @@ def operations(bot: Wijkbot) -> dict[str, Operation | None]:
 
     def te_laat() -> Any:
         msg = Message("/actie lijst te-laat", person=chair.key, channel=team.channel, now=NOW, transport="console")
-        replies = dispatch(engine, config, msg)
+        replies = dispatch(engine, config, msg, BotState())
         assert replies and "te laat" in replies[0].text, replies[0].text[:200]
         return replies
 

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import quote
 
+from pydantic import SecretStr, ValidationError
+
 from bot.logprivacy import add_record_rewriter, install_log_privacy, quiet_chatty_libraries, rewrite_record
 from bot.settings import Settings
 from storage.config import ConfigError
@@ -42,19 +44,26 @@ class SecretRedactor(logging.Filter):
         return True
 
 
-def install_secret_redaction(extra: Iterable[str | None] = ()) -> SecretRedactor:
+def install_secret_redaction(settings: Settings | None = None, extra: Iterable[str | None] = ()) -> SecretRedactor:
     """Redact the tokens from the environment (and the database password) in every log record.
 
-    Installed as a record factory, so it covers every logger and handler, including the ones
-    libraries configure themselves (uvicorn, httpx with Telegram's token in its URLs).
+    `settings`: the environment (read now when not given). Installed as a record factory, so it
+    covers every logger and handler, including the ones libraries configure themselves (uvicorn,
+    httpx with Telegram's token in its URLs).
     """
-    secrets = [os.environ.get(name, "") for name in SECRET_ENV]
-    for url in [os.environ.get("DATABASE_URL"), *extra]:
+    settings = settings or Settings()
+    secrets = [_secret(settings, name) for name in SECRET_ENV]
+    for url in [settings.database_url, *extra]:
         if url and "://" in url:
             secrets.append(url_password(url) or "")
     redactor = SecretRedactor(secrets)
     add_record_rewriter(redactor.filter)
     return redactor
+
+
+def _secret(settings: Settings, name: str) -> str:
+    value = getattr(settings, name.lower(), None)
+    return value.get_secret_value() if isinstance(value, SecretStr) else ""
 
 
 def _parse_now(text: str) -> datetime:
@@ -100,25 +109,38 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    level = os.environ.get("WIJKBOT_LOG_LEVEL", "WARNING" if args.command == "console" else "INFO").upper()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        names = ", ".join(str(e["loc"][0]).upper() for e in exc.errors() if e.get("loc"))
+        print(f"wijkbot: ongeldige waarde in de omgeving: {names}; pas die omgevingsvariabele aan.", file=sys.stderr)
+        return 2
+    level = (settings.wijkbot_log_level or ("WARNING" if args.command == "console" else "INFO")).upper()
     logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     quiet_chatty_libraries(level)  # they print names, chat ids and texts at DEBUG
     install_log_privacy()  # and a guard behind that, in every record
-    config = getattr(args, "config", None) or os.environ.get("WIJKBOT_CONFIG")
-    db = getattr(args, "db", None) or os.environ.get("DATABASE_URL")
-    install_secret_redaction(extra=[db])
+    config = getattr(args, "config", None) or settings.wijkbot_config
+    db = getattr(args, "db", None) or settings.database_url
+    install_secret_redaction(settings, extra=[db])
     try:
         if args.command == "console":
             from bot.console import run_console
 
             return asyncio.run(
-                run_console(db_url=db, config_path=config, person=args.person, channel=args.channel, now=args.now)
+                run_console(
+                    db_url=db,
+                    config_path=config,
+                    person=args.person,
+                    channel=args.channel,
+                    now=args.now,
+                    settings=settings,
+                )
             )
         if args.command == "run":
             from bot.run import run
 
-            return asyncio.run(run(db_url=db, config_path=config))
+            return asyncio.run(run(db_url=db, config_path=config, settings=settings))
         if args.command == "privacy":
             from bot.privacy_cli import privacy
 

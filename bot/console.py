@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import TextIO
 
 from bot.core import Clock, Wijkbot
+from bot.settings import Settings
 from bot.slack_blocks import button_command
 from handlers.base import Button, Reply
 from handlers.format import when
@@ -152,11 +153,12 @@ async def run_console(
     now: datetime | None,
     stdin: TextIO = sys.stdin,
     out: TextIO = sys.stdout,
+    settings: Settings | None = None,
 ) -> int:
     start = now or datetime.now().astimezone()
     if start.tzinfo is None:  # a naive --now is local time where the teams are
         start = start.replace(tzinfo=load_config(config_path).tz)
-    bot = Wijkbot.create(db_url=db_url, config_path=config_path, clock=Clock(start))
+    bot = Wijkbot.create(db_url=db_url, config_path=config_path, clock=Clock(start), settings=settings)
     from schedules import console_runner  # the scheduler's jobs, on the simulated clock
 
     bot.job_runner = console_runner

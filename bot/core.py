@@ -8,13 +8,16 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.logprivacy import remember_people
+from bot.settings import Settings
 from handlers.base import Message, Reply
 from handlers.forms import Form, Outcome, submit
 from handlers.lookups import people_names, seed_configuration
 from handlers.notify import DeliveryPolicy, Notifier, deliver_outbox
 from handlers.router import dispatch
+from handlers.state import DEFAULT_BOT_NAME, DEFAULT_OUTPUT_DIR, BotState
 from storage.config import OrgConfig, load_config
 from storage.db import Database, database_errors, open_database
 
@@ -57,6 +60,14 @@ class Clock:
 JobRunner = Callable[["Wijkbot", datetime, datetime], Awaitable[int]]
 
 
+def bot_state(settings: Settings) -> BotState:
+    """A fresh bot state with what its handlers need from the environment."""
+    return BotState(
+        output_dir=Path(settings.wijkbot_output_dir or DEFAULT_OUTPUT_DIR),
+        telegram_bot_name=settings.telegram_bot_name.lstrip("@") or DEFAULT_BOT_NAME,
+    )
+
+
 @dataclass
 class Wijkbot:
     """The bot without a transport: handle a message, deliver the outbox, move simulated time."""
@@ -68,22 +79,33 @@ class Wijkbot:
     job_runner: JobRunner | None = None
     on_queued: Callable[[], None] | None = None  # wakes the outbox relay in `wijkbot run`
     delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+    # what this bot keeps in memory (pending PII texts, rate limits) and its handlers' settings:
+    # `ctx.state` in every handler, never shared with another bot in the same process
+    state: BotState = field(default_factory=BotState)
 
     @classmethod
-    def create(cls, *, db_url: str | None, config_path: str | None, clock: Clock | None = None) -> Wijkbot:
+    def create(
+        cls,
+        *,
+        db_url: str | None,
+        config_path: str | None,
+        clock: Clock | None = None,
+        settings: Settings | None = None,
+    ) -> Wijkbot:
         """Open the database (migrating it), load and seed the configuration.
 
-        A database that cannot be opened raises storage.db.DatabaseSetupError (one Dutch sentence)."""
+        `settings`: the environment (read now when not given). A database that cannot be opened
+        raises storage.db.DatabaseSetupError (one Dutch sentence)."""
         config = load_config(config_path)
         engine = open_database(db_url)
         clock = clock or Clock()
         with database_errors(db_url):
             seed_configuration(engine, config, now=clock.now())
         remember_people(lambda: people_names(engine))  # the names the log guard keeps out of the logs
-        return cls(engine=engine, config=config, clock=clock)
+        return cls(engine=engine, config=config, clock=clock, state=bot_state(settings or Settings()))
 
     async def handle(self, msg: Message) -> list[Reply]:
-        replies = await asyncio.to_thread(dispatch, self.engine, self.config, msg)
+        replies = await asyncio.to_thread(dispatch, self.engine, self.config, msg, self.state)
         await self.outbox_changed()
         return replies
 
@@ -91,7 +113,7 @@ class Wijkbot:
         """Handle a submitted form (a Slack modal) as a command; the outbox is the caller's to wake
         (`outbox_changed`), after it has answered the form."""
         msg = self.message("", person=person, channel=channel, transport=transport)
-        return await asyncio.to_thread(submit, self.engine, self.config, form, msg)
+        return await asyncio.to_thread(submit, self.engine, self.config, form, msg, self.state)
 
     async def outbox_changed(self) -> None:
         """Something may have been queued: wake the relay (`wijkbot run`), or else deliver now."""

@@ -98,7 +98,7 @@ async def run(*, db_url: str | None, config_path: str | None, settings: Settings
     asyncio.get_running_loop().set_default_executor(
         concurrent.futures.ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="wijkbot")
     )
-    bot = Wijkbot.create(db_url=db_url or settings.database_url, config_path=config_path)
+    bot = Wijkbot.create(db_url=db_url or settings.database_url, config_path=config_path, settings=settings)
     bot.delivery = delivery_policy(settings)
     running = configured_transports(bot, settings)
     bot.notifiers.extend(t.notifier for t in running)
@@ -114,7 +114,7 @@ async def run(*, db_url: str | None, config_path: str | None, settings: Settings
         await t.start()
     from schedules.live import start_scheduler
 
-    scheduler = start_scheduler(bot)
+    scheduler = start_scheduler(bot, leader_retry=settings.wijkbot_leader_retry)
     relay = asyncio.create_task(relay_outbox(bot, wake))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

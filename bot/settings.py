@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -44,3 +46,18 @@ class Settings(BaseSettings):
     # /healthz answers 503 past these
     wijkbot_health_max_parked: int = Field(default=50, ge=0)
     wijkbot_health_max_age: int = Field(default=2 * 3600, ge=1)  # seconds the oldest deliverable message waits
+    # the process (bot/__main__.py): log level; unset, WARNING for the console and INFO otherwise
+    wijkbot_log_level: str | None = None
+    # exports, charts and PDFs (docs/reports.md); unset or empty: ./wijkbot-uitvoer/
+    wijkbot_output_dir: str | None = None
+    # seconds between tries of a process that is not the scheduler's leader (schedules/live.py)
+    wijkbot_leader_retry: float = 30.0
+
+    @field_validator("wijkbot_leader_retry", mode="before")
+    @classmethod
+    def _leader_retry(cls, value: Any) -> float:
+        """At least 0.1 s; a value that is no number is the default (30 s)."""
+        try:
+            return max(0.1, float(value))
+        except (TypeError, ValueError):
+            return 30.0

@@ -49,7 +49,6 @@ from bot.transports import Transport, register
 from handlers import commands, directory, forms, home, koppel, lookups
 from handlers.base import Message, Reply
 from handlers.notify import DOUBLE, FOUND, RESENT, Notifier, Outgoing, PermanentError, Recipient, is_ambassadeur
-from handlers.router import rate_limiter
 
 log = logging.getLogger(__name__)
 
@@ -444,9 +443,9 @@ class SlackTransport:
     async def _redeem(self, code: str, *, user: str, response_url: str) -> None:
         """`/koppel <code>`: bind this Slack account to the person the code was made for."""
         now = self.bot.clock.now()
-        wait = rate_limiter(self.bot.engine).wait(f"slack:{user}", now)  # guesses are as limited as commands
+        wait = self.bot.state.limiter.wait(f"slack:{user}", now)  # guesses are as limited as commands
         if wait:
-            text = rate_limiter(self.bot.engine).message(wait)
+            text = self.bot.state.limiter.message(wait)
         else:
             key, text = await asyncio.to_thread(
                 koppel.redeem, self.bot.engine, self.bot.config, code, slack_id=user, now=now

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from datetime import timedelta
 
@@ -12,12 +11,12 @@ from handlers.base import Context, Reply, UserError
 from handlers.format import when
 from handlers.permissions import require
 from handlers.resident import day, hash_code
+from handlers.state import DEFAULT_BOT_NAME
 from storage import invitations, org
 from storage.erase import erase_person
 from storage.models import ClockState, Group, GroupKind, Person
 
 INVITATION_VALID = timedelta(days=14)
-DEFAULT_BOT_NAME = "wijkbot_bot"
 BOT_NAME_KEY = "telegram:bot_name"  # in ClockState: the username getMe gave when Telegram last started
 
 
@@ -32,10 +31,11 @@ def remember_bot_name(session: Session, username: str) -> None:
         session.add(row)
 
 
-def bot_name(session: Session) -> str:
-    """The username Telegram gave when the bot last started, else TELEGRAM_BOT_NAME, else a placeholder."""
+def bot_name(session: Session, configured: str = DEFAULT_BOT_NAME) -> str:
+    """The username Telegram gave when the bot last started, else `configured` (TELEGRAM_BOT_NAME, in
+    `ctx.state.telegram_bot_name`), else a placeholder."""
     row = session.get(ClockState, BOT_NAME_KEY)
-    return (row.value if row else "") or os.environ.get("TELEGRAM_BOT_NAME", "").lstrip("@") or DEFAULT_BOT_NAME
+    return (row.value if row else "") or configured.lstrip("@") or DEFAULT_BOT_NAME
 
 
 def _team(ctx: Context) -> Group:
@@ -55,7 +55,7 @@ def invite(ctx: Context) -> list[Reply]:
     invitation = invitations.create(
         ctx.session, group, hash_code(code), created_by_id=ctx.person.id, now=ctx.now, valid=INVITATION_VALID
     )
-    name = bot_name(ctx.session)
+    name = bot_name(ctx.session, ctx.state.telegram_bot_name)
     text = (
         f"Uitnodiging voor een wijkambassadeur van {group.name}, geldig tot "
         f"{when(invitation.expires_at, ctx.tz)} en één keer te gebruiken:\n"

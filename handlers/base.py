@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from handlers.state import BotState
 from storage import outbox
 from storage.config import OrgConfig
 from storage.models import Group, Person
@@ -60,6 +61,7 @@ class Context:
     config: OrgConfig
     transport: str = "console"
     channel: str = ""
+    state: BotState = field(default_factory=BotState)  # the bot's memory and settings (handlers/state.py)
 
     @property
     def tz(self) -> ZoneInfo:

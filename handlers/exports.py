@@ -9,7 +9,6 @@ channel as an outbox message with `{"files": [path]}` for the transport to uploa
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -23,7 +22,6 @@ from handlers.format import label, plural, ref_a, ref_s
 from handlers.permissions import require
 from storage.models import Actiepunt, ActieStatus, Group, Meeting, MeetingStatus, Person, Signaal, SignaalStatus
 
-DEFAULT_OUTPUT_DIR = "wijkbot-uitvoer"
 CSV_DELIMITER = ";"  # what Excel expects in a Dutch locale
 MEETING_LENGTH = timedelta(hours=2)
 SIGNAAL_COLUMNS = [
@@ -53,9 +51,9 @@ ACTIE_COLUMNS = [
 ]
 
 
-def output_dir() -> Path:
-    """Where wijkbot writes files: `WIJKBOT_OUTPUT_DIR`, or ./wijkbot-uitvoer/."""
-    path = Path(os.environ.get("WIJKBOT_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR).resolve()
+def output_dir(ctx: Context) -> Path:
+    """Where wijkbot writes files: `WIJKBOT_OUTPUT_DIR` (`ctx.state.output_dir`), or ./wijkbot-uitvoer/."""
+    path = ctx.state.output_dir.resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -125,7 +123,7 @@ def export_signalen(ctx: Context, args: str = "") -> list[Reply]:
     rows = list(ctx.session.exec(select(Signaal).where(*live).order_by(col(Signaal.id))).all())
     names = _names(ctx, (s.reported_by_id for s in rows))
     tz = ctx.tz
-    path = output_dir() / f"signalen-{group.key}-{file_stamp(ctx.now, tz)}.csv"
+    path = output_dir(ctx) / f"signalen-{group.key}-{file_stamp(ctx.now, tz)}.csv"
     write_csv(
         path,
         SIGNAAL_COLUMNS,
@@ -165,7 +163,7 @@ def export_acties(ctx: Context, args: str = "") -> list[Reply]:
     )
     names = _names(ctx, (a.owner_id for a in rows))
     tz = ctx.tz
-    path = output_dir() / f"actiepunten-{group.key}-{file_stamp(ctx.now, tz)}.csv"
+    path = output_dir(ctx) / f"actiepunten-{group.key}-{file_stamp(ctx.now, tz)}.csv"
     write_csv(
         path,
         ACTIE_COLUMNS,
@@ -241,7 +239,7 @@ def export_agenda(ctx: Context, args: str = "") -> list[Reply]:
     if not planned:
         raise UserError(f"{group.name} heeft geen overleg gepland; plan er een met /overleg plan <datum en tijd>.")
     cal = meetings_calendar(group, rows, now=ctx.now, tz=ctx.tz)
-    path = output_dir() / f"overleggen-{group.key}.ics"
+    path = output_dir(ctx) / f"overleggen-{group.key}.ics"
     path.write_bytes(cal.to_ical())
     gone = len(rows) - len(planned)
     cancelled = f" en {plural(gone, 'afgezegd overleg', 'afgezegde overleggen')}" if gone else ""

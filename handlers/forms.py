@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from handlers.base import Message, Reply
 from handlers.parsing import looks_like_ref
 from handlers.router import dispatch
+from handlers.state import BotState
 from storage.config import OrgConfig
 
 # The forms, and the names of their fields.
@@ -89,7 +90,7 @@ def field_of(message: str, fields: tuple[str, ...]) -> str:
     return TEXT if TEXT in present else next(iter(sorted(present)), TEXT)
 
 
-def submit(engine: Engine, config: OrgConfig, form: Form, msg: Message) -> Outcome:
+def submit(engine: Engine, config: OrgConfig, form: Form, msg: Message, state: BotState) -> Outcome:
     """Handle a submitted form as `msg` (who, where, when; its text is ignored): one transaction.
 
     A refusal (one private reply that changed nothing) is returned as the error of one field.
@@ -99,7 +100,7 @@ def submit(engine: Engine, config: OrgConfig, form: Form, msg: Message) -> Outco
     if isinstance(text, tuple):
         name, error = text
         return Outcome(errors={name: error})
-    replies = dispatch(engine, config, Message(text, msg.person, msg.channel, msg.now, msg.transport))
+    replies = dispatch(engine, config, Message(text, msg.person, msg.channel, msg.now, msg.transport), state)
     if len(replies) == 1 and replies[0].private and replies[0].ref is None:
         return Outcome(replies=replies, errors={field_of(replies[0].text, fields): replies[0].text})
     return Outcome(replies=replies)

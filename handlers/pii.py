@@ -11,7 +11,7 @@ The confirm flow needs no transport of its own:
   `/signaal bevestig <token>`, `/actie bevestig <token>`);
 - or the person writes the same command again with a `!`: `/signaal! <tekst>` (or `/signaal ! …`).
 
-The pending text is kept ONLY in this process's memory, for at most 15 minutes, and is dropped on
+The pending text is kept ONLY in the bot's memory (`ctx.state.pending`), for at most 15 minutes, and is dropped on
 confirm, on *Aanpassen* and on expiry (docs/privacy.md says why). A token can be used once, only
 by the person who wrote the text, in the same conversation.
 """
@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import re
 import secrets
-import threading
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from handlers.base import Button, Context, Reply, UserError
+from handlers.state import BotState, Pending
 
 PENDING_TTL = timedelta(minutes=15)
 CONFIRM_MARK = "!"  # `/signaal! tekst` or `/signaal ! tekst`: store it even if it looks personal
@@ -115,29 +114,12 @@ def describe(kinds: list[str]) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Pending:
-    person: str
-    channel: str
-    command: str  # "signaal" | "actie"
-    args: str
-    expires: datetime
-
-
-_pending: dict[str, Pending] = {}
-_lock = threading.Lock()
 _TOKEN = re.compile(r"^[a-z0-9]{8}$")
 
 
-def _purge(now: datetime) -> None:
-    for token in [t for t, p in _pending.items() if p.expires <= now]:
-        del _pending[token]
-
-
-def pending_count() -> int:
-    """How many texts wait for a decision (for tests and the health of the memory)."""
-    with _lock:
-        return len(_pending)
+def pending_count(state: BotState) -> int:
+    """How many texts wait for a decision in this bot (for tests and the health of the memory)."""
+    return len(state.pending)
 
 
 def split_confirmed(args: str) -> tuple[bool, str]:
@@ -163,9 +145,8 @@ def check(ctx: Context, command: str, args: str, *texts: str) -> list[Reply] | N
 def ask(ctx: Context, command: str, args: str, kinds: list[str]) -> list[Reply]:
     """Keep the command in memory for 15 minutes and ask to confirm or rewrite it."""
     token = "".join(secrets.choice("abcdefghjkmnpqrstuvwxyz23456789") for _ in range(8))
-    with _lock:
-        _purge(ctx.now)
-        _pending[token] = Pending(ctx.person.key, ctx.channel, command, args, ctx.now + PENDING_TTL)
+    with ctx.state.pending.locked(ctx.now) as waiting:
+        waiting[token] = Pending(ctx.person.key, ctx.channel, command, args, ctx.now + PENDING_TTL)
     what = {
         "signaal": "signaal",
         "actie": "actiepunt",
@@ -189,9 +170,8 @@ def ask(ctx: Context, command: str, args: str, kinds: list[str]) -> list[Reply]:
 
 
 def _take(ctx: Context, token: str) -> Pending:
-    with _lock:
-        _purge(ctx.now)
-        pending = _pending.get(token)
+    with ctx.state.pending.locked(ctx.now) as waiting:
+        pending = waiting.get(token)
         if pending is None:
             raise UserError(
                 "Deze bevestiging is verlopen of al gebruikt; stuur het commando opnieuw en kies dan Toch opslaan."
@@ -200,7 +180,7 @@ def _take(ctx: Context, token: str) -> Pending:
             raise UserError("Alleen wie de tekst schreef kan hem bevestigen.")
         if pending.channel != ctx.channel:
             raise UserError("Bevestig de tekst in het gesprek waarin u hem schreef.")
-        del _pending[token]
+        del waiting[token]
     return pending
 
 

@@ -2,7 +2,7 @@
 
 A person may send `capacity` commands at once and then `capacity` per `period` (30 a minute by
 default). It guards the database and the chat services against a runaway script or a stuck key;
-it is per process, which is enough for one `wijkbot run`.
+each bot keeps its own (`ctx.state.limiter`, handlers/state.py), which is enough for one `wijkbot run`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import logging
-import weakref
 from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
@@ -13,7 +12,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from handlers import commands, pii, transitions
 from handlers.base import MAX_TEXT, Context, Message, Reply, UserError
 from handlers.grammar import key
-from handlers.ratelimit import RateLimiter
+from handlers.state import BotState
 from storage import org, people
 from storage.config import OrgConfig
 from storage.db import transaction
@@ -44,21 +43,15 @@ def _unknown_command(name: str) -> Reply:
 
 
 MAX_MESSAGE = 10_000  # far beyond any valid command (texts: MAX_TEXT): refused before any parsing
-# One rate limiter per bot (engine); the console is the operator at a terminal and is not limited.
-_limiters: weakref.WeakKeyDictionary[Engine, RateLimiter] = weakref.WeakKeyDictionary()
+# The console is the operator at a terminal and is not limited.
 UNLIMITED_TRANSPORTS = frozenset({"console"})
 
 
-def rate_limiter(engine: Engine) -> RateLimiter:
-    """The per-person command limits of the bot that uses this engine."""
-    limiter = _limiters.get(engine)
-    if limiter is None:
-        limiter = _limiters[engine] = RateLimiter()
-    return limiter
+def dispatch(engine: Engine, config: OrgConfig, msg: Message, state: BotState) -> list[Reply]:
+    """Handle one message: resolve who and where, run the command in one transaction.
 
-
-def dispatch(engine: Engine, config: OrgConfig, msg: Message) -> list[Reply]:
-    """Handle one message: resolve who and where, run the command in one transaction."""
+    `state`: the bot's memory (rate limits, pending PII texts) and settings, `ctx.state` for the handler.
+    """
     text = msg.text.strip()
     if not text.startswith("/"):
         return [
@@ -77,9 +70,9 @@ def dispatch(engine: Engine, config: OrgConfig, msg: Message) -> list[Reply]:
             )
         ]
     if msg.transport not in UNLIMITED_TRANSPORTS:
-        wait = rate_limiter(engine).wait(msg.person, msg.now)
+        wait = state.limiter.wait(msg.person, msg.now)
         if wait:
-            return [Reply(rate_limiter(engine).message(wait), private=True, extra={"error": "rate"})]
+            return [Reply(state.limiter.message(wait), private=True, extra={"error": "rate"})]
     name, _, args = text[1:].replace("\n", " ").replace("\t", " ").partition(" ")
     if name.endswith(pii.CONFIRM_MARK) and len(name) > 1:  # `/signaal! tekst`: store it anyway
         name, args = name[: -len(pii.CONFIRM_MARK)], f"{pii.CONFIRM_MARK} {args}"
@@ -106,6 +99,7 @@ def dispatch(engine: Engine, config: OrgConfig, msg: Message) -> list[Reply]:
                 config=config,
                 transport=msg.transport,
                 channel=msg.channel,
+                state=state,
             )
             if group is None and not msg.channel.startswith("@") and name != "help":
                 raise UserError(

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from bot.core import Wijkbot
+from schedules.runtime import Runtime
 
 
-async def console_runner(bot: Wijkbot, after: datetime, until: datetime) -> int:
+async def console_runner(bot: Runtime, after: datetime, until: datetime) -> int:
     """Run every job due in (after, until] in time order on the simulated clock."""
     from schedules.jobs import run_due
 

@@ -27,20 +27,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
 
+from schedules.runtime import Runtime
 from storage.config import OrgConfig
-from storage.db import transaction
-from storage.models import ClockState
-
-if TYPE_CHECKING:
-    from bot.core import Wijkbot
+from storage.marks import read_mark as read_mark  # the marks live in storage/marks.py
+from storage.marks import read_marks as read_marks
+from storage.marks import write_mark as write_mark
 
 log = logging.getLogger(__name__)
 
@@ -153,32 +150,6 @@ def after_quiet_hour(moment: datetime, tz: ZoneInfo) -> datetime:
     return datetime.combine(local.date(), time(QUIET_HOUR + 1), tzinfo=tz)
 
 
-def read_mark(engine: Engine, key: str) -> datetime | None:
-    """A job's mark from ClockState (an ISO time), or None."""
-    with transaction(engine) as session:
-        row = session.get(ClockState, key)
-        return datetime.fromisoformat(row.value) if row else None
-
-
-def read_marks(engine: Engine, keys: list[str]) -> dict[str, datetime]:
-    """Several marks in one query (missing keys are left out)."""
-    with transaction(engine) as session:
-        rows = session.exec(select(ClockState).where(col(ClockState.key).in_(keys))).all()
-        return {row.key: datetime.fromisoformat(row.value) for row in rows}
-
-
-def write_mark(session: Session, key: str, value: datetime, *, keep_later: bool = False) -> None:
-    """Set a job's mark in the job's own transaction (`keep_later`: never move it back)."""
-    row = session.get(ClockState, key)
-    if row is None:
-        row = ClockState(key=key, value=value.isoformat())
-    elif keep_later and datetime.fromisoformat(row.value) >= value:
-        return
-    else:
-        row.value = value.isoformat()
-    session.add(row)
-
-
 def due_moment(spec: JobSpec, now: datetime) -> datetime:
     """The due moment a run of a recurring job at `now` is for: its last fire time within its grace.
 
@@ -189,7 +160,7 @@ def due_moment(spec: JobSpec, now: datetime) -> datetime:
     return times[-1] if times else now
 
 
-async def run_due(bot: Wijkbot, after: datetime, until: datetime) -> int:
+async def run_due(bot: Runtime, after: datetime, until: datetime) -> int:
     """Run every job due in (after, until] in time order, with the clock set to each fire time.
 
     Recurring jobs run before data-driven moments that fall at the same time (a recurring job
@@ -235,7 +206,7 @@ async def run_due(bot: Wijkbot, after: datetime, until: datetime) -> int:
             else:
                 return ran
             if queued:
-                await bot.flush()  # deliver (print) what the job said at the moment it said it
+                await bot.outbox_changed()  # deliver (print) what the job said at the moment it said it
             ran += 1
             # a recurring job may have changed the data (new meetings): ask the sources again whose
             # answer depends on what it wrote (their answer is the same otherwise)

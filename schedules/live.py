@@ -24,11 +24,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Any
 
 import sqlalchemy as sa
+from apscheduler.job import Job
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.triggers.cron import CronTrigger
@@ -48,10 +48,8 @@ from schedules.jobs import (
     read_marks,
     write_mark,
 )
+from schedules.runtime import Runtime
 from storage.db import transaction
-
-if TYPE_CHECKING:
-    from bot.core import Wijkbot
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +60,7 @@ DEFERRED = "@na-nachtrust"  # suffix of a one-off job that runs a deferred job a
 RETRY = "@opnieuw"  # suffix of a one-off job that runs a failed job again
 JOB_MARK = "job:"  # ClockState key prefix: the due moment a recurring job last completed
 RESYNC_ID = "wijkbot:bijwerken"
-
-
-def leader_retry_seconds() -> float:
-    """How often a process that is not the leader tries to become it (WIJKBOT_LEADER_RETRY)."""
-    try:
-        return max(0.1, float(os.environ.get("WIJKBOT_LEADER_RETRY", "30")))
-    except ValueError:
-        return 30.0
+LEADER_RETRY = 30.0  # seconds; `wijkbot run` passes WIJKBOT_LEADER_RETRY (bot.settings)
 
 
 def resync_trigger(tz: object) -> CronTrigger:
@@ -77,34 +68,46 @@ def resync_trigger(tz: object) -> CronTrigger:
     return CronTrigger(minute="*", hour=f"0-{QUIET_HOUR - 1},{QUIET_HOUR + 1}-23", timezone=tz)
 
 
+async def run_spec(spec_id: str) -> None:
+    """The name under which the persistent job store keeps every recurring job (`schedules.live:run_spec`).
+
+    A stored job names a module-level function; the store hands each job it loads to the scheduler
+    that loaded it (`_JobStore`), so there is no process-wide "active scheduler". This function only
+    runs when a job reaches a scheduler without that store.
+    """
+    log.warning("job %s kwam aan de beurt, maar er draait geen planner", spec_id)
+
+
 class _JobStore(SQLAlchemyJobStore):
-    """The SQLAlchemy job store on the bot's engine; it must not dispose that engine on shutdown."""
+    """The SQLAlchemy job store on the bot's engine, owned by one LiveScheduler.
+
+    A job it loads runs on its own scheduler (`LiveScheduler.run_spec`), and it must not dispose
+    the bot's engine on shutdown.
+    """
+
+    def __init__(self, live: LiveScheduler, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.live = live
+
+    def _reconstitute_job(self, job_state: bytes) -> Job:
+        job: Job = super()._reconstitute_job(job_state)
+        if job.func is run_spec:
+            job.func = self.live.run_spec  # the stored reference stays `run_spec` (func_ref)
+        return job
 
     def shutdown(self) -> None:
         pass
 
 
-_ACTIVE: LiveScheduler | None = None
-
-
-async def run_spec(spec_id: str) -> None:
-    """Run a registered job; the persistent job store refers to this function by name."""
-    live = _ACTIVE
-    if live is None:
-        log.warning("job %s kwam aan de beurt, maar er draait geen planner", spec_id)
-        return
-    await live.run_spec(spec_id)
-
-
 class LiveScheduler:
     """The scheduler of one `wijkbot run` process: leader election, persistent and volatile jobs."""
 
-    def __init__(self, bot: Wijkbot, *, leader_retry: float | None = None) -> None:
+    def __init__(self, bot: Runtime, *, leader_retry: float = LEADER_RETRY) -> None:
         self.bot = bot
         self.specs: dict[str, JobSpec] = {s.id: s for s in all_jobs(bot.config)}
         self.sources: dict[str, InstantSource] = {s.id: s for s in all_sources(bot.config)}
         self.scheduler: ClockedAsyncIOScheduler | None = None
-        self.leader_retry = leader_retry if leader_retry is not None else leader_retry_seconds()
+        self.leader_retry = leader_retry  # how often a process that is not the leader tries to become it
         self._lock = asyncio.Lock()
         self._lock_conn: sa.Connection | None = None
         self._watch: asyncio.Task[None] | None = None
@@ -118,8 +121,6 @@ class LiveScheduler:
 
     def start(self) -> LiveScheduler:
         """Become the scheduler, or (PostgreSQL, another process leads) wait to become it."""
-        global _ACTIVE
-        _ACTIVE = self
         if self.bot.engine.dialect.name != "postgresql":
             self._lead()  # SQLite: one process
             return self
@@ -132,13 +133,10 @@ class LiveScheduler:
 
     def shutdown(self, wait: bool = False) -> None:
         """Stop scheduling and give up the leadership."""
-        global _ACTIVE
         if self._watch is not None:
             self._watch.cancel()
             self._watch = None
         self._step_down(wait=wait)
-        if _ACTIVE is self:
-            _ACTIVE = None
 
     async def settled(self, timeout: float = 60.0) -> None:
         """Wait until nothing is due on the bot's clock and no job is running.
@@ -216,7 +214,10 @@ class LiveScheduler:
         sched = ClockedAsyncIOScheduler(
             clock=self.bot.clock.now,
             timezone=tz,
-            jobstores={"default": _JobStore(engine=self.bot.engine, tablename=JOB_TABLE), VOLATILE: MemoryJobStore()},
+            jobstores={
+                "default": _JobStore(self, engine=self.bot.engine, tablename=JOB_TABLE),
+                VOLATILE: MemoryJobStore(),
+            },
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,
@@ -276,10 +277,7 @@ class LiveScheduler:
                 sched.remove_job(job.id, jobstore="default")
 
     async def _after_job(self) -> None:
-        if self.bot.on_queued is not None:
-            self.bot.on_queued()  # the outbox relay of `wijkbot run` delivers
-        else:
-            await self.bot.flush()
+        await self.bot.outbox_changed()  # the relay of `wijkbot run` delivers, or the bot does now
 
     async def run_spec(self, spec_id: str) -> None:
         spec = self.specs.get(spec_id)
@@ -401,6 +399,6 @@ class LiveScheduler:
             self._schedule_source(src, run_at)
 
 
-def start_scheduler(bot: Wijkbot) -> LiveScheduler:
+def start_scheduler(bot: Runtime, *, leader_retry: float = LEADER_RETRY) -> LiveScheduler:
     """Start the scheduler with wijkbot's jobs on the running event loop."""
-    return LiveScheduler(bot).start()
+    return LiveScheduler(bot, leader_retry=leader_retry).start()

@@ -17,15 +17,14 @@ from datetime import datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
 
 from handlers.reports import actielijst
 from handlers.reports.digest import weekly_digest
 from schedules.jobs import InstantSource, JobSpec, read_mark, register, register_instants, write_mark
-from storage import outbox
+from storage import meetings as meeting_repo
+from storage import org, outbox
 from storage.config import OrgConfig
 from storage.db import transaction
-from storage.models import Group, Meeting, MeetingStatus
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # APScheduler's names for maandag ... zondag
 AFTER_MEETING_MARK = "reports.after_meeting"
@@ -38,8 +37,7 @@ def send_weekly_digest(engine: Engine, config: OrgConfig, now: datetime) -> int:
     if not keys:
         return 0
     with transaction(engine) as session:
-        recipients = session.exec(select(Group).where(col(Group.key).in_(keys)).order_by(col(Group.name))).all()
-        for g in recipients:
+        for g in org.groups_with_keys(session, keys):
             made = weekly_digest(session, now=now, tz=config.tz, recipient=g, config=config)
             if made is None:
                 continue
@@ -56,7 +54,7 @@ def distribute_after_meetings(engine: Engine, config: OrgConfig, now: datetime) 
     queued = 0
     with transaction(engine) as session:
         meetings = actielijst.ended_meetings(session, now=now)
-        groups = list(session.exec(select(Group).order_by(col(Group.name))).all())
+        groups = org.all_groups(session)
         by_id = {g.id: g for g in groups}
         # the lists of most of these meetings went out at an earlier run: find them in one go
         keys = [
@@ -79,13 +77,8 @@ def distribute_after_meetings(engine: Engine, config: OrgConfig, now: datetime) 
 def next_meeting_end(engine: Engine, config: OrgConfig, after: datetime) -> datetime | None:
     """The first moment after `after` at which a (not cancelled) meeting ends."""
     with transaction(engine) as session:
-        start = session.exec(
-            select(Meeting.starts_at)
-            .where(Meeting.starts_at > after - actielijst.MEETING_LENGTH, Meeting.status != MeetingStatus.geannuleerd)
-            .order_by(col(Meeting.starts_at))
-            .limit(1)
-        ).first()
-    return start + actielijst.MEETING_LENGTH if start is not None else None
+        starts = meeting_repo.meeting_starts(session, after=after - actielijst.MEETING_LENGTH, limit=1)
+    return starts[0] + actielijst.MEETING_LENGTH if starts else None
 
 
 @register

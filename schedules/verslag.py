@@ -13,13 +13,12 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
 
 from handlers.verslag import send_verslag
 from schedules.jobs import InstantSource, read_mark, register_instants, write_mark
+from storage import meetings as meeting_repo
 from storage.config import OrgConfig
 from storage.db import transaction
-from storage.models import Meeting, MeetingStatus, VerslagSent
 
 SOURCE_ID = "verslag:einde-dag"
 DAY_END = time(23, 0)
@@ -36,12 +35,7 @@ def day_end(starts_at: datetime, tz: ZoneInfo) -> datetime:
 def next_day_end(engine: Engine, config: OrgConfig, after: datetime) -> datetime | None:
     """The first end-of-meeting-day moment strictly after `after`."""
     with transaction(engine) as session:
-        rows = session.exec(
-            select(Meeting.starts_at)
-            .where(Meeting.starts_at > after - timedelta(days=1), Meeting.status != MeetingStatus.geannuleerd)
-            .order_by(col(Meeting.starts_at))
-            .limit(20)
-        ).all()
+        rows = meeting_repo.meeting_starts(session, after=after - timedelta(days=1), limit=20)
     ends = [e for e in (day_end(s, config.tz) for s in rows) if e > after]
     return min(ends) if ends else None
 
@@ -50,17 +44,7 @@ def send_day_end_verslagen(engine: Engine, config: OrgConfig, now: datetime) -> 
     """Send the verslag of every meeting whose day ended (in the last week) and that has none yet."""
     queued = 0
     with transaction(engine) as session:
-        sent = select(VerslagSent.meeting_id)
-        rows = session.exec(
-            select(Meeting)
-            .where(
-                Meeting.starts_at <= now,
-                Meeting.starts_at > now - LOOKBACK - timedelta(days=1),
-                Meeting.status != MeetingStatus.geannuleerd,
-                col(Meeting.id).not_in(sent),
-            )
-            .order_by(col(Meeting.starts_at), col(Meeting.id))
-        ).all()
+        rows = meeting_repo.meetings_without_verslag(session, after=now - LOOKBACK - timedelta(days=1), until=now)
         for meeting in rows:
             if day_end(meeting.starts_at, config.tz) <= now:
                 queued += send_verslag(session, config, meeting, now=now, trigger="einde-dag")

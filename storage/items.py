@@ -450,3 +450,14 @@ def open_actiepunten_due_at(session: Session, group_id: int, deadline: datetime)
             .order_by(col(Actiepunt.id))
         ).all()
     )
+
+
+def overdue_actiepunten(session: Session, *, now: datetime) -> list[Actiepunt]:
+    """Open actiepunten past their deadline, by owner and deadline (schedules/overdue.py)."""
+    return list(
+        session.exec(
+            select(Actiepunt)
+            .where(Actiepunt.status == ActieStatus.open, Actiepunt.deadline < now)
+            .order_by(col(Actiepunt.owner_id), col(Actiepunt.deadline), col(Actiepunt.id))
+        ).all()
+    )

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from storage import org
 from storage.items import log_change
@@ -21,9 +21,11 @@ from storage.models import (
     Attendance,
     AttendanceStatus,
     Bijeenkomst,
+    Group,
     Meeting,
     MeetingSeries,
     MeetingStatus,
+    VerslagSent,
 )
 
 HORIZON = timedelta(days=400)
@@ -609,5 +611,130 @@ def upcoming_bijeenkomsten(session: Session, group_id: int, *, now: datetime) ->
             select(Bijeenkomst)
             .where(Bijeenkomst.group_id == group_id, Bijeenkomst.starts_at > now)
             .order_by(col(Bijeenkomst.starts_at))
+        ).all()
+    )
+
+
+# --- the queries behind the scheduled meeting moments and checks (schedules/meetings.py, verslag, reports)
+
+CHUNK = 500  # values in one IN (...): well within every database's limit
+
+
+def in_chunks(values: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def open_meeting_rows(
+    session: Session,
+    *,
+    after: datetime,
+    until: datetime | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[tuple[int, datetime, str]]:
+    """(id, starts_at, the group's reminder_days) of each planned meeting whose attendance is not
+    confirmed yet and that starts in (after, until], by start time."""
+    stmt = (
+        select(Meeting.id, Meeting.starts_at, Group.reminder_days)
+        .join(Group, col(Group.id) == col(Meeting.group_id))
+        .where(
+            Meeting.status == MeetingStatus.gepland,
+            Meeting.attendance_confirmed_at == None,  # noqa: E711
+            Meeting.starts_at > after,
+        )
+    )
+    if until is not None:
+        stmt = stmt.where(Meeting.starts_at <= until)
+    stmt = stmt.order_by(col(Meeting.starts_at), col(Meeting.id)).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [(mid or 0, starts_at, days) for mid, starts_at, days in session.exec(stmt).all()]
+
+
+def all_reminder_days(session: Session) -> list[str]:
+    """Every group's reminder days as stored (e.g. "7,1")."""
+    return list(session.exec(select(Group.reminder_days)).all())
+
+
+def meetings_by_id(session: Session, ids: list[int]) -> dict[int, Meeting]:
+    return {
+        m.id or 0: m
+        for chunk in in_chunks(ids)
+        for m in session.exec(select(Meeting).where(col(Meeting.id).in_(chunk))).all()
+    }
+
+
+def answers_by_meeting(session: Session, meeting_ids: list[int]) -> dict[int, dict[int, Attendance]]:
+    """Every answer (any status) of each meeting, by person id."""
+    out: dict[int, dict[int, Attendance]] = {mid: {} for mid in meeting_ids}
+    for chunk in in_chunks(meeting_ids):
+        for a in session.exec(select(Attendance).where(col(Attendance.meeting_id).in_(chunk))).all():
+            out.setdefault(a.meeting_id, {})[a.person_id] = a
+    return out
+
+
+def answers_by_person(session: Session, meeting_id: int) -> dict[int, Attendance]:
+    """Every answer (any status) of a meeting, by person id."""
+    return answers_by_meeting(session, [meeting_id])[meeting_id]
+
+
+def last_held_per_group(
+    session: Session, *, start: datetime, end: datetime, awaiting: timedelta
+) -> dict[int, tuple[int, datetime]]:
+    """Per group id its last held meeting in [start, end] (as `held_meetings` with `awaiting`): (id, starts_at).
+
+    Aggregated in the database instead of reading every meeting of the year."""
+    held = held_clause(start=start, end=end, awaiting=awaiting)
+    last = session.exec(select(func.max(Meeting.starts_at)).where(*held).group_by(col(Meeting.group_id))).all()
+    latest = sorted({t for t in last if t is not None})
+    out: dict[int, tuple[int, datetime]] = {}
+    for start_at in range(0, len(latest), CHUNK):
+        for meeting_id, group_id, starts_at in session.exec(
+            select(Meeting.id, Meeting.group_id, Meeting.starts_at)
+            .where(*held, col(Meeting.starts_at).in_(latest[start_at : start_at + CHUNK]))
+            .order_by(col(Meeting.starts_at), col(Meeting.id))
+        ).all():
+            prev = out.get(group_id)
+            if prev is None or starts_at >= prev[1]:
+                out[group_id] = (meeting_id or 0, starts_at)  # ordered: the last one wins
+    return out
+
+
+def first_planned_per_group(session: Session, *, after: datetime) -> dict[int, datetime]:
+    """Per group id the start of its first planned meeting after `after`."""
+    rows = session.exec(
+        select(Meeting.group_id, func.min(Meeting.starts_at))
+        .where(Meeting.status == MeetingStatus.gepland, Meeting.starts_at > after)
+        .group_by(col(Meeting.group_id))
+    ).all()
+    return {group_id: first_at for group_id, first_at in rows}
+
+
+def meeting_starts(session: Session, *, after: datetime, limit: int) -> list[datetime]:
+    """When the first `limit` meetings (not cancelled) after `after` start, in order."""
+    return list(
+        session.exec(
+            select(Meeting.starts_at)
+            .where(Meeting.starts_at > after, Meeting.status != MeetingStatus.geannuleerd)
+            .order_by(col(Meeting.starts_at))
+            .limit(limit)
+        ).all()
+    )
+
+
+def meetings_without_verslag(session: Session, *, after: datetime, until: datetime) -> list[Meeting]:
+    """The meetings (not cancelled) that started in (after, until] and have no verslag sent yet."""
+    sent = select(VerslagSent.meeting_id)
+    return list(
+        session.exec(
+            select(Meeting)
+            .where(
+                Meeting.starts_at <= until,
+                Meeting.starts_at > after,
+                Meeting.status != MeetingStatus.geannuleerd,
+                col(Meeting.id).not_in(sent),
+            )
+            .order_by(col(Meeting.starts_at), col(Meeting.id))
         ).all()
     )

@@ -152,3 +152,37 @@ def teams(session: Session) -> list[Group]:
 def group_by_channel(session: Session, channel: str) -> Group | None:
     """The group whose channel this is (None: the channel belongs to no group)."""
     return session.exec(select(Group).where(Group.channel == channel)).first()
+
+
+# --- the queries behind the scheduled jobs (schedules/)
+
+
+def groups_by_id(session: Session) -> dict[int | None, Group]:
+    """Every group by id."""
+    return {g.id: g for g in session.exec(select(Group)).all()}
+
+
+def groups_with_keys(session: Session, keys: list[str]) -> list[Group]:
+    """The groups with these keys, by name."""
+    return list(session.exec(select(Group).where(col(Group.key).in_(keys)).order_by(col(Group.name))).all())
+
+
+def jaarplan_groups_with_chair(session: Session) -> list[tuple[Group, Person]]:
+    """Each group that keeps a jaarplan, with its chair when that chair is active, in id order."""
+    out = []
+    for g in session.exec(select(Group).where(Group.jaarplan == True).order_by(col(Group.id))).all():  # noqa: E712
+        chair = session.get(Person, g.chair_id) if g.chair_id else None
+        if chair is not None and chair.active:
+            out.append((g, chair))
+    return out
+
+
+def chairs_of_wijk(session: Session, groups: Iterable[Group], wijk: str) -> list[Person]:
+    """The active chairs of those `groups` that work in `wijk`, each once."""
+    out: list[Person] = []
+    for g in groups:
+        if wijk in g.wijk_list and g.chair_id is not None:
+            chair = session.get(Person, g.chair_id)
+            if chair is not None and chair.active and chair not in out:
+                out.append(chair)
+    return out

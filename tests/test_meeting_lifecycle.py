@@ -24,7 +24,7 @@ from tests.support.talk import TalkingBot
 DEC_3 = datetime(2026, 12, 3, 10, 0, tzinfo=TZ)
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)  # before the bot starts: it reads WIJKBOT_OUTPUT_DIR then
 def output_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     out = tmp_path / "uitvoer"
     monkeypatch.setenv("WIJKBOT_OUTPUT_DIR", str(out))

@@ -559,7 +559,7 @@ def send(
     budget = initiatief.budget_lines(ctx.session, ctx.config, [group])
     text = render(h, report, tz=ctx.tz, chair=None, plan=plan, budget=budget)
     files = write_files(
-        h, report, tz=ctx.tz, directory=output_dir(), plan=plan, author=_author(ctx.session, ctx.person), at=ctx.now
+        h, report, tz=ctx.tz, directory=output_dir(ctx), plan=plan, author=_author(ctx.session, ctx.person), at=ctx.now
     )
     version = "" if report.versie == 1 else f":v{report.versie}"
     for g in regie:

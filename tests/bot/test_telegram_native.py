@@ -346,7 +346,11 @@ async def test_an_invitation_made_in_another_process_names_the_bot_telegram_repo
     monkeypatch.delenv("TELEGRAM_BOT_NAME", raising=False)
     assert "https://t.me/wijkbot_bot?start=" in await team.say("/ambassadeur uitnodigen")  # nothing known yet
     monkeypatch.setenv("TELEGRAM_BOT_NAME", "@ingesteld_bot")
-    assert "https://t.me/ingesteld_bot?start=" in await team.say("/ambassadeur uitnodigen")
+    configured = TalkingBot(db_url, team.bot.clock.now())  # a process started with TELEGRAM_BOT_NAME set
+    try:
+        assert "https://t.me/ingesteld_bot?start=" in await configured.say("/ambassadeur uitnodigen")
+    finally:
+        configured.bot.engine.dispose()
 
     fake = FakeTelegram(username="wijkbot_ridderkerk_bot")
     await fake.start()

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from handlers.base import Message
 from handlers.router import dispatch
+from handlers.state import BotState
 from storage.config import load_config
 from storage.db import make_engine
 from tests.conftest import DB_KIND, NOW
@@ -98,6 +99,6 @@ def test_unreachable_database_gives_clear_error(tmp_path: Any) -> None:
     ):
         engine = make_engine(url)
         msg = Message(text="/signaal Kapotte lantaarnpaal", person="anna", channel="lbt-bolnes", now=NOW)
-        replies = dispatch(engine, config, msg)
+        replies = dispatch(engine, config, msg, BotState())
         assert [r.text for r in replies] == [DOWN], url
         engine.dispose()

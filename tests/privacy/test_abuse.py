@@ -16,7 +16,7 @@ def _say(bot: TalkingBot, text: str, *, person: str = "anna", seconds: float = 0
     msg = Message(
         text=text, person=person, channel="lbt-bolnes", now=NOW + timedelta(seconds=seconds), transport=transport
     )
-    return "\n".join(r.text for r in dispatch(bot.bot.engine, bot.bot.config, msg))
+    return "\n".join(r.text for r in dispatch(bot.bot.engine, bot.bot.config, msg, bot.bot.state))
 
 
 async def test_thirty_commands_a_minute_then_a_friendly_wait(bot: TalkingBot) -> None:

@@ -48,7 +48,8 @@ TEXT = st.one_of(
 def talking(db_url: str) -> Iterator[TalkingBot]:
     tb = TalkingBot(db_url, NOW)
     for text in ("/signaal Zwerfvuil bij de school", "/actie Buurtgesprek plannen @piet vrijdag"):
-        dispatch(tb.bot.engine, tb.bot.config, Message(text=text, person="anna", channel="lbt-bolnes", now=NOW))
+        msg = Message(text=text, person="anna", channel="lbt-bolnes", now=NOW)
+        dispatch(tb.bot.engine, tb.bot.config, msg, tb.bot.state)
     yield tb
     tb.bot.engine.dispose()
 
@@ -61,7 +62,7 @@ def test_any_text_after_a_command_never_raises_and_an_error_stores_nothing(
     engine = talking.bot.engine
     before = table_counts(engine)
     msg = Message(text=f"{command} {rest}", person=who, channel="lbt-bolnes", now=NOW, transport="console")
-    replies = dispatch(engine, talking.bot.config, msg)
+    replies = dispatch(engine, talking.bot.config, msg, talking.bot.state)
     assert replies and all(isinstance(r.text, str) and r.text for r in replies)
     assert all("Traceback" not in r.text for r in replies)
     if any(r.extra.get("error") for r in replies) or any(r.extra.get("pii") for r in replies):

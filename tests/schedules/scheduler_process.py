@@ -22,6 +22,7 @@ import sys
 from datetime import datetime
 
 from bot.core import Clock, Wijkbot
+from bot.settings import Settings
 from schedules.live import start_scheduler
 from storage.models import OutboxMessage, Person
 
@@ -52,9 +53,10 @@ async def main() -> int:
     ap.add_argument("--until-settled", action="store_true")
     args = ap.parse_args()
     clock = Clock(datetime.fromisoformat(args.now), running=args.running)
-    bot = Wijkbot.create(db_url=args.db_url, config_path=None, clock=clock)
+    settings = Settings()  # as `wijkbot run` reads the environment (WIJKBOT_LEADER_RETRY)
+    bot = Wijkbot.create(db_url=args.db_url, config_path=None, clock=clock, settings=settings)
     bot.notifiers.append(FileNotifier(args.out))
-    live = start_scheduler(bot)
+    live = start_scheduler(bot, leader_retry=settings.wijkbot_leader_retry)
     loop = asyncio.get_running_loop()
     started = loop.time()
     led_since: float | None = None

@@ -1,0 +1,217 @@
+"""What the bot says at a meeting's moments: the reminder with the agenda, the nudge, the question
+who attended, and the warning that nothing is planned within the norm.
+
+The timing is in schedules/meetings.py; the queries are in storage/meetings.py. Each function
+queues its message(s) in the outbox with a dedupe key, in the caller's transaction, and returns
+how many it queued.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from handlers.afmelden import MEETING_TOKEN
+from handlers.agenda import build_agenda
+from handlers.format import label, when
+from storage import meetings as meeting_repo
+from storage import org, outbox
+from storage.config import OrgConfig
+from storage.models import Attendance, Group, Meeting, Person
+
+
+def _buttons(meeting: Meeting) -> list[dict[str, str]]:
+    # the Slack adapter turns action "overleg_kom" into "/overleg kom <value>" (same for afmelden);
+    # the value is a token, because a bare number in a command is a day (handlers/afmelden.py)
+    value = f"{MEETING_TOKEN}{meeting.id}"
+    return [
+        {"label": "Ik kom", "action": "overleg_kom", "value": value},
+        {"label": "Ik meld me af", "action": "overleg_afmelden", "value": value},
+    ]
+
+
+def _how_soon(meeting: Meeting, now: datetime, config: OrgConfig) -> str:
+    left = (meeting.starts_at.astimezone(config.tz).date() - now.astimezone(config.tz).date()).days
+    return {0: "vandaag", 1: "morgen"}.get(left, f"over {left} dagen")
+
+
+def _key(meeting: Meeting) -> str:
+    """The meeting in a dedupe key; a moved meeting (sequence > 0) gets its reminders again."""
+    return f"{meeting.id}" if not meeting.sequence else f"{meeting.id}.{meeting.sequence}"
+
+
+def send_reminder(
+    session: Session, config: OrgConfig, group: Group, meeting: Meeting, *, days: int, now: datetime
+) -> int:
+    """The reminder with the agenda in the group's channel (once per meeting and reminder day)."""
+    lines = [
+        f"Herinnering: {group.name} vergadert {_how_soon(meeting, now, config)}.",
+        f"Wanneer: {when(meeting.starts_at, config.tz)}",
+        f"Waar: {meeting.location or 'nog niet bekend'}",
+        "Agenda:",
+        *build_agenda(session, group, meeting, now=now, tz=config.tz, jaarplan_naam=config.jaarplan_naam),
+        "Komt u? Zeg het met /overleg kom, of meld u af met /afmelden [reden] [vervanger @persoon].",
+    ]
+    msg = outbox.enqueue(
+        session,
+        kind="channel",
+        destination=group.channel,
+        text="\n".join(lines),
+        now=now,
+        dedupe_key=f"herinnering:{_key(meeting)}:{days}d",
+        payload={"buttons": _buttons(meeting), "meeting_id": meeting.id},
+    )
+    return (1 if msg else 0) + send_guest_reminders(session, config, group, meeting, days=days, now=now)
+
+
+def send_guest_reminders(
+    session: Session, config: OrgConfig, group: Group, meeting: Meeting, *, days: int, now: datetime
+) -> int:
+    """The guests of the meeting's agendapunten get the reminder as a DM, with the agenda's outline."""
+    queued = 0
+    guests: dict[int, list[str]] = {}
+    for i in meeting_repo.agenda_items(session, meeting.id or 0):
+        if i.guest_id:
+            guests.setdefault(i.guest_id, []).append(i.text)
+    if not guests:
+        return 0
+    outline = build_agenda(
+        session, group, meeting, now=now, tz=config.tz, jaarplan_naam=config.jaarplan_naam, outline=True
+    )
+    for guest_id, texts in guests.items():
+        item = "; ".join(texts)
+        guest = session.get(Person, guest_id)
+        if guest is None or not guest.active:
+            continue
+        text = (
+            f"Herinnering: u bent {_how_soon(meeting, now, config)} te gast bij het overleg van {group.name} "
+            f"({when(meeting.starts_at, config.tz)}, {meeting.location or 'plaats nog niet bekend'}) voor het "
+            f"{'agendapunt' if len(texts) == 1 else 'agendapunten'}: {item}.\nAgenda:\n" + "\n".join(outline)
+        )
+        queued += outbox.dm(
+            session, guest.key, text, now=now, dedupe_key=f"herinnering:{_key(meeting)}:{days}d:{guest.key}"
+        )
+    return queued
+
+
+def send_nudges(
+    session: Session,
+    config: OrgConfig,
+    group: Group,
+    meeting: Meeting,
+    *,
+    now: datetime,
+    answered: dict[int, Attendance] | None = None,
+    members: list[Person] | None = None,
+) -> int:
+    """One direct message to each member (not the chair) who has not answered yet.
+
+    `answered` and `members`: the meeting's answers and the group's members, when the caller
+    loaded them already.
+    """
+    if answered is None:
+        answered = meeting_repo.answers_by_person(session, meeting.id or 0)
+    if members is None:
+        members = org.members(session, group.id or 0)
+    queued = 0
+    moment = when(meeting.starts_at, config.tz)
+    where = f", {meeting.location}" if meeting.location else ""
+    yearly = org.yearly_member_ids(session, group.id or 0)
+    for person in members:
+        if person.id in answered or person.id == group.chair_id or person.id in yearly:
+            continue
+        text = (
+            f"Komt u naar het overleg van {group.name} ({moment}{where})? U heeft het nog niet laten weten. "
+            f"Zeg het met /overleg kom, of meld u af met /afmelden [reden] [vervanger @persoon] in #{group.channel}."
+        )
+        queued += outbox.dm(
+            session,
+            person.key,
+            text,
+            now=now,
+            dedupe_key=f"aanmoediging:{_key(meeting)}:{person.key}",
+            payload={"buttons": _buttons(meeting), "meeting_id": meeting.id},
+        )
+    return queued
+
+
+def ask_attendance(
+    session: Session,
+    config: OrgConfig,
+    group: Group,
+    meeting: Meeting,
+    *,
+    now: datetime,
+    answered: dict[int, Attendance] | None = None,
+    members: list[Person] | None = None,
+) -> int:
+    """Ask the chair, once, who attended the meeting (`answered`, `members`: as for send_nudges)."""
+    chair = session.get(Person, group.chair_id) if group.chair_id else None
+    if chair is None:
+        return 0
+    if answered is None:
+        answered = meeting_repo.answers_by_person(session, meeting.id or 0)
+    if members is None:
+        members = org.members(session, group.id or 0)
+    local = meeting.starts_at.astimezone(config.tz)
+    day = f"{local.day}-{local.month}-{local.year}"
+    said: dict[str, list[str]] = {"komt": [], "afgemeld": [], "geen reactie": []}
+    for p in members:
+        a = answered.get(p.id or 0)
+        status = a.status if a else "geen reactie"
+        said.setdefault(status, []).append(f"@{p.key}" + (f" ({a.reason})" if a and a.reason else ""))
+    summary = "; ".join(f"{label('aanwezigheid', k)}: {', '.join(v)}" for k, v in said.items() if v)
+    text = (
+        f"Het overleg van {group.name} op {when(meeting.starts_at, config.tz)} is geweest. Wie waren er? "
+        f"Bevestig het met /overleg aanwezig {day} @naam @naam ... (wie u niet noemt, telt als afwezig; "
+        f"afmeldingen blijven afgemeld), of met /overleg aanwezig {day} alle als iedereen er was die zich "
+        f"niet had afgemeld.\nAangegeven: {summary}."
+    )
+    msg = outbox.enqueue(
+        session,
+        kind="dm",
+        destination=chair.key,
+        text=text,
+        now=now,
+        dedupe_key=f"aanwezigheid:{meeting.id}",
+        payload={
+            "buttons": [
+                {
+                    "label": "Iedereen behalve de afmeldingen",
+                    "action": "overleg_aanwezig",
+                    "value": f"{meeting.id} alle",
+                }
+            ],
+            "meeting_id": meeting.id,
+        },
+    )
+    return 1 if msg else 0
+
+
+def warn_meeting_gap(
+    session: Session,
+    config: OrgConfig,
+    group: Group,
+    *,
+    weeks: int,
+    previous: tuple[int, datetime] | None,
+    required_by: datetime,
+    planned: datetime | None,
+    now: datetime,
+) -> int:
+    """Tell the chair, once per gap, that nothing is planned within the group's norm of `weeks` weeks.
+
+    `previous`: the last held meeting (id, start), if any; `planned`: the first one planned, if any."""
+    chair = session.get(Person, group.chair_id) if group.chair_id else None
+    if chair is None:
+        return 0
+    since = f"na het vorige overleg ({when(previous[1], config.tz)})" if previous else "vanaf nu"
+    next_one = f" Het eerstvolgende staat op {when(planned, config.tz)}." if planned else ""
+    text = (
+        f"{group.name} moet {group.norm_words} vergaderen{config.cite()}, maar er is geen "
+        f"overleg gepland binnen {weeks} weken {since}, dus vóór {when(required_by, config.tz)}.{next_one} "
+        f"Plan er een in #{group.channel} met /overleg plan <datum en tijd> [elke {weeks} weken]."
+    )
+    gap = previous[0] if previous else "start"
+    return outbox.dm(session, chair.key, text, now=now, dedupe_key=f"overleg-gat:{group.key}:{gap}")

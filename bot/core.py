@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from bot.logprivacy import remember_people
+from handlers import resident_flow
 from handlers.base import Message, Reply
 from handlers.notify import DeliveryPolicy, Notifier, deliver_outbox
 from handlers.router import dispatch
@@ -84,6 +85,12 @@ class Wijkbot:
 
     async def handle(self, msg: Message) -> list[Reply]:
         replies = await asyncio.to_thread(dispatch, self.engine, self.config, msg)
+        await self.outbox_changed()
+        return replies
+
+    async def converse(self, event: resident_flow.Event) -> list[Reply]:
+        """A resident's event in a private chat (a command, text, a tap, a photo, a location)."""
+        replies = await asyncio.to_thread(resident_flow.handle, self.engine, self.config, event)
         await self.outbox_changed()
         return replies
 

@@ -20,12 +20,12 @@ from bot.http import create_http_app
 from bot.settings import Settings
 from bot.telegram import TelegramTransport
 from storage.models import (
+    Draft,
     Invitation,
     Membership,
     OutboxMessage,
     Person,
     Signaal,
-    TelegramState,
     Wijziging,
 )
 from tests.support.fake_telegram import FakeTelegram, TgUser
@@ -72,13 +72,12 @@ async def linked(team: TalkingBot, tg: FakeTelegram, user: TgUser) -> None:
 
 
 async def saved(transport: TelegramTransport) -> None:
-    """Wait until every update is handled, then write PTB's state (it does so every 2 s anyway)."""
+    """Wait until every update is handled (each one writes its draft in its own transaction)."""
     await asyncio.wait_for(transport.application.update_queue.join(), timeout=10)
-    await transport.application.update_persistence()
 
 
 def counts(team: TalkingBot) -> dict[str, int]:
-    return {m.__name__: team.rows(m) for m in (Person, Invitation, Signaal, Membership, TelegramState)}
+    return {m.__name__: team.rows(m) for m in (Person, Invitation, Signaal, Membership, Draft)}
 
 
 # --- acceptance: the whole way round ------------------------------------------------------------
@@ -197,7 +196,7 @@ async def test_an_unlinked_user_cannot_report_and_nothing_about_them_is_stored(
     await saved(telegram)
     assert counts(team) == before
     with team.session() as s:
-        assert s.exec(select(TelegramState).where(col(TelegramState.key).contains("7401"))).first() is None
+        assert s.exec(select(Draft).where(col(Draft.address).contains("7401"))).first() is None
 
 
 async def _serve(app: object) -> tuple[uvicorn.Server, asyncio.Task[None], str]:
@@ -297,7 +296,7 @@ async def test_stop_erases_the_telegram_id_and_name_and_keeps_the_signalen_anony
         assert s.exec(select(Person).where(col(Person.name).contains("Jan"))).first() is None
         assert s.exec(select(Person).where(Person.telegram_id == 7601)).first() is None
         assert s.exec(select(Membership).where(Membership.person_id == person.id)).first() is None
-        assert s.exec(select(TelegramState)).first() is None
+        assert s.exec(select(Draft)).first() is None
         sig = s.exec(select(Signaal)).one()
         assert sig.reported_by_id == person.id and "zwerfkatten" in sig.text
     assert "heeft zich afgemeld" in team.posted_to("#lbt-bolnes")[-1]
@@ -347,7 +346,7 @@ async def test_annuleer_leaves_the_conversation_at_any_step_and_sends_nothing(
     assert "Gestopt" in await tg.say(jan, "/annuleer")
     assert "niets om te annuleren" in await tg.say(jan, "/annuleer")
     await saved(telegram)
-    assert team.rows(Signaal) == 0 and team.rows(TelegramState) == 0
+    assert team.rows(Signaal) == 0 and team.rows(Draft) == 0
 
 
 async def test_a_conversation_left_alone_for_thirty_minutes_ends_without_sending(
@@ -370,7 +369,7 @@ async def test_the_conversation_survives_a_restart_of_the_bot(
     await tg.say(jan, "Bij de bushalte Vlietplein ligt steeds glas")
     assert "Heeft u een foto?" in await tg.tap(jan, "soort:woonomgeving")
     await stop_telegram(team, telegram)  # mid-conversation
-    assert team.count(select(func.count()).select_from(TelegramState)) == 2  # state and draft, in the DB
+    assert team.count(select(func.count()).select_from(Draft)) == 1  # the draft (with its step), in the DB
 
     again = await start_telegram(team, tg)
     try:
@@ -396,7 +395,7 @@ async def test_a_restart_after_thirty_quiet_minutes_drops_the_conversation(
     try:
         assert "/signaal" in await tg.say(jan, "nog meer tekst")  # no conversation any more
         with team.session() as s:
-            assert s.exec(select(TelegramState).where(TelegramState.scope == "conversation:signaal")).first() is None
+            assert s.exec(select(Draft).where(Draft.flow == "signaal")).first() is None
     finally:
         await stop_telegram(team, again)
 

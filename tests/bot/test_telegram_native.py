@@ -84,7 +84,7 @@ async def test_mijnsignalen_with_300_messy_signalen_arrives_whole_in_messages_wi
                 sig.status, sig.closing_note = SignaalStatus.gesloten, (f"{MESSY} " * 30)[:1990]
             s.add(sig)
     with Session(team.bot.engine) as s:
-        ctx = resident.ambassador_context(s, team.bot.config, telegram_id=jan.id, now=now)
+        ctx = resident.ambassador_context(s, team.bot.config, transport="telegram", address=str(jan.id), now=now)
         assert ctx is not None
         expected = resident.my_signalen(ctx)
     assert telegram_length(expected) > 3 * TEXT_LIMIT  # the case that failed: one reply far over 4,096

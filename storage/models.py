@@ -164,6 +164,36 @@ class Group(SQLModel, table=True):
         return self.label or self.kind
 
 
+class PersonAddress(SQLModel, table=True):
+    """A person's address on one transport (a Slack user id, a Telegram user id, a Teams id, ...)."""
+
+    __tablename__ = "identity"
+    __table_args__ = (
+        sa.UniqueConstraint("transport", "external_id", name="uq_identity_address"),
+        sa.UniqueConstraint("person_id", "transport", name="uq_identity_person_transport"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    transport: str = Field(max_length=40)
+    external_id: str = Field(max_length=255)
+
+
+class GroupAddress(SQLModel, table=True):
+    """A group's channel on one transport (a Slack channel id, a Telegram chat id, a Teams channel)."""
+
+    __tablename__ = "groupaddress"
+    __table_args__ = (
+        sa.UniqueConstraint("transport", "address", name="uq_groupaddress_address"),
+        sa.UniqueConstraint("group_id", "transport", name="uq_groupaddress_group_transport"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="wijkgroup.id", index=True)
+    transport: str = Field(max_length=40)
+    address: str = Field(max_length=255)
+
+
 class Membership(SQLModel, table=True):
     group_id: int = Field(foreign_key="wijkgroup.id", primary_key=True)
     person_id: int = Field(foreign_key="person.id", primary_key=True)

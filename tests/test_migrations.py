@@ -40,3 +40,16 @@ def test_migrating_twice_changes_nothing(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         current = set(MigrationContext.configure(conn).get_current_heads())
     assert current == heads
+
+
+def test_history_is_one_line() -> None:
+    """One head, and no revision with two parents (a merge) or two children (a branch)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    assert len(script.get_heads()) == 1, f"more than one head: {script.get_heads()}"
+    revisions = list(script.walk_revisions())
+    merges = [r.revision for r in revisions if isinstance(r.down_revision, tuple | list)]
+    assert merges == [], f"revisions with more than one parent: {merges}"
+    parents = [r.down_revision for r in revisions if r.down_revision is not None]
+    branched = sorted({p for p in parents if parents.count(p) > 1})  # type: ignore[type-var]
+    assert branched == [], f"revisions with more than one child: {branched}"
+    assert len(script.get_bases()) == 1

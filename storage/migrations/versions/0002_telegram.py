@@ -1,7 +1,7 @@
 """telegram: conversation state for wijkambassadeurs, and the triage kind of a resident's signaal
 
 Revision ID: 0002_telegram
-Revises: 0001
+Revises: 0002_reports
 Create Date: 2026-11-22 01:55:26.819887
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import storage.models
 
 revision: str = "0002_telegram"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_reports"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,185 @@
+"""Identity as data: a person's address and a group's channel per transport (storage.identity,
+handlers.directory), the same for every transport name."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from handlers import directory
+from storage import identity
+from storage.db import transaction
+from storage.models import Group, Person, Wijziging
+from tests.conftest import NOW
+
+# the two transports whose addresses had their own column, and two that never had one
+TRANSPORTS = ["slack", "telegram", "teams", "console"]
+
+
+def _people(engine: sa.Engine) -> tuple[int, int]:
+    with transaction(engine) as s:
+        piet = Person(key="piet", name="Piet de Vries", created_at=NOW)
+        anna = Person(key="anna", name="Anna Bakker", created_at=NOW)
+        s.add(piet)
+        s.add(anna)
+        s.flush()
+        assert piet.id is not None and anna.id is not None
+        return piet.id, anna.id
+
+
+def _groups(engine: sa.Engine) -> tuple[int, int]:
+    with transaction(engine) as s:
+        a = Group(key="noord", kind="team", name="Team Noord", channel="lt-noord")
+        b = Group(key="zuid", kind="team", name="Team Zuid", channel="lt-zuid")
+        s.add(a)
+        s.add(b)
+        s.flush()
+        assert a.id is not None and b.id is not None
+        return a.id, b.id
+
+
+def _audit(engine: sa.Engine, action: str) -> list[Wijziging]:
+    with transaction(engine) as s:
+        return list(s.exec(select(Wijziging).where(Wijziging.action == action)).all())
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_bind_then_find_the_person_both_ways(engine: sa.Engine, transport: str) -> None:
+    piet_id, anna_id = _people(engine)
+    with transaction(engine) as s:
+        piet = s.get(Person, piet_id)
+        assert piet is not None
+        assert identity.person_at(s, transport, "4711") is None
+        identity.bind(s, piet, transport, "4711", how="code", actor_id=piet_id, now=NOW)
+    with transaction(engine) as s:
+        piet, anna = s.get(Person, piet_id), s.get(Person, anna_id)
+        assert piet is not None and anna is not None
+        found = identity.person_at(s, transport, "4711")
+        assert found is not None and found.id == piet_id
+        assert identity.address_of(s, piet, transport) == "4711"
+        assert identity.address_of(s, anna, transport) is None
+        assert identity.addresses(s, transport) == {piet_id: "4711"}
+        assert identity.addresses(s, transport, [anna_id]) == {}
+        assert identity.addresses(s, transport, []) == {}
+        other = next(t for t in TRANSPORTS if t != transport)
+        assert identity.person_at(s, other, "4711") is None  # an address is per transport
+    [row] = _audit(engine, "gekoppeld")
+    assert (row.item_type, row.item_id, row.actor_id) == ("persoon", piet_id, piet_id)
+    assert "4711" in row.detail and "via koppelcode" in row.detail
+    assert directory.person_key(engine, transport, "4711") == "piet"
+    assert directory.person_key(engine, transport, "0815") is None
+    assert directory.address(engine, "piet", transport) == "4711"
+    assert directory.address(engine, "anna", transport) is None
+    assert directory.address(engine, "niemand", transport) is None
+    assert directory.addresses(engine, transport) == {"piet": "4711"}
+    assert directory.addresses(engine, transport, ["anna"]) == {}
+    assert directory.addresses(engine, transport, ["piet", "anna"]) == {"piet": "4711"}
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_an_address_belongs_to_one_person(engine: sa.Engine, transport: str) -> None:
+    piet_id, anna_id = _people(engine)
+    with transaction(engine) as s:
+        piet = s.get(Person, piet_id)
+        assert piet is not None
+        identity.bind(s, piet, transport, "100200", how="config", actor_id=None, now=NOW)
+    with pytest.raises(identity.AddressTaken, match="al aan een andere persoon"), transaction(engine) as s:
+        anna = s.get(Person, anna_id)
+        assert anna is not None
+        identity.bind(s, anna, transport, "100200", how="code", actor_id=anna_id, now=NOW)
+    assert directory.person_key(engine, transport, "100200") == "piet"
+    assert len(_audit(engine, "gekoppeld")) == 1
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_new_address_replaces_the_old_one(engine: sa.Engine, transport: str) -> None:
+    piet_id, _ = _people(engine)
+    with transaction(engine) as s:
+        piet = s.get(Person, piet_id)
+        assert piet is not None
+        identity.bind(s, piet, transport, "111111", how="config", actor_id=None, now=NOW)
+        identity.bind(s, piet, transport, "111111", how="config", actor_id=None, now=NOW)  # no change
+        identity.bind(s, piet, transport, "222222", how="code", actor_id=piet_id, now=NOW)
+    assert directory.person_key(engine, transport, "111111") is None
+    assert directory.person_key(engine, transport, "222222") == "piet"
+    rows = _audit(engine, "gekoppeld")
+    assert len(rows) == 2 and "(was 111111)" in rows[-1].detail
+
+
+def test_inactive_people_are_not_found(engine: sa.Engine) -> None:
+    piet_id, _ = _people(engine)
+    with transaction(engine) as s:
+        piet = s.get(Person, piet_id)
+        assert piet is not None
+        for t in TRANSPORTS:
+            identity.bind(s, piet, t, "123456", how="config", actor_id=None, now=NOW)
+        piet.active = False
+        s.add(piet)
+    with transaction(engine) as s:
+        for t in TRANSPORTS:
+            assert identity.person_at(s, t, "123456") is None
+            assert identity.addresses(s, t) == {}
+    for t in TRANSPORTS:
+        assert directory.person_key(engine, t, "123456") is None
+        assert directory.address(engine, "piet", t) == "123456"  # still theirs, until unbound
+
+
+def test_unbind_one_transport_or_all(engine: sa.Engine) -> None:
+    piet_id, _ = _people(engine)
+    with transaction(engine) as s:
+        piet = s.get(Person, piet_id)
+        assert piet is not None
+        for t in TRANSPORTS:
+            identity.bind(s, piet, t, f"9{len(t)}77", how="config", actor_id=None, now=NOW)
+    with transaction(engine) as s:
+        piet = s.get(Person, piet_id)
+        assert piet is not None
+        assert identity.unbind(s, piet, "teams", actor_id=None, now=NOW) == ["9577"]
+        assert identity.unbind(s, piet, "teams", actor_id=None, now=NOW) == []
+    assert directory.address(engine, "piet", "teams") is None
+    assert directory.address(engine, "piet", "slack") == "9577"
+    with transaction(engine) as s:
+        piet = s.get(Person, piet_id)
+        assert piet is not None
+        assert sorted(identity.unbind(s, piet, None, actor_id=None, now=NOW)) == ["9577", "9777", "9877"]
+    for t in TRANSPORTS:
+        assert directory.address(engine, "piet", t) is None
+    rows = _audit(engine, "ontkoppeld")
+    assert len(rows) == 2 and all(r.item_id == piet_id for r in rows)
+
+
+def test_a_non_numeric_telegram_address_finds_nobody(engine: sa.Engine) -> None:
+    _people(engine)
+    assert directory.person_key(engine, "telegram", "U0PIET") is None
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_group_channels_per_transport(engine: sa.Engine, transport: str) -> None:
+    noord_id, zuid_id = _groups(engine)
+    assert directory.channel_at(engine, transport, "C0NOORD") is None
+    assert directory.channel_address(engine, "lt-noord", transport) is None
+    directory.bind_channel(engine, transport, "C0NOORD", "lt-noord", now=NOW)
+    directory.bind_channel(engine, transport, "C0NOORD", "lt-noord", now=NOW)  # seen again: no change
+    assert directory.channel_at(engine, transport, "C0NOORD") == "lt-noord"
+    assert directory.channel_address(engine, "lt-noord", transport) == "C0NOORD"
+    assert directory.channel_address(engine, "lt-zuid", transport) is None
+    assert directory.channel_address(engine, "lt-nergens", transport) is None
+    with pytest.raises(identity.AddressTaken):
+        directory.bind_channel(engine, transport, "C0NOORD", "lt-zuid", now=NOW)
+    with pytest.raises(KeyError):
+        directory.bind_channel(engine, transport, "C0ELDERS", "lt-nergens", now=NOW)
+    directory.bind_channel(engine, transport, "C0NIEUW", "lt-noord", now=NOW)  # the team moved channel
+    assert directory.channel_at(engine, transport, "C0NOORD") is None
+    assert directory.channel_at(engine, transport, "C0NIEUW") == "lt-noord"
+    with transaction(engine) as s:
+        noord, zuid = s.get(Group, noord_id), s.get(Group, zuid_id)
+        assert noord is not None and zuid is not None
+        assert identity.group_address(s, noord, transport) == "C0NIEUW"
+        assert identity.group_address(s, zuid, transport) is None
+        found = identity.group_at(s, transport, "C0NIEUW")
+        assert found is not None and found.id == noord_id
+        identity.bind_group(s, zuid, transport, "C0NOORD", actor_id=None, now=NOW)
+    rows = _audit(engine, "gekoppeld")
+    assert [r.item_type for r in rows] == ["groep"] * 3
+    assert "(was C0NOORD)" in rows[1].detail

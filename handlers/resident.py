@@ -415,7 +415,7 @@ def tell_ambassador(ctx: Context, sig: Signaal, status: SignaalStatus, text: str
     if sig.source != "ambassadeur" or sig.reported_by_id is None:
         return False
     person = ctx.session.get(Person, sig.reported_by_id)
-    if person is None or person.kind != PersonKind.ambassadeur or person.telegram_id is None:
+    if person is None or person.kind != PersonKind.ambassadeur or not person.active:
         return False  # the ambassador has left; their data is gone
     ref, what = ref_s(sig.id), _excerpt(sig.text)
     group = ctx.session.get(Group, sig.group_id)

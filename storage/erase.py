@@ -33,7 +33,16 @@ from sqlmodel import Session, col, select
 
 from storage import drafts
 from storage.items import log_change
-from storage.models import Actiepunt, Attendance, Group, JaarplanItem, Membership, OutboxMessage, Person
+from storage.models import (
+    Actiepunt,
+    Attendance,
+    Group,
+    JaarplanItem,
+    Membership,
+    OutboxMessage,
+    Person,
+    PersonAddress,
+)
 
 ERASED = "[verwijderd]"
 JOB_STORE_TABLE = "apscheduler_jobs"  # schedules.live keeps APScheduler's jobs here
@@ -217,6 +226,11 @@ def erase_person(session: Session, person: Person, *, now: datetime, actor_id: i
     done["afmeldredenen_gewist"] = len(reasons)
 
     done["concepten_verwijderd"] = drafts.drop_person(session, person_id)
+    # their addresses in the identity table (the transports without a column on Person)
+    bound = session.exec(select(PersonAddress).where(PersonAddress.person_id == person_id)).all()
+    for address in bound:
+        session.delete(address)
+    done["adressen_ontkoppeld"] = len(bound)
     session.flush()
     done["geplande_taken_verwijderd"] = _drop_jobs(session, who)
     done["teksten_aangepast"] = _scrub_database(session, who, new_key)

@@ -378,8 +378,8 @@ class Draft(SQLModel, table=True):
     on its last step, or when left alone (storage.drafts.STALE_AFTER; storage/retention.py).
     """
 
-    transport: str = Field(primary_key=True, max_length=20)
-    address: str = Field(primary_key=True, max_length=100)
+    transport: str = Field(primary_key=True, max_length=40)
+    address: str = Field(primary_key=True, max_length=255)
     person_id: int = Field(foreign_key="person.id", index=True)
     flow: str = Field(max_length=40)  # e.g. "signaal"
     state: str = Field(sa_type=sa.Text)  # JSON

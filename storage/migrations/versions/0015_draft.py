@@ -26,8 +26,8 @@ def upgrade() -> None:
     s = sqlmodel.sql.sqltypes.AutoString
     op.create_table(
         "draft",
-        sa.Column("transport", s(length=20), nullable=False),
-        sa.Column("address", s(length=100), nullable=False),
+        sa.Column("transport", s(length=40), nullable=False),
+        sa.Column("address", s(length=255), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("flow", s(length=40), nullable=False),
         sa.Column("state", sa.Text(), nullable=False),

@@ -70,9 +70,6 @@ WHERE_BUTTONS = (Button("Sla over", "plek", "geen"),)
 CONFIRM_BUTTONS = (Button("Versturen", "bevestig", "ja"), Button("Annuleren", "bevestig", "nee"))
 PII_BUTTONS = (Button("Toch versturen", "bevestig", "ja"), Button("Aanpassen", "bevestig", "aanpassen"))
 
-# the commands of the resident side (CONTRACTS.md §1, the Telegram menu)
-COMMANDS = ("start", "signaal", "mijnsignalen", "stop", "help", "annuleer")
-
 
 # --- the neutral events ----------------------------------------------------------------------
 

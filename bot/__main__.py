@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import sys
@@ -14,7 +13,7 @@ from urllib.parse import quote
 
 from bot.logprivacy import add_record_rewriter, install_log_privacy, quiet_chatty_libraries, rewrite_record
 from storage.config import ConfigError
-from storage.db import DatabaseSetupError
+from storage.db import DatabaseSetupError, url_password
 
 __all__ = ["install_log_privacy", "install_secret_redaction", "main"]
 
@@ -56,10 +55,7 @@ def install_secret_redaction(extra: Iterable[str | None] = ()) -> SecretRedactor
     secrets = [os.environ.get(name, "") for name in SECRET_ENV]
     for url in [os.environ.get("DATABASE_URL"), *extra]:
         if url and "://" in url:
-            from sqlalchemy.engine import make_url
-
-            with contextlib.suppress(Exception):  # not a URL we can read: nothing to hide
-                secrets.append(make_url(url).password or "")
+            secrets.append(url_password(url) or "")
     redactor = SecretRedactor(secrets)
     add_record_rewriter(redactor.filter)
     return redactor

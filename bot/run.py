@@ -11,7 +11,6 @@ import sys
 from datetime import timedelta
 from typing import Protocol
 
-import sqlalchemy as sa
 import uvicorn
 from starlette.routing import BaseRoute
 
@@ -19,6 +18,7 @@ from bot.core import Wijkbot
 from bot.http import create_http_app, server_config
 from bot.settings import Settings
 from handlers.notify import DeliveryPolicy, Notifier, outbox_health
+from storage.db import reachable
 
 log = logging.getLogger(__name__)
 WORKER_THREADS = 2
@@ -94,12 +94,7 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
 
 def health_report(bot: Wijkbot, settings: Settings, transports: list[str]) -> dict[str, object]:
     """GET /healthz: the database, the transports and the outbox; not ok past the configured limits."""
-    try:
-        with bot.engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-        db_ok = True
-    except Exception:  # noqa: BLE001
-        db_ok = False
+    db_ok = reachable(bot.engine)
     info: dict[str, object] = {"ok": db_ok, "database": db_ok, "transports": transports}
     if not db_ok:
         return info

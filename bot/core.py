@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.logprivacy import remember_people
 from bot.settings import Settings
+from handlers import resident_flow
 from handlers.base import Message, Reply
 from handlers.forms import Form, Outcome, submit
 from handlers.lookups import people_names, seed_configuration
@@ -106,6 +107,12 @@ class Wijkbot:
 
     async def handle(self, msg: Message) -> list[Reply]:
         replies = await asyncio.to_thread(dispatch, self.engine, self.config, msg, self.state)
+        await self.outbox_changed()
+        return replies
+
+    async def converse(self, event: resident_flow.Event) -> list[Reply]:
+        """A resident's event in a private chat (a command, text, a tap, a photo, a location)."""
+        replies = await asyncio.to_thread(resident_flow.handle, self.engine, self.config, event)
         await self.outbox_changed()
         return replies
 

@@ -1,9 +1,12 @@
 """Telegram for wijkambassadeurs: python-telegram-bot v22 behind the Adapter port of bot/transports.py.
 
-The PTB handlers only translate: every decision is in handlers/resident.py, called inside one
-database transaction per update, with `now` from the bot's clock. Status messages to
-ambassadors leave through the outbox (TelegramNotifier); answers within the conversation are
-sent directly as replies.
+A thin adapter: PTB receives the updates, each private message or tap becomes a neutral event
+(handlers/resident_flow.py: a command, text, a tap, a photo, a location) that the bot handles in
+one transaction with `now` from its clock; the replies (text and Buttons) are rendered here as
+messages with an inline keyboard. The half-told signaal is a draft in the database
+(storage/drafts.py), so it survives a restart without PTB persistence. Status messages to
+ambassadors leave through the outbox (TelegramNotifier). Groups and channels are left with one
+explanation: the bot works only in private chats.
 """
 
 from __future__ import annotations
@@ -15,17 +18,14 @@ import json
 import logging
 import re
 import secrets
-import warnings
-from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
-from telegram import Bot, CallbackQuery, Chat, InlineKeyboardMarkup, Update
+from telegram import Bot, CallbackQuery, Chat, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError, TimedOut
 from telegram.ext import (
@@ -33,33 +33,25 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     ChatMemberHandler,
-    CommandHandler,
     ContextTypes,
-    ConversationHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
 from bot.core import Wijkbot
 from bot.settings import Settings
-from bot.telegram_messages import bot_commands, escape_html, keyboard, split_text
-from bot.telegram_persistence import DatabasePersistence
+from bot.telegram_messages import bot_commands, escape_html, markup, split_text, tapped
 from bot.transports import Transport, register
-from handlers import ambassadeur, resident
-from handlers.base import MAX_TEXT, Context
+from handlers import ambassadeur, directory
+from handlers.base import Reply
 from handlers.notify import Notifier, PermanentError
+from handlers.resident_flow import FAILED, Command, Event, Input, Location, Other, Photo, Tap, Text
 from storage.config import ConfigError
-from storage.db import transaction
-from storage.models import OutboxMessage, Person, PersonKind
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
-WHAT, KIND, PHOTO, WHERE, CONFIRM = range(5)
-END = ConversationHandler.END
-IDLE = timedelta(minutes=30)  # a conversation left alone this long ends
-DRAFT = "signaal"  # the key of the half-told signaal in user_data
+TRANSPORT = "telegram"
+AMBASSADEUR = "ambassadeur"  # PersonKind.ambassadeur: on Telegram, wijkbot speaks with residents only
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # what Telegram accepts as setWebhook's secret_token
@@ -70,18 +62,6 @@ BAD_WEBHOOK_SECRET = (
 )
 PRIVATE = filters.ChatType.PRIVATE
 
-ASK_WHAT = "Wat wilt u melden? Beschrijf in een paar zinnen wat er aan de hand is. (Stoppen kan altijd met /annuleer.)"
-ASK_KIND = "Wat voor melding is het? Tik op wat het best past."
-ASK_PHOTO = "Heeft u een foto? Stuur die nu, of tik op 'Geen foto'."
-ASK_WHERE = "Waar is het? Stuur een locatie (via 📎 → Locatie), typ een adres of plek, of tik op 'Sla over'."
-NOT_LINKED = "U bent (nog) geen wijkambassadeur, dus u kunt hier nog niets melden. " + resident.HOW_TO_BECOME
-GONE_QUIET = (
-    "Uw melding is gestopt omdat het 30 minuten stil bleef; er is niets doorgegeven. "
-    "Begin opnieuw met /signaal wanneer het u uitkomt."
-)
-CANCELLED = "Gestopt; er is niets doorgegeven. Met /signaal begint u opnieuw."
-TOO_LONG = f"Dat is wat lang; kunt u het in minder dan {MAX_TEXT} tekens vertellen?"
-
 
 def file_url(api_url: str) -> str:
     """Bot API files live on the same host under /file/bot (as with a self-hosted Bot API server)."""
@@ -90,15 +70,6 @@ def file_url(api_url: str) -> str:
     parts = urlsplit(api_url)
     return f"{parts.scheme}://{parts.netloc}/file/bot"
 
-
-KIND_KEYBOARD = keyboard(*[[(t.label, f"soort:{t.key}")] for t in resident.TRIAGE])
-PHOTO_KEYBOARD = keyboard([("Geen foto", "foto:geen")])
-WHERE_KEYBOARD = keyboard([("Sla over", "plek:geen")])
-CONFIRM_KEYBOARD = keyboard([("Versturen", "bevestig:ja"), ("Annuleren", "bevestig:nee")])
-PII_KEYBOARD = keyboard([("Toch versturen", "bevestig:ja"), ("Aanpassen", "bevestig:aanpassen")])
-ASK_REWRITE = (
-    "Schrijf uw bericht opnieuw, zonder namen, telefoonnummers of adressen van anderen. (Stoppen kan met /annuleer.)"
-)
 
 IN_A_GROUP = (
     "Ik werk alleen in een privégesprek met wijkambassadeurs, niet in een groep, dus ik verlaat deze groep; "
@@ -120,6 +91,26 @@ async def send_text(
         )
 
 
+class _Outgoing(Protocol):
+    """What the notifier reads of an outbox message."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+
+
+class _Recipient(Protocol):
+    """What the notifier reads of the person a direct message is for."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+
+
 class TelegramNotifier:
     """Delivers outbox direct messages to wijkambassadeurs who are linked on Telegram."""
 
@@ -128,30 +119,37 @@ class TelegramNotifier:
     def __init__(self, transport: TelegramTransport) -> None:
         self.transport = transport
 
-    def handles(self, msg: OutboxMessage, recipient: Person | None) -> bool:
+    def _chat_id(self, recipient: _Recipient) -> int | None:
+        address = directory.address(self.transport.bot.engine, recipient.key, TRANSPORT)
+        return int(address) if address and address.lstrip("-").isdigit() else None
+
+    def handles(self, msg: _Outgoing, recipient: _Recipient | None) -> bool:
         return (
             msg.kind == "dm"
             and recipient is not None
-            and recipient.kind == PersonKind.ambassadeur
-            and recipient.telegram_id is not None
+            and recipient.kind == AMBASSADEUR
+            and self._chat_id(recipient) is not None
         )
 
-    async def send(self, msg: OutboxMessage, recipient: Person | None) -> None:
+    async def send(self, msg: _Outgoing, recipient: _Recipient | None) -> None:
         """Send it; 403 (blocked, gone) and a 400 that plain text does not cure raise PermanentError.
 
         A send that timed out may have arrived; the Bot API cannot tell (there is no history to look
         in), so the outbox sends it again and counts that as a possible double (docs/telegram.md).
         """
-        assert recipient is not None and recipient.telegram_id is not None
+        assert recipient is not None
+        chat_id = await asyncio.to_thread(self._chat_id, recipient)
+        if chat_id is None:  # unlinked since the round began
+            raise PermanentError("telegram_400", "geen Telegram-adres")
         bot = self.transport.application.bot
         try:
             try:
-                await send_text(bot, recipient.telegram_id, msg.text, as_html=True)
+                await send_text(bot, chat_id, msg.text, as_html=True)
             except BadRequest as exc:
                 if not any(hint in str(exc).lower() for hint in ("parse entities", "too long")):
                     raise
                 log.warning("Telegram: outbox %s refused (400); trying once as plain text", msg.id)
-                await send_text(bot, recipient.telegram_id, msg.text)
+                await send_text(bot, chat_id, msg.text)
         except TimedOut as exc:  # a NetworkError to the library; to the outbox: no answer in time
             raise TimeoutError("Telegram gaf geen antwoord binnen de tijd") from exc
         except Forbidden as exc:
@@ -178,7 +176,6 @@ class TelegramTransport:
         if given and not WEBHOOK_SECRET.fullmatch(given):
             raise ConfigError(BAD_WEBHOOK_SECRET)  # setWebhook would refuse it at every try
         self.secret = given or secrets.token_urlsafe(32)
-        self.persistence = DatabasePersistence(bot.engine, bot.clock.now, stale_after=IDLE)
         self.application: Application[Any, Any, Any, Any, Any, Any] = (
             Application.builder()
             .token(settings.telegram_bot_token.get_secret_value())
@@ -190,23 +187,14 @@ class TelegramTransport:
             .read_timeout(settings.telegram_timeout)
             .write_timeout(settings.telegram_timeout)
             .pool_timeout(settings.telegram_timeout)
-            .persistence(self.persistence)
             .build()
         )
         # groups first: the bot works only in private chats, so anywhere else it explains and leaves
         self.application.add_handler(ChatMemberHandler(self.added_somewhere, ChatMemberHandler.MY_CHAT_MEMBER))
         self.application.add_handler(MessageHandler(~PRIVATE & ~filters.StatusUpdate.ALL, self.in_a_group))
-        self.application.add_handler(self._conversation())
-        for name, callback in (
-            ("start", self.cmd_start),
-            ("mijnsignalen", self.cmd_my_signalen),
-            ("stop", self.cmd_stop),
-            ("help", self.cmd_help),
-            ("annuleer", self.cmd_nothing_to_cancel),
-        ):
-            self.application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
-        self.application.add_handler(CallbackQueryHandler(self.stale_button))
-        self.application.add_handler(MessageHandler(PRIVATE, self.anything_else))
+        # everything a resident does in a private chat: one neutral event each (handlers/resident_flow.py)
+        self.application.add_handler(CallbackQueryHandler(self.on_tap))
+        self.application.add_handler(MessageHandler(PRIVATE, self.on_message))
         self.application.add_error_handler(self.on_error)
         self.notifier: Notifier = TelegramNotifier(self)
 
@@ -233,7 +221,7 @@ class TelegramTransport:
 
     async def _connect(self) -> None:
         await self.application.initialize()  # getMe: tells us the bot's username
-        await asyncio.to_thread(self._remember_bot_name, self.application.bot.username)
+        await asyncio.to_thread(ambassadeur.store_bot_name, self.bot.engine, self.application.bot.username)
         try:
             await self.application.bot.set_my_commands(bot_commands())
         except TelegramError as exc:  # the menu is a convenience: never a reason not to run
@@ -248,11 +236,6 @@ class TelegramTransport:
             assert self.application.updater is not None
             await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
             log.info("Telegram: long polling als @%s", self.application.bot.username)
-
-    def _remember_bot_name(self, username: str) -> None:
-        """Invitation links are made in any process (Slack, the console): they read the name from the database."""
-        with transaction(self.bot.engine) as session:
-            ambassadeur.remember_bot_name(session, username)
 
     async def _connect_later(self) -> None:
         delay = self.retry_delay
@@ -284,7 +267,7 @@ class TelegramTransport:
         if updater is not None and updater.running:
             await updater.stop()
         if self.application.running:
-            await self.application.stop()  # handles what is queued, then saves the conversations
+            await self.application.stop()  # handles what is queued (the drafts are in the database)
         await self.application.shutdown()
 
     async def webhook(self, request: Request) -> Response:
@@ -303,304 +286,42 @@ class TelegramTransport:
             await self.application.update_queue.put(update)
         return Response(status_code=200)
 
-    # --- plumbing -------------------------------------------------------------------------------
+    # --- residents: one neutral event per update ----------------------------------------------
 
     def now(self) -> datetime:
         return self.bot.clock.now()
 
-    async def _db(self, fn: Callable[[Session], T]) -> T:
-        """Run `fn` in one transaction (off the event loop), then let the outbox go."""
+    async def on_message(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        await self._converse(update, _input_of(message))
 
-        def work() -> T:
-            with transaction(self.bot.engine) as session:
-                return fn(session)
+    async def on_tap(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None
+        action, value = tapped(query.data or "")
+        await self._converse(update, Tap(action, value))
 
-        result = await asyncio.to_thread(work)
-        await self.bot.outbox_changed()
-        return result
-
-    def _ambassador(self, session: Session, telegram_id: int) -> Context | None:
-        return resident.ambassador_context(session, self.bot.config, telegram_id=telegram_id, now=self.now())
-
-    async def _is_linked(self, telegram_id: int) -> bool:
-        return await self._db(lambda s: self._ambassador(s, telegram_id) is not None)
+    async def _converse(self, update: Update, given: Input) -> None:
+        user = update.effective_user
+        assert user is not None
+        event = Event(TRANSPORT, str(user.id), self.now(), given, name=user.first_name or "")
+        replies = await self.bot.converse(event)
+        await self._say(update, replies)
 
     @staticmethod
-    async def _say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    async def _say(update: Update, replies: list[Reply]) -> None:
         """Answer in the chat; a tapped button is acknowledged and its keyboard taken away first."""
         query = update.callback_query
         if query is not None:
             await query.answer()
             await _dropkeyboard(query)
         chat = update.effective_chat
-        if chat is not None:  # a button under an inline message has no chat to answer in
-            await send_text(chat.get_bot(), chat.id, text, markup=markup)
-
-    async def _draft(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any] | None:
-        """The half-told signaal, or None (and a word to the user) when it has gone stale or they left."""
-        assert context.user_data is not None and update.effective_user is not None
-        draft = context.user_data.get(DRAFT)
-        now = self.now()
-        if not isinstance(draft, dict) or datetime.fromisoformat(draft["touched"]) + IDLE < now:
-            context.user_data.pop(DRAFT, None)
-            await self._say(update, GONE_QUIET)
-            return None
-        if not await self._is_linked(update.effective_user.id):
-            context.user_data.pop(DRAFT, None)
-            await self._say(update, NOT_LINKED)
-            return None
-        draft["touched"] = now.isoformat()
-        return draft
-
-    # --- /signaal: the conversation -------------------------------------------------------------
-
-    def _conversation(self) -> ConversationHandler[Any]:
-        def remind(text: str, markup: InlineKeyboardMarkup | None) -> MessageHandler[Any, Any]:
-            async def callback(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-                await self._say(update, text, markup)  # the state stays as it is
-
-            return MessageHandler(PRIVATE & ~filters.COMMAND, callback)
-
-        text_only = PRIVATE & filters.TEXT & ~filters.COMMAND
-        with warnings.catch_warnings():
-            # per_message=False is what we want: one conversation per chat, buttons included
-            warnings.filterwarnings("ignore", message=".*per_message.*")
-            return ConversationHandler(
-                entry_points=[CommandHandler("signaal", self.signaal_begin, filters=PRIVATE)],
-                states={
-                    WHAT: [
-                        MessageHandler(text_only, self.signaal_what),
-                        remind("Beschrijf eerst in een paar woorden wat er aan de hand is; een foto kan daarna.", None),
-                    ],
-                    KIND: [
-                        CallbackQueryHandler(self.signaal_kind, pattern=r"^soort:"),
-                        remind("Tik op een van de knoppen: " + ASK_KIND, KIND_KEYBOARD),
-                    ],
-                    PHOTO: [
-                        # a photo sent "as a file" (uncompressed) is a document with an image type
-                        MessageHandler(PRIVATE & (filters.PHOTO | filters.Document.IMAGE), self.signaal_photo),
-                        CallbackQueryHandler(self.signaal_no_photo, pattern=r"^foto:geen$"),
-                        remind("Dat is geen foto. " + ASK_PHOTO, PHOTO_KEYBOARD),
-                    ],
-                    WHERE: [
-                        MessageHandler(PRIVATE & filters.LOCATION, self.signaal_where),
-                        MessageHandler(text_only, self.signaal_where),
-                        CallbackQueryHandler(self.signaal_where, pattern=r"^plek:geen$"),
-                        remind(ASK_WHERE, WHERE_KEYBOARD),
-                    ],
-                    CONFIRM: [
-                        CallbackQueryHandler(self.signaal_confirm, pattern=r"^bevestig:"),
-                        MessageHandler(PRIVATE & ~filters.COMMAND, self.signaal_confirm_reminder),
-                    ],
-                    ConversationHandler.TIMEOUT: [TypeHandler(Update, self.signaal_timed_out)],
-                },
-                fallbacks=[
-                    CommandHandler("annuleer", self.signaal_cancel, filters=PRIVATE),
-                    CommandHandler("stop", self.cmd_stop, filters=PRIVATE),
-                    CommandHandler("start", self.cmd_start, filters=PRIVATE),
-                    CommandHandler("mijnsignalen", self.cmd_my_signalen, filters=PRIVATE),
-                    CommandHandler("help", self.cmd_help, filters=PRIVATE),
-                ],
-                allow_reentry=True,  # /signaal halfway starts afresh
-                conversation_timeout=IDLE,
-                name="signaal",
-                persistent=True,
-            )
-
-    async def signaal_begin(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        assert update.effective_user is not None and context.user_data is not None
-        if not await self._is_linked(update.effective_user.id):
-            await self._say(update, NOT_LINKED)
-            return END
-        draft: dict[str, Any] = {"touched": self.now().isoformat()}
-        context.user_data[DRAFT] = draft
-        text = " ".join(context.args or [])
-        if text and len(text) <= MAX_TEXT:
-            draft["text"] = text
-            await self._say(update, ASK_KIND, KIND_KEYBOARD)
-            return KIND
-        await self._say(update, ASK_WHAT)
-        return WHAT
-
-    async def signaal_what(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        draft = await self._draft(update, context)
-        if draft is None:
-            return END
-        assert update.effective_message is not None
-        text = " ".join((update.effective_message.text or "").split())
-        if len(text) > MAX_TEXT:
-            await self._say(update, TOO_LONG)
-            return WHAT
-        draft["text"] = text
-        if draft.pop("rewriting", False) and "triage" in draft:  # back from Aanpassen: the rest is known
-            return await self._confirm_step(update, draft)
-        await self._say(update, ASK_KIND, KIND_KEYBOARD)
-        return KIND
-
-    async def signaal_kind(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        draft = await self._draft(update, context)
-        if draft is None:
-            return END
-        assert update.callback_query is not None and context.user_data is not None
-        triage = resident.TRIAGE_BY_KEY.get((update.callback_query.data or "").removeprefix("soort:"))
-        if triage is None:
-            await self._say(update, ASK_KIND, KIND_KEYBOARD)
-            return KIND
-        if triage.route is not None:  # not for the team (public space, the municipality, neighbours): nothing stored
-            context.user_data.pop(DRAFT, None)
-            telegram_id = update.effective_user.id if update.effective_user else 0
-
-            def tell(session: Session) -> None:
-                ctx = self._ambassador(session, telegram_id)
-                if ctx is not None:
-                    resident.tell_chair_redirected(ctx, triage)
-
-            await self._db(tell)
-            await self._say(update, resident.redirect_answer(self.bot.config, triage))
-            return END
-        draft["triage"] = triage.key
-        await self._say(update, ASK_PHOTO, PHOTO_KEYBOARD)
-        return PHOTO
-
-    async def signaal_photo(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        draft = await self._draft(update, context)
-        if draft is None:
-            return END
-        message = update.effective_message
-        assert message is not None
-        if message.photo:
-            draft["photo"] = message.photo[-1].file_id  # the largest size
-        else:
-            assert message.document is not None
-            draft["photo"] = message.document.file_id
-        await self._say(update, "Dank u, de foto is erbij. " + ASK_WHERE, WHERE_KEYBOARD)
-        return WHERE
-
-    async def signaal_no_photo(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        draft = await self._draft(update, context)
-        if draft is None:
-            return END
-        draft.pop("photo", None)
-        await self._say(update, ASK_WHERE, WHERE_KEYBOARD)
-        return WHERE
-
-    async def signaal_where(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        draft = await self._draft(update, context)
-        if draft is None:
-            return END
-        message = update.message
-        if message is not None and message.location is not None:
-            draft["location"] = resident.location_text(message.location.latitude, message.location.longitude)
-        elif message is not None and message.text:
-            draft["location"] = " ".join(message.text.split())[: resident.MAX_LOCATION]
-        else:
-            draft.pop("location", None)
-        return await self._confirm_step(update, draft)
-
-    async def _confirm_step(self, update: Update, draft: dict[str, Any]) -> int:
-        """The last check; with a gentle question first when the text seems to hold personal data."""
-        warning = resident.pii_warning(draft)
-        if warning is None:
-            await self._say(update, resident.summary(draft), CONFIRM_KEYBOARD)
-        else:
-            await self._say(update, f"{resident.summary(draft)}\n\n{warning}", PII_KEYBOARD)
-        return CONFIRM
-
-    async def signaal_confirm_reminder(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        draft = (context.user_data or {}).get(DRAFT)
-        if isinstance(draft, dict) and resident.pii_warning(draft):
-            await self._say(update, "Tik op Toch versturen om uw melding door te geven, of op Aanpassen.", PII_KEYBOARD)
-        else:
-            await self._say(update, "Tik op Versturen om uw melding door te geven, of op Annuleren.", CONFIRM_KEYBOARD)
-
-    async def signaal_confirm(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        draft = await self._draft(update, context)
-        if draft is None:
-            return END
-        assert update.callback_query is not None and context.user_data is not None
-        assert update.effective_user is not None
-        if update.callback_query.data == "bevestig:aanpassen":
-            draft["rewriting"] = True
-            await self._say(update, ASK_REWRITE)
-            return WHAT
-        context.user_data.pop(DRAFT, None)
-        if update.callback_query.data != "bevestig:ja":
-            await self._say(update, CANCELLED)
-            return END
-        telegram_id = update.effective_user.id
-
-        def record(session: Session) -> str:
-            ctx = self._ambassador(session, telegram_id)
-            if ctx is None:
-                return NOT_LINKED
-            return resident.report(ctx, draft)[0]
-
-        await self._say(update, await self._db(record))
-        return END
-
-    async def signaal_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        assert context.user_data is not None
-        context.user_data.pop(DRAFT, None)
-        await self._say(update, CANCELLED)
-        return END
-
-    async def signaal_timed_out(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if context.user_data is not None:
-            context.user_data.pop(DRAFT, None)
-        if update.effective_chat is not None:
-            await send_text(update.get_bot(), update.effective_chat.id, GONE_QUIET)
-
-    # --- the other commands ---------------------------------------------------------------------
-
-    async def cmd_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        user = update.effective_user
-        assert user is not None
-        code = context.args[0] if context.args else ""
-        text = await self._db(
-            lambda s: resident.link(
-                s,
-                self.bot.config,
-                code=code,
-                telegram_id=user.id,
-                first_name=user.first_name or "",
-                now=self.now(),
-            )
-        )
-        await self._say(update, text)
-
-    async def cmd_my_signalen(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.effective_user is not None
-        telegram_id = update.effective_user.id
-
-        def mine(session: Session) -> str:
-            ctx = self._ambassador(session, telegram_id)
-            return resident.my_signalen(ctx) if ctx else NOT_LINKED
-
-        await self._say(update, await self._db(mine))
-
-    async def cmd_stop(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        assert update.effective_user is not None
-        telegram_id = update.effective_user.id
-
-        def leave(session: Session) -> str | None:
-            ctx = self._ambassador(session, telegram_id)
-            return resident.leave(ctx) if ctx else None
-
-        text = await self._db(leave)
-        context.application.drop_user_data(telegram_id)  # the draft, in memory and in the database
-        await self._say(update, text or "U bent geen wijkambassadeur; er is niets over u opgeslagen.")
-        return END
-
-    async def cmd_help(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.effective_user is not None
-        linked = await self._is_linked(update.effective_user.id)
-        await self._say(update, resident.HELP if linked else resident.HELP + "\n\n" + resident.HOW_TO_BECOME)
-
-    async def cmd_nothing_to_cancel(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._say(update, "Er is niets om te annuleren. Met /signaal meldt u iets over uw wijk.")
-
-    async def stale_button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._say(update, "Die melding is al afgerond of gestopt. Met /signaal begint u een nieuwe.")
+        if chat is None:  # a button under an inline message has no chat to answer in
+            return
+        for reply in replies:
+            await send_text(chat.get_bot(), chat.id, reply.text, markup=markup(reply.buttons))
 
     # --- groups: explained once, then left -------------------------------------------------------
 
@@ -626,9 +347,6 @@ class TelegramTransport:
             await chat.leave()
         log.info("Telegram: uit een %s gegaan; wijkbot werkt alleen in privégesprekken", chat.type)
 
-    async def anything_else(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._say(update, "Wilt u iets melden? Stuur /signaal. Met /help ziet u wat ik nog meer kan.")
-
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("Telegram update failed", exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat is not None:
@@ -636,10 +354,29 @@ class TelegramTransport:
                 await send_text(
                     update.get_bot(),
                     update.effective_chat.id,
-                    "Er ging iets mis aan mijn kant; er is niets doorgegeven. Probeer het zo opnieuw.",
+                    FAILED,
                 )
             except Exception:  # noqa: BLE001 - telling the user is best effort
                 log.warning("could not tell the user about the error")
+
+
+def _input_of(message: Message) -> Input:
+    """A private message as the neutral input: a command, a photo, a location, text or something else."""
+    text = message.text or ""
+    first = message.entities[0] if message.entities else None
+    if text and first is not None and first.type == MessageEntity.BOT_COMMAND and first.offset == 0:
+        name = text[1 : first.length].split("@", 1)[0]
+        return Command(name, text[first.length :])
+    if message.photo:
+        return Photo(message.photo[-1].file_id)  # the largest size
+    document = message.document
+    if document is not None and (document.mime_type or "").startswith("image/"):  # a photo sent "as a file"
+        return Photo(document.file_id)
+    if message.location is not None:
+        return Location(message.location.latitude, message.location.longitude)
+    if text:
+        return Text(text)
+    return Other("document" if document is not None else "")
 
 
 def _plausible_update(data: Any) -> bool:

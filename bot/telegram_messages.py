@@ -11,10 +11,12 @@ Telegram), so the 1,024-character caption limit never comes into play.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import BotCommandLimit, InlineKeyboardButtonLimit, MessageLimit
+
+from handlers.base import Button
 
 TEXT_LIMIT: int = MessageLimit.MAX_TEXT_LENGTH  # 4,096
 CALLBACK_DATA_LIMIT: int = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA  # 64 bytes
@@ -88,6 +90,25 @@ def keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
+
+
+ONE_ROW = 20  # two or three buttons with labels this short share a row; longer ones get a row each
+
+
+def markup(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+    """A reply's Buttons as an inline keyboard; a tap comes back as callback data `action:value`."""
+    if not buttons:
+        return None
+    pairs = [(b.label, f"{b.action}:{b.value}") for b in buttons]
+    if len(pairs) <= 3 and all(len(label) <= ONE_ROW for label, _ in pairs):
+        return keyboard(pairs)
+    return keyboard(*[[p] for p in pairs])
+
+
+def tapped(data: str) -> tuple[str, str]:
+    """Callback data back as the Button's (action, value)."""
+    action, _, value = data.partition(":")
+    return action, value
 
 
 # The menu Telegram shows next to the text field (setMyCommands at start): what residents use.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from handlers.base import Context, Reply, UserError
@@ -13,6 +14,7 @@ from handlers.permissions import require
 from handlers.resident import day, hash_code
 from handlers.state import DEFAULT_BOT_NAME
 from storage import invitations, org
+from storage.db import transaction
 from storage.erase import erase_person
 from storage.models import ClockState, Group, GroupKind, Person
 
@@ -29,6 +31,12 @@ def remember_bot_name(session: Session, username: str) -> None:
     elif row.value != name:
         row.value = name
         session.add(row)
+
+
+def store_bot_name(engine: Engine, username: str) -> None:
+    """remember_bot_name in a transaction of its own (for the Telegram adapter when it connects)."""
+    with transaction(engine) as session:
+        remember_bot_name(session, username)
 
 
 def bot_name(session: Session, configured: str = DEFAULT_BOT_NAME) -> str:

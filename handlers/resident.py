@@ -18,7 +18,7 @@ from handlers import initiatief, pii
 from handlers.base import Context, UserError
 from handlers.dates import MONTH_ABBR
 from handlers.format import ref_s
-from storage import items
+from storage import identity, items
 from storage.config import OrgConfig
 from storage.erase import erase_person
 from storage.models import (
@@ -97,7 +97,7 @@ def _excerpt(text: str, size: int = 60) -> str:
     return text if len(text) <= size else text[: size - 1].rstrip() + "…"
 
 
-# --- who is this Telegram user? ----------------------------------------------------------------
+# --- who is this? ------------------------------------------------------------------------------
 
 
 def ambassador_group(session: Session, person: Person) -> Group | None:
@@ -110,16 +110,12 @@ def ambassador_group(session: Session, person: Person) -> Group | None:
     ).first()
 
 
-def ambassador_context(session: Session, config: OrgConfig, *, telegram_id: int, now: datetime) -> Context | None:
-    """The linked wijkambassadeur behind a Telegram user, in their team; None when not linked."""
-    person = session.exec(
-        select(Person).where(
-            Person.telegram_id == telegram_id,
-            Person.kind == PersonKind.ambassadeur,
-            Person.active == True,  # noqa: E712
-        )
-    ).first()
-    if person is None:
+def ambassador_context(
+    session: Session, config: OrgConfig, *, transport: str, address: str, now: datetime
+) -> Context | None:
+    """The linked wijkambassadeur behind an address on a transport, in their team; None when not linked."""
+    person = _person_at(session, transport, address)
+    if person is None or person.kind != PersonKind.ambassadeur:
         return None
     group = ambassador_group(session, person)
     if group is None:
@@ -130,9 +126,22 @@ def ambassador_context(session: Session, config: OrgConfig, *, telegram_id: int,
         group=group,
         now=now,
         config=config,
-        transport="telegram",
+        transport=transport,
         channel=f"@{person.key}",
     )
+
+
+def _person_at(session: Session, transport: str, address: str) -> Person | None:
+    """Who is at this address: the one place the resident side asks the identity seam."""
+    return identity.person_at(session, transport, address)
+
+
+def _bind(session: Session, person: Person, transport: str, address: str, *, now: datetime) -> None:
+    """Bind a new wijkambassadeur to the address they linked from (identity seam); AddressTaken: UserError."""
+    try:
+        identity.bind(session, person, transport, address, how="uitnodiging", actor_id=person.id, now=now)
+    except identity.AddressTaken as exc:
+        raise UserError(str(exc)) from exc
 
 
 # --- /start <code> -----------------------------------------------------------------------------
@@ -143,12 +152,15 @@ def link(
     config: OrgConfig,
     *,
     code: str,
-    telegram_id: int,
+    transport: str,
+    address: str,
     first_name: str,
     now: datetime,
 ) -> str:
-    """`/start <code>`: link this Telegram user to the inviting team; stores nothing without a valid code."""
-    ctx = ambassador_context(session, config, telegram_id=telegram_id, now=now)
+    """`/start <code>`: link this address to the inviting team; stores nothing without a valid code.
+
+    A taken address raises UserError (the caller rolls back)."""
+    ctx = ambassador_context(session, config, transport=transport, address=address, now=now)
     code = code.strip()
     if ctx is not None:
         assert ctx.group is not None
@@ -172,13 +184,13 @@ def link(
         key=f"amb-new-{secrets.token_hex(8)}",  # the real key needs the id
         name=name,
         kind=PersonKind.ambassadeur,
-        telegram_id=telegram_id,
         created_at=now,
     )
     session.add(person)
     session.flush()
     person.key = f"amb-{person.id}"
     session.add(person)
+    _bind(session, person, transport, address, now=now)
     session.add(Membership(group_id=group.id, person_id=person.id or 0, role="ambassadeur"))
     invitation.used_at = now
     invitation.used_by_id = person.id
@@ -193,7 +205,7 @@ def link(
         now=now,
         detail=group.key,
     )
-    ctx = Context(session=session, person=person, group=group, now=now, config=config, transport="telegram")
+    ctx = Context(session=session, person=person, group=group, now=now, config=config, transport=transport)
     ctx.post_to_channel(group.channel, f"{name} (@{person.key}) is nu wijkambassadeur van {group.name}.")
     return (
         f"Welkom, {name}! U bent nu wijkambassadeur voor {group.name}. "
@@ -330,7 +342,7 @@ def report(ctx: Context, draft: dict[str, Any]) -> tuple[str, Signaal | None]:
         now=ctx.now,
         source="ambassadeur",
         location=location,
-        photo_ref=f"telegram:{photo}" if photo else None,
+        photo_ref=f"{ctx.transport}:{photo}" if photo else None,
     )
     sig.triage = triage.key
     ctx.session.add(sig)
@@ -403,7 +415,7 @@ def tell_ambassador(ctx: Context, sig: Signaal, status: SignaalStatus, text: str
     if sig.source != "ambassadeur" or sig.reported_by_id is None:
         return False
     person = ctx.session.get(Person, sig.reported_by_id)
-    if person is None or person.kind != PersonKind.ambassadeur or person.telegram_id is None:
+    if person is None or person.kind != PersonKind.ambassadeur or not person.active:
         return False  # the ambassador has left; their data is gone
     ref, what = ref_s(sig.id), _excerpt(sig.text)
     group = ctx.session.get(Group, sig.group_id)

@@ -4,7 +4,7 @@
 `/stop` and the chair's `/ambassadeur verwijder` all call it. In one transaction it
 
 1. removes what is theirs alone: memberships and chairs, being trekker of a jaarplan activity,
-   absence reasons, Telegram conversation state and drafts, messages still waiting for them, jobs
+   absence reasons, conversations in progress (drafts), messages still waiting for them, jobs
    in the APScheduler job store that name them; messages already sent to them are emptied;
 2. searches every text column of every table of the live database (inspected, so tables added
    later are covered without a change here) for who they are: full name, first name, @key,
@@ -29,10 +29,20 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
+from storage import drafts
 from storage.items import log_change
-from storage.models import Actiepunt, Attendance, Group, JaarplanItem, Membership, OutboxMessage, Person, TelegramState
+from storage.models import (
+    Actiepunt,
+    Attendance,
+    Group,
+    JaarplanItem,
+    Membership,
+    OutboxMessage,
+    Person,
+    PersonAddress,
+)
 
 ERASED = "[verwijderd]"
 JOB_STORE_TABLE = "apscheduler_jobs"  # schedules.live keeps APScheduler's jobs here
@@ -171,9 +181,9 @@ def erase_person(session: Session, person: Person, *, now: datetime, actor_id: i
     """Erase a person everywhere (AVG art. 17); returns what was done, as counts (see the module)."""
     assert person.id is not None
     person_id = person.id
-    # hold their row until the end: a Telegram process that wants to write their conversation
-    # state checks that they are linked with the same lock (bot/telegram_persistence.py), so it
-    # writes either before this erase (and is erased with it) or after (and finds them gone)
+    # hold their row until the end: a conversation step that wants to write their draft checks
+    # that they are active with the same lock (storage.drafts.save), so it writes either before
+    # this erase (and is erased with it) or after (and finds them gone)
     session.exec(select(Person).where(Person.id == person_id).with_for_update()).one()
     who = identity_of(session, person)
     new_key = f"verwijderd-{person_id}"
@@ -215,9 +225,12 @@ def erase_person(session: Session, person: Person, *, now: datetime, actor_id: i
         session.add(a)
     done["afmeldredenen_gewist"] = len(reasons)
 
-    done["telegram_toestand_verwijderd"] = (
-        _drop_telegram_state(session, who.telegram_id) if who.telegram_id is not None else 0
-    )
+    done["concepten_verwijderd"] = drafts.drop_person(session, person_id)
+    # their addresses in the identity table (the transports without a column on Person)
+    bound = session.exec(select(PersonAddress).where(PersonAddress.person_id == person_id)).all()
+    for address in bound:
+        session.delete(address)
+    done["adressen_ontkoppeld"] = len(bound)
     session.flush()
     done["geplande_taken_verwijderd"] = _drop_jobs(session, who)
     done["teksten_aangepast"] = _scrub_database(session, who, new_key)
@@ -243,22 +256,9 @@ def erase_person(session: Session, person: Person, *, now: datetime, actor_id: i
         actor_id=actor_id,
         now=now,
         detail="naam, organisatie, rol, chat-id's, lidmaatschappen, afmeldredenen, berichten, "
-        "Telegram-gesprekken en vermeldingen in teksten verwijderd",
+        "gesprekken in uitvoering en vermeldingen in teksten verwijderd",
     )
     return done
-
-
-def telegram_state_filter(telegram_id: int) -> Any:
-    """The `telegramstate` rows of one Telegram user: their draft and their conversations."""
-    return (col(TelegramState.scope) == "user_data") & (col(TelegramState.key) == str(telegram_id)) | col(
-        TelegramState.scope
-    ).startswith("conversation:") & col(TelegramState.key).endswith(f":{telegram_id}")
-
-
-def _drop_telegram_state(session: Session, telegram_id: int) -> int:
-    rows = session.exec(select(TelegramState).where(telegram_state_filter(telegram_id))).all()
-    session.exec(delete(TelegramState).where(telegram_state_filter(telegram_id)))  # type: ignore[call-overload]
-    return len(rows)
 
 
 def _open_actiepunten(session: Session, person_id: int) -> int:

@@ -370,12 +370,19 @@ class Koppelcode(SQLModel, table=True):
     used_at: datetime | None = _ts(default=None)
 
 
-class TelegramState(SQLModel, table=True):
-    """Telegram conversation state and a half-told signaal (PTB persistence), so both survive a restart."""
+class Draft(SQLModel, table=True):
+    """A conversation in progress (the resident's /signaal), one per address on a transport.
 
-    scope: str = Field(primary_key=True, max_length=60)  # "user_data" or "conversation:<name>"
-    key: str = Field(primary_key=True, max_length=100)  # the Telegram user id, or "<chat>:<user>"
-    value: str = Field(sa_type=sa.Text)  # JSON
+    Neutral: `transport` and `address` are whatever the adapter passes (a chat id); `state` is the
+    flow's JSON. Only a linked person has one (`person_id`), and it is gone with them (storage/erase.py),
+    on its last step, or when left alone (storage.drafts.STALE_AFTER; storage/retention.py).
+    """
+
+    transport: str = Field(primary_key=True, max_length=40)
+    address: str = Field(primary_key=True, max_length=255)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    flow: str = Field(max_length=40)  # e.g. "signaal"
+    state: str = Field(sa_type=sa.Text)  # JSON
     updated_at: datetime = _ts()
 
 

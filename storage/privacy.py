@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
-from storage.erase import ERASED, erase_person, identity_of, telegram_state_filter
+from storage.erase import ERASED, erase_person, identity_of
 from storage.models import (
     Actiepunt,
     Group,
@@ -23,7 +23,6 @@ from storage.models import (
     OutboxMessage,
     Person,
     Signaal,
-    TelegramState,
 )
 
 __all__ = ["ERASED", "erase_person", "export_json", "export_person", "find_person"]
@@ -50,6 +49,7 @@ SECTIONS = {
     ("initiatief", "contact_id"): "initiatieven_als_contactpersoon",
     ("initiatief", "created_by_id"): "initiatieven_vastgelegd",
     ("initiatiefnotitie", "author_id"): "initiatiefnotities_geschreven",
+    ("draft", "person_id"): "gesprekken_in_uitvoering",
 }
 
 
@@ -123,10 +123,6 @@ def export_person(session: Session, person: Person) -> dict[str, Any]:
         if own
         else []
     )
-    if person.telegram_id is not None:
-        out["telegram_gesprekstoestand"] = [
-            {"scope": s.scope, "key": s.key, "value": s.value} for s in _telegram_state(session, person.telegram_id)
-        ]
     mentions: list[dict[str, Any]] = []
     if person.erased_at is None:
         who = identity_of(session, person)
@@ -147,7 +143,3 @@ def export_person(session: Session, person: Person) -> dict[str, Any]:
 
 def export_json(session: Session, person: Person) -> str:
     return json.dumps(export_person(session, person), ensure_ascii=False, indent=2, sort_keys=False)
-
-
-def _telegram_state(session: Session, telegram_id: int) -> list[TelegramState]:
-    return list(session.exec(select(TelegramState).where(telegram_state_filter(telegram_id))).all())

@@ -4,7 +4,7 @@ In the spirit of Amsterdam's Signalen: closed signalen lose their personal data 
 (text "[geanonimiseerd]", location, photo, reporter and closing note removed), cancelled
 actiepunten are removed after 12 months, done actiepunten lose their text after 24 months,
 reasons for absence and the text of agendapunten go after 12 months and the text of sent
-messages after 3. The audit rows
+messages after 3, a conversation in progress (a draft) 30 minutes after its last step. The audit rows
 stay (who did what when), with free-text details emptied, plus one row saying what was removed.
 Running it twice changes nothing the second time.
 """
@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage import drafts
 from storage.config import RetentionConfig
 from storage.items import log_change
 from storage.models import (
@@ -186,6 +187,9 @@ def apply_retention(session: Session, policy: RetentionConfig, *, now: datetime)
         msg.text, msg.payload = ANONYMISED, "{}"
         session.add(msg)
         counts["berichten_geleegd"] += 1
+
+    # a conversation left alone has ended (storage.drafts.STALE_AFTER): its half-told text goes
+    counts["concepten_verlopen"] = drafts.expire(session, now=now)
 
     # Slack retries an event for minutes, not weeks: older de-dup marks only take up space.
     counts["gebeurtenissen_opgeruimd"] = int(

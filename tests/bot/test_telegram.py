@@ -1,5 +1,8 @@
 """Wijkambassadeurs on Telegram, for real: python-telegram-bot polling (or receiving webhooks from)
-a Bot API of ours on 127.0.0.1 (tests/support/fake_telegram.py), the team on the console side."""
+a Bot API of ours on 127.0.0.1 (tests/support/fake_telegram.py), the team on the console side.
+
+The conversations themselves (linking, refusals, triage, cancelling, time, /stop) run through the
+handler port and through Telegram alike in tests/test_resident.py; here is what only Telegram has."""
 
 from __future__ import annotations
 
@@ -14,18 +17,18 @@ import httpx
 import pytest
 import uvicorn
 from pydantic import SecretStr
-from sqlmodel import col, func, select
+from sqlmodel import func, select
 
 from bot.http import create_http_app
 from bot.settings import Settings
 from bot.telegram import TelegramTransport
 from storage.models import (
+    Draft,
     Invitation,
     Membership,
     OutboxMessage,
     Person,
     Signaal,
-    TelegramState,
     Wijziging,
 )
 from tests.support.fake_telegram import FakeTelegram, TgUser
@@ -72,13 +75,12 @@ async def linked(team: TalkingBot, tg: FakeTelegram, user: TgUser) -> None:
 
 
 async def saved(transport: TelegramTransport) -> None:
-    """Wait until every update is handled, then write PTB's state (it does so every 2 s anyway)."""
+    """Wait until every update is handled (each one writes its draft in its own transaction)."""
     await asyncio.wait_for(transport.application.update_queue.join(), timeout=10)
-    await transport.application.update_persistence()
 
 
 def counts(team: TalkingBot) -> dict[str, int]:
-    return {m.__name__: team.rows(m) for m in (Person, Invitation, Signaal, Membership, TelegramState)}
+    return {m.__name__: team.rows(m) for m in (Person, Invitation, Signaal, Membership, Draft)}
 
 
 # --- acceptance: the whole way round ------------------------------------------------------------
@@ -128,76 +130,7 @@ async def test_ambassador_reports_with_photo_and_location_and_hears_back_when_th
     assert "afgehandeld" in await tg.say(jan, "/mijnsignalen")
 
 
-async def test_ambassador_hears_that_the_team_acts_but_never_the_actiepunt_or_its_owner(
-    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
-) -> None:
-    jan = tg.user(7002, "Jan")
-    await linked(team, tg, jan)
-    await tg.say(jan, "/signaal Jongeren hangen elke avond op het bankje bij de speeltuin")
-    await tg.tap(jan, "soort:overlast")
-    await tg.tap(jan, "foto:geen")
-    await tg.tap(jan, "plek:geen")
-    assert "S-1" in await tg.tap(jan, "bevestig:ja")
-
-    await team.say("/signaal S-1 oppakken")
-    assert "is opgepakt" in tg.sent_to(jan)[-1]
-    reply = await team.say("/signaal S-1 actie Gesprek met de jongerenwerker over de bank @fatima vrijdag")
-    assert "A-1" in reply
-    told = tg.sent_to(jan)[-1]
-    assert "aan de slag" in told and "jongerenwerker" not in told and "fatima" not in told.lower()
-    assert "A-1" not in told
-
-
-# --- refusals: nothing stored ----------------------------------------------------------------
-
-
-async def test_a_used_code_is_refused_and_stores_nothing_about_the_second_person(
-    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
-) -> None:
-    code = await invite(team)
-    assert "Welkom, Jan" in await tg.say(tg.user(7101, "Jan"), f"/start {code}")
-    before = counts(team)
-    answer = await tg.say(tg.user(7102, "Kees"), f"/start {code}")
-    assert "al gebruikt" in answer and "wijkregisseur" in answer
-    assert counts(team) == before
-    with team.session() as s:
-        assert s.exec(select(Person).where(Person.telegram_id == 7102)).first() is None
-
-
-async def test_an_expired_code_is_refused_after_fourteen_days_and_stores_nothing(
-    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
-) -> None:
-    code = await invite(team)
-    team.bot.clock.advance(timedelta(days=15))
-    before = counts(team)
-    answer = await tg.say(tg.user(7201, "Kees"), f"/start {code}")
-    assert "verlopen" in answer and "wijkregisseur" in answer
-    assert counts(team) == before
-    with team.session() as s:
-        assert s.exec(select(Invitation)).one().used_at is None
-
-
-async def test_start_without_or_with_an_unknown_code_explains_how_to_become_an_ambassador(
-    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
-) -> None:
-    before = counts(team)
-    assert "Vraag dan de wijkregisseur" in await tg.say(tg.user(7301, "Kees"), "/start")
-    assert "ken ik niet" in await tg.say(tg.user(7301, "Kees"), "/start verzonnen-code")
-    assert counts(team) == before
-
-
-async def test_an_unlinked_user_cannot_report_and_nothing_about_them_is_stored(
-    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
-) -> None:
-    stranger = tg.user(7401, "Kees")
-    before = counts(team)
-    assert "geen wijkambassadeur" in await tg.say(stranger, "/signaal")
-    assert "/signaal" in await tg.say(stranger, "De lantaarnpaal is kapot")  # not in a conversation
-    assert "geen wijkambassadeur" in await tg.say(stranger, "/mijnsignalen")
-    await saved(telegram)
-    assert counts(team) == before
-    with team.session() as s:
-        assert s.exec(select(TelegramState).where(col(TelegramState.key).contains("7401"))).first() is None
+# --- the webhook ----------------------------------------------------------------------------
 
 
 async def _serve(app: object) -> tuple[uvicorn.Server, asyncio.Task[None], str]:
@@ -271,94 +204,7 @@ async def test_webhook_refuses_a_body_over_one_mebibyte_with_413(team: TalkingBo
         await stop_telegram(team, transport)
 
 
-# --- leaving ---------------------------------------------------------------------------------
-
-
-async def test_stop_erases_the_telegram_id_and_name_and_keeps_the_signalen_anonymously(
-    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
-) -> None:
-    jan = tg.user(7601, "Jan")
-    await linked(team, tg, jan)
-    await tg.say(jan, "/signaal Veel zwerfkatten in de tuinen aan de Dijkstraat")
-    await tg.tap(jan, "soort:vraag")
-    await tg.tap(jan, "foto:geen")
-    await tg.tap(jan, "plek:geen")
-    await tg.tap(jan, "bevestig:ja")
-    await tg.say(jan, "/signaal Nog iets")  # a half-told second signaal: personal data too
-    await saved(telegram)
-
-    answer = await tg.say(jan, "/stop")
-    assert "afgemeld" in answer and "gewist" in answer
-    await saved(telegram)
-    with team.session() as s:
-        person = s.exec(select(Person).where(Person.kind == "ambassadeur")).one()
-        assert person.telegram_id is None and person.name == "[verwijderd]"
-        assert person.key == f"verwijderd-{person.id}" and not person.active and person.erased_at is not None
-        assert s.exec(select(Person).where(col(Person.name).contains("Jan"))).first() is None
-        assert s.exec(select(Person).where(Person.telegram_id == 7601)).first() is None
-        assert s.exec(select(Membership).where(Membership.person_id == person.id)).first() is None
-        assert s.exec(select(TelegramState)).first() is None
-        sig = s.exec(select(Signaal)).one()
-        assert sig.reported_by_id == person.id and "zwerfkatten" in sig.text
-    assert "heeft zich afgemeld" in team.posted_to("#lbt-bolnes")[-1]
-    assert "geen wijkambassadeur" in await tg.say(jan, "/signaal")
-
-
-async def test_chair_lists_and_removes_an_ambassador_and_only_the_chair_may(
-    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
-) -> None:
-    await linked(team, tg, tg.user(7701, "Jan"))
-    listing = await team.say("/ambassadeur lijst")
-    assert "1. Jan (@amb-" in listing and "sinds 23 nov 2026" in listing
-    assert "Jan" in await team.say("/ambassadeur lijst", as_="piet")  # members may see who they are
-    assert "Alleen de voorzitter" in await team.say("/ambassadeur verwijder 1", as_="piet")
-    assert "Alleen de voorzitter" in await team.say("/ambassadeur uitnodigen", as_="piet")
-    assert "geen wijkambassadeur meer" in await team.say("/ambassadeur verwijder Jan")
-    with team.session() as s:
-        assert s.exec(select(Person).where(Person.telegram_id == 7701)).first() is None
-    assert "nog geen wijkambassadeurs" in await team.say("/ambassadeur lijst")
-    assert "geen wijkambassadeur" in await tg.say(tg.user(7701, "Jan"), "/signaal")
-
-
-# --- triage, cancelling, time ------------------------------------------------------------------
-
-
-async def test_a_public_space_complaint_gets_the_municipalitys_reporting_link_and_no_signaal(
-    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
-) -> None:
-    jan = tg.user(7801, "Jan")
-    await linked(team, tg, jan)
-    posted = len(team.posted_to("#lbt-bolnes"))
-    await tg.say(jan, "/signaal")
-    await tg.say(jan, "Lantaarnpaal op de hoek van de Kerkweg is kapot")
-    answer = await tg.tap(jan, "soort:openbare-ruimte")
-    assert MELDINGEN_URL in answer and "Dank u wel" in answer
-    assert team.rows(Signaal) == 0 and len(team.posted_to("#lbt-bolnes")) == posted
-    assert "/signaal" in await tg.say(jan, "hallo?")  # the conversation is over
-
-
-async def test_annuleer_leaves_the_conversation_at_any_step_and_sends_nothing(
-    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
-) -> None:
-    jan = tg.user(7901, "Jan")
-    await linked(team, tg, jan)
-    await tg.say(jan, "/signaal Harde muziek bij de buren, elke nacht")
-    await tg.tap(jan, "soort:overlast")
-    assert "Gestopt" in await tg.say(jan, "/annuleer")
-    assert "niets om te annuleren" in await tg.say(jan, "/annuleer")
-    await saved(telegram)
-    assert team.rows(Signaal) == 0 and team.rows(TelegramState) == 0
-
-
-async def test_a_conversation_left_alone_for_thirty_minutes_ends_without_sending(
-    team: TalkingBot, tg: FakeTelegram, telegram: TelegramTransport
-) -> None:
-    jan = tg.user(8001, "Jan")
-    await linked(team, tg, jan)
-    await tg.say(jan, "/signaal Er staat al weken een auto zonder kenteken")
-    team.bot.clock.advance(timedelta(minutes=31))
-    assert "30 minuten" in await tg.tap(jan, "soort:vraag")
-    assert team.rows(Signaal) == 0
+# --- a restart, linking, an unreachable Telegram ---------------------------------------------
 
 
 async def test_the_conversation_survives_a_restart_of_the_bot(
@@ -370,7 +216,7 @@ async def test_the_conversation_survives_a_restart_of_the_bot(
     await tg.say(jan, "Bij de bushalte Vlietplein ligt steeds glas")
     assert "Heeft u een foto?" in await tg.tap(jan, "soort:woonomgeving")
     await stop_telegram(team, telegram)  # mid-conversation
-    assert team.count(select(func.count()).select_from(TelegramState)) == 2  # state and draft, in the DB
+    assert team.count(select(func.count()).select_from(Draft)) == 1  # the draft (with its step), in the DB
 
     again = await start_telegram(team, tg)
     try:
@@ -396,7 +242,7 @@ async def test_a_restart_after_thirty_quiet_minutes_drops_the_conversation(
     try:
         assert "/signaal" in await tg.say(jan, "nog meer tekst")  # no conversation any more
         with team.session() as s:
-            assert s.exec(select(TelegramState).where(TelegramState.scope == "conversation:signaal")).first() is None
+            assert s.exec(select(Draft).where(Draft.flow == "signaal")).first() is None
     finally:
         await stop_telegram(team, again)
 

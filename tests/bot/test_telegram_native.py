@@ -27,7 +27,7 @@ from handlers import resident
 from storage import items
 from storage.config import ConfigError
 from storage.db import transaction
-from storage.models import Invitation, OutboxMessage, Person, Signaal, SignaalStatus
+from storage.models import Invitation, OutboxMessage, Person, SignaalStatus
 from tests.bot.test_telegram import (  # noqa: F401 - fixtures and helpers
     _serve,
     counts,
@@ -84,7 +84,7 @@ async def test_mijnsignalen_with_300_messy_signalen_arrives_whole_in_messages_wi
                 sig.status, sig.closing_note = SignaalStatus.gesloten, (f"{MESSY} " * 30)[:1990]
             s.add(sig)
     with Session(team.bot.engine) as s:
-        ctx = resident.ambassador_context(s, team.bot.config, telegram_id=jan.id, now=now)
+        ctx = resident.ambassador_context(s, team.bot.config, transport="telegram", address=str(jan.id), now=now)
         assert ctx is not None
         expected = resident.my_signalen(ctx)
     assert telegram_length(expected) > 3 * TEXT_LIMIT  # the case that failed: one reply far over 4,096
@@ -239,7 +239,7 @@ async def test_a_resident_who_blocks_the_bot_is_not_answered(
     assert tg.sent_to(jan) == [] and tg.left == []
 
 
-# --- the menu, photos as files -----------------------------------------------------------------
+# --- the menu -----------------------------------------------------------------------------
 
 
 async def test_the_command_menu_is_set_at_start_in_dutch(
@@ -262,23 +262,7 @@ async def test_telegram_runs_when_setting_the_menu_is_refused(team: TalkingBot, 
         await stop_telegram(team, transport)
 
 
-async def test_a_photo_sent_as_a_file_is_taken_like_a_photo_and_another_file_is_not(
-    team: TalkingBot,  # noqa: F811
-    tg: FakeTelegram,  # noqa: F811
-    telegram: TelegramTransport,  # noqa: F811
-) -> None:
-    jan = tg.user(9502, "Jan")
-    await linked(team, tg, jan)
-    await tg.say(jan, "/signaal Grafitti op de muur van het buurthuis")
-    await tg.tap(jan, "soort:woonomgeving")
-    pdf = await tg.next_message(jan, lambda: tg.send_document(jan, "BQAC-brief", "application/pdf", "brief.pdf"))
-    assert "Dat is geen foto" in pdf
-    ok = await tg.next_message(jan, lambda: tg.send_document(jan, "BQAC-muur", "image/jpeg", "IMG_2041.JPG"))
-    assert "foto is erbij" in ok
-    assert "Foto: ja" in await tg.tap(jan, "plek:geen")
-    assert "S-1" in await tg.tap(jan, "bevestig:ja")
-    with team.session() as s:
-        assert s.exec(select(Signaal.photo_ref)).one() == "telegram:BQAC-muur"
+# (a photo sent as a file: tests/test_resident.py, through the port and Telegram alike)
 
 
 # --- the webhook secret ------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from bot.telegram import TelegramTransport
 from storage import outbox
 from storage.db import transaction
 from storage.erase import JOB_STORE_TABLE, Identity
-from storage.models import Attendance, Membership, Person, Signaal, TelegramState, Wijziging
+from storage.models import Attendance, Draft, Membership, Person, Signaal, Wijziging
 from storage.privacy import ERASED
 from tests.bot.test_telegram import linked, saved, start_telegram, stop_telegram
 from tests.privacy.dbstate import find_in_database, table_counts
@@ -74,11 +74,15 @@ async def seed_piet(bot: TalkingBot, db_url: str) -> int:
             dedupe_key="overname:piet:A-2",
         )
         s.add(
-            TelegramState(
-                scope="user_data", key=str(PIET_CHAT), value=json.dumps({"signaal": {"text": "x"}}), updated_at=now
+            Draft(
+                transport="telegram",
+                address=str(PIET_CHAT),
+                person_id=piet_id,
+                flow="signaal",
+                state=json.dumps({"step": "soort", "text": "x"}),
+                updated_at=now,
             )
         )
-        s.add(TelegramState(scope="conversation:signaal", key=f"{PIET_CHAT}:{PIET_CHAT}", value="1", updated_at=now))
     _job_naming(db_url, "piet")
     return piet_id
 
@@ -98,10 +102,10 @@ async def seed_gerda(bot: TalkingBot, tg: FakeTelegram, telegram: TelegramTransp
         assert person.id is not None
         gerda_id, gerda_key = person.id, person.key
     await bot.say(f"/signaal S-{sig.id} actie Gerda terugbellen over de lantaarn @piet morgen")
-    await tg.say(gerda, "/signaal Nog iets over het hofje")  # a half-told signaal in the persistence
+    await tg.say(gerda, "/signaal Nog iets over het hofje")  # a half-told signaal in its draft
     await saved(telegram)
     with bot.session() as s:
-        assert s.exec(select(TelegramState).where(col(TelegramState.key).contains(str(GERDA_CHAT)))).all()
+        assert s.exec(select(Draft).where(col(Draft.address).contains(str(GERDA_CHAT)))).all()
     return gerda_id, gerda_key
 
 
@@ -131,7 +135,7 @@ async def test_an_erased_person_is_in_no_text_column_of_any_table(
         assert "afgemeld" in await tg.say(tg.user(GERDA_CHAT, "Gerda"), "/stop")  # the ambassador's way
         await saved(telegram)
     finally:
-        await stop_telegram(bot, telegram)  # PTB writes its state once more on the way out
+        await stop_telegram(bot, telegram)  # nothing is written on the way out any more
 
     leftovers = find_in_database(bot.bot.engine, piet_needles + gerda_needles)
     assert leftovers == {}, leftovers
@@ -151,7 +155,7 @@ async def test_an_erased_person_is_in_no_text_column_of_any_table(
         texts = [sig.text for sig in s.exec(select(Signaal)).all()]
         assert f"{ERASED} loopt vrijdag mee met de boa's" in texts
         assert f"{ERASED} hier: de lantaarn bij het hofje is al een week kapot" in texts
-        assert s.exec(select(TelegramState)).all() == []
+        assert s.exec(select(Draft)).all() == []
     with bot.bot.engine.connect() as conn:
         from sqlalchemy import inspect, text
 
@@ -199,11 +203,11 @@ async def test_an_ambassador_removed_mid_conversation_leaves_no_telegram_state(
         await linked(bot, tg, gerda)
         await tg.say(gerda, "/signaal Gerda hier: de stoep bij het hofje ligt open")  # a draft in memory
         assert "geen wijkambassadeur meer" in await bot.say("/ambassadeur verwijder Gerda")  # the chair, in Slack
-        await saved(telegram)  # PTB writes what it holds in memory for her
+        await saved(telegram)
         await tg.tap(gerda, "soort:woonomgeving")  # and her conversation goes on there
         await saved(telegram)
     finally:
         await stop_telegram(bot, telegram)
     with bot.session() as s:
-        assert s.exec(select(TelegramState)).all() == []
+        assert s.exec(select(Draft)).all() == []
     assert find_in_database(bot.bot.engine, ["Gerda", str(GERDA_CHAT)]) == {}

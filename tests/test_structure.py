@@ -32,8 +32,7 @@ DB_WIRING = frozenset(
 )
 
 # Exceptions to the rules, each with its reason: (file, what it imports). None today.
-# (file, what it imports). The coordinator removes entries as that work merges; the list only
-# shrinks. An entry that is no longer a violation fails the test too, so it is removed at once.
+# An entry that is no longer a violation fails the test, so the list only shrinks.
 ALLOWED: frozenset[tuple[str, str]] = frozenset()  # empty: every layer keeps its rules; an exception needs a reason written here
 
 

@@ -16,9 +16,9 @@ from typing import TextIO
 from sqlmodel import Session, col, select
 
 from handlers.notify import describe
-from storage import outbox
+from storage import identity, outbox
 from storage.db import make_engine, migrate, transaction
-from storage.models import OutboxMessage, Person, Wijziging
+from storage.models import OutboxMessage, Wijziging
 
 LONG_WAIT = timedelta(hours=1)  # waiting longer than this is shown by `lijst`
 
@@ -99,7 +99,7 @@ def listing(session: Session, *, now: datetime) -> str:
     if not parked and not waiting and not doubles:
         return "Er is niets geparkeerd en niets wacht langer dan een uur."
     keys = sorted({m.destination for m in [*parked, *waiting] if m.kind == "dm"})
-    people = {p.key: p for p in session.exec(select(Person).where(col(Person.key).in_(keys))).all()} if keys else {}
+    reachable = identity.keys_with_address(session, keys)
     lines: list[str] = []
     if parked:
         lines.append(
@@ -112,7 +112,7 @@ def listing(session: Session, *, now: datetime) -> str:
     if waiting:
         lines.append(f"Wacht langer dan een uur ({len(waiting)}):")
         for m in waiting:
-            lines.append(_row(m, now - m.created_at, _waiting_reason(m, people.get(m.destination))))
+            lines.append(_row(m, now - m.created_at, _waiting_reason(m, m.destination in reachable)))
     if doubles:
         lines.append(
             f"Mogelijk dubbel bezorgd na een time-out: {len(doubles)} "
@@ -129,13 +129,13 @@ def _row(m: OutboxMessage, age: timedelta, reason: str, *, parked: bool = False)
     return f"  {m.id:>6}  {_destination(m):<24} {since}{_age(age):<12} {reason}"
 
 
-def _waiting_reason(m: OutboxMessage, person: Person | None) -> str:
+def _waiting_reason(m: OutboxMessage, reachable: bool) -> str:
     if m.last_error:
         text = f"nog {m.attempts}× geprobeerd, laatste fout: {m.last_error[:80]}"
         if m.timed_out_at is not None:
             text += " (kwam misschien toch aan: wijkbot kijkt dat na voor het opnieuw verstuurt)"
         return text
-    if m.kind == "dm" and (person is None or (not person.slack_id and person.telegram_id is None)):
+    if m.kind == "dm" and not reachable:
         return "wacht op een adres: geen Slack- of Telegram-account bekend"
     return "wacht op een chatdienst (is Slack of Telegram ingesteld?)"
 

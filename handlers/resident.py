@@ -18,7 +18,7 @@ from handlers import initiatief, pii
 from handlers.base import Context, UserError
 from handlers.dates import MONTH_ABBR
 from handlers.format import ref_s
-from storage import items
+from storage import identity, items
 from storage.config import OrgConfig
 from storage.erase import erase_person
 from storage.models import (
@@ -110,16 +110,13 @@ def ambassador_group(session: Session, person: Person) -> Group | None:
     ).first()
 
 
+TRANSPORT = "telegram"  # where wijkambassadeurs are (the invitation is a Telegram /start link)
+
+
 def ambassador_context(session: Session, config: OrgConfig, *, telegram_id: int, now: datetime) -> Context | None:
     """The linked wijkambassadeur behind a Telegram user, in their team; None when not linked."""
-    person = session.exec(
-        select(Person).where(
-            Person.telegram_id == telegram_id,
-            Person.kind == PersonKind.ambassadeur,
-            Person.active == True,  # noqa: E712
-        )
-    ).first()
-    if person is None:
+    person = identity.person_at(session, TRANSPORT, str(telegram_id))
+    if person is None or person.kind != PersonKind.ambassadeur:
         return None
     group = ambassador_group(session, person)
     if group is None:
@@ -172,13 +169,13 @@ def link(
         key=f"amb-new-{secrets.token_hex(8)}",  # the real key needs the id
         name=name,
         kind=PersonKind.ambassadeur,
-        telegram_id=telegram_id,
         created_at=now,
     )
     session.add(person)
     session.flush()
     person.key = f"amb-{person.id}"
     session.add(person)
+    identity.bind(session, person, TRANSPORT, str(telegram_id), how="uitnodiging", actor_id=person.id, now=now)
     session.add(Membership(group_id=group.id, person_id=person.id or 0, role="ambassadeur"))
     invitation.used_at = now
     invitation.used_by_id = person.id
@@ -403,7 +400,7 @@ def tell_ambassador(ctx: Context, sig: Signaal, status: SignaalStatus, text: str
     if sig.source != "ambassadeur" or sig.reported_by_id is None:
         return False
     person = ctx.session.get(Person, sig.reported_by_id)
-    if person is None or person.kind != PersonKind.ambassadeur or person.telegram_id is None:
+    if person is None or person.kind != PersonKind.ambassadeur or not identity.transports_of(ctx.session, person):
         return False  # the ambassador has left; their data is gone
     ref, what = ref_s(sig.id), _excerpt(sig.text)
     group = ctx.session.get(Group, sig.group_id)

@@ -19,6 +19,7 @@ from sqlmodel import col, func, select
 from bot.http import create_http_app
 from bot.settings import Settings
 from bot.telegram import TelegramTransport
+from storage import identity
 from storage.models import (
     Invitation,
     Membership,
@@ -28,6 +29,7 @@ from storage.models import (
     TelegramState,
     Wijziging,
 )
+from tests.support.addresses import held_by
 from tests.support.fake_telegram import FakeTelegram, TgUser
 from tests.support.talk import TalkingBot
 
@@ -161,7 +163,7 @@ async def test_a_used_code_is_refused_and_stores_nothing_about_the_second_person
     assert "al gebruikt" in answer and "wijkregisseur" in answer
     assert counts(team) == before
     with team.session() as s:
-        assert s.exec(select(Person).where(Person.telegram_id == 7102)).first() is None
+        assert held_by(s, "telegram", 7102) is None
 
 
 async def test_an_expired_code_is_refused_after_fourteen_days_and_stores_nothing(
@@ -292,10 +294,10 @@ async def test_stop_erases_the_telegram_id_and_name_and_keeps_the_signalen_anony
     await saved(telegram)
     with team.session() as s:
         person = s.exec(select(Person).where(Person.kind == "ambassadeur")).one()
-        assert person.telegram_id is None and person.name == "[verwijderd]"
+        assert identity.address_of(s, person, "telegram") is None and person.name == "[verwijderd]"
         assert person.key == f"verwijderd-{person.id}" and not person.active and person.erased_at is not None
         assert s.exec(select(Person).where(col(Person.name).contains("Jan"))).first() is None
-        assert s.exec(select(Person).where(Person.telegram_id == 7601)).first() is None
+        assert held_by(s, "telegram", 7601) is None
         assert s.exec(select(Membership).where(Membership.person_id == person.id)).first() is None
         assert s.exec(select(TelegramState)).first() is None
         sig = s.exec(select(Signaal)).one()
@@ -315,7 +317,7 @@ async def test_chair_lists_and_removes_an_ambassador_and_only_the_chair_may(
     assert "Alleen de voorzitter" in await team.say("/ambassadeur uitnodigen", as_="piet")
     assert "geen wijkambassadeur meer" in await team.say("/ambassadeur verwijder Jan")
     with team.session() as s:
-        assert s.exec(select(Person).where(Person.telegram_id == 7701)).first() is None
+        assert held_by(s, "telegram", 7701) is None
     assert "nog geen wijkambassadeurs" in await team.say("/ambassadeur lijst")
     assert "geen wijkambassadeur" in await tg.say(tg.user(7701, "Jan"), "/signaal")
 
@@ -406,7 +408,8 @@ async def test_linking_is_in_the_audit_log_and_the_ambassador_has_no_partner_rig
 ) -> None:
     await linked(team, tg, tg.user(8301, "Jan"))
     with team.session() as s:
-        person = s.exec(select(Person).where(Person.telegram_id == 8301)).one()
+        person = held_by(s, "telegram", 8301)
+        assert person is not None
         assert s.exec(select(Wijziging).where(Wijziging.item_type == "ambassadeur")).first() is not None
     # residents never see the partners' discussion: the team's commands refuse them
     answer = await team.say("/signaal lijst", as_=person.key)

@@ -571,5 +571,18 @@ def _address_sql(transport: str) -> Any:
     )
 
 
+class _NumberAsText(TypeDecorator[int]):
+    """A Telegram id as `identity` stores it: text in the database, an int (or None) in Python."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def process_bind_param(self, value: int | None, dialect: Any) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> int | None:
+        return int(value) if value is not None and value.lstrip("-").isdigit() else None
+
+
 Person.slack_id = column_property(_address_sql("slack"))  # type: ignore[assignment]
-Person.telegram_id = column_property(sa.cast(_address_sql("telegram"), sa.BigInteger()))  # type: ignore[assignment]
+Person.telegram_id = column_property(sa.type_coerce(_address_sql("telegram"), _NumberAsText()))  # type: ignore[assignment]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import sys
@@ -13,18 +12,14 @@ from datetime import datetime
 from urllib.parse import quote
 
 from bot.logprivacy import add_record_rewriter, install_log_privacy, quiet_chatty_libraries, rewrite_record
+from bot.settings import Settings
 from storage.config import ConfigError
-from storage.db import DatabaseSetupError
+from storage.db import DatabaseSetupError, url_password
 
 __all__ = ["install_log_privacy", "install_secret_redaction", "main"]
 
-SECRET_ENV = (
-    "SLACK_BOT_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_APP_TOKEN",
-    "TELEGRAM_BOT_TOKEN",
-    "TELEGRAM_WEBHOOK_SECRET",
-)
+# every secret setting of every transport (the SecretStr fields of bot/settings.py)
+SECRET_ENV = tuple(name.upper() for name, f in Settings.model_fields.items() if "SecretStr" in str(f.annotation))
 REDACTED = "[geheim]"
 
 
@@ -56,10 +51,7 @@ def install_secret_redaction(extra: Iterable[str | None] = ()) -> SecretRedactor
     secrets = [os.environ.get(name, "") for name in SECRET_ENV]
     for url in [os.environ.get("DATABASE_URL"), *extra]:
         if url and "://" in url:
-            from sqlalchemy.engine import make_url
-
-            with contextlib.suppress(Exception):  # not a URL we can read: nothing to hide
-                secrets.append(make_url(url).password or "")
+            secrets.append(url_password(url) or "")
     redactor = SecretRedactor(secrets)
     add_record_rewriter(redactor.filter)
     return redactor
@@ -78,14 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wijkbot", description="wijkbot voor wijkteams")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    con = sub.add_parser("console", help="de bot in de terminal, zonder Slack of Telegram")
+    con = sub.add_parser("console", help="de bot in de terminal, zonder chatdienst")
     con.add_argument("--config", help="TOML-configuratie (standaard: config/ridderkerk.toml)")
     con.add_argument("--db", help="database-URL (standaard: sqlite:///wijkbot.db)")
     con.add_argument("--as", dest="person", help="wie u bent (sleutel uit de configuratie)")
     con.add_argument("--in", dest="channel", help="kanaal van een groep, of @persoon")
     con.add_argument("--now", type=_parse_now, help="gesimuleerde starttijd (ISO 8601)")
 
-    run = sub.add_parser("run", help="start Slack, Telegram, de planner en /healthz")
+    run = sub.add_parser("run", help="start elke ingestelde chatdienst, de planner en /healthz")
     run.add_argument("--config")
     run.add_argument("--db")
 

@@ -9,15 +9,13 @@ import sys
 from datetime import datetime, timedelta
 from typing import TextIO
 
-from sqlmodel import select
-
 from bot.core import Clock, Wijkbot
 from bot.slack_blocks import button_command
 from handlers.base import Button, Reply
 from handlers.format import when
+from handlers.lookups import group_name, person_name
+from handlers.notify import Outgoing, Recipient
 from storage.config import load_config
-from storage.db import transaction
-from storage.models import Group, OutboxMessage, Person
 
 _DURATION = re.compile(r"(\d+)\s*([mhdwy])")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -45,10 +43,10 @@ class ConsoleNotifier:
     def __init__(self, console: Console) -> None:
         self.console = console
 
-    def handles(self, msg: OutboxMessage, recipient: Person | None) -> bool:
+    def handles(self, msg: Outgoing, recipient: Recipient | None) -> bool:
         return True
 
-    async def send(self, msg: OutboxMessage, recipient: Person | None) -> None:
+    async def send(self, msg: Outgoing, recipient: Recipient | None) -> None:
         dest = f"#{msg.destination}" if msg.kind == "channel" else f"@{msg.destination}"
         here = self.console.here()
         text = msg.text if dest == here else f"[{dest}] {msg.text}"
@@ -75,11 +73,9 @@ class Console:
                 self.write("  " + " ".join(_button(b) for b in r.buttons))
 
     def greeting(self) -> str:
-        with transaction(self.bot.engine) as s:
-            p = s.exec(select(Person).where(Person.key == self.person)).first()
-            g = s.exec(select(Group).where(Group.channel == self.channel)).first()
-        who = f"{p.name} (@{self.person})" if p else f"@{self.person}"
-        where = f"{self.here()} ({g.name})" if g else self.here()
+        name, group = person_name(self.bot.engine, self.person), group_name(self.bot.engine, self.channel)
+        who = f"{name} (@{self.person})" if name is not None else f"@{self.person}"
+        where = f"{self.here()} ({group})" if group is not None else self.here()
         now = when(self.bot.clock.now(), self.bot.config.tz)
         return (
             f"wijkbot console. U bent {who} in {where}; het is {now}.\n"
@@ -106,13 +102,12 @@ class Console:
             self.write(when(self.bot.clock.now(), self.bot.config.tz))
         elif cmd == "as":
             key = arg.lstrip("@").lower()
-            with transaction(self.bot.engine) as s:
-                p = s.exec(select(Person).where(Person.key == key)).first()
-            if p is None:
+            name = person_name(self.bot.engine, key)
+            if name is None:
                 self.write(f"Onbekende persoon '{arg}'; gebruik een sleutel uit de configuratie, zoals :as anna.")
             else:
                 self.person = key
-                self.write(f"U bent nu {p.name} (@{key}).")
+                self.write(f"U bent nu {name} (@{key}).")
         elif cmd == "in":
             where = arg.lstrip("#")
             if not where:
@@ -123,10 +118,10 @@ class Console:
                 self.channel = where
                 self.write(f"U bent nu in het directe gesprek {where}.")
             else:
-                with transaction(self.bot.engine) as s:
-                    g = s.exec(select(Group).where(Group.channel == where)).first()
+                group = group_name(self.bot.engine, where)
                 self.channel = where
-                self.write(f"U bent nu in #{where}" + (f" ({g.name})." if g else " (geen team of groep)."))
+                known = f" ({group})." if group is not None else " (geen team of groep)."
+                self.write(f"U bent nu in #{where}{known}")
         elif cmd == "advance":
             delta = parse_duration(arg)
             if delta is None or delta <= timedelta():

@@ -9,14 +9,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.engine import Engine
-
 from bot.logprivacy import remember_people
 from handlers.base import Message, Reply
+from handlers.forms import Form, Outcome, submit
+from handlers.lookups import people_names, seed_configuration
 from handlers.notify import DeliveryPolicy, Notifier, deliver_outbox
 from handlers.router import dispatch
-from storage.config import OrgConfig, load_config, seed
-from storage.db import database_errors, open_database, transaction
+from storage.config import OrgConfig, load_config
+from storage.db import Database, database_errors, open_database
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ JobRunner = Callable[["Wijkbot", datetime, datetime], Awaitable[int]]
 class Wijkbot:
     """The bot without a transport: handle a message, deliver the outbox, move simulated time."""
 
-    engine: Engine
+    engine: Database
     config: OrgConfig
     clock: Clock
     notifiers: list[Notifier] = field(default_factory=list)
@@ -77,15 +77,21 @@ class Wijkbot:
         config = load_config(config_path)
         engine = open_database(db_url)
         clock = clock or Clock()
-        with database_errors(db_url), transaction(engine) as session:
-            seed(session, config, now=clock.now())
-        remember_people(engine)  # the names the log guard keeps out of the logs
+        with database_errors(db_url):
+            seed_configuration(engine, config, now=clock.now())
+        remember_people(lambda: people_names(engine))  # the names the log guard keeps out of the logs
         return cls(engine=engine, config=config, clock=clock)
 
     async def handle(self, msg: Message) -> list[Reply]:
         replies = await asyncio.to_thread(dispatch, self.engine, self.config, msg)
         await self.outbox_changed()
         return replies
+
+    async def submit(self, form: Form, *, person: str, channel: str, transport: str = "console") -> Outcome:
+        """Handle a submitted form (a Slack modal) as a command; the outbox is the caller's to wake
+        (`outbox_changed`), after it has answered the form."""
+        msg = self.message("", person=person, channel=channel, transport=transport)
+        return await asyncio.to_thread(submit, self.engine, self.config, form, msg)
 
     async def outbox_changed(self) -> None:
         """Something may have been queued: wake the relay (`wijkbot run`), or else deliver now."""

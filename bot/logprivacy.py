@@ -18,7 +18,18 @@ from typing import Any
 
 PERSON = "[persoon]"
 # libraries that log request and response bodies (names, chat ids, message texts) below INFO
-CHATTY_LIBRARIES = ("telegram", "slack_bolt", "slack_sdk", "httpx", "httpcore", "aiohttp")
+CHATTY_LIBRARIES = (
+    "telegram",
+    "slack_bolt",
+    "slack_sdk",
+    "httpx",
+    "httpcore",
+    "aiohttp",
+    "msrest",
+    "botbuilder",
+    "botframework",
+    "urllib3",
+)
 _FIELDS = "text|first_name|last_name|username|user_name|name|real_name|display_name|email|fallback|title|caption"
 _PATTERNS = (
     # a personal field in a printed dict or JSON: 'first_name': 'Jan' / "text": "..."
@@ -52,16 +63,10 @@ class PersonalDataGuard:
             re.IGNORECASE,
         )
 
-    def remember_people(self, engine: Any) -> None:
-        """Everyone in the person table: full name, first name, key."""
-        import sqlalchemy as sa
-
-        from storage.models import Person
-
-        with engine.connect() as conn:
-            rows = conn.execute(sa.select(Person.__table__.c.name, Person.__table__.c.key)).all()  # type: ignore[attr-defined]
+    def remember_people(self, people: Iterable[tuple[str, str]]) -> None:
+        """Everyone in the person table, as (name, key): full name, first name, key."""
         names: list[str] = []
-        for name, key in rows:
+        for name, key in people:
             names += [name, key, *name.split()[:1]]
         self.remember(names)
 
@@ -125,10 +130,10 @@ def install_log_privacy() -> PersonalDataGuard:
     return guard
 
 
-def remember_people(engine: Any) -> None:
-    """Tell the installed guard (if any) who is in the database."""
+def remember_people(people: Callable[[], Iterable[tuple[str, str]]]) -> None:
+    """Tell the installed guard (if any) who is in the database: `people()` gives (name, key)."""
     if _GUARD is not None:
         try:
-            _GUARD.remember_people(engine)
+            _GUARD.remember_people(people())
         except Exception:  # noqa: BLE001 - the logs must never stop the bot
             logging.getLogger(__name__).warning("namen voor de logbewaking niet geladen")

@@ -1,6 +1,7 @@
 """`wijkbot privacy export|erase <person>`: inzage- en verwijderverzoeken (AVG), for the operator.
 
-The logic is in storage/privacy.py; this file opens the database, asks for confirmation and prints.
+The logic is in handlers/operator.py and storage/privacy.py; this file opens the database, asks for
+confirmation and prints.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
+from handlers.operator import privacy_erase, privacy_export, privacy_subject
 from storage.config import load_config
-from storage.db import database_errors, make_engine, migrate, transaction
-from storage.privacy import erase_person, export_json, find_person
+from storage.db import database_errors, make_engine, migrate
 
 
 def privacy(
@@ -32,31 +33,30 @@ def privacy(
     try:
         with database_errors(db_url):
             migrate(engine)
-        with transaction(engine) as session:
-            person = find_person(session, args.person)
-            if person is None:
-                print(f"wijkbot: '{args.person}' is niet gevonden (gebruik de sleutel, zoals anna).", file=stderr)
+        person = privacy_subject(engine, args.person)
+        if person is None:
+            print(f"wijkbot: '{args.person}' is niet gevonden (gebruik de sleutel, zoals anna).", file=stderr)
+            return 1
+        if args.privacy_command == "export":
+            print(privacy_export(engine, person.key), file=stdout)
+            return 0
+        if person.erased_at is not None:
+            print(f"wijkbot: {args.person} is al gewist op {person.erased_at:%Y-%m-%d}.", file=stderr)
+            return 0
+        key, name = person.key, person.name
+        if not getattr(args, "yes", False):
+            print(
+                f"Alle persoonsgegevens van {name} (@{key}) worden verwijderd of geanonimiseerd; "
+                "dit kan niet ongedaan worden gemaakt.",
+                file=stdout,
+            )
+            print("Weet u het zeker? (ja/nee) ", end="", file=stdout, flush=True)
+            answer = stdin.readline().strip().lower()
+            if answer not in ("ja", "j"):
+                print("Afgebroken; er is niets gewijzigd.", file=stdout)
                 return 1
-            if args.privacy_command == "export":
-                print(export_json(session, person), file=stdout)
-                return 0
-            if person.erased_at is not None:
-                print(f"wijkbot: {args.person} is al gewist op {person.erased_at:%Y-%m-%d}.", file=stderr)
-                return 0
-            key, name = person.key, person.name
-            if not getattr(args, "yes", False):
-                print(
-                    f"Alle persoonsgegevens van {name} (@{key}) worden verwijderd of geanonimiseerd; "
-                    "dit kan niet ongedaan worden gemaakt.",
-                    file=stdout,
-                )
-                print("Weet u het zeker? (ja/nee) ", end="", file=stdout, flush=True)
-                answer = stdin.readline().strip().lower()
-                if answer not in ("ja", "j"):
-                    print("Afgebroken; er is niets gewijzigd.", file=stdout)
-                    return 1
-            done = erase_person(session, person, now=now or datetime.now(UTC))
-        print(f"{name} (@{key}) is gewist; de geschiedenis verwijst nu naar '{person.key}'.", file=stdout)
+        erased_key, done = privacy_erase(engine, key, now=now or datetime.now(UTC))
+        print(f"{name} (@{key}) is gewist; de geschiedenis verwijst nu naar '{erased_key}'.", file=stdout)
         for what, count in done.items():
             print(f"  {what.replace('_', ' ')}: {count}", file=stdout)
         if done.get("open_actiepunten_nog_op_naam"):

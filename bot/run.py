@@ -9,16 +9,16 @@ import logging
 import signal
 import sys
 from datetime import timedelta
-from typing import Protocol
 
-import sqlalchemy as sa
 import uvicorn
-from starlette.routing import BaseRoute
 
+from bot import transports
 from bot.core import Wijkbot
 from bot.http import create_http_app, server_config
 from bot.settings import Settings
-from handlers.notify import DeliveryPolicy, Notifier, outbox_health
+from bot.transports import Adapter as Transport
+from handlers.notify import DeliveryPolicy, outbox_health
+from storage.db import reachable
 
 log = logging.getLogger(__name__)
 WORKER_THREADS = 2
@@ -26,32 +26,9 @@ RELAY_INTERVAL = 5.0  # seconds between outbox rounds when nothing kicks it earl
 MAX_ROUNDS = 3  # outbox rounds running at once (a round may wait on a slow destination)
 
 
-class Transport(Protocol):
-    """A chat service wijkbot talks through (Slack, Telegram): one file in bot/ each."""
-
-    name: str
-    notifier: Notifier
-
-    def routes(self) -> list[BaseRoute]:
-        """HTTP routes it needs (HTTP mode / webhooks); empty in Socket Mode or polling."""
-
-    async def start(self) -> None:
-        """Connect (Socket Mode, long polling, set webhook); return once running."""
-
-    async def stop(self) -> None: ...
-
-
 def configured_transports(bot: Wijkbot, settings: Settings) -> list[Transport]:
-    transports: list[Transport] = []
-    if settings.slack_bot_token:
-        from bot.slack import SlackTransport
-
-        transports.append(SlackTransport(bot, settings))
-    if settings.telegram_bot_token:
-        from bot.telegram import TelegramTransport
-
-        transports.append(TelegramTransport(bot, settings))
-    return transports
+    """An adapter for every registered transport the settings turn on (bot/transports.py)."""
+    return transports.build_enabled(bot, settings)
 
 
 async def relay_outbox(bot: Wijkbot, wake: asyncio.Event) -> None:
@@ -94,12 +71,7 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
 
 def health_report(bot: Wijkbot, settings: Settings, transports: list[str]) -> dict[str, object]:
     """GET /healthz: the database, the transports and the outbox; not ok past the configured limits."""
-    try:
-        with bot.engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-        db_ok = True
-    except Exception:  # noqa: BLE001
-        db_ok = False
+    db_ok = reachable(bot.engine)
     info: dict[str, object] = {"ok": db_ok, "database": db_ok, "transports": transports}
     if not db_ok:
         return info
@@ -118,12 +90,8 @@ def health_report(bot: Wijkbot, settings: Settings, transports: list[str]) -> di
 
 async def run(*, db_url: str | None, config_path: str | None, settings: Settings | None = None) -> int:
     settings = settings or Settings()
-    if not (settings.slack_bot_token or settings.telegram_bot_token):
-        print(
-            "wijkbot: er is geen Slack of Telegram ingesteld (zet SLACK_BOT_TOKEN of "
-            "TELEGRAM_BOT_TOKEN); probeer de bot zonder chatdienst met `wijkbot console`.",
-            file=sys.stderr,
-        )
+    if not transports.enabled(settings):
+        print(transports.nothing_configured(), file=sys.stderr)
         return 1
     # Commands run in worker threads; few threads keep the event loop free to acknowledge Slack
     # within its 3 seconds under a burst (more threads only fight over the same cores).
@@ -132,17 +100,17 @@ async def run(*, db_url: str | None, config_path: str | None, settings: Settings
     )
     bot = Wijkbot.create(db_url=db_url or settings.database_url, config_path=config_path)
     bot.delivery = delivery_policy(settings)
-    transports = configured_transports(bot, settings)
-    bot.notifiers.extend(t.notifier for t in transports)
+    running = configured_transports(bot, settings)
+    bot.notifiers.extend(t.notifier for t in running)
     wake = asyncio.Event()
     bot.on_queued = wake.set
 
     def health() -> dict[str, object]:
-        return health_report(bot, settings, [t.name for t in transports])
+        return health_report(bot, settings, [t.name for t in running])
 
-    routes = [r for t in transports for r in t.routes()]
+    routes = [r for t in running for r in t.routes()]
     server = uvicorn.Server(server_config(create_http_app(routes, health), host="0.0.0.0", port=settings.port))
-    for t in transports:
+    for t in running:
         await t.start()
     from schedules.live import start_scheduler
 
@@ -154,13 +122,13 @@ async def run(*, db_url: str | None, config_path: str | None, settings: Settings
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     serve = asyncio.create_task(server.serve())
-    log.info("wijkbot draait: %s op poort %s", ", ".join(t.name for t in transports), settings.port)
+    log.info("wijkbot draait: %s op poort %s", ", ".join(t.name for t in running), settings.port)
     await stop.wait()
     server.should_exit = True
     await serve
     relay.cancel()
     scheduler.shutdown(wait=False)
-    for t in transports:
+    for t in running:
         await t.stop()
     bot.engine.dispose()
     return 0

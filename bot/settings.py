@@ -26,10 +26,19 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_bot_name: str = "wijkbot_bot"  # for invitation links; Telegram's getMe wins when the bot runs
+    # Microsoft Teams (docs/teams.md): the Azure Bot's app registration, single tenant
+    teams_app_id: str | None = None
+    teams_app_password: SecretStr | None = None
+    teams_tenant_id: str | None = None
+    teams_api_url: str = "https://smba.trafficmanager.net/teams/"  # the Bot Connector, for outbox messages
+    teams_login_url: str = "https://login.microsoftonline.com"  # where the app's tokens come from
+    teams_openid_metadata_url: str = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    teams_token_issuer: str = "https://api.botframework.com"  # the issuer of the connector's tokens
     port: int = Field(default=3000, ge=1, le=65535)
     # delivery (docs/security.md, "Bezorging"): seconds per API call and per message
     slack_timeout: int = Field(default=10, ge=1)
     telegram_timeout: float = Field(default=10.0, gt=0)
+    teams_timeout: float = Field(default=10.0, gt=0)
     wijkbot_send_timeout: float = Field(default=30.0, gt=0)
     wijkbot_outbox_max_age: int = Field(default=2 * 24 * 3600, ge=60)  # seconds failing before a message is parked
     # /healthz answers 503 past these

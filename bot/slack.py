@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,9 +38,6 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 from slack_sdk.http_retry.jitter import Jitter
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -48,28 +45,11 @@ from starlette.routing import BaseRoute, Route
 from bot import slack_blocks as kit
 from bot.core import Wijkbot
 from bot.settings import Settings
-from handlers import commands, koppel
+from bot.transports import Transport, register
+from handlers import commands, directory, forms, home, koppel, lookups
 from handlers.base import Message, Reply
-from handlers.format import is_overdue
-from handlers.notify import Notifier, PermanentError
-from handlers.parsing import looks_like_ref
-from handlers.router import dispatch, rate_limiter
-from storage import meetings as meeting_repo
-from storage import outbox
-from storage.claims import looks_like_code
-from storage.db import transaction
-from storage.models import (
-    Actiepunt,
-    ActieStatus,
-    Group,
-    Meeting,
-    Membership,
-    OutboxMessage,
-    Person,
-    PersonKind,
-    ProcessedEvent,
-    Signaal,
-)
+from handlers.notify import DOUBLE, FOUND, RESENT, Notifier, Outgoing, PermanentError, Recipient, is_ambassadeur
+from handlers.router import rate_limiter
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +57,6 @@ log = logging.getLogger(__name__)
 # that this Slack user is not in wijkbot's configuration.
 UNKNOWN_PERSON = "slack:onbekend"
 _ENTITY = re.compile(r"<([^<>]*)>")
-_REF_A = re.compile(r"^A-(\d+)$")
 RESPONSE_TRIES = 3
 HOME_DEBOUNCE = 0.5  # seconds to gather App Home republishes during a burst
 MENTIONS_TTL = 60.0  # seconds a cached person key → Slack id table is used (bindings here update it at once)
@@ -153,18 +132,13 @@ class SlackNotifier:
         # Outbox ids whose text is in Slack but whose files are not yet: a retry sends only the files.
         self._text_sent: set[int | None] = set()
 
-    def handles(self, msg: OutboxMessage, recipient: Person | None) -> bool:
+    def handles(self, msg: Outgoing, recipient: Recipient | None) -> bool:
         if msg.kind == "channel":
             return True
         # wijkambassadeurs and people never seen in Slack are Telegram's (or wait in the outbox)
-        return (
-            msg.kind == "dm"
-            and recipient is not None
-            and bool(recipient.slack_id)
-            and recipient.kind != PersonKind.ambassadeur
-        )
+        return msg.kind == "dm" and recipient is not None and bool(recipient.slack_id) and not is_ambassadeur(recipient)
 
-    async def send(self, msg: OutboxMessage, recipient: Person | None) -> str | None:
+    async def send(self, msg: Outgoing, recipient: Recipient | None) -> str | None:
         """Post it; a refusal no retry can change raises PermanentError (the outbox parks it).
 
         Each post carries its outbox id in Slack's message metadata. When an earlier send of it
@@ -185,10 +159,10 @@ class SlackNotifier:
             if msg.timed_out_at is not None and msg.id not in self._text_sent:
                 copies = await self._copies_in_slack(channel, msg)
                 if copies:
-                    outcome = outbox.FOUND if copies == 1 else outbox.DOUBLE
+                    outcome = FOUND if copies == 1 else DOUBLE
                     self._text_sent.add(msg.id)  # there already: only its files (if any) still go
                 elif copies == 0:
-                    outcome = outbox.RESENT
+                    outcome = RESENT
             if msg.id not in self._text_sent:
                 await self._post(channel, msg)
             if files:
@@ -203,7 +177,7 @@ class SlackNotifier:
             raise
         return outcome
 
-    async def _copies_in_slack(self, channel: str, msg: OutboxMessage) -> int | None:
+    async def _copies_in_slack(self, channel: str, msg: Outgoing) -> int | None:
         """How often this outbox message is in the channel since its first timed-out send; None: cannot tell."""
         assert msg.timed_out_at is not None
         oldest = (msg.timed_out_at - HISTORY_MARGIN).timestamp()
@@ -224,7 +198,7 @@ class SlackNotifier:
             return None
         return copies
 
-    async def _post(self, channel: str, msg: OutboxMessage) -> None:
+    async def _post(self, channel: str, msg: Outgoing) -> None:
         meta = outbox_metadata(msg.id)
         try:
             markup = await self.transport.markup()
@@ -250,7 +224,7 @@ def _outbox_id(message: dict[str, Any]) -> int | None:
 
 
 class SlackTransport:
-    """wijkbot in Slack: implements bot.run.Transport."""
+    """wijkbot in Slack: a bot.transports.Adapter."""
 
     name = "slack"
 
@@ -321,7 +295,7 @@ class SlackTransport:
             payload_type = bolt_request.body.get("type")
             signature = str(request.headers.get("x-slack-signature", ""))
             first = await asyncio.get_running_loop().run_in_executor(
-                self._marks, _first_time, self.bot.engine, _seen_key(signature), self.bot.clock.now()
+                self._marks, lookups.first_time, self.bot.engine, _seen_key(signature), self.bot.clock.now()
             )
             if not first:
                 if payload_type == "event_callback":  # the same delivery again: handled once already
@@ -424,7 +398,8 @@ class SlackTransport:
     async def _dedupe_events(self, body: dict[str, Any], next: Any) -> BoltResponse | None:
         """Slack retries an event it thinks we missed; handle each event_id once."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not await asyncio.to_thread(_first_time, self.bot.engine, str(event_id), self.bot.clock.now()):
+        first = lookups.first_time
+        if event_id and not await asyncio.to_thread(first, self.bot.engine, str(event_id), self.bot.clock.now()):
             log.info("Slack event %s already handled; skipped", event_id)
             return BoltResponse(status=200, body="")
         await next()
@@ -453,12 +428,12 @@ class SlackTransport:
         raw = str(body.get("text", ""))
         user, channel_id = str(body.get("user_id", "")), str(body.get("channel_id", ""))
         response_url = str(body.get("response_url", ""))
-        if name == "koppel" and looks_like_code(raw):
+        if name == "koppel" and lookups.is_koppelcode(raw):
             await self._redeem(raw, user=user, response_url=response_url)
             return
         channel = await self.channel_name(channel_id, hint=str(body.get("channel_name", "")), user=user)
         wants_modal = not raw.strip() and name in ("signaal", "actie") and body.get("trigger_id")
-        if wants_modal and await asyncio.to_thread(_group_exists, self.bot.engine, channel):
+        if wants_modal and await asyncio.to_thread(lookups.is_group_channel, self.bot.engine, channel):
             meta = {"channel": channel, "channel_id": channel_id}
             view = kit.signaal_modal(meta) if name == "signaal" else kit.actie_modal(meta)
             await self.client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -493,13 +468,14 @@ class SlackTransport:
         channel = await self.channel_name(channel_id, hint=str((body.get("channel") or {}).get("name", "")), user=user)
         if channel.startswith("@"):
             # a button in a direct message (reminders): act in the channel of the item's group
-            home = await asyncio.to_thread(_channel_of_item, self.bot.engine, action_id, value)
-            channel = home or channel
+            meeting = action_id.startswith("overleg_")
+            group_channel = await asyncio.to_thread(lookups.channel_of_item, self.bot.engine, value, meeting=meeting)
+            channel = group_channel or channel
         meta = {"channel": channel, "channel_id": channel_id, "ref": value}
         if command == "modal:actie":
             await self.client.views_open(trigger_id=body["trigger_id"], view=kit.actie_modal(meta, signaal_ref=value))
         elif command == "modal:verplaats":
-            current = await asyncio.to_thread(_deadline_of, self.bot.engine, value)
+            current = await asyncio.to_thread(lookups.deadline_of, self.bot.engine, value)
             view = kit.verplaats_modal(meta, value, current, self.bot.config.tz)
             await self.client.views_open(trigger_id=body["trigger_id"], view=view)
         else:
@@ -517,41 +493,38 @@ class SlackTransport:
             )
 
     async def _on_submit(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """A modal was submitted: build the command text, dispatch, show errors on the field."""
+        """A modal was submitted: its fields as a neutral form (handlers/forms.py), errors on the field."""
         meta = kit.modal_metadata(view.get("private_metadata"))
         values = (view.get("state") or {}).get("values")
         values = values if isinstance(values, dict) else {}
         user = str((body.get("user") or {}).get("id", ""))
-        blocks = list(values)
-        command = await self._command_from_modal(str(view.get("callback_id")), values, meta)
-        if isinstance(command, tuple):
-            block, error = command
-            await ack(response_action="errors", errors={block: error})
+        form = await self._form(str(view.get("callback_id")), values, meta)
+        command = forms.command(form)
+        if isinstance(command, tuple):  # a field that cannot be right: said before anything else
+            await ack(response_action="errors", errors=dict([command]))
             return
         person, _notice = await self._actor(user)
         if person == UNKNOWN_PERSON:
             text = koppel.unknown_account(self.bot.config)
-            await ack(response_action="errors", errors={kit.error_block(text, blocks): text})
+            await ack(response_action="errors", errors={forms.field_of(text, tuple(values)): text})
             return
-        msg = self.bot.message(command, person=person, channel=meta.get("channel", ""), transport="slack")
-        # Dispatch before ack: the answer decides whether the modal closes or shows an error.
+        # Handled before ack: the outcome decides whether the modal closes or shows an error.
         # (Delivering the outbox, which may be slow, waits until after the ack.)
-        replies = await asyncio.to_thread(dispatch, self.bot.engine, self.bot.config, msg)
-        failed = len(replies) == 1 and replies[0].private and replies[0].ref is None
-        if failed:
-            await ack(response_action="errors", errors={kit.error_block(replies[0].text, blocks): replies[0].text})
+        outcome = await self.bot.submit(form, person=person, channel=meta.get("channel", ""), transport="slack")
+        if not outcome.accepted:
+            await ack(response_action="errors", errors=outcome.errors)
             return
         await ack()
         await self.bot.outbox_changed()
         channel_id = meta.get("channel_id", "")
         markup = await self.markup()
-        for r in replies:
+        for r in outcome.replies:
             try:
                 text = kit.without_paths(r.text, kit.files_of(r.extra))
                 await self.post(channel_id, text, r.buttons, ephemeral_for=user if r.private else None, markup=markup)
             except SlackApiError as exc:
                 log.warning("Slack: reply after modal not delivered: %s", _api_error(exc))
-        await self._refresh_homes(replies, person)
+        await self._refresh_homes(outcome.replies, person)
 
     async def _on_home_opened(self, event: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home":
@@ -579,7 +552,7 @@ class SlackTransport:
             await self.post(channel_id, notice)
         # A member of one group acts for it, as in its channel; the answers come here, and what the
         # team would have seen in its channel (a new item, a change) is posted there too.
-        group_channel = await asyncio.to_thread(_only_group_channel, self.bot.engine, person)
+        group_channel = await asyncio.to_thread(lookups.only_group_channel, self.bot.engine, person)
         where = group_channel or f"@{person}"
         msg = self.bot.message("/" + raw.lstrip("/"), person=person, channel=where, transport="slack")
         replies = await self.bot.handle(msg)
@@ -588,10 +561,9 @@ class SlackTransport:
             text = kit.without_paths(r.text, kit.files_of(r.extra))
             await self.post(channel_id, text, r.buttons, markup=markup)
             if group_channel and not r.private and not r.extra.get("error"):
-                buttons = [{"label": b.label, "action": b.action, "value": b.value} for b in r.buttons]
-                await asyncio.to_thread(
-                    _enqueue_channel, self.bot.engine, group_channel, text, msg.now, None, {"buttons": buttons}
-                )
+                payload = {"buttons": [{"label": b.label, "action": b.action, "value": b.value} for b in r.buttons]}
+                post = lookups.post_to_channel
+                await asyncio.to_thread(post, self.bot.engine, group_channel, text, now=msg.now, payload=payload)
         if group_channel and any(not r.private for r in replies):
             await self.bot.outbox_changed()
         await self._share_reply_files(replies, msg, channel_id=channel_id, user=user, response_url="")
@@ -603,7 +575,7 @@ class SlackTransport:
         if not channel_id or str(event.get("user") or "") != await self._own_user():
             return
         name = await self.channel_name(channel_id)
-        if not name or await asyncio.to_thread(_group_exists, self.bot.engine, name):
+        if not name or await asyncio.to_thread(lookups.is_group_channel, self.bot.engine, name):
             return
         text = (
             f"Dank voor de uitnodiging. #{name} hoort (nog) bij geen team of groep van wijkbot, dus hier "
@@ -612,7 +584,8 @@ class SlackTransport:
             f'(channel = "{name}").'
         )
         now = self.bot.clock.now()
-        await asyncio.to_thread(_enqueue_channel, self.bot.engine, channel_id, text, now, f"welkom:{channel_id}")
+        welcome = f"welkom:{channel_id}"
+        await asyncio.to_thread(lookups.post_to_channel, self.bot.engine, channel_id, text, now=now, dedupe_key=welcome)
         await self.bot.outbox_changed()
 
     async def _own_user(self) -> str:
@@ -697,7 +670,8 @@ class SlackTransport:
         for a private reply. Files the command also queued for this channel are the outbox's to send."""
         if not any(kit.files_of(r.extra) for r in replies):
             return
-        queued = await asyncio.to_thread(_files_queued, self.bot.engine, msg.channel, msg.now)
+        payloads = await asyncio.to_thread(lookups.payloads_queued, self.bot.engine, msg.channel, msg.now)
+        queued = {f for p in payloads for f in kit.payload_files(p)}
         for r in replies:
             files = [f for f in kit.files_of(r.extra) if f not in queued]
             if not files:
@@ -783,7 +757,7 @@ class SlackTransport:
         """How our texts become mrkdwn here: mentions of the people Slack knows, our dates."""
         now = time.monotonic()
         if self._mentions is None or now - self._mentions_at > MENTIONS_TTL:
-            self._mentions = await asyncio.to_thread(_slack_ids, self.bot.engine)
+            self._mentions = await asyncio.to_thread(directory.addresses, self.bot.engine, "slack")
             self._mentions_at = now
         return kit.Markup(people=dict(self._mentions), tz=self.bot.config.tz)
 
@@ -792,26 +766,19 @@ class SlackTransport:
         if self._mentions is not None:
             self._mentions[key] = user
 
-    async def _command_from_modal(
-        self, callback_id: str, values: dict[str, Any], meta: dict[str, str]
-    ) -> str | tuple[str, str]:
-        """The command text a modal stands for, or (block id, error) for an empty required field."""
-        text = " ".join(kit.input_value(values, kit.B_TEXT).split())
-        deadline = kit.input_value(values, kit.B_DEADLINE)
-        if callback_id == kit.MODAL_VERPLAATS:
-            return f"/actie verplaats {meta.get('ref', '')} {deadline}".strip()
-        if callback_id == kit.MODAL_SIGNAAL:
-            category = kit.input_value(values, kit.B_CATEGORY)
-            return f"/signaal {text}" + (f" #{category}" if category else "")
-        owner_id = kit.input_value(values, kit.B_OWNER)
-        owner = await self.person_key(owner_id) if owner_id else UNKNOWN_PERSON
-        if owner == UNKNOWN_PERSON:
-            return kit.B_OWNER, "Deze persoon staat niet in de configuratie van wijkbot; kies een teamlid."
-        signaal = kit.input_value(values, kit.B_SIGNAAL).strip()
-        if signaal and not looks_like_ref(signaal, "S"):
-            return kit.B_SIGNAAL, f"'{signaal}' is geen signaal; schrijf bijvoorbeeld S-12, of laat het veld leeg."
-        rest = f"{text} @{owner} {deadline}".strip()
-        return f"/signaal {signaal} actie {rest}" if signaal else f"/actie {rest}"
+    async def _form(self, callback_id: str, values: dict[str, Any], meta: dict[str, str]) -> forms.Form:
+        """A modal's fields as the neutral form it is: the owner as a person key ('' for nobody we know)."""
+        name = kit.FORMS.get(callback_id, callback_id)
+        fields = {block: kit.input_value(values, block) for block in values}
+        if fields.get(kit.B_OWNER):
+            key = await self.person_key(fields[kit.B_OWNER])
+            fields[kit.B_OWNER] = key if key != UNKNOWN_PERSON else ""
+        return forms.Form(name, fields, ref=meta.get("ref", ""))
+
+    def _users_to_refresh(self, refs: list[str], actor: str) -> list[str]:
+        """The Slack users whose App Home shows these actiepunten: their owners, and who acted."""
+        keys = {*lookups.owners_of(self.bot.engine, refs), actor}
+        return sorted(set(directory.addresses(self.bot.engine, "slack", keys).values()))
 
     async def _refresh_homes(self, replies: list[Reply], actor: str) -> None:
         """Best effort: republish the App Home of whoever's actiepunten just changed."""
@@ -819,7 +786,7 @@ class SlackTransport:
         if not refs:
             return
         try:
-            users = await asyncio.to_thread(_slack_ids_to_refresh, self.bot.engine, refs, actor)
+            users = await asyncio.to_thread(self._users_to_refresh, refs, actor)
         except Exception:  # noqa: BLE001 - a stale home tab is no reason to fail a command
             log.exception("Slack: App Home not republished")
             return
@@ -845,8 +812,9 @@ class SlackTransport:
     async def publish_home(self, user: str) -> None:
         """Build and publish one person's App Home."""
         key, _notice = await self._actor(user)
-        view = await asyncio.to_thread(_home_view, self.bot, key)
-        await self.client.views_publish(user_id=user, view=view)
+        known = key if key != UNKNOWN_PERSON else None
+        page = await asyncio.to_thread(home.view, self.bot.engine, self.bot.config, known, now=self.bot.clock.now())
+        await self.client.views_publish(user_id=user, view=kit.home_view(page, self.bot.config.tz))
 
     # -- Slack ids ↔ our names -----------------------------------------------------------------
 
@@ -857,7 +825,7 @@ class SlackTransport:
             return UNKNOWN_PERSON
         if user in self._people:
             return self._people[user]
-        key = await asyncio.to_thread(_person_with_slack_id, self.bot.engine, user)
+        key = await asyncio.to_thread(directory.person_key, self.bot.engine, "slack", user)
         if key is None:
             return UNKNOWN_PERSON
         self._people[user] = key
@@ -1049,148 +1017,4 @@ _EVENT: dict[str, type] = {"type": str, "message": dict, "previous_message": dic
 _VIEW: dict[str, type] = {"callback_id": str, "private_metadata": str, "state": dict, "type": str}
 
 
-# -- database work (run in a thread) ------------------------------------------------------------
-
-
-def _first_time(engine: Engine, event_id: str, now: datetime) -> bool:
-    """Record an event id in its own transaction; False when it was recorded before."""
-    try:
-        with transaction(engine) as session:
-            session.add(ProcessedEvent(event_id=event_id[:100], at=now))
-    except IntegrityError:
-        return False
-    return True
-
-
-def _files_queued(engine: Engine, channel: str, since: datetime) -> set[str]:
-    """Files that outbox messages to a channel carry, queued at or after `since`."""
-    with transaction(engine) as session:
-        payloads = session.exec(
-            select(OutboxMessage.payload).where(
-                OutboxMessage.kind == "channel", OutboxMessage.destination == channel, OutboxMessage.created_at >= since
-            )
-        ).all()
-    return {f for p in payloads for f in kit.payload_files(p)}
-
-
-def _slack_ids(engine: Engine) -> dict[str, str]:
-    """person key → Slack user id, for everyone active with one."""
-    with transaction(engine) as session:
-        known = (col(Person.slack_id).is_not(None), col(Person.active).is_(True))
-        rows = session.exec(select(Person.key, Person.slack_id).where(*known)).all()
-        return {k: sid for k, sid in rows if sid}
-
-
-def _enqueue_channel(
-    engine: Engine,
-    channel: str,
-    text: str,
-    now: datetime,
-    dedupe_key: str | None,
-    payload: dict[str, Any] | None = None,
-) -> None:
-    with transaction(engine) as session:
-        outbox.enqueue(
-            session, kind="channel", destination=channel, text=text, now=now, dedupe_key=dedupe_key, payload=payload
-        )
-
-
-def _only_group_channel(engine: Engine, key: str) -> str | None:
-    """The channel of the one group a person is a member of; None for none or several."""
-    with transaction(engine) as session:
-        person = session.exec(select(Person).where(Person.key == key)).first()
-        if person is None:
-            return None
-        channels = session.exec(
-            select(Group.channel)
-            .join(Membership, col(Membership.group_id) == col(Group.id))
-            .where(Membership.person_id == person.id, Membership.role == "lid")
-        ).all()
-        return channels[0] if len(set(channels)) == 1 else None
-
-
-def _group_exists(engine: Engine, channel: str) -> bool:
-    with transaction(engine) as session:
-        return session.exec(select(Group.id).where(Group.channel == channel)).first() is not None
-
-
-def _person_with_slack_id(engine: Engine, slack_id: str) -> str | None:
-    with transaction(engine) as session:
-        p = session.exec(select(Person).where(Person.slack_id == slack_id, Person.active == True)).first()  # noqa: E712
-        return p.key if p else None
-
-
-def _channel_of_item(engine: Engine, action_id: str, value: str) -> str | None:
-    """The channel of the group an item belongs to: A-12, S-12, or a meeting id for overleg_*."""
-    first = value.split()[0].upper() if value.strip() else ""
-    with transaction(engine) as session:
-        group_id: int | None = None
-        if m := _REF_A.match(first):
-            act = session.get(Actiepunt, int(m.group(1)))
-            group_id = act.group_id if act else None
-        elif first.startswith("S-") and first[2:].isdigit():
-            sig = session.get(Signaal, int(first[2:]))
-            group_id = sig.group_id if sig else None
-        elif action_id.startswith("overleg_") and first.isdigit():
-            meeting = session.get(Meeting, int(first))
-            group_id = meeting.group_id if meeting else None
-        group = session.get(Group, group_id) if group_id else None
-        return group.channel if group else None
-
-
-def _deadline_of(engine: Engine, ref: str) -> datetime | None:
-    m = _REF_A.match(ref.strip().upper())
-    if not m:
-        return None
-    with transaction(engine) as session:
-        act = session.get(Actiepunt, int(m.group(1)))
-        return act.deadline if act else None
-
-
-def _slack_ids_to_refresh(engine: Engine, refs: list[str], actor: str) -> list[str]:
-    ids = [int(m.group(1)) for r in refs if (m := _REF_A.match(r))]
-    with transaction(engine) as session:
-        owner_ids = {a.owner_id for a in session.exec(select(Actiepunt).where(col(Actiepunt.id).in_(ids))).all()}
-        people = session.exec(
-            select(Person).where((col(Person.id).in_(owner_ids)) | (Person.key == actor), Person.slack_id != None)  # noqa: E711
-        ).all()
-        return sorted({p.slack_id for p in people if p.slack_id})
-
-
-def _home_view(bot: Wijkbot, key: str) -> dict[str, Any]:
-    now, tz = bot.clock.now(), bot.config.tz
-    with transaction(bot.engine) as session:
-        person = session.exec(select(Person).where(Person.key == key)).first()
-        if person is None:
-            return kit.home_view(
-                name="",
-                acties=[],
-                meetings=[],
-                tz=tz,
-                unknown=koppel.unknown_account(bot.config),
-            )
-        groups = {g.id: g for g in session.exec(select(Group)).all()}
-        acts = session.exec(
-            select(Actiepunt).where(Actiepunt.owner_id == person.id, Actiepunt.status == ActieStatus.open)
-        ).all()
-        ordered = sorted(acts, key=lambda a: (not is_overdue(a, now), a.deadline, a.id or 0))
-        acties = [
-            (
-                f"A-{a.id}",
-                a.text,
-                a.deadline,
-                is_overdue(a, now),
-                groups[a.group_id].name if a.group_id in groups else "",
-            )
-            for a in ordered
-        ]
-        mine = session.exec(
-            select(Membership.group_id).where(Membership.person_id == person.id, Membership.role == "lid")
-        ).all()
-        upcoming = []
-        for gid in mine:
-            nxt = meeting_repo.next_meeting(session, gid, now=now)
-            if nxt is not None and gid in groups:
-                upcoming.append((groups[gid].name, nxt.starts_at, nxt.location))
-        upcoming.sort(key=lambda m: m[1])
-        return kit.home_view(name=person.name, acties=acties, meetings=upcoming, tz=tz)
+register(Transport("slack", switch="SLACK_BOT_TOKEN", enabled=lambda s: bool(s.slack_bot_token), build=SlackTransport))

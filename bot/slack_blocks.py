@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from handlers import forms, home
 from handlers.base import Button, Reply
 from handlers.dates import DAY_ABBR, MONTH_ABBR
 from handlers.format import when
@@ -62,8 +63,16 @@ BUTTON_ACTIONS: dict[str, str] = {
 _REPEAT = "~"
 
 # Modal callback ids and the block ids of their inputs (errors are shown on these blocks).
+# The block ids are the neutral forms' field names (handlers/forms.py), so a field's error lands on its block.
 MODAL_SIGNAAL, MODAL_ACTIE, MODAL_VERPLAATS = "wijkbot_signaal", "wijkbot_actie", "wijkbot_verplaats"
-B_TEXT, B_CATEGORY, B_OWNER, B_DEADLINE, B_SIGNAAL = "text", "category", "owner", "deadline", "signaal"
+FORMS = {MODAL_SIGNAAL: forms.SIGNAAL, MODAL_ACTIE: forms.ACTIE, MODAL_VERPLAATS: forms.VERPLAATS}
+B_TEXT, B_CATEGORY, B_OWNER, B_DEADLINE, B_SIGNAAL = (
+    forms.TEXT,
+    forms.CATEGORY,
+    forms.OWNER,
+    forms.DEADLINE,
+    forms.FROM_SIGNAAL,
+)
 VALUE = "value"  # the action_id of every input element
 
 _ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
@@ -479,71 +488,46 @@ def modal_metadata(raw: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items() if isinstance(v, str | int)}
 
 
-def error_block(message: str, blocks: Iterable[str]) -> str:
-    """Which input a Dutch error sentence is about (deadline errors belong on the deadline)."""
-    present = set(blocks)
-    low = message.lower()
-    for block, words in (
-        (B_DEADLINE, ("deadline", "datum", "verleden")),
-        (B_OWNER, ("eigenaar", "ik ken @")),
-        (B_CATEGORY, ("categorie",)),
-        (B_SIGNAAL, ("signaal s-", "s-", "hoort bij /signaal")),
-    ):
-        if block in present and any(w in low for w in words):
-            return block
-    return B_TEXT if B_TEXT in present else next(iter(sorted(present)), B_TEXT)
-
-
 # ---------------------------------------------------------------------------------------------
 # App Home
 # ---------------------------------------------------------------------------------------------
 
 
-HOME_ACTIES = 40  # actiepunten shown in the App Home; the rest are counted
-HOME_MEETINGS = 20
+HOME_ACTIES = home.HOME_ACTIES  # actiepunten shown in the App Home; the rest are counted (handlers/home.py)
+HOME_MEETINGS = home.HOME_MEETINGS
 
 
-def home_view(
-    *,
-    name: str,
-    acties: list[tuple[str, str, datetime, bool, str]],
-    meetings: list[tuple[str, datetime, str | None]],
-    tz: ZoneInfo,
-    unknown: str | None = None,
-) -> dict[str, Any]:
-    """The App Home: "Mijn actiepunten" (overdue first, marked) and the next meetings; what does
-    not fit (40 actiepunten, 20 meetings, 100 blocks) is counted, never left out silently.
-
-    acties: (ref, text, deadline, overdue, group name); meetings: (group name, start, location).
-    """
-    blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain("Mijn actiepunten", HEADER_TEXT)}]
-    if unknown:
-        blocks += text_blocks(unknown, budget=VIEW_BLOCKS - 1)
-        return {"type": "home", "blocks": blocks}
-    if not acties:
-        blocks += text_blocks(f"Geen open actiepunten voor {name}.", budget=1)
-    shown = acties[:HOME_ACTIES]
-    for ref, text, deadline, overdue, group in shown:
-        mark = ":warning: *TE LAAT* · " if overdue else ""
-        tail = f"\ndeadline {deadline_date(deadline, tz)} · {cut(escape(group), 200)}"
-        head = f"{mark}*{cut(escape(ref), 50)}* "
-        body = head + cut(escape(text), SECTION_TEXT - len(head) - len(tail)) + tail
-        blocks.append(_section(body))
-    if len(acties) > len(shown):
-        more = len(acties) - len(shown)
-        late = sum(1 for a in acties[len(shown) :] if a[3])
-        late_note = f", waarvan {late} te laat" if late else ""
-        noun = "actiepunt" if more == 1 else "actiepunten"
-        blocks.append(_section(f"… en nog {more} {noun}{late_note}: /actie lijst mijn toont ze allemaal."))
-    blocks.append({"type": "divider"})
-    blocks.append({"type": "header", "text": _plain("Volgende overleggen", HEADER_TEXT)})
-    if not meetings:
-        blocks += text_blocks("Er is geen overleg gepland voor uw groepen.", budget=1)
-    for group, start, location in meetings[:HOME_MEETINGS]:
-        where = f" · {cut(escape(location), 500)}" if location else ""
-        blocks.append(_section(f"*{cut(escape(group), 500)}*: {slack_date(start, tz)}{where}"))
-    if len(meetings) > HOME_MEETINGS:
-        blocks.append(
-            _section(f"… en nog {len(meetings) - HOME_MEETINGS} overleggen: /overleg lijst in het kanaal van de groep.")
-        )
+def home_view(view: home.HomeView, tz: ZoneInfo) -> dict[str, Any]:
+    """The App Home from the neutral home view: a header per section, a section block per entry;
+    what does not fit Slack's 100 blocks is cut (the handler already counted what it left out)."""
+    blocks: list[dict[str, Any]] = []
+    for i, section in enumerate(view.sections):
+        if i:
+            blocks.append({"type": "divider"})
+        blocks.append({"type": "header", "text": _plain(section.title, HEADER_TEXT)})
+        if view.notice:
+            blocks += text_blocks(view.notice, budget=VIEW_BLOCKS - 1)
+            return {"type": "home", "blocks": blocks[:VIEW_BLOCKS]}
+        if not section.entries and section.empty:
+            blocks += text_blocks(section.empty, budget=1)
+        for entry in section.entries:
+            blocks.append(_section(_home_entry(entry, tz)))
+            if entry.buttons:
+                blocks += action_blocks(entry.buttons)[0]
+        if section.more:
+            blocks.append(_section(escape(section.more)))
     return {"type": "home", "blocks": blocks[:VIEW_BLOCKS]}
+
+
+def _home_entry(entry: home.Entry, tz: ZoneInfo) -> str:
+    mark = f":warning: *{escape(entry.alert)}* · " if entry.alert else ""
+    if entry.when_label:  # e.g. an actiepunt: `A-2 text`, then `deadline <day> · group`
+        moment = deadline_date(entry.when, tz) if entry.when is not None else ""
+        tail = f"\n{escape(entry.when_label)} {moment} · {cut(escape(entry.where), 200)}"
+        head = f"{mark}*{cut(escape(entry.label), 50)}* "
+        return head + cut(escape(entry.text), SECTION_TEXT - len(head) - len(tail)) + tail
+    # e.g. a meeting: `group: <moment> · place`
+    moment = slack_date(entry.when, tz) if entry.when is not None else ""
+    body = " ".join(part for part in (cut(escape(entry.text), 500), moment) if part)
+    where = f" · {cut(escape(entry.where), 500)}" if entry.where else ""
+    return f"{mark}*{cut(escape(entry.label), 500)}*: {body}{where}"

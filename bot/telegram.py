@@ -1,4 +1,4 @@
-"""Telegram for wijkambassadeurs: python-telegram-bot v22 behind the Transport port of bot/run.py.
+"""Telegram for wijkambassadeurs: python-telegram-bot v22 behind the Adapter port of bot/transports.py.
 
 The PTB handlers only translate: every decision is in handlers/resident.py, called inside one
 database transaction per update, with `now` from the bot's clock. Status messages to
@@ -45,6 +45,7 @@ from bot.core import Wijkbot
 from bot.settings import Settings
 from bot.telegram_messages import bot_commands, escape_html, keyboard, split_text
 from bot.telegram_persistence import DatabasePersistence
+from bot.transports import Transport, register
 from handlers import ambassadeur, resident
 from handlers.base import MAX_TEXT, Context
 from handlers.notify import Notifier, PermanentError
@@ -691,3 +692,10 @@ async def _dropkeyboard(query: CallbackQuery) -> None:
         return  # a button under a message older than 48 hours: Telegram lets nobody edit it
     with contextlib.suppress(BadRequest):  # the message is gone or has no keyboard any more
         await query.edit_message_reply_markup(reply_markup=None)
+
+
+register(
+    Transport(
+        "telegram", switch="TELEGRAM_BOT_TOKEN", enabled=lambda s: bool(s.telegram_bot_token), build=TelegramTransport
+    )
+)

@@ -27,9 +27,21 @@ from sqlmodel import Session, col, select
 
 from storage import outbox
 from storage.db import transaction
-from storage.models import Group, OutboxMessage, Person
+from storage.models import Group, OutboxMessage, Person, PersonKind
 
 log = logging.getLogger(__name__)
+
+# What a Notifier is handed, by the names adapters use (bot/ imports no storage models).
+Outgoing = OutboxMessage
+Recipient = Person
+# How a send after a timeout went (outbox.FOUND ...), for the transports that can look.
+FOUND, RESENT, DOUBLE = outbox.FOUND, outbox.RESENT, outbox.DOUBLE
+
+
+def is_ambassadeur(person: Person) -> bool:
+    """A wijkambassadeur: a resident who reports through Telegram, never through the team's chat."""
+    return person.kind == PersonKind.ambassadeur
+
 
 # What a chat library's error text may carry that must not be stored: request URLs (Telegram
 # puts the bot token in the path) and anything shaped like a Slack or Telegram token.

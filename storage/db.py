@@ -21,6 +21,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 PG_CONNECT_TIMEOUT = 10  # seconds: an unreachable server is an error, not a start that hangs
 URL_EXAMPLE = "sqlite:///wijkbot.db of postgresql://gebruiker:wachtwoord@server/database"
 
+# What bot/ calls the database it wires up (bot/ imports no SQLAlchemy itself).
+Database = Engine
+
 
 class DatabaseSetupError(Exception):
     """The database cannot be opened: one Dutch sentence for the operator, never a traceback."""
@@ -153,6 +156,24 @@ def open_database(url: str | None) -> Engine:
     with database_errors(url):
         migrate(engine)
     return engine
+
+
+def reachable(engine: Engine) -> bool:
+    """Whether the database answers a trivial query now (for /healthz)."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure means: not reachable
+        return False
+    return True
+
+
+def url_password(url: str) -> str | None:
+    """The password in a database URL (to keep it out of the logs); None when there is none or no URL."""
+    try:
+        return sa.make_url(url).password
+    except Exception:  # noqa: BLE001 - not a URL we can read: nothing to hide
+        return None
 
 
 def migrate(engine: Engine) -> None:

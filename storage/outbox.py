@@ -231,3 +231,58 @@ def counts(session: Session) -> OutboxCounts:
         possible_doubles=sum(int(after.get(k, 0)) for k in POSSIBLE_DOUBLES),
         found_after_timeout=int(after.get(FOUND, 0)),
     )
+
+
+# -- for the operator (`wijkbot outbox`) and the adapters ------------------------------------------
+
+
+def parked(session: Session) -> list[OutboxMessage]:
+    """Every parked message, oldest first."""
+    return list(
+        session.exec(
+            select(OutboxMessage).where(col(OutboxMessage.parked_at).is_not(None)).order_by(col(OutboxMessage.id))
+        ).all()
+    )
+
+
+def waiting_since(session: Session, cutoff: datetime) -> list[OutboxMessage]:
+    """Messages neither sent nor parked that were queued at or before `cutoff`."""
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .where(*_waiting(), col(OutboxMessage.created_at) <= cutoff)
+            .order_by(col(OutboxMessage.id))
+        ).all()
+    )
+
+
+def possible_doubles(session: Session) -> list[OutboxMessage]:
+    """Messages sent again after a timeout that may have arrived twice."""
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .where(col(OutboxMessage.after_timeout).in_(POSSIBLE_DOUBLES))
+            .order_by(col(OutboxMessage.id))
+        ).all()
+    )
+
+
+def by_id(session: Session, msg_id: int) -> OutboxMessage | None:
+    return session.get(OutboxMessage, msg_id)
+
+
+def delete(session: Session, msg: OutboxMessage) -> None:
+    session.delete(msg)
+
+
+def channel_payloads_since(session: Session, channel: str, since: datetime) -> list[str]:
+    """The payloads of the messages queued for a channel at or after `since`."""
+    return list(
+        session.exec(
+            select(OutboxMessage.payload).where(
+                OutboxMessage.kind == "channel",
+                OutboxMessage.destination == channel,
+                OutboxMessage.created_at >= since,
+            )
+        ).all()
+    )

@@ -10,6 +10,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.core import Clock, Wijkbot
 from handlers.base import Reply
+from handlers.forms import Form, Outcome
 from storage.models import OutboxMessage, Person
 
 
@@ -51,6 +52,13 @@ class TalkingBot:
         msg = self.bot.message(text, person=as_ or self.person, channel=in_ or self.channel)
         self.last = await self.bot.handle(msg)
         return "\n".join(r.text for r in self.last)
+
+    async def fill(self, form: Form, *, as_: str | None = None, in_: str | None = None) -> Outcome:
+        """Submit a form (what a Slack modal sends), as the console would type its command."""
+        outcome = await self.bot.submit(form, person=as_ or self.person, channel=in_ or self.channel)
+        await self.bot.outbox_changed()
+        self.last = outcome.replies
+        return outcome
 
     async def advance(self, delta: timedelta) -> None:
         await self.bot.advance(delta)

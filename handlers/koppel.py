@@ -16,11 +16,13 @@ from sqlmodel import select
 from handlers.base import Context, Reply, UserError
 from handlers.format import when
 from handlers.permissions import require
-from storage import claims
+from storage import claims, identity
 from storage.config import OrgConfig
 from storage.db import transaction
 from storage.models import Membership, Person, PersonKind
 
+# the chat service whose accounts the texts below speak of, where codes are typed today
+CODE_TRANSPORT = "slack"
 USAGE = "/koppel @persoon (voorzitter of beheerder) of /koppel <code> (in Slack, met de code die u kreeg)"
 
 
@@ -83,7 +85,7 @@ def issue(ctx: Context, key: str) -> list[Reply]:
                 f"{target.name} is geen lid van {group.name}; alleen een beheerder kan voor hem of haar een code maken."
             )
     configured = ctx.config.people.get(target.key)
-    if configured is not None and configured.slack_id:
+    if configured is not None and configured.ids.get(CODE_TRANSPORT):
         raise UserError(
             f"{target.name} heeft in de configuratie al een vast Slack-account (slack_id); een code is niet nodig."
         )
@@ -93,7 +95,7 @@ def issue(ctx: Context, key: str) -> list[Reply]:
         f"en één keer te gebruiken: {code}",
         f"Geef deze code alleen aan {target.name} zelf, niet in een kanaal. Die typt in Slack: /koppel {code}",
     ]
-    if target.slack_id:
+    if identity.address_of(ctx.session, target, CODE_TRANSPORT):
         lines.append(
             "Let op: deze persoon is al aan een Slack-account gekoppeld; "
             "met de code komt het nieuwe account daarvoor in de plaats."
@@ -101,30 +103,58 @@ def issue(ctx: Context, key: str) -> list[Reply]:
     return [Reply("\n".join(lines), private=True)]
 
 
-def redeem(engine: Engine, config: OrgConfig, code: str, *, slack_id: str, now: datetime) -> tuple[str | None, str]:
-    """Redeem a code typed in Slack: (the person key now bound or None, the answer in Dutch)."""
+def _account(transport: str | None, external_id: str | None, slack_id: str | None) -> tuple[str, str]:
+    """(transport, address) of the one who typed; `slack_id=` is the older way to say (CODE_TRANSPORT, id)."""
+    if slack_id is not None:
+        return CODE_TRANSPORT, slack_id
+    assert transport is not None and external_id is not None, "give transport and external_id"
+    return transport, external_id
+
+
+def redeem(
+    engine: Engine,
+    config: OrgConfig,
+    code: str,
+    *,
+    now: datetime,
+    transport: str | None = None,
+    external_id: str | None = None,
+    slack_id: str | None = None,
+) -> tuple[str | None, str]:
+    """Redeem a code typed from an account: (the person key now bound or None, the answer in Dutch)."""
+    transport, external_id = _account(transport, external_id, slack_id)
+    account = identity.account_word(transport)
     try:
         with transaction(engine) as session:
-            bound = claims.redeem_code(session, config, code, slack_id=slack_id, now=now)
+            bound = claims.redeem_code(session, config, code, transport=transport, external_id=external_id, now=now)
     except claims.ClaimError as exc:
         return None, str(exc)
     except IntegrityError:  # the same account bound by a parallel request just now
-        return None, "Dit Slack-account is zojuist al gekoppeld; typ /help om te beginnen."
-    return bound.key, f"Uw Slack-account is nu gekoppeld aan {bound.name} (@{bound.key}); typ /help voor de commando's."
+        return None, f"Dit {account} is zojuist al gekoppeld; typ /help om te beginnen."
+    return bound.key, f"Uw {account} is nu gekoppeld aan {bound.name} (@{bound.key}); typ /help voor de commando's."
 
 
 def bind_email(
-    engine: Engine, config: OrgConfig, email: str, *, slack_id: str, now: datetime
+    engine: Engine,
+    config: OrgConfig,
+    email: str,
+    *,
+    now: datetime,
+    transport: str | None = None,
+    external_id: str | None = None,
+    slack_id: str | None = None,
 ) -> tuple[str, str] | None:
-    """Bind by the workspace's verified e-mail: (person key, a notice for the person), or None."""
+    """Bind by the account's verified e-mail: (person key, a notice for the person), or None."""
+    transport, external_id = _account(transport, external_id, slack_id)
+    account = identity.account_word(transport)
     try:
         with transaction(engine) as session:
-            bound = claims.bind_by_email(session, config, email, slack_id=slack_id, now=now)
+            bound = claims.bind_by_email(session, config, email, transport=transport, external_id=external_id, now=now)
     except IntegrityError:
         return None
     if bound is None:
         return None
     return bound.key, (
-        f"Uw Slack-account is gekoppeld aan {bound.name} (@{bound.key}), omdat het e-mailadres van uw "
-        "Slack-account bij die naam in de configuratie staat."
+        f"Uw {account} is gekoppeld aan {bound.name} (@{bound.key}), omdat het e-mailadres van uw "
+        f"{account} bij die naam in de configuratie staat."
     )

@@ -52,6 +52,8 @@ from handlers.notify import DOUBLE, FOUND, RESENT, Notifier, Outgoing, Permanent
 
 log = logging.getLogger(__name__)
 
+NAME = "slack"  # this transport's name in the identity table and the registry
+
 # A person key that cannot exist (keys are [a-z0-9_-]): the router then explains, in Dutch,
 # that this Slack user is not in wijkbot's configuration.
 UNKNOWN_PERSON = "slack:onbekend"
@@ -448,7 +450,7 @@ class SlackTransport:
             text = self.bot.state.limiter.message(wait)
         else:
             key, text = await asyncio.to_thread(
-                koppel.redeem, self.bot.engine, self.bot.config, code, slack_id=user, now=now
+                koppel.redeem, self.bot.engine, self.bot.config, code, transport=NAME, external_id=user, now=now
             )
             if key is not None:
                 self._bound(user, key)
@@ -504,7 +506,7 @@ class SlackTransport:
             return
         person, _notice = await self._actor(user)
         if person == UNKNOWN_PERSON:
-            text = koppel.unknown_account(self.bot.config)
+            text = koppel.unknown_account(self.bot.config, NAME)
             await ack(response_action="errors", errors={forms.field_of(text, tuple(values)): text})
             return
         # Handled before ack: the outcome decides whether the modal closes or shows an error.
@@ -545,7 +547,7 @@ class SlackTransport:
             return
         person, notice = await self._actor(user)
         if person == UNKNOWN_PERSON:
-            await self.post(channel_id, koppel.unknown_account(self.bot.config))
+            await self.post(channel_id, koppel.unknown_account(self.bot.config, NAME))
             return
         if notice:
             await self.post(channel_id, notice)
@@ -613,7 +615,7 @@ class SlackTransport:
         click that worked, the message that held the button shows the outcome instead of it."""
         person, notice = await self._actor(user)
         if person == UNKNOWN_PERSON:  # nobody we know: one sentence on how to be added, nothing runs
-            text = koppel.unknown_account(self.bot.config)
+            text = koppel.unknown_account(self.bot.config, NAME)
             await self._post_response(response_url, {"response_type": "ephemeral", "text": kit.fallback_text(text)})
             return
         if notice:
@@ -812,7 +814,9 @@ class SlackTransport:
         """Build and publish one person's App Home."""
         key, _notice = await self._actor(user)
         known = key if key != UNKNOWN_PERSON else None
-        page = await asyncio.to_thread(home.view, self.bot.engine, self.bot.config, known, now=self.bot.clock.now())
+        page = await asyncio.to_thread(
+            home.view, self.bot.engine, self.bot.config, known, now=self.bot.clock.now(), transport=NAME
+        )
         await self.client.views_publish(user_id=user, view=kit.home_view(page, self.bot.config.tz))
 
     # -- Slack ids ↔ our names -----------------------------------------------------------------
@@ -840,7 +844,13 @@ class SlackTransport:
         if email is None:
             return key, None
         bound = await asyncio.to_thread(
-            koppel.bind_email, self.bot.engine, self.bot.config, email, slack_id=user, now=self.bot.clock.now()
+            koppel.bind_email,
+            self.bot.engine,
+            self.bot.config,
+            email,
+            transport=NAME,
+            external_id=user,
+            now=self.bot.clock.now(),
         )
         if bound is None:
             return key, None
@@ -1016,4 +1026,4 @@ _EVENT: dict[str, type] = {"type": str, "message": dict, "previous_message": dic
 _VIEW: dict[str, type] = {"callback_id": str, "private_metadata": str, "state": dict, "type": str}
 
 
-register(Transport("slack", switch="SLACK_BOT_TOKEN", enabled=lambda s: bool(s.slack_bot_token), build=SlackTransport))
+register(Transport(NAME, switch="SLACK_BOT_TOKEN", enabled=lambda s: bool(s.slack_bot_token), build=SlackTransport))

@@ -21,16 +21,15 @@ from storage.config import OrgConfig
 from storage.db import transaction
 from storage.models import Membership, Person, PersonKind
 
-# the chat service whose accounts the texts below speak of, where codes are typed today
-CODE_TRANSPORT = "slack"
-USAGE = "/koppel @persoon (voorzitter of beheerder) of /koppel <code> (in Slack, met de code die u kreeg)"
+USAGE = "/koppel @persoon (voorzitter of beheerder) of /koppel <code> (in uw chat, met de code die u kreeg)"
 
 
-def unknown_account(config: OrgConfig) -> str:
-    """The one sentence an unbound Slack user gets, for the ways this organisation allows."""
-    start = "Uw Slack-account is nog niet aan een persoon in wijkbot gekoppeld; "
+def unknown_account(config: OrgConfig, transport: str) -> str:
+    """The one sentence an unbound user of `transport` gets, for the ways this organisation allows."""
+    account = identity.account_word(transport)
+    start = f"Uw {account} is nog niet aan een persoon in wijkbot gekoppeld; "
     code = "vraag de voorzitter van uw team of de beheerder om een koppelcode en typ dan /koppel <code>"
-    email = "laat de beheerder het e-mailadres van uw Slack-account bij uw naam in de configuratie zetten"
+    email = f"laat de beheerder het e-mailadres van uw {account} bij uw naam in de configuratie zetten"
     ways = config.koppelen
     if "code" in ways and "email" in ways:
         return f"{start}{code}, of {email}."
@@ -38,19 +37,21 @@ def unknown_account(config: OrgConfig) -> str:
         return f"{start}{code}."
     if "email" in ways:
         return f"{start}{email}."
-    return f"{start}vraag de beheerder om uw Slack-id (slack_id) bij uw naam in de configuratie te zetten."
+    return f"{start}vraag de beheerder om uw {identity.id_word(transport)} bij uw naam in de configuratie te zetten."
 
 
 def handle(ctx: Context, args: str) -> list[Reply]:
-    """Slack-accounts koppelen: /koppel @piet (voorzitter of beheerder) · /koppel ABCD-EFGH-JKLM"""
+    """Chat-accounts koppelen: /koppel @piet (voorzitter of beheerder) · /koppel ABCD-EFGH-JKLM"""
     arg = args.strip()
     if arg.startswith("@") and len(arg.split()) == 1:
         return issue(ctx, arg[1:])
     if claims.looks_like_code(arg):
-        # Reached only outside Slack (the Slack adapter redeems codes itself) or when bound already.
-        if ctx.transport == "slack":
-            raise UserError(f"Uw Slack-account is al gekoppeld aan {ctx.person.name}; u hebt geen code nodig.")
-        raise UserError("Een koppelcode gebruikt u in Slack: typ daar /koppel <code>.")
+        # Reached when bound already (an adapter that takes codes redeems them before the person is
+        # known) or where no account is bound by code (the console).
+        if identity.address_of(ctx.session, ctx.person, ctx.transport):
+            account = identity.account_word(ctx.transport)
+            raise UserError(f"Uw {account} is al gekoppeld aan {ctx.person.name}; u hebt geen code nodig.")
+        raise UserError("Een koppelcode gebruikt u in de chat van uw organisatie: typ daar /koppel <code>.")
     raise UserError(f"Schrijf {USAGE}.")
 
 
@@ -59,7 +60,7 @@ def issue(ctx: Context, key: str) -> list[Reply]:
     if "code" not in ctx.config.koppelen:
         raise UserError(
             "Deze organisatie koppelt Slack-accounts niet met codes (koppelen in de configuratie); "
-            "zet het e-mailadres of de slack_id van de persoon in de configuratie."
+            "zet het e-mailadres of het chat-id van de persoon in de configuratie (slack_id of ids)."
         )
     target = ctx.session.exec(select(Person).where(Person.key == key.lower())).first()
     if target is None or not target.active or target.erased_at is not None:
@@ -85,30 +86,26 @@ def issue(ctx: Context, key: str) -> list[Reply]:
                 f"{target.name} is geen lid van {group.name}; alleen een beheerder kan voor hem of haar een code maken."
             )
     configured = ctx.config.people.get(target.key)
-    if configured is not None and configured.ids.get(CODE_TRANSPORT):
+    fixed = sorted(configured.ids) if configured is not None else []
+    if fixed:
         raise UserError(
-            f"{target.name} heeft in de configuratie al een vast Slack-account (slack_id); een code is niet nodig."
+            f"{target.name} heeft in de configuratie al een vast {identity.account_word(fixed[0])}; "
+            "een code is niet nodig."
         )
     code, row = claims.issue_code(ctx.session, target, by=ctx.person, now=ctx.now)
     lines = [
         f"Koppelcode voor {target.name} (@{target.key}), geldig tot {when(row.expires_at, ctx.tz)} "
         f"en één keer te gebruiken: {code}",
-        f"Geef deze code alleen aan {target.name} zelf, niet in een kanaal. Die typt in Slack: /koppel {code}",
+        f"Geef deze code alleen aan {target.name} zelf, niet in een kanaal. "
+        f"Die typt in de chat met wijkbot: /koppel {code}",
     ]
-    if identity.address_of(ctx.session, target, CODE_TRANSPORT):
+    bound = identity.transports_of(ctx.session, target)
+    if bound:
         lines.append(
-            "Let op: deze persoon is al aan een Slack-account gekoppeld; "
+            f"Let op: deze persoon is al aan een {identity.account_word(bound[0])} gekoppeld; "
             "met de code komt het nieuwe account daarvoor in de plaats."
         )
     return [Reply("\n".join(lines), private=True)]
-
-
-def _account(transport: str | None, external_id: str | None, slack_id: str | None) -> tuple[str, str]:
-    """(transport, address) of the one who typed; `slack_id=` is the older way to say (CODE_TRANSPORT, id)."""
-    if slack_id is not None:
-        return CODE_TRANSPORT, slack_id
-    assert transport is not None and external_id is not None, "give transport and external_id"
-    return transport, external_id
 
 
 def redeem(
@@ -117,12 +114,10 @@ def redeem(
     code: str,
     *,
     now: datetime,
-    transport: str | None = None,
-    external_id: str | None = None,
-    slack_id: str | None = None,
+    transport: str,
+    external_id: str,
 ) -> tuple[str | None, str]:
     """Redeem a code typed from an account: (the person key now bound or None, the answer in Dutch)."""
-    transport, external_id = _account(transport, external_id, slack_id)
     account = identity.account_word(transport)
     try:
         with transaction(engine) as session:
@@ -140,12 +135,10 @@ def bind_email(
     email: str,
     *,
     now: datetime,
-    transport: str | None = None,
-    external_id: str | None = None,
-    slack_id: str | None = None,
+    transport: str,
+    external_id: str,
 ) -> tuple[str, str] | None:
     """Bind by the account's verified e-mail: (person key, a notice for the person), or None."""
-    transport, external_id = _account(transport, external_id, slack_id)
     account = identity.account_word(transport)
     try:
         with transaction(engine) as session:

@@ -29,6 +29,11 @@ class AddressTaken(Exception):
     """The address is bound to another person or group; the message is one Dutch sentence."""
 
 
+def id_word(transport: str) -> str:
+    """How a transport's id reads in Dutch, with the configuration key: "Teams-id (ids.teams)"."""
+    return f"{transport[:1].upper()}{transport[1:]}-id (ids.{transport})"
+
+
 def account_word(transport: str) -> str:
     """How a transport's account reads in Dutch: "Slack-account", "Teams-account"."""
     return f"{transport[:1].upper()}{transport[1:]}-account"

@@ -140,9 +140,7 @@ def transport_names(root: Path) -> list[str]:
                 names.append(node.id)
             elif isinstance(node, ast.Attribute):
                 names.append(node.attr)
-            elif isinstance(node, ast.arg):
-                names.append(node.arg)
-            elif isinstance(node, ast.keyword) and node.arg:
+            elif isinstance(node, ast.arg) or isinstance(node, ast.keyword) and node.arg:
                 names.append(node.arg)
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 names.append(node.name)

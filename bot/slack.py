@@ -48,6 +48,7 @@ from bot.settings import Settings
 from bot.transports import Transport, register
 from handlers import commands, directory, forms, home, koppel, lookups
 from handlers.base import Message, Reply
+from handlers.buttons import button_command, payload_buttons
 from handlers.notify import DOUBLE, FOUND, RESENT, Notifier, Outgoing, PermanentError, Recipient, is_ambassadeur
 
 log = logging.getLogger(__name__)
@@ -203,7 +204,7 @@ class SlackNotifier:
         meta = outbox_metadata(msg.id)
         try:
             markup = await self.transport.markup()
-            await self.transport.post(channel, msg.text, kit.payload_buttons(msg.payload), markup=markup, metadata=meta)
+            await self.transport.post(channel, msg.text, payload_buttons(msg.payload), markup=markup, metadata=meta)
         except SlackApiError as exc:
             if _api_error(exc) not in PLAIN_MAY_HELP:
                 raise
@@ -462,7 +463,7 @@ class SlackTransport:
         user = str((body.get("user") or {}).get("id", ""))
         channel_id = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
         response_url = str(body.get("response_url", ""))
-        command = kit.button_command(action_id, value)
+        command = button_command(action_id, value)
         if command is None:
             log.warning("unknown Slack action %s", action_id)
             return

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from bot.slack_blocks import button_command
+from handlers.buttons import button_command
 from storage.models import Actiepunt, Attendance, Bijeenkomst, Meeting, Signaal
 from tests.conftest import TZ
 from tests.support.addresses import give_address

@@ -134,11 +134,20 @@ class SlackNotifier:
         # Outbox ids whose text is in Slack but whose files are not yet: a retry sends only the files.
         self._text_sent: set[int | None] = set()
 
+    def _user_id(self, recipient: Recipient) -> str | None:
+        """The recipient's Slack user id (the identity table), None when they have none."""
+        return directory.address(self.transport.bot.engine, recipient.key, NAME)
+
     def handles(self, msg: Outgoing, recipient: Recipient | None) -> bool:
         if msg.kind == "channel":
             return True
         # wijkambassadeurs and people never seen in Slack are Telegram's (or wait in the outbox)
-        return msg.kind == "dm" and recipient is not None and bool(recipient.slack_id) and not is_ambassadeur(recipient)
+        return (
+            msg.kind == "dm"
+            and recipient is not None
+            and not is_ambassadeur(recipient)
+            and self._user_id(recipient) is not None
+        )
 
     async def send(self, msg: Outgoing, recipient: Recipient | None) -> str | None:
         """Post it; a refusal no retry can change raises PermanentError (the outbox parks it).
@@ -155,8 +164,11 @@ class SlackNotifier:
                 except LookupError:
                     raise PermanentError("channel_not_found") from None
             else:
-                assert recipient is not None and recipient.slack_id
-                channel = await t.dm_channel(recipient.slack_id)
+                assert recipient is not None
+                user_id = await asyncio.to_thread(self._user_id, recipient)
+                if user_id is None:  # unbound since the round began
+                    raise PermanentError("user_not_found")
+                channel = await t.dm_channel(user_id)
             files = kit.payload_files(msg.payload)
             if msg.timed_out_at is not None and msg.id not in self._text_sent:
                 copies = await self._copies_in_slack(channel, msg)

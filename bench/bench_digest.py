@@ -28,10 +28,10 @@ from sqlmodel import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from handlers.reports.digest import weekly_digest  # noqa: E402
-from storage.config import load_config, seed  # noqa: E402
-from storage.db import make_engine, migrate, transaction  # noqa: E402
-from storage.models import (  # noqa: E402
+from handlers.reports.digest import weekly_digest
+from storage.config import load_config, seed
+from storage.db import make_engine, migrate, transaction
+from storage.models import (
     Actiepunt,
     Attendance,
     Bijeenkomst,

@@ -181,8 +181,7 @@ def run(opts: Options) -> Section:
                 )
         rows.append(row)
     section.lines += [
-        "Generated and bulk-loaded (executemany on SQLite, COPY on PostgreSQL), "
-        f"at {NOW:%Y-%m-%d %H:%M} local:",
+        f"Generated and bulk-loaded (executemany on SQLite, COPY on PostgreSQL), at {NOW:%Y-%m-%d %H:%M} local:",
         "",
         *table(["database", "signalen", "actiepunten", "history rows", "meetings / attendance", "load"], loads),
         "",

@@ -77,7 +77,8 @@ def advance(url: str, org: Org, now: datetime, span: str, timeout: float) -> dic
     """`wijkbot console` with `:advance <span>`: its duration and how many lines it printed."""
     args = [PYTHON, "-m", "bot", "console", "--db", url, "--config", str(org.path), "--now", now.isoformat()]
     proc = subprocess.Popen(args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    assert proc.stdin is not None and proc.stdout is not None
+    assert proc.stdin is not None
+    assert proc.stdout is not None
     deadline = time.monotonic() + timeout
     lines = 0
     buf = b""
@@ -175,6 +176,7 @@ def run(opts: Options) -> Section:
                     year_text,
                 ]
             )
+
             def verdict(ok: bool) -> bool | None:
                 return None if opts.smoke else ok
 

@@ -95,7 +95,7 @@ def write_config(
             f'channel = "{channel}"',
             f'chair = "{keys_t[0]}"',
             "members = [" + ", ".join(f'"{k}"' for k in keys_t) + "]",
-            f'meetings = {{ first = {first.isoformat(timespec="seconds")}, every_weeks = {every_weeks}, '
+            f"meetings = {{ first = {first.isoformat(timespec='seconds')}, every_weeks = {every_weeks}, "
             f'location = "Wijkcentrum {t}" }}',
             "reminder_days = [" + ", ".join(str(d) for d in reminder_days) + "]",
             "",

@@ -152,7 +152,8 @@ class SlackNotifier:
                 except LookupError:
                     raise PermanentError("channel_not_found") from None
             else:
-                assert recipient is not None and recipient.slack_id
+                assert recipient is not None
+                assert recipient.slack_id
                 channel = await t.dm_channel(recipient.slack_id)
             files = kit.payload_files(msg.payload)
             if msg.timed_out_at is not None and msg.id not in self._text_sent:
@@ -416,7 +417,7 @@ class SlackTransport:
         """After the ack nobody waits for us: an unexpected failure still gets a private answer."""
         try:
             await work
-        except Exception:  # noqa: BLE001 - logged, and the person is told
+        except Exception:
             log.exception("Slack: handling failed")
             body = {"response_type": "ephemeral", "text": FAILED, "replace_original": False}
             with contextlib.suppress(Exception):
@@ -786,7 +787,7 @@ class SlackTransport:
             return
         try:
             users = await asyncio.to_thread(self._users_to_refresh, refs, actor)
-        except Exception:  # noqa: BLE001 - a stale home tab is no reason to fail a command
+        except Exception:
             log.exception("Slack: App Home not republished")
             return
         # Coalesce: a burst of commands republishes each home once, shortly after.
@@ -800,7 +801,7 @@ class SlackTransport:
             user = self._homes_due.pop()
             try:
                 await self.publish_home(user)
-            except Exception:  # noqa: BLE001 - a stale home tab is no reason to fail a command
+            except Exception:
                 log.exception("Slack: App Home not republished")
 
     async def homes_published(self) -> None:

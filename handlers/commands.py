@@ -81,8 +81,6 @@ def _help(ctx: Context, c: Call) -> list[Reply]:
     return [Reply(own_people(family_help(family, ctx.config.categories), ctx), private=True)]
 
 
-
-
 CATEGORY_MARK = "{categorieen}"  # filled in with the organisation's categories (ctx.config.categories)
 CATEGORY_NOTE = "    categorieën (die van uw organisatie): " + CATEGORY_MARK
 DEADLINE_NOTE = "    zonder deadline: het volgende overleg; deadlines als 'vrijdag', '1 maart', 'eind januari'"
@@ -425,8 +423,10 @@ AMBASSADEUR = Family(
     ),
 )  # fmt: skip
 
-_NEW_INI = lambda kind: lambda ctx, c: initiatief.record(  # noqa: E731
-    ctx, c.rest, kind=kind, confirmed=c.confirmed, command=c.args
+_NEW_INI = lambda kind: (
+    lambda ctx, c: initiatief.record(  # noqa: E731
+        ctx, c.rest, kind=kind, confirmed=c.confirmed, command=c.args
+    )
 )
 INITIATIEF = Family(
     name="initiatief",

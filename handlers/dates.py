@@ -231,7 +231,7 @@ def _year2(raw: str, today: date) -> int:
 
 def _occurrence(make: Callable[[int], date], c: _Ctx) -> date:
     """A yearly day without a year: the coming one (today included), or in past mode the last one."""
-    for offset in range(0, 9):
+    for offset in range(9):
         year = c.today.year - offset if c.past else c.today.year + offset
         try:
             day = make(year)

@@ -178,7 +178,8 @@ def link(
     if invitation.expires_at <= now:
         return "Deze uitnodiging is verlopen; een uitnodiging is 14 dagen geldig. " + HOW_TO_BECOME
     group = session.get(Group, invitation.group_id)
-    assert group is not None and group.id is not None
+    assert group is not None
+    assert group.id is not None
     name = " ".join(first_name.split())[:MAX_FIRST_NAME] or "Wijkambassadeur"
     person = Person(
         key=f"amb-new-{secrets.token_hex(8)}",  # the real key needs the id

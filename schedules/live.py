@@ -160,7 +160,7 @@ class LiveScheduler:
     def _try_lock(self) -> bool:
         try:
             conn = self.bot.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        except Exception:  # noqa: BLE001 - the database may be away for a while
+        except Exception:
             log.warning("planner: database niet bereikbaar voor de leiderskeuze", exc_info=True)
             return False
         try:
@@ -204,7 +204,7 @@ class LiveScheduler:
                         self._step_down(wait=False)
                 elif await asyncio.to_thread(self._try_lock):
                     self._lead()
-            except Exception:  # noqa: BLE001 - the watcher must survive a bad round
+            except Exception:
                 log.exception("planner: leiderskeuze mislukt; later opnieuw")
 
     # -- being the leader -------------------------------------------------------------------
@@ -393,7 +393,7 @@ class LiveScheduler:
         for src in self.sources.values():
             try:
                 run_at = await asyncio.to_thread(self._next_run, src)
-            except Exception:  # noqa: BLE001 - try again next minute
+            except Exception:
                 log.warning("planner: %s bijwerken mislukt", src.id, exc_info=True)
                 continue
             self._schedule_source(src, run_at)

@@ -24,7 +24,8 @@ def _people(engine: sa.Engine) -> tuple[int, int]:
         s.add(piet)
         s.add(anna)
         s.flush()
-        assert piet.id is not None and anna.id is not None
+        assert piet.id is not None
+        assert anna.id is not None
         return piet.id, anna.id
 
 
@@ -35,7 +36,8 @@ def _groups(engine: sa.Engine) -> tuple[int, int]:
         s.add(a)
         s.add(b)
         s.flush()
-        assert a.id is not None and b.id is not None
+        assert a.id is not None
+        assert b.id is not None
         return a.id, b.id
 
 
@@ -54,9 +56,11 @@ def test_bind_then_find_the_person_both_ways(engine: sa.Engine, transport: str) 
         identity.bind(s, piet, transport, "4711", how="code", actor_id=piet_id, now=NOW)
     with transaction(engine) as s:
         piet, anna = s.get(Person, piet_id), s.get(Person, anna_id)
-        assert piet is not None and anna is not None
+        assert piet is not None
+        assert anna is not None
         found = identity.person_at(s, transport, "4711")
-        assert found is not None and found.id == piet_id
+        assert found is not None
+        assert found.id == piet_id
         assert identity.address_of(s, piet, transport) == "4711"
         assert identity.address_of(s, anna, transport) is None
         assert identity.addresses(s, transport) == {piet_id: "4711"}
@@ -66,7 +70,8 @@ def test_bind_then_find_the_person_both_ways(engine: sa.Engine, transport: str) 
         assert identity.person_at(s, other, "4711") is None  # an address is per transport
     [row] = _audit(engine, "gekoppeld")
     assert (row.item_type, row.item_id, row.actor_id) == ("persoon", piet_id, piet_id)
-    assert "4711" in row.detail and "via koppelcode" in row.detail
+    assert "4711" in row.detail
+    assert "via koppelcode" in row.detail
     assert directory.person_key(engine, transport, "4711") == "piet"
     assert directory.person_key(engine, transport, "0815") is None
     assert directory.address(engine, "piet", transport) == "4711"
@@ -104,7 +109,8 @@ def test_a_new_address_replaces_the_old_one(engine: sa.Engine, transport: str) -
     assert directory.person_key(engine, transport, "111111") is None
     assert directory.person_key(engine, transport, "222222") == "piet"
     rows = _audit(engine, "gekoppeld")
-    assert len(rows) == 2 and "(was 111111)" in rows[-1].detail
+    assert len(rows) == 2
+    assert "(was 111111)" in rows[-1].detail
 
 
 def test_inactive_people_are_not_found(engine: sa.Engine) -> None:
@@ -146,7 +152,8 @@ def test_unbind_one_transport_or_all(engine: sa.Engine) -> None:
     for t in TRANSPORTS:
         assert directory.address(engine, "piet", t) is None
     rows = _audit(engine, "ontkoppeld")
-    assert len(rows) == 2 and all(r.item_id == piet_id for r in rows)
+    assert len(rows) == 2
+    assert all(r.item_id == piet_id for r in rows)
 
 
 def test_a_non_numeric_telegram_address_finds_nobody(engine: sa.Engine) -> None:
@@ -174,11 +181,13 @@ def test_group_channels_per_transport(engine: sa.Engine, transport: str) -> None
     assert directory.channel_at(engine, transport, "C0NIEUW") == "lt-noord"
     with transaction(engine) as s:
         noord, zuid = s.get(Group, noord_id), s.get(Group, zuid_id)
-        assert noord is not None and zuid is not None
+        assert noord is not None
+        assert zuid is not None
         assert identity.group_address(s, noord, transport) == "C0NIEUW"
         assert identity.group_address(s, zuid, transport) is None
         found = identity.group_at(s, transport, "C0NIEUW")
-        assert found is not None and found.id == noord_id
+        assert found is not None
+        assert found.id == noord_id
         identity.bind_group(s, zuid, transport, "C0NOORD", actor_id=None, now=NOW)
     rows = _audit(engine, "gekoppeld")
     assert [r.item_type for r in rows] == ["groep"] * 3

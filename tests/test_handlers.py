@@ -22,7 +22,8 @@ async def test_signaal_with_category_gets_a_reference(bot: TalkingBot) -> None:
 
 async def test_signaal_text_starting_with_a_number_is_not_a_reference(bot: TalkingBot) -> None:
     reply = await bot.say("/signaal 12 jongeren bij de school")
-    assert reply.startswith("Signaal S-1 vastgelegd") and "12 jongeren bij de school [overig]" in reply
+    assert reply.startswith("Signaal S-1 vastgelegd")
+    assert "12 jongeren bij de school [overig]" in reply
 
 
 async def test_actie_without_deadline_is_due_at_next_meeting(bot: TalkingBot) -> None:
@@ -128,7 +129,8 @@ async def test_afmelden_tells_the_chair(bot: TalkingBot) -> None:
     ]
     with Session(bot.bot.engine) as s:
         att = s.exec(select(Attendance)).one()
-    assert att.status == "afgemeld" and att.reason == "ziek"
+    assert att.status == "afgemeld"
+    assert att.reason == "ziek"
 
 
 async def test_afmelden_for_a_meeting_by_date(bot: TalkingBot) -> None:

@@ -81,7 +81,8 @@ async def test_typed_markup_in_outbox_channel_posts_and_direct_messages_is_escap
     assert {p["channel"] for p in posts} == {BOLNES, "DU0ANNA"}
     for post in posts:
         assert_literal(post.body)
-        assert post["parse"] == "none" and post["link_names"] is False
+        assert post["parse"] == "none"
+        assert post["link_names"] is False
 
 
 async def test_typed_markup_in_the_app_home_is_escaped(slack: SlackWorld) -> None:
@@ -107,8 +108,10 @@ async def test_a_modal_error_is_plain_text_and_never_carries_markup(slack: Slack
     answer = (await slack.submit(view, values)).json()
     assert answer["response_action"] == "errors"
     [(block, error)] = answer["errors"].items()
-    assert block == "signaal" and "S-99" in error
-    assert "<" not in error and "&" not in error
+    assert block == "signaal"
+    assert "S-99" in error
+    assert "<" not in error
+    assert "&" not in error
 
 
 # --- Telegram ---------------------------------------------------------------------------------
@@ -117,8 +120,8 @@ TOELICHTING = "Opgelost <b>vandaag</b> & <script>alert(1)</script> door de gemee
 
 
 async def test_a_closing_toelichting_reaches_the_ambassador_literally_in_telegram_html(
-    team: TalkingBot,  # noqa: F811
-    tg: FakeTelegram,  # noqa: F811
+    team: TalkingBot,
+    tg: FakeTelegram,
     telegram: TelegramTransport,  # noqa: F811
 ) -> None:
     jan = tg.user(9201, "Jan")
@@ -135,7 +138,8 @@ async def test_a_closing_toelichting_reaches_the_ambassador_literally_in_telegra
     assert status.params["parse_mode"] == "HTML"  # the notifier escapes for HTML, and says so
     shown = [m["text"] for m in tg.sent if m["chat"]["id"] == jan.id and "afgehandeld" in m["text"]]
     assert len(shown) == 1  # Telegram accepted it (a raw <script> would be refused with 400)
-    assert TOELICHTING in shown[0] and "Lamp <kapot> & donker" in shown[0]
+    assert TOELICHTING in shown[0]
+    assert "Lamp <kapot> & donker" in shown[0]
 
     mine = await tg.say(jan, "/mijnsignalen")  # plain text again, no parse_mode
     assert TOELICHTING in mine

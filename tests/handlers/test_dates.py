@@ -111,14 +111,16 @@ def test_dst_autumn_keeps_wall_clock() -> None:
     now = datetime(2026, 10, 20, 10, 0, tzinfo=AMS)
     result = parse_when("over twee weken", now=now)
     _assert_same(result, datetime(2026, 11, 3, 10, 0, tzinfo=AMS))
-    assert result is not None and result.utcoffset() == timedelta(hours=1)
+    assert result is not None
+    assert result.utcoffset() == timedelta(hours=1)
 
 
 def test_dst_spring_keeps_wall_clock() -> None:
     now = datetime(2027, 3, 20, 10, 0, tzinfo=AMS)
     result = parse_when("over 2 weken", now=now)
     _assert_same(result, datetime(2027, 4, 3, 10, 0, tzinfo=AMS))
-    assert result is not None and result.utcoffset() == timedelta(hours=2)
+    assert result is not None
+    assert result.utcoffset() == timedelta(hours=2)
     morning = parse_when("morgen om 10 uur", now=datetime(2027, 3, 27, 12, 0, tzinfo=AMS))
     assert morning == datetime(2027, 3, 28, 8, 0, tzinfo=UTC)
 
@@ -129,16 +131,19 @@ def test_dst_gap_moves_forward() -> None:
     assert parse_when("28 maart 2027 om 02:30", now=NOW) == expected
     result = parse_when("over 4 dagen", now=datetime(2027, 3, 24, 2, 30, tzinfo=AMS))
     assert result == expected
-    assert result is not None and (result.hour, result.minute) == (3, 30)
+    assert result is not None
+    assert (result.hour, result.minute) == (3, 30)
 
 
 def test_short_durations_count_real_time_across_dst() -> None:
     spring = parse_when("over 2 uur", now=datetime(2027, 3, 28, 1, 30, tzinfo=AMS))
-    assert spring is not None and (spring.hour, spring.minute) == (4, 30)
+    assert spring is not None
+    assert (spring.hour, spring.minute) == (4, 30)
     autumn = parse_when("over 2 uur", now=datetime(2026, 10, 25, 1, 30, tzinfo=AMS))
     # 02:30 for the second time (fold=1); compare in UTC, as inter-zone == is always
     # False for ambiguous local times (PEP 495).
-    assert autumn is not None and (autumn.hour, autumn.minute, autumn.fold) == (2, 30, 1)
+    assert autumn is not None
+    assert (autumn.hour, autumn.minute, autumn.fold) == (2, 30, 1)
     assert autumn.astimezone(UTC) == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
 
 
@@ -154,7 +159,9 @@ def test_other_time_zone() -> None:
     expected = datetime(2026, 11, 19, 9, 0, tzinfo=ny)
     assert parse_when("morgen om 9 uur", now=now, tz="America/New_York") == expected
     result = parse_when("morgen om 9 uur", now=now, tz=ny)
-    assert result == expected and result is not None and result.tzinfo == ny
+    assert result == expected
+    assert result is not None
+    assert result.tzinfo == ny
 
 
 @pytest.mark.parametrize(
@@ -246,7 +253,8 @@ def test_day_month_for_a_past_meeting_is_the_most_recent_occurrence(day: int, mo
     assert (result.month, result.day) == (MONTHS[month], day)
     assert now.date() - timedelta(days=366) < result.date() <= now.date()
     with_year = parse_when_past(f"{day} {month} {now.year + 1}", now=now, end_of_day=False)
-    assert with_year is not None and with_year.year == now.year + 1  # a year is kept as written
+    assert with_year is not None
+    assert with_year.year == now.year + 1
 
 
 @pytest.mark.parametrize(

@@ -106,8 +106,14 @@ CASES: dict[str, list[Case]] = {
     ],
     "initiatief.contact": [
         # I-1's contact person is piet; kevin (another team) may not move it, not from a direct chat either
-        Case("kevin", "geen contactpersoon, ander team", "@kevin", "/initiatief I-1 fase gesprek", _initiatief,
-             "eigen groep"),
+        Case(
+            "kevin",
+            "geen contactpersoon, ander team",
+            "@kevin",
+            "/initiatief I-1 fase gesprek",
+            _initiatief,
+            "eigen groep",
+        ),
         Case("kevin", "geen contactpersoon, ander team", "@kevin", "/initiatief I-1", _initiatief, "eigen groep"),
     ],
 }
@@ -150,9 +156,11 @@ async def test_wrong_role_is_refused_and_nothing_is_stored(bot: TalkingBot, acti
     before = table_counts(bot.bot.engine)
     if family is not None and family in COMMANDS:
         reply = await bot.say(case.command, as_=case.who, in_=case.channel)
-        assert len(bot.last) == 1 and bot.last[0].private
+        assert len(bot.last) == 1
+        assert bot.last[0].private
         assert wanted in reply, reply
-        assert "\n" not in reply and reply.endswith(".")
+        assert "\n" not in reply
+        assert reply.endswith(".")
         assert bot.last[0].extra.get("error") == "user"
     else:  # the command is not in this build: try the row itself
         with bot.session() as s:

@@ -70,7 +70,8 @@ def test_two_processes_on_one_postgresql_send_each_reminder_once(db_url: str, tm
     engine = make_engine(db_url)
     with Session(engine) as s:
         rows = s.exec(select(OutboxMessage).where(col(OutboxMessage.dedupe_key) == key)).all()
-        assert len(rows) == 1 and rows[0].sent_at is not None
+        assert len(rows) == 1
+        assert rows[0].sent_at is not None
         unsent = s.exec(select(OutboxMessage).where(OutboxMessage.sent_at == None)).all()  # noqa: E711
         assert unsent == []
     engine.dispose()

@@ -93,7 +93,8 @@ def operations(bot: Wijkbot) -> dict[str, Operation | None]:
     def te_laat() -> Any:
         msg = Message("/actie lijst te-laat", person=chair.key, channel=team.channel, now=NOW, transport="console")
         replies = dispatch(engine, config, msg, BotState())
-        assert replies and "te laat" in replies[0].text, replies[0].text[:200]
+        assert replies
+        assert "te laat" in replies[0].text, replies[0].text[:200]
         return replies
 
     ops["/actie lijst te-laat (one team)"] = te_laat
@@ -199,7 +200,7 @@ def run(opts: Options) -> Section:
             r = results[label][name]
             if r.get("missing"):
                 continue
-            st, lines, scans = r["slow"][0] if r["slow"] else (None, [], [])
+            st, _lines, scans = r["slow"][0] if r["slow"] else (None, [], [])
             sql = " ".join(st.sql.split())[:110] if st else ""
             detail.append(
                 [

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -128,7 +128,7 @@ class Counts:
 
 
 Rows = tuple[list[str], list[tuple[Any, ...]]]  # column names, rows
-EPOCH = datetime(1970, 1, 1)  # naive UTC, as the database stores it
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC).replace(tzinfo=None)  # naive UTC, as the database stores it
 
 
 def _at(seconds: float) -> datetime:
@@ -279,7 +279,7 @@ def rows_for(
                     attendance.append((mid, pid, status, at - day))
             mid += 1
             at += every * 7 * day
-        for year in range(datetime.fromtimestamp(begin).year, now.year + 1):
+        for year in range(datetime.fromtimestamp(begin, TZ).year, now.year + 1):
             for month in (3, 10):
                 when = datetime(year, month, 15, 19, 30, tzinfo=TZ).timestamp()
                 if begin <= when:

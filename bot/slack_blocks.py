@@ -149,12 +149,13 @@ class Markup:
         assert self.tz is not None
         day, dom, month, year, hh, mm = m.groups()
         try:
-            local = datetime(int(year), MONTH_ABBR.index(month) + 1, int(dom), int(hh or 23), int(mm or 59))
+            dt = datetime(
+                int(year), MONTH_ABBR.index(month) + 1, int(dom), int(hh or 23), int(mm or 59), tzinfo=self.tz
+            )
         except ValueError:
             return m.group(0)
-        if DAY_ABBR[local.weekday()] != day:
+        if DAY_ABBR[dt.weekday()] != day:
             return m.group(0)  # not one of our dates (the weekday would match)
-        dt = local.replace(tzinfo=self.tz)
         fmt = "{date_short_pretty} {time}" if hh else "{date_short_pretty}"
         return f"<!date^{int(dt.timestamp())}^{fmt}|{m.group(0)}>"
 

@@ -81,7 +81,7 @@ CHANGE_LABELS: dict[str, dict[str, str]] = {
                 ("in_behandeling", "in behandeling"),
                 ("jaarplan", "naar het jaarplan"),
             )
-        },  # fmt: skip
+        },
     },
     "actiepunt": {
         "aangemaakt": "aangemaakt",

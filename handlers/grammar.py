@@ -197,7 +197,7 @@ def own_people(text: str, ctx: Context) -> str:
     me = ctx.person.key
     members = [k for k in ([*group.members, group.chair or ""] if group else []) if k and k != me]
     partners = [k for k, p in people.items() if p.kind == "partner" and k != me]
-    guests = [k for k in (group.guests if group else [])] + [k for k in partners if k not in members]
+    guests = list(group.guests if group else []) + [k for k in partners if k not in members]
     taken: set[str] = set()
 
     def pick(sample: str, choices: list[str]) -> str:

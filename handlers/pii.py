@@ -75,7 +75,7 @@ LABELS = {
 
 
 def is_bsn(digits: str) -> bool:
-    """Nine digits that pass the 11-proef (9·d1 + 8·d2 + … + 2·d8 − d9 ≡ 0 mod 11)."""
+    """Nine digits that pass the 11-proef (9·d1 + 8·d2 + … + 2·d8 - d9 ≡ 0 mod 11)."""
     if len(digits) != 9 or not digits.isdigit() or digits == "0" * 9:
         return False
     total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - int(digits[8])

@@ -268,7 +268,8 @@ async def test_help_is_generated_from_the_table(bot: TalkingBot) -> None:
 def test_readme_command_table_is_the_table() -> None:
     readme = (ROOT / "README.md").read_text()
     start, end = "<!-- commands:begin -->", "<!-- commands:end -->"
-    assert start in readme and end in readme, "README.md lacks the command table markers"
+    assert start in readme, "README.md lacks the command table markers"
+    assert end in readme, "README.md lacks the command table markers"
     table = readme.split(start, 1)[1].split(end, 1)[0].strip()
     assert table == commands.markdown_table(), "README.md is out of date; paste `python -m handlers.commands`"
 

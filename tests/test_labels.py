@@ -120,7 +120,7 @@ async def test_no_reply_or_message_of_a_scripted_session_shows_a_raw_code(bot: T
     text = "\n".join(said)
     Path("/tmp/labels/session.txt").write_text(text) if Path("/tmp/labels").is_dir() else None
     assert not RAW.findall(text), sorted(set(RAW.findall(text)))
-    codes = {w for w in UNDERSCORE_WORD.findall(text)}
+    codes = set(UNDERSCORE_WORD.findall(text))
     assert not codes, codes
 
 

@@ -6,6 +6,7 @@ from Thursday 3 December 2026 10:00 (then 28 January, 25 March, 20 May) in Ontmo
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -294,7 +295,7 @@ async def test_a_new_series_asks_first_and_replaces_only_on_confirmation(bot: Ta
         ).all()
         assert planned[0] == datetime(2026, 12, 10, 14, 0, tzinfo=TZ)
         local = [p.astimezone(TZ).replace(tzinfo=None) for p in planned]  # 14:00 also after the clocks change
-        assert all(b - a == timedelta(weeks=6) for a, b in zip(local, local[1:], strict=False))
+        assert all(b - a == timedelta(weeks=6) for a, b in itertools.pairwise(local))
         assert s.exec(select(Attendance)).all() == []  # the answers for the replaced meetings are gone
         active = s.exec(
             select(MeetingSeries).where(MeetingSeries.group_id == group_id, MeetingSeries.active == True)  # noqa: E712

@@ -51,7 +51,8 @@ def assert_literal(payload: Any) -> None:
     assert texts
     for text in texts:
         bare = OUR_DATES.sub("", text)
-        assert "<" not in bare and ">" not in bare, text
+        assert "<" not in bare, text
+        assert ">" not in bare, text
         assert "&" not in re.sub(r"&(amp|lt|gt);", "", bare), text
     shown = [t.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") for t in texts]
     assert any(LITERAL in t for t in shown), shown
@@ -97,7 +98,7 @@ async def test_typed_markup_in_the_app_home_is_escaped(slack: SlackWorld) -> Non
 async def test_a_modal_error_is_plain_text_and_never_carries_markup(slack: SlackWorld) -> None:
     # Slack shows the errors of response_action "errors" as plain text under the field (nothing in
     # them is parsed); ours name the field's problem and a reference, never the text typed around it.
-    resp, _ = await slack.command("/actie", trigger=True)
+    _resp, _ = await slack.command("/actie", trigger=True)
     view = (await slack.fake.wait_for("views.open"))[-1]["view"]
     values = {
         "text": {"type": "plain_text_input", "value": "Iets doen <!channel> & <@U123>"},

@@ -72,7 +72,8 @@ async def test_a_display_name_equal_to_a_chairs_name_binds_nothing_and_runs_noth
     slack.fake.add_user("U0MALLORY", "Anna de Vries", "anna", email="mallory@example.org")
     for command in ("/ambassadeur uitnodigen", "/signaal Alles is rustig", "/actie lijst"):
         out = await slack.say(command, user="U0MALLORY")
-        assert out.startswith(UNKNOWN) and out.count(".") == 1, out
+        assert out.startswith(UNKNOWN), out
+        assert out.count(".") == 1, out
         assert slack.last[0]["response_type"] == "ephemeral"
     # the Home tab does not bind either
     event = {"type": "app_home_opened", "user": "U0MALLORY", "channel": "DU0MALLORY", "tab": "home", "event_ts": "1"}

@@ -168,7 +168,7 @@ async def test_a_refusal_is_logged_without_personal_data(slack: SlackWorld, capl
 
 
 async def test_a_body_over_one_mebibyte_gets_413_and_nothing_runs(slack: SlackWorld) -> None:
-    body, path = slack.command_body("/signaal " + "x" * MAX_BODY, user="U0ANNA", channel=BOLNES)
+    body, _path = slack.command_body("/signaal " + "x" * MAX_BODY, user="U0ANNA", channel=BOLNES)
     resp = await slack.send(body)  # signed and all
     assert resp.status_code == 413
 

@@ -82,7 +82,7 @@ async def test_the_console_scenario_passes_through_slack(slack: SlackWorld) -> N
 async def test_unsigned_or_stale_requests_get_401_and_store_nothing(
     slack: SlackWorld, headers: dict[str, str] | str
 ) -> None:
-    body, path = slack.command_body("/signaal Inbraak bij de buren #veiligheid", user="U0ANNA", channel=BOLNES)
+    body, _path = slack.command_body("/signaal Inbraak bij de buren #veiligheid", user="U0ANNA", channel=BOLNES)
     if headers == "stale":
         headers = sign(body, ts=int(time.time()) - 6 * 60)  # clock-ok: a stale signature, relative to Slack's real time
     assert isinstance(headers, dict)

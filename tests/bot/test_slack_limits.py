@@ -188,7 +188,8 @@ async def test_app_home_says_how_many_more_there_are(slack: SlackWorld) -> None:
 async def test_exports_name_the_file_without_its_server_path(slack: SlackWorld, command: str) -> None:
     _fill(slack, n=5)
     text = await slack.say(command)
-    assert ".csv" in text and "/" not in text.replace(command, ""), text
+    assert ".csv" in text, text
+    assert "/" not in text.replace(command, ""), text
     await slack.fake.wait_for_uploads(1)
 
 

@@ -191,7 +191,7 @@ async def test_a_channel_of_no_group_gets_an_ephemeral_explanation(slack: SlackW
     assert slack.last[0]["response_type"] == "ephemeral"
     assert out.startswith("Kanaal #random hoort niet bij een team of groep")
     # without text no modal opens there either: the same explanation
-    resp, path = await slack.command("/actie", channel="C0RANDOM1", trigger=True)
+    _resp, path = await slack.command("/actie", channel="C0RANDOM1", trigger=True)
     [reply] = await slack.replies(path)
     assert reply["response_type"] == "ephemeral"
     assert "hoort niet bij een team" in reply["text"]

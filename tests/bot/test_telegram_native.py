@@ -151,7 +151,7 @@ def test_a_button_whose_callback_data_telegram_would_refuse_cannot_be_made() -> 
     assert keyboard([("Ja", "x" * 64)]).inline_keyboard[0][0].callback_data == "x" * 64
     with pytest.raises(ValueError, match="1-64 bytes"):
         keyboard([("Ja", "é" * 33)])  # 66 bytes in UTF-8
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="callback data must be 1-64 bytes"):
         keyboard([("Leeg", "")])
 
 

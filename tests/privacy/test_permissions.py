@@ -127,13 +127,15 @@ def test_every_refusal_is_one_dutch_sentence() -> None:
     for action, text in REFUSALS.items():
         sentence = text.format(group=BOLNES)
         assert sentence.endswith("."), action
-        assert "\n" not in sentence and ". " not in sentence.rstrip("."), action
+        assert "\n" not in sentence, action
+        assert ". " not in sentence.rstrip("."), action
 
 
 def test_docs_security_holds_the_permission_table() -> None:
     doc = DOC.read_text(encoding="utf-8")
     start, end = "<!-- permissions:begin -->", "<!-- permissions:end -->"
-    assert start in doc and end in doc, "docs/security.md lacks the permission table markers"
+    assert start in doc, "docs/security.md lacks the permission table markers"
+    assert end in doc, "docs/security.md lacks the permission table markers"
     table = doc.split(start, 1)[1].split(end, 1)[0].strip()
     assert table == markdown_table(), "docs/security.md is out of date; paste handlers.permissions.markdown_table()"
 

@@ -133,7 +133,7 @@ async def test_retention_periods_come_from_the_configuration(bot: TalkingBot, tm
     with bot.session() as s:
         assert s.get(Signaal, 1).text == ANONYMISED  # type: ignore[union-attr]
     config.write_text("[retention]\nsignaal_gesloten = 0\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="retention.signaal_gesloten"):
+    with pytest.raises(ConfigError, match=r"retention\.signaal_gesloten"):
         load_config(config)
 
 

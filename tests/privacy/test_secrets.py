@@ -149,7 +149,8 @@ async def fail_deliveries(bot: TalkingBot, monkeypatch: pytest.MonkeyPatch) -> l
     assert sent == 0
     with bot.session() as s:
         errors = [m.last_error or "" for m in s.exec(select(OutboxMessage)).all()]
-    assert len(errors) == 3 and all(errors), "every delivery should have failed"
+    assert len(errors) == 3, "every delivery should have failed"
+    assert all(errors), "every delivery should have failed"
     return errors
 
 

@@ -59,7 +59,9 @@ class BadEntities(Exception):
 class _TelegramHtml(HTMLParser):
     """The text a person reads of a message sent with parse_mode HTML (Telegram's small tag set)."""
 
-    TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span", "blockquote"}
+    TAGS = frozenset(
+        {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span", "blockquote"}
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

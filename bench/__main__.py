@@ -38,7 +38,7 @@ def _digest(opts: Options) -> Section:
     if not script.exists():
         section.lines.append("bench/bench_digest.py is not present; nothing measured.")
         return section
-    targets = [("SQLite", [])]
+    targets: list[tuple[str, list[str]]] = [("SQLite", [])]
     if opts.pg_url:
         targets.append(("PostgreSQL", ["--db", opts.pg_url]))
     for label, extra in targets:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bench.common import Options, median, reset_database
 from bench.results import Goal, Section, ms, sec, table
@@ -47,13 +47,13 @@ def operations(bot: Wijkbot) -> dict[str, Operation | None]:
     """What a person waits for, each as a call that opens its own session."""
     engine, config, tz = bot.engine, bot.config, bot.config.tz
     with Session(engine) as s:
-        team = s.exec(sa.select(Group).where(Group.kind == "team").order_by(Group.id)).scalars().first()  # type: ignore[call-overload]
+        team = s.exec(select(Group).where(col(Group.kind) == "team").order_by(col(Group.id))).first()
         assert team is not None
         chair = s.get(Person, team.chair_id)
         busiest = s.execute(
-            sa.select(Person.key)
-            .join(Actiepunt, Actiepunt.owner_id == Person.id)  # type: ignore[arg-type]
-            .where(Actiepunt.status == ActieStatus.open)
+            sa.select(col(Person.key))
+            .join(Actiepunt, col(Actiepunt.owner_id) == col(Person.id))
+            .where(col(Actiepunt.status) == ActieStatus.open)
             .group_by(Person.key)
             .order_by(sa.func.count().desc())
             .limit(1)

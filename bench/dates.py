@@ -61,7 +61,7 @@ def _us(seconds: float) -> str:
 
 def _duckling_reader(strict: bool) -> Reader | None:
     try:
-        import duckling  # type: ignore[import-not-found]
+        import duckling
     except ImportError:
         return None
     tzdb = duckling.load_time_zones("/usr/share/zoneinfo")

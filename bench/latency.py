@@ -116,7 +116,7 @@ def one_run(
         )
         if done.returncode != 0:
             raise RuntimeError(f"load generator failed: {done.stderr.decode()[-2000:]}")
-        result = json.loads(done.stdout.decode().strip().splitlines()[-1])
+        result: dict[str, Any] = json.loads(done.stdout.decode().strip().splitlines()[-1])
         # every command answered on its response_url (bounded wait)
         expected, waited_until = warmup + requests, time.monotonic() + 120
         stats = _get(f"{api}/stats")

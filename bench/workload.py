@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from storage.models import (
     Actiepunt,
@@ -144,12 +145,14 @@ def generate(
         teams = [
             (int(gid), int(every or 8))
             for gid, every in conn.execute(
-                sa.select(Group.id, Group.every_weeks).where(Group.kind == GroupKind.team).order_by(Group.id)  # type: ignore[arg-type]
+                sa.select(col(Group.id), col(Group.every_weeks))
+                .where(col(Group.kind) == GroupKind.team)
+                .order_by(col(Group.id))
             )
         ]
         member_rows = conn.execute(sa.select(Membership.group_id, Membership.person_id)).all()  # type: ignore[call-overload]
         first_id = {
-            t: (conn.execute(sa.select(sa.func.coalesce(sa.func.max(m.id), 0))).scalar() or 0) + 1  # type: ignore[attr-defined]
+            t: (conn.execute(sa.select(sa.func.coalesce(sa.func.max(m.id), 0))).scalar() or 0) + 1
             for t, m in (("signaal", Signaal), ("actiepunt", Actiepunt), ("meeting", Meeting))
         }
     members: dict[int, list[int]] = {gid: [] for gid, _ in teams}
@@ -321,12 +324,14 @@ def bulk_insert(engine: Engine, table: str, columns: list[str], rows: list[tuple
     try:
         cur = raw.cursor()
         if engine.dialect.name == "postgresql":
-            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
             marks = ", ".join("?" for _ in columns)
-            cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", map(_sqlite_row, rows))
+            cur.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", [_sqlite_row(r) for r in rows]
+            )
         raw.commit()
     finally:
         raw.close()

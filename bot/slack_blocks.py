@@ -369,7 +369,9 @@ def metadata(meta: Mapping[str, str]) -> str:
     return out
 
 
-def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = "") -> dict:
+def _input(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
+) -> dict[str, Any]:
     block: dict[str, Any] = {
         "type": "input",
         "block_id": block_id,
@@ -382,7 +384,9 @@ def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool
     return block
 
 
-def _modal(callback_id: str, title: str, submit: str, meta: dict[str, str], blocks: list[dict]) -> dict[str, Any]:
+def _modal(
+    callback_id: str, title: str, submit: str, meta: dict[str, str], blocks: list[dict[str, Any]]
+) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": callback_id,

@@ -21,6 +21,7 @@ from handlers.format import ref_s
 from storage import identity, items
 from storage.config import OrgConfig
 from storage.erase import erase_person
+from storage.initiatieven import euro
 from storage.models import (
     Group,
     Invitation,
@@ -305,7 +306,7 @@ def _amount_line(draft: dict[str, Any], triage: Triage | None) -> list[str]:
         cents = initiatief.take_amount(str(draft.get("text", "")))[1]
     except UserError:
         cents = None
-    return [f"Gevraagd bedrag: {initiatief.euro(cents)}" if cents else "Gevraagd bedrag: geen (noem het als €800)"]
+    return [f"Gevraagd bedrag: {euro(cents)}" if cents else "Gevraagd bedrag: geen (noem het als €800)"]
 
 
 def pii_warning(draft: dict[str, Any]) -> str | None:

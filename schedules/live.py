@@ -78,7 +78,7 @@ async def run_spec(spec_id: str) -> None:
     log.warning("job %s kwam aan de beurt, maar er draait geen planner", spec_id)
 
 
-class _JobStore(SQLAlchemyJobStore):
+class _JobStore(SQLAlchemyJobStore):  # type: ignore[misc]  # APScheduler 3 has no type hints
     """The SQLAlchemy job store on the bot's engine, owned by one LiveScheduler.
 
     A job it loads runs on its own scheduler (`LiveScheduler.run_spec`), and it must not dispose
@@ -362,7 +362,7 @@ class LiveScheduler:
                 sched.remove_job(src.id, jobstore=VOLATILE)
             return
         same = existing is not None and existing.next_run_time is not None
-        if same and abs((existing.next_run_time - run_at).total_seconds()) < 1:  # type: ignore[union-attr]
+        if same and abs((existing.next_run_time - run_at).total_seconds()) < 1:
             return
         sched.add_job(
             self._run_source,

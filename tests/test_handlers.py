@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.slack_blocks import button_command
 from storage.models import Actiepunt, Attendance, Bijeenkomst, Meeting, Signaal
@@ -107,7 +107,7 @@ async def test_overleg_plan_creates_a_series_in_local_time(bot: TalkingBot) -> N
         starts = s.exec(
             select(Meeting.starts_at)
             .where(Meeting.group_id == 1, Meeting.status == "gepland")
-            .order_by(Meeting.starts_at)
+            .order_by(col(Meeting.starts_at))
         ).all()
     local = [m.astimezone(TZ) for m in starts]
     assert local[0] == datetime(2026, 12, 10, 14, 0, tzinfo=TZ)

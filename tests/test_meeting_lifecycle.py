@@ -47,7 +47,7 @@ def _events(reply: str) -> dict[datetime, icalendar.Event]:
     match = re.search(r"(/\S+\.ics)", reply)
     assert match, reply
     cal = icalendar.Calendar.from_ical(Path(match.group(1)).read_bytes())
-    return {e.decoded("DTSTART"): e for e in cal.walk("VEVENT")}
+    return {e.decoded("DTSTART"): e for e in cal.walk("VEVENT") if isinstance(e, icalendar.Event)}
 
 
 async def _refused_and_nothing_stored(bot: TalkingBot, command: str, wanted: str, *, as_: str = "anna") -> None:
@@ -181,7 +181,7 @@ async def test_a_cancelled_meeting_tells_who_answered_sends_no_reminders_and_is_
     events = _events(await bot.say("/overleg agenda"))
     cancelled = events[DEC_3]
     assert str(cancelled["STATUS"]) == "CANCELLED"
-    assert int(cancelled["SEQUENCE"]) == 1
+    assert cancelled.decoded("SEQUENCE") == 1
     assert str(events[datetime(2027, 1, 28, 10, 0, tzinfo=TZ)]["STATUS"]) == "CONFIRMED"
 
     await bot.advance(timedelta(days=11))  # past 3 December: no reminder, nudge or attendance question
@@ -237,7 +237,7 @@ async def test_a_moved_meeting_keeps_its_answers_tells_them_and_reminds_at_the_n
     assert act.deadline == new_at
     assert "Volgend overleg van Leefbaarheidsteam Bolnes: do 10 dec 2026 14:00" in await bot.say("/overleg")
     event = _events(await bot.say("/overleg agenda"))[new_at]
-    assert int(event["SEQUENCE"]) == 1
+    assert event.decoded("SEQUENCE") == 1
     assert str(event["STATUS"]) == "CONFIRMED"
     assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(hours=2)
 

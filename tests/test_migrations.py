@@ -50,6 +50,6 @@ def test_history_is_one_line() -> None:
     merges = [r.revision for r in revisions if isinstance(r.down_revision, tuple | list)]
     assert merges == [], f"revisions with more than one parent: {merges}"
     parents = [r.down_revision for r in revisions if r.down_revision is not None]
-    branched = sorted({p for p in parents if parents.count(p) > 1})  # type: ignore[type-var]
+    branched = sorted({p for p in parents if parents.count(p) > 1})
     assert branched == [], f"revisions with more than one child: {branched}"
     assert len(script.get_bases()) == 1

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage import org
 from storage.meetings import attendance_flags
-from storage.models import Attendance, Group, Meeting, MeetingStatus, Person
+from storage.models import Attendance, AttendanceStatus, Group, Meeting, MeetingStatus, Person
 from tests.support.talk import TalkingBot
+
+
+def _id(row: Meeting | Person) -> int:
+    """The key of a row read back from the database (so it has one)."""
+    assert row.id is not None
+    return row.id
 
 
 def _bolnes(s: Session) -> Group:
@@ -49,12 +55,16 @@ async def test_an_inactive_member_is_neither_marked_afwezig_nor_flagged(bot: Tal
         bolnes = _bolnes(s)
         people = {p.key: p for p in s.exec(select(Person)).all()}
         held = s.exec(
-            select(Meeting).where(Meeting.group_id == bolnes.id, Meeting.starts_at <= now).order_by(Meeting.starts_at)
+            select(Meeting)
+            .where(Meeting.group_id == bolnes.id, Meeting.starts_at <= now)
+            .order_by(col(Meeting.starts_at))
         ).all()
         for meeting in held:
             meeting.status = MeetingStatus.gehouden
             s.add(meeting)
-            s.add(Attendance(meeting_id=meeting.id, person_id=people["piet"].id, status="afwezig", responded_at=now))
+            s.add(
+                Attendance(meeting_id=_id(meeting), person_id=_id(people["piet"]), status="afwezig", responded_at=now)
+            )
         s.commit()
         assert [f.person_key for f in attendance_flags(s, bolnes.id or 0, now)] == ["piet"]
     _deactivate(bot, "piet")
@@ -121,7 +131,7 @@ async def test_meeting_writes_are_audited_by_storage_itself(bot: TalkingBot) -> 
         meeting = meetings.next_meeting(s, group.id or 0, now=now)
         assert meeting is not None
         meetings.record_attendance(
-            s, meeting, piet.id or 0, status=meetings.AttendanceStatus.afgemeld, reason="ziek", substitute_id=None,
+            s, meeting, piet.id or 0, status=AttendanceStatus.afgemeld, reason="ziek", substitute_id=None,
             now=now,
         )  # fmt: skip
         item = meetings.add_agenda_item(s, meeting, "Vlietkade", added_by_id=anna.id, guest_id=None, now=now)

@@ -10,6 +10,7 @@ import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 from sqlmodel import Session, func, select
@@ -26,7 +27,8 @@ UNKNOWN = "Uw Slack-account is nog niet aan een persoon in wijkbot gekoppeld"
 
 
 def _code(text: str) -> str:
-    [code] = set(CODE.findall(text))
+    codes: set[str] = set(CODE.findall(text))
+    [code] = codes
     return code
 
 
@@ -180,6 +182,15 @@ async def test_the_verified_workspace_email_binds_the_configured_person_and_says
     assert len(slack.fake.of("users.info")) == 1
 
 
+class _UserFields(TypedDict, total=False):
+    """What FakeSlack.add_user may be told about a Slack member."""
+
+    email: str
+    email_confirmed: bool
+    team_id: str
+    deleted: bool
+
+
 @pytest.mark.parametrize(
     "user",
     [
@@ -189,11 +200,11 @@ async def test_the_verified_workspace_email_binds_the_configured_person_and_says
         pytest.param({"email": "piet@wc.nl.evil.example"}, id="another-address"),
     ],
 )
-async def test_an_email_that_is_not_ours_and_verified_binds_nothing(
-    anna_bound: SlackWorld, user: dict[str, object]
-) -> None:
+async def test_an_email_that_is_not_ours_and_verified_binds_nothing(anna_bound: SlackWorld, user: _UserFields) -> None:
     slack = anna_bound
-    slack.fake.add_user("U0PIET", "Piet Verhoeven", "piet", **{"email": "piet@wc.nl", **user})
+    fields: _UserFields = {"email": "piet@wc.nl"}
+    fields.update(user)
+    slack.fake.add_user("U0PIET", "Piet Verhoeven", "piet", **fields)
     out = await slack.say("/actie lijst", user="U0PIET")
     assert out.startswith(UNKNOWN)
     assert "piet" not in _slack_ids(slack)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import Session, func, select
 
@@ -22,12 +23,13 @@ def _text(value: str | None) -> dict[str, object]:
     return {"type": "plain_text_input", "value": value}
 
 
-async def _open_modal(slack: SlackWorld, command: str) -> dict:
+async def _open_modal(slack: SlackWorld, command: str) -> dict[str, Any]:
     before = len(slack.fake.of("views.open"))
     resp, _ = await slack.command(command, trigger=True)
     assert resp.status_code == 200
     calls = await slack.fake.wait_for("views.open", before + 1)
-    return calls[-1]["view"]
+    view: dict[str, Any] = calls[-1]["view"]
+    return view
 
 
 async def test_modal_with_a_past_deadline_shows_the_error_on_the_deadline_and_stores_nothing(

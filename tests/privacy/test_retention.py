@@ -111,8 +111,9 @@ async def test_done_actiepunten_lose_their_text_after_two_years(bot: TalkingBot)
         assert a2 is not None
         assert a2.text == ANONYMISED
         assert a2.status == "gedaan"
-        assert s.get(Actiepunt, 3) is not None
-        assert s.get(Actiepunt, 3).text == "Hekwerk repareren"
+        a3 = s.get(Actiepunt, 3)
+        assert a3 is not None
+        assert a3.text == "Hekwerk repareren"
         details = [w.detail for w in s.exec(select(Wijziging).where(Wijziging.item_id == 2)).all()]
     assert "gesproken met familie Yilmaz" not in details
     assert "familie Yilmaz" not in all_values(bot.bot.engine)

@@ -68,7 +68,7 @@ async def test_half_year_report_is_drafted_completed_posted_with_chart_and_pdf(
     with bot.session() as s:
         names = [p.name for p in s.exec(select(Person)).all()]
         sig_texts = [sig.text for sig in s.exec(select(Signaal)).all()]
-        msg = s.exec(select(OutboxMessage).where(OutboxMessage.text.startswith("Voortgangsrapportage"))).one()  # type: ignore[attr-defined]
+        msg = s.exec(select(OutboxMessage).where(OutboxMessage.text.startswith("Voortgangsrapportage"))).one()
         row = s.exec(select(Voortgangsrapportage)).one()
     assert not any(n in posted[0] for n in names)
     assert not any(t in posted[0] for t in sig_texts)

@@ -202,8 +202,8 @@ class FakeTelegram:
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr,attr-defined]
+        assert isinstance(server, asyncio.Server)
+        self.port = server.sockets[0].getsockname()[1]
 
     async def close(self) -> None:
         """Stop serving; a request beyond the Bot API's limits during the test fails it here."""

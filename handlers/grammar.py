@@ -155,13 +155,6 @@ def _ref_number(family: Family, word: str) -> int:
     return parse_ref(key(word) if kind == "ref" else word, family.prefix or "")
 
 
-def usage_line(family: Family, sub: Sub | None = None) -> str:
-    """`/actie gedaan A-12 [toelichting]`, or every form of the family joined by ' · '."""
-    if sub is not None:
-        return sub.usage
-    return " · ".join(s.usage for s in family.subs if not s.hidden)
-
-
 def family_help(family: Family, categories: list[str] | tuple[str, ...] | None = None) -> str:
     """`/<command> help`: every form with what it does and an example (`categories`: the organisation's)."""
     if categories is not None:

@@ -23,7 +23,7 @@ import secrets
 from datetime import timedelta
 
 from handlers.base import Button, Context, Reply, UserError
-from handlers.state import BotState, Pending
+from handlers.state import Pending
 
 PENDING_TTL = timedelta(minutes=15)
 CONFIRM_MARK = "!"  # `/signaal! tekst` or `/signaal ! tekst`: store it even if it looks personal
@@ -115,11 +115,6 @@ def describe(kinds: list[str]) -> str:
 
 
 _TOKEN = re.compile(r"^[a-z0-9]{8}$")
-
-
-def pending_count(state: BotState) -> int:
-    """How many texts wait for a decision in this bot (for tests and the health of the memory)."""
-    return len(state.pending)
 
 
 def split_confirmed(args: str) -> tuple[bool, str]:

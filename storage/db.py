@@ -163,7 +163,7 @@ def reachable(engine: Engine) -> bool:
     try:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any failure means: not reachable
+    except (sa.exc.SQLAlchemyError, OSError):  # any database or network failure means: not reachable
         return False
     return True
 

@@ -11,8 +11,8 @@ from typing import TextIO
 
 from bot.core import Clock, Wijkbot
 from bot.settings import Settings
-from bot.slack_blocks import button_command
 from handlers.base import Button, Reply
+from handlers.buttons import button_command
 from handlers.format import when
 from handlers.lookups import group_name, person_name
 from handlers.notify import Outgoing, Recipient

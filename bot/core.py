@@ -65,7 +65,7 @@ def bot_state(settings: Settings) -> BotState:
     """A fresh bot state with what its handlers need from the environment."""
     return BotState(
         output_dir=Path(settings.wijkbot_output_dir or DEFAULT_OUTPUT_DIR),
-        telegram_bot_name=settings.telegram_bot_name.lstrip("@") or DEFAULT_BOT_NAME,
+        resident_bot_name=settings.telegram_bot_name.lstrip("@") or DEFAULT_BOT_NAME,
     )
 
 

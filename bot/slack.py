@@ -48,9 +48,12 @@ from bot.settings import Settings
 from bot.transports import Transport, register
 from handlers import commands, directory, forms, home, koppel, lookups
 from handlers.base import Message, Reply
+from handlers.buttons import button_command, payload_buttons
 from handlers.notify import DOUBLE, FOUND, RESENT, Notifier, Outgoing, PermanentError, Recipient, is_ambassadeur
 
 log = logging.getLogger(__name__)
+
+NAME = "slack"  # this transport's name in the identity table and the registry
 
 # A person key that cannot exist (keys are [a-z0-9_-]): the router then explains, in Dutch,
 # that this Slack user is not in wijkbot's configuration.
@@ -202,7 +205,7 @@ class SlackNotifier:
         meta = outbox_metadata(msg.id)
         try:
             markup = await self.transport.markup()
-            await self.transport.post(channel, msg.text, kit.payload_buttons(msg.payload), markup=markup, metadata=meta)
+            await self.transport.post(channel, msg.text, payload_buttons(msg.payload), markup=markup, metadata=meta)
         except SlackApiError as exc:
             if _api_error(exc) not in PLAIN_MAY_HELP:
                 raise
@@ -449,7 +452,7 @@ class SlackTransport:
             text = self.bot.state.limiter.message(wait)
         else:
             key, text = await asyncio.to_thread(
-                koppel.redeem, self.bot.engine, self.bot.config, code, slack_id=user, now=now
+                koppel.redeem, self.bot.engine, self.bot.config, code, transport=NAME, external_id=user, now=now
             )
             if key is not None:
                 self._bound(user, key)
@@ -461,7 +464,7 @@ class SlackTransport:
         user = str((body.get("user") or {}).get("id", ""))
         channel_id = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
         response_url = str(body.get("response_url", ""))
-        command = kit.button_command(action_id, value)
+        command = button_command(action_id, value)
         if command is None:
             log.warning("unknown Slack action %s", action_id)
             return
@@ -505,7 +508,7 @@ class SlackTransport:
             return
         person, _notice = await self._actor(user)
         if person == UNKNOWN_PERSON:
-            text = koppel.unknown_account(self.bot.config)
+            text = koppel.unknown_account(self.bot.config, NAME)
             await ack(response_action="errors", errors={forms.field_of(text, tuple(values)): text})
             return
         # Handled before ack: the outcome decides whether the modal closes or shows an error.
@@ -546,7 +549,7 @@ class SlackTransport:
             return
         person, notice = await self._actor(user)
         if person == UNKNOWN_PERSON:
-            await self.post(channel_id, koppel.unknown_account(self.bot.config))
+            await self.post(channel_id, koppel.unknown_account(self.bot.config, NAME))
             return
         if notice:
             await self.post(channel_id, notice)
@@ -614,7 +617,7 @@ class SlackTransport:
         click that worked, the message that held the button shows the outcome instead of it."""
         person, notice = await self._actor(user)
         if person == UNKNOWN_PERSON:  # nobody we know: one sentence on how to be added, nothing runs
-            text = koppel.unknown_account(self.bot.config)
+            text = koppel.unknown_account(self.bot.config, NAME)
             await self._post_response(response_url, {"response_type": "ephemeral", "text": kit.fallback_text(text)})
             return
         if notice:
@@ -813,7 +816,9 @@ class SlackTransport:
         """Build and publish one person's App Home."""
         key, _notice = await self._actor(user)
         known = key if key != UNKNOWN_PERSON else None
-        page = await asyncio.to_thread(home.view, self.bot.engine, self.bot.config, known, now=self.bot.clock.now())
+        page = await asyncio.to_thread(
+            home.view, self.bot.engine, self.bot.config, known, now=self.bot.clock.now(), transport=NAME
+        )
         await self.client.views_publish(user_id=user, view=kit.home_view(page, self.bot.config.tz))
 
     # -- Slack ids ↔ our names -----------------------------------------------------------------
@@ -841,7 +846,13 @@ class SlackTransport:
         if email is None:
             return key, None
         bound = await asyncio.to_thread(
-            koppel.bind_email, self.bot.engine, self.bot.config, email, slack_id=user, now=self.bot.clock.now()
+            koppel.bind_email,
+            self.bot.engine,
+            self.bot.config,
+            email,
+            transport=NAME,
+            external_id=user,
+            now=self.bot.clock.now(),
         )
         if bound is None:
             return key, None
@@ -1017,4 +1028,4 @@ _EVENT: dict[str, type] = {"type": str, "message": dict, "previous_message": dic
 _VIEW: dict[str, type] = {"callback_id": str, "private_metadata": str, "state": dict, "type": str}
 
 
-register(Transport("slack", switch="SLACK_BOT_TOKEN", enabled=lambda s: bool(s.slack_bot_token), build=SlackTransport))
+register(Transport(NAME, switch="SLACK_BOT_TOKEN", enabled=lambda s: bool(s.slack_bot_token), build=SlackTransport))

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from handlers import forms, home
 from handlers.base import Button, Reply
+from handlers.buttons import REPEAT
 from handlers.dates import DAY_ABBR, MONTH_ABBR
 from handlers.format import when
 from handlers.parsing import CATEGORIES
@@ -54,13 +55,6 @@ SECTION_LIMIT, FALLBACK_LIMIT = SECTION_TEXT, NOTIFICATION_TEXT
 # (e.g. "overleg_kom" → "/overleg kom <value>"), so new buttons usually need no entry here.
 # A message with the same action twice (overdue DMs: "Gedaan A-1", "Gedaan A-2") gets the ids
 # "actie_gedaan", "actie_gedaan~2", ...: Slack drops buttons whose action_id repeats.
-BUTTON_ACTIONS: dict[str, str] = {
-    "actie_gedaan": "/actie gedaan {v}",
-    "actie_verplaats": "modal:verplaats",
-    "signaal_actie": "modal:actie",
-    "signaal_sluit": "/signaal {v} sluit",
-}
-_REPEAT = "~"
 
 # Modal callback ids and the block ids of their inputs (errors are shown on these blocks).
 # The block ids are the neutral forms' field names (handlers/forms.py), so a field's error lands on its block.
@@ -94,18 +88,6 @@ def escape(text: str) -> str:
 def looks_like_channel_id(value: str) -> bool:
     """Slack ids are upper case (C…, G…, D…); our channel names are lower case."""
     return bool(_ID.match(value))
-
-
-def button_command(action_id: str, value: str) -> str | None:
-    """The command text a click stands for, or `modal:<name>`; None for an unknown button."""
-    action_id = action_id.partition(_REPEAT)[0]
-    template = BUTTON_ACTIONS.get(action_id)
-    if template is None:
-        family, _, sub = action_id.partition("_")
-        if not family or not sub:
-            return None
-        template = f"/{family} {sub} {{v}}"
-    return template.replace("{v}", value).strip()
 
 
 def slack_date(dt: datetime, tz: ZoneInfo, *, with_time: bool = True) -> str:
@@ -236,7 +218,7 @@ def button_elements(buttons: Iterable[Button]) -> list[dict[str, Any]]:
             continue
         seen.add((b.action, b.value))
         n = count[b.action] = count.get(b.action, 0) + 1
-        action_id = b.action if n == 1 else f"{b.action}{_REPEAT}{n}"
+        action_id = b.action if n == 1 else f"{b.action}{REPEAT}{n}"
         element: dict[str, Any] = {"type": "button", "action_id": action_id[:ACTION_ID]}
         if b.value:  # optional in Block Kit; a button such as "/signaal lijst" needs none
             element["value"] = b.value[:BUTTON_VALUE]
@@ -324,18 +306,6 @@ def _payload(payload: str) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def payload_buttons(payload: str) -> list[Button]:
-    """Buttons stored with an outbox message: `{"buttons": [{"label", "action", "value"}]}`."""
-    raw = _payload(payload).get("buttons")
-    if not isinstance(raw, list):
-        return []
-    return [
-        Button(str(b.get("label", "")), str(b.get("action", "")), str(b.get("value", "")))
-        for b in raw
-        if isinstance(b, dict) and b.get("action")
-    ]
 
 
 def payload_files(payload: str) -> list[str]:

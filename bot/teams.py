@@ -11,7 +11,7 @@ bot's @mention, which is removed) it acts for the group bound to that channel; i
 chat it acts for the person. People are found by their Entra object id (`aadObjectId`), channels
 by their Teams channel id, both through handlers.directory ("teams"). A button is an
 Action.Submit whose data is the Button's action and value: a tap comes back as a message with
-`value` and runs the same command a click runs in Slack (bot.slack_blocks.button_command).
+`value` and runs the same command a click runs in Slack (handlers.buttons.button_command).
 
 Outbox messages to a group start a new post in its channel; to a person, a personal chat is
 created with their object id in our tenant. Tokens for the connector are the app's client
@@ -57,10 +57,10 @@ from starlette.routing import BaseRoute, Route
 
 from bot.core import Wijkbot
 from bot.settings import Settings
-from bot.slack_blocks import button_command, payload_buttons
 from bot.transports import Transport, register
 from handlers import directory
 from handlers.base import Button, Reply
+from handlers.buttons import button_command, payload_buttons
 from handlers.notify import Notifier, Outgoing, PermanentError, Recipient
 
 log = logging.getLogger(__name__)

@@ -41,7 +41,7 @@ def store_bot_name(engine: Engine, username: str) -> None:
 
 def bot_name(session: Session, configured: str = DEFAULT_BOT_NAME) -> str:
     """The username Telegram gave when the bot last started, else `configured` (TELEGRAM_BOT_NAME, in
-    `ctx.state.telegram_bot_name`), else a placeholder."""
+    `ctx.state.resident_bot_name`), else a placeholder."""
     row = session.get(ClockState, BOT_NAME_KEY)
     return (row.value if row else "") or configured.lstrip("@") or DEFAULT_BOT_NAME
 
@@ -63,7 +63,7 @@ def invite(ctx: Context) -> list[Reply]:
     invitation = invitations.create(
         ctx.session, group, hash_code(code), created_by_id=ctx.person.id, now=ctx.now, valid=INVITATION_VALID
     )
-    name = bot_name(ctx.session, ctx.state.telegram_bot_name)
+    name = bot_name(ctx.session, ctx.state.resident_bot_name)
     text = (
         f"Uitnodiging voor een wijkambassadeur van {group.name}, geldig tot "
         f"{when(invitation.expires_at, ctx.tz)} en één keer te gebruiken:\n"

@@ -55,12 +55,14 @@ class HomeView:
     notice: str = ""  # instead of the sections' entries: why there is nothing to show (an unknown account)
 
 
-def view(engine: Engine, config: OrgConfig, person_key: str | None, *, now: datetime) -> HomeView:
-    """The home page of the person with this key (None or unknown: how to get an account)."""
+def view(
+    engine: Engine, config: OrgConfig, person_key: str | None, *, now: datetime, transport: str = "console"
+) -> HomeView:
+    """The home page of the person with this key (None or unknown: how to get an account on `transport`)."""
     with transaction(engine) as session:
         person = identity.person_with_key(session, person_key) if person_key else None
         if person is None:
-            return HomeView(sections=(Section("Mijn actiepunten"),), notice=koppel.unknown_account(config))
+            return HomeView(sections=(Section("Mijn actiepunten"),), notice=koppel.unknown_account(config, transport))
         groups = lookups.groups_by_id(session)
         acts = sorted(
             lookups.open_actiepunten_of(session, person),

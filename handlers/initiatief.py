@@ -19,9 +19,9 @@ from handlers.base import Context, Reply, UserError
 from handlers.format import history_lines, plural, ref_j
 from handlers.parsing import check_text, resolve_person, take_area
 from handlers.permissions import may, require
+from storage import identity, org
 from storage import initiatieven as store
 from storage import jaarplan as plans
-from storage import org
 from storage.config import OrgConfig, area_key, wijk_key
 from storage.initiatieven import CHECKLIST, FINAL, GRANT_PHASES, RUNGS, Budget, euro
 from storage.items import TransitionError, history
@@ -656,7 +656,7 @@ def tell_initiator(
     person = ctx.session.get(Person, ini.initiator_id)
     if person is None or not person.active or person.erased_at is not None:
         return False
-    if person.kind == PersonKind.ambassadeur and person.telegram_id is None:
+    if person.kind == PersonKind.ambassadeur and not identity.transports_of(ctx.session, person):
         return False
     what = KIND_WORDS[K(ini.kind)]
     head = f"Uw {what} {ref_i(ini.id)} (“{_excerpt(ini.text)}”)"

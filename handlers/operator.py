@@ -15,7 +15,7 @@ from storage import identity, outbox
 from storage.db import transaction
 from storage.erase import erase_person
 from storage.items import log_change
-from storage.models import OutboxMessage, Person
+from storage.models import OutboxMessage
 from storage.privacy import export_json, find_person
 
 LONG_WAIT = timedelta(hours=1)  # waiting longer than this is shown by `outbox lijst`
@@ -33,7 +33,7 @@ def outbox_listing(engine: Engine, *, now: datetime) -> str:
         if not parked and not waiting and not doubles:
             return "Er is niets geparkeerd en niets wacht langer dan een uur."
         keys = sorted({m.destination for m in [*parked, *waiting] if m.kind == "dm"})
-        people = {k: p for k in keys if (p := identity.person_with_key(session, k)) is not None}
+        reachable = identity.keys_with_address(session, keys)
     lines: list[str] = []
     if parked:
         lines.append(
@@ -46,7 +46,7 @@ def outbox_listing(engine: Engine, *, now: datetime) -> str:
     if waiting:
         lines.append(f"Wacht langer dan een uur ({len(waiting)}):")
         for m in waiting:
-            lines.append(_row(m, now - m.created_at, _waiting_reason(m, people.get(m.destination))))
+            lines.append(_row(m, now - m.created_at, _waiting_reason(m, m.destination in reachable)))
     if doubles:
         lines.append(
             f"Mogelijk dubbel bezorgd na een time-out: {len(doubles)} "
@@ -91,13 +91,13 @@ def _row(m: OutboxMessage, age: timedelta, reason: str, *, parked: bool = False)
     return f"  {m.id:>6}  {_destination(m):<24} {since}{_age(age):<12} {reason}"
 
 
-def _waiting_reason(m: OutboxMessage, person: Person | None) -> str:
+def _waiting_reason(m: OutboxMessage, reachable: bool) -> str:
     if m.last_error:
         text = f"nog {m.attempts}× geprobeerd, laatste fout: {m.last_error[:80]}"
         if m.timed_out_at is not None:
             text += " (kwam misschien toch aan: wijkbot kijkt dat na voor het opnieuw verstuurt)"
         return text
-    if m.kind == "dm" and (person is None or (not person.slack_id and person.telegram_id is None)):
+    if m.kind == "dm" and not reachable:
         return "wacht op een adres: geen Slack- of Telegram-account bekend"
     return "wacht op een chatdienst (is Slack of Telegram ingesteld?)"
 
@@ -141,7 +141,7 @@ class Subject:
 
 
 def privacy_subject(engine: Engine, who: str) -> Subject | None:
-    """The person by key, Slack id or Telegram id; None when there is none."""
+    """The person by key or by their id on any chat service; None when there is none."""
     with transaction(engine) as session:
         person = find_person(session, who)
         return Subject(person.key, person.name, person.erased_at) if person is not None else None

@@ -58,11 +58,11 @@ class BotState:
     - `pending`: PII texts waiting for a decision (handlers/pii.py);
     - `limiter`: the per-person command rate limits (handlers/router.py, and the Slack adapter);
     - `output_dir`: where exports, charts and PDFs go (`WIJKBOT_OUTPUT_DIR`);
-    - `telegram_bot_name`: the bot's username for invitation links when Telegram has not reported
-      one yet (`TELEGRAM_BOT_NAME`).
+    - `resident_bot_name`: the residents' bot's username for invitation links until the
+      transport reports its own (`TELEGRAM_BOT_NAME`).
     """
 
     pending: PendingTexts = field(default_factory=PendingTexts)
     limiter: RateLimiter = field(default_factory=RateLimiter)
     output_dir: Path = DEFAULT_OUTPUT_DIR
-    telegram_bot_name: str = DEFAULT_BOT_NAME
+    resident_bot_name: str = DEFAULT_BOT_NAME

@@ -1,10 +1,11 @@
 """Binding a chat account to a configured person: only by proof, never by a name that matches.
 
-A Slack account is a person when the configuration says so (`slack_id`), or when the person
-proves it: with a one-time code that their chair or an admin made for them (`/koppel @piet`,
-then `/koppel <code>` in Slack), or with the workspace's verified e-mail address equal to the
-configured `email`. Which proofs count is the organisation's choice (`koppelen`). Every binding
-and every code is an audit row (Wijziging, item_type "persoon").
+An account on a transport (a Slack account, ...) is a person when the configuration says so
+(`slack_id`, `ids`), or when the person proves it: with a one-time code that their chair or an
+admin made for them (`/koppel @piet`, then `/koppel <code>` from that account), or with the
+account's verified e-mail address (the Slack workspace's) equal to the configured `email`.
+Which proofs count is the organisation's choice (`koppelen`). Every binding and every code is an
+audit row (Wijziging, item_type "persoon").
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from storage import items
+from storage import identity, items
 from storage.config import OrgConfig
 from storage.models import Koppelcode, Person, PersonKind
 
@@ -92,16 +93,13 @@ def issue_code(session: Session, person: Person, *, by: Person, now: datetime) -
     return code, row
 
 
-def person_of_slack(session: Session, slack_id: str) -> Person | None:
-    return session.exec(select(Person).where(Person.slack_id == slack_id, Person.active == True)).first()  # noqa: E712
-
-
-def redeem_code(session: Session, config: OrgConfig, code: str, *, slack_id: str, now: datetime) -> Bound:
-    """Bind this Slack account to the person the code was made for; ClaimError says why not."""
+def redeem_code(
+    session: Session, config: OrgConfig, code: str, *, transport: str, external_id: str, now: datetime
+) -> Bound:
+    """Bind this account on the transport to the person the code was made for; ClaimError says why not."""
+    account = identity.account_word(transport)
     if "code" not in config.koppelen:
-        raise ClaimError(
-            "Deze organisatie koppelt Slack-accounts niet met een code; vraag de beheerder hoe het wel kan."
-        )
+        raise ClaimError(f"Deze organisatie koppelt {account}s niet met een code; vraag de beheerder hoe het wel kan.")
     row = session.exec(select(Koppelcode).where(Koppelcode.code_hash == hash_code(code))).first()
     if row is None or not looks_like_code(code):
         raise ClaimError(
@@ -115,54 +113,45 @@ def redeem_code(session: Session, config: OrgConfig, code: str, *, slack_id: str
     person = session.get(Person, row.person_id)
     if person is None or not person.active or person.erased_at is not None:
         raise ClaimError("De persoon van deze koppelcode staat niet meer in wijkbot; vraag de beheerder.")
-    current = person_of_slack(session, slack_id)
+    current = identity.person_at(session, transport, external_id)
     if current is not None and current.id != person.id:
-        raise ClaimError(f"Uw Slack-account is al gekoppeld aan {current.name}; vraag de beheerder als dat niet klopt.")
+        raise ClaimError(f"Uw {account} is al gekoppeld aan {current.name}; vraag de beheerder als dat niet klopt.")
     configured = config.people.get(person.key)
-    if configured is not None and configured.slack_id and configured.slack_id != slack_id:
+    fixed = configured.ids.get(transport) if configured is not None else None
+    if fixed and fixed != external_id:
         raise ClaimError(
-            f"{person.name} heeft in de configuratie al een vast Slack-account; "
-            "vraag de beheerder om dat aan te passen."
+            f"{person.name} heeft in de configuratie al een vast {account}; vraag de beheerder om dat aan te passen."
         )
     row.used_at = now
     session.add(row)
-    _bind(session, person, slack_id, how="code", now=now)
+    _bind(session, person, transport, external_id, how="code", now=now)
     return Bound(person.key, person.name, "code")
 
 
-def bind_by_email(session: Session, config: OrgConfig, email: str, *, slack_id: str, now: datetime) -> Bound | None:
-    """Bind this Slack account to the one person whose configured e-mail is its verified e-mail."""
+def bind_by_email(
+    session: Session, config: OrgConfig, email: str, *, transport: str, external_id: str, now: datetime
+) -> Bound | None:
+    """Bind this account to the one person whose configured e-mail is the account's verified e-mail."""
     wanted = email.strip().lower()
     if "email" not in config.koppelen or not wanted:
         return None
     keys = [k for k, pc in config.people.items() if pc.email and pc.email == wanted]
-    if len(keys) != 1 or person_of_slack(session, slack_id) is not None:
+    if len(keys) != 1 or identity.person_at(session, transport, external_id) is not None:
         return None
     person = session.exec(select(Person).where(Person.key == keys[0])).first()
     if (
         person is None
         or not person.active
         or person.kind == PersonKind.ambassadeur
-        or person.slack_id is not None  # bound already (by config, a code or an earlier e-mail)
+        or identity.address_of(session, person, transport) is not None  # bound already (config, code, e-mail)
     ):
         return None
-    _bind(session, person, slack_id, how="email", now=now)
+    _bind(session, person, transport, external_id, how="email", now=now)
     return Bound(person.key, person.name, "email")
 
 
-def _bind(session: Session, person: Person, slack_id: str, *, how: str, now: datetime) -> None:
-    before = person.slack_id
-    person.slack_id = slack_id
-    session.add(person)
-    session.flush()
-    via = "koppelcode" if how == "code" else "geverifieerd e-mailadres"
-    detail = f"Slack-account {slack_id} via {via}" + (f" (was {before})" if before and before != slack_id else "")
-    items.log_change(
-        session,
-        item_type="persoon",
-        item_id=person.id or 0,
-        action="gekoppeld",
-        actor_id=person.id,
-        now=now,
-        detail=detail,
-    )
+def _bind(session: Session, person: Person, transport: str, external_id: str, *, how: str, now: datetime) -> None:
+    try:
+        identity.bind(session, person, transport, external_id, how=how, actor_id=person.id, now=now)
+    except identity.AddressTaken as exc:
+        raise ClaimError(str(exc)) from exc

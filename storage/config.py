@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlmodel import Session, select
 
+from storage import identity
 from storage import meetings as meeting_repo
 from storage.models import Group, GroupKind, MeetingSeries, Membership, Person, PersonKind
 
@@ -31,14 +32,51 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+TRANSPORT_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+
+
+def _check_ids(v: dict[str, str]) -> dict[str, str]:
+    """`ids = { teams = "…" }`: a transport name to the address there, both plain."""
+    out: dict[str, str] = {}
+    for transport, address in v.items():
+        if not TRANSPORT_NAME.fullmatch(transport):
+            raise ValueError(
+                f"'{transport}' is geen naam van een chatdienst; schrijf bijvoorbeeld ids = {{ teams = \"29:1a2b\" }}"
+            )
+        address = address.strip()
+        if not address or len(address) > 255:
+            raise ValueError(f"ids.{transport}: geef het adres op {transport}, hooguit 255 tekens")
+        out[transport] = address
+    return out
+
+
 class PersonConfig(_Strict):
     name: str = Field(min_length=1, max_length=200)
     kind: Literal["partner", "bewoner"] = "partner"  # bewoner: a resident member of a group
     organisation: str | None = None
     role: str | None = None
-    slack_id: str | None = None
+    slack_id: str | None = None  # = ids.slack
+    # the person's fixed address per chat service: ids = { teams = "29:…" } (slack_id is ids.slack)
+    ids: dict[str, str] = {}
     # the workspace's verified e-mail that binds a Slack account (when `koppelen` has "email")
     email: str | None = None
+
+    @field_validator("ids")
+    @classmethod
+    def _ids(cls, v: dict[str, str]) -> dict[str, str]:
+        return _check_ids(v)
+
+    @model_validator(mode="after")
+    def _slack_id_is_ids_slack(self) -> PersonConfig:
+        if self.slack_id is not None:
+            self.slack_id = self.slack_id.strip()
+            other = self.ids.get("slack")
+            if other is not None and other != self.slack_id:
+                raise ValueError(f"slack_id en ids.slack verschillen ({self.slack_id}, {other}); geef er één")
+            self.ids = {**self.ids, "slack": self.slack_id}
+        elif "slack" in self.ids:
+            self.slack_id = self.ids["slack"]
+        return self
 
     @field_validator("email")
     @classmethod
@@ -124,6 +162,13 @@ class GroupConfig(_Strict):
     jaarplan: bool | None = None  # default: true for a team
     participatie: ParticipatieConfig | None = None  # default: 2 a year for a team
     reminder_days: list[int] = Field(default=[7, 1])
+    # the group's channel per chat service, when it is not found by its name: ids = { teams = "19:…" }
+    ids: dict[str, str] = {}
+
+    @field_validator("ids")
+    @classmethod
+    def _ids(cls, v: dict[str, str]) -> dict[str, str]:
+        return _check_ids(v)
 
     @field_validator("areas")
     @classmethod
@@ -345,6 +390,15 @@ class OrgConfig(_Strict):
         dup_ids = {i for i in ids if ids.count(i) > 1}
         if dup_ids:
             raise ValueError(f"slack_id {', '.join(sorted(dup_ids))} is aan meer dan één persoon gegeven")
+        for what, owners in (("persoon", self.people), ("groep", self.groups)):
+            seen: dict[tuple[str, str], str] = {}
+            for key, owner in owners.items():
+                for transport, address in owner.ids.items():
+                    other = seen.setdefault((transport, address), key)
+                    if other != key:
+                        raise ValueError(
+                            f"ids.{transport} {address} is aan meer dan één {what} gegeven ({other}, {key})"
+                        )
         channels = [g.channel for g in self.groups.values()]
         dup = {c for c in channels if channels.count(c) > 1}
         if dup:
@@ -455,11 +509,12 @@ def seed(session: Session, config: OrgConfig, *, now: datetime) -> None:
             people[key] = person
         person.name, person.organisation, person.role = pc.name, pc.organisation, pc.role
         person.kind = PersonKind.bewoner if pc.kind == "bewoner" else PersonKind.partner
-        if pc.slack_id:
-            person.slack_id = pc.slack_id
         person.is_admin = key in config.admins
         session.add(person)
     session.flush()
+    for key, pc in config.people.items():  # a configured address wins over a claimed one
+        for transport, address in pc.ids.items():
+            identity.configure(session, people[key], transport, address, now=now)
 
     groups = {g.key: g for g in session.exec(select(Group)).all()}
     for key, gc in config.groups.items():
@@ -482,6 +537,8 @@ def seed(session: Session, config: OrgConfig, *, now: datetime) -> None:
         session.add(group)
         session.flush()
         assert group.id is not None
+        for transport, address in gc.ids.items():
+            identity.configure_group(session, group, transport, address, now=now)
         _sync_members(
             session,
             group.id,

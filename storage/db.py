@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -178,13 +178,37 @@ def url_password(url: str) -> str | None:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (idempotent)."""
+    with_migrations(engine, lambda cfg: command.upgrade(cfg, "head"))
+
+
+def with_migrations(engine: Engine, run: Callable[[Config], object]) -> None:
+    """Run an Alembic command (`run(cfg)`) on the engine, in one transaction.
+
+    On SQLite a migration that drops a column rebuilds the table (Alembic's batch mode: copy,
+    drop, rename), which the foreign keys pointing at it would refuse; so there the migrations run
+    with foreign keys off, and `PRAGMA foreign_key_check` must find nothing before they commit.
+    """
     cfg = alembic_config()
-    with engine.begin() as conn:
-        if conn.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
-            conn.exec_driver_sql("PRAGMA synchronous=NORMAL")  # this connection was opened before WAL
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction, or it does nothing
+            conn.commit()
+        try:
+            with conn.begin():
+                if sqlite and engine.url.database not in (None, "", ":memory:"):
+                    conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+                    conn.exec_driver_sql("PRAGMA synchronous=NORMAL")  # this connection was opened before WAL
+                cfg.attributes["connection"] = conn
+                run(cfg)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration left foreign keys that point nowhere: {broken[:5]}")
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")  # the pool hands this connection out again
+                conn.commit()
 
 
 @contextmanager

@@ -3,16 +3,18 @@
 `erase_person` is the only way a person is erased: `wijkbot privacy erase`, the wijkambassadeur's
 `/stop` and the chair's `/ambassadeur verwijder` all call it. In one transaction it
 
-1. removes what is theirs alone: memberships and chairs, being trekker of a jaarplan activity,
-   absence reasons, conversations in progress (drafts), messages still waiting for them, jobs
-   in the APScheduler job store that name them; messages already sent to them are emptied;
+1. removes what is theirs alone: their addresses on every chat service (`identity`), memberships
+   and chairs, being trekker of a jaarplan activity, absence reasons, conversations in progress
+   (drafts), messages still waiting for them, jobs in the APScheduler job store that name them;
+   messages already sent to them are emptied;
 2. searches every text column of every table of the live database (inspected, so tables added
    later are covered without a change here) for who they are: full name, first name, @key,
-   Slack id and Telegram id, and replaces each by "[verwijderd]" (in identifying columns, such as
-   a dedupe key, by their new key `verwijderd-<id>`, which stays unique); in a text that names
-   them their absence reasons go too (the chair's direct message "… meldt zich af. Reden: …");
+   their address on every chat service (Slack id, Telegram id, ...), and replaces each by
+   "[verwijderd]" (in identifying columns, such as a dedupe key, by their new key
+   `verwijderd-<id>`, which stays unique); in a text that names them their absence reasons go
+   too (the chair's direct message "… meldt zich af. Reden: …");
 3. empties their own row: name "[verwijderd]", key `verwijderd-<id>`, every optional column
-   (organisation, role, chat ids, …) emptied, and writes one audit row.
+   (organisation, role, …) emptied, and writes one audit row.
 
 What stays are the rows that point at the person (audit trail, signalen, actiepunten,
 attendance): counts and figures stay right, and history says that *something* was done by
@@ -47,8 +49,9 @@ from storage.models import (
 ERASED = "[verwijderd]"
 JOB_STORE_TABLE = "apscheduler_jobs"  # schedules.live keeps APScheduler's jobs here
 # never rewritten: Alembic's bookkeeping, a hash, the person table (their own row is emptied
-# below; other people's rows are theirs), and the job store (a pickle, handled on its own)
-SKIP_TABLES = {"alembic_version", "person", JOB_STORE_TABLE}
+# below; other people's rows are theirs), the addresses (theirs are deleted, the others' and the
+# groups' are someone else's), and the job store (a pickle, handled on its own)
+SKIP_TABLES = {"alembic_version", "person", "identity", "groupaddress", JOB_STORE_TABLE}
 SKIP_COLUMNS = {("invitation", "code_hash")}
 # words the bot writes itself (dates): a key equal to one is matched only as @key
 _OWN_WORDS = {
@@ -56,6 +59,8 @@ _OWN_WORDS = {
     *["ma", "di", "wo", "do", "vr", "za", "zo"],
 }
 _MIN_CHAT_ID_DIGITS = 5  # shorter numbers in a text are too likely something else
+# the transport whose conversation state is kept in `telegramstate`, keyed by the user's id there
+TELEGRAM = "telegram"
 
 
 def _word(text: str) -> str:
@@ -69,8 +74,7 @@ class Identity:
 
     name: str
     key: str
-    slack_id: str | None
-    telegram_id: int | None
+    addresses: dict[str, str]  # transport -> their address there (a Slack id, a Telegram id, ...)
     other_names: list[str] = field(default_factory=list)  # other people who share the first name
     reasons: list[str] = field(default_factory=list)  # their absence reasons
 
@@ -91,10 +95,14 @@ class Identity:
             # as written and in capitals only: "jan" is also a month, "roos" also a flower
             patterns.append(re.compile(_word(first)))
             patterns.append(re.compile(_word(first.upper())))
-        if self.slack_id:
-            patterns.append(re.compile(_word(self.slack_id)))
-        if self.telegram_id is not None and len(str(abs(self.telegram_id))) >= _MIN_CHAT_ID_DIGITS:
-            patterns.append(re.compile(rf"(?<!\d){self.telegram_id}(?!\d)"))
+        self.numbers: set[int] = set()  # addresses that are numbers (a Telegram id): also in JSON as one
+        for address in sorted(set(self.addresses.values())):
+            if re.fullmatch(r"-?\d+", address):
+                self.numbers.add(int(address))
+                if len(address.lstrip("-")) >= _MIN_CHAT_ID_DIGITS:
+                    patterns.append(re.compile(rf"(?<!\d){re.escape(address)}(?!\d)"))
+            elif address.strip():
+                patterns.append(re.compile(_word(address)))
         self.patterns = patterns
         self.first_name = first
         self.protected = [re.compile(_word(n), re.IGNORECASE) for n in self.other_names if n.strip()]
@@ -105,10 +113,7 @@ class Identity:
         out = {self.name, self.key}
         if self.first_name:
             out.add(self.first_name)
-        if self.slack_id:
-            out.add(self.slack_id)
-        if self.telegram_id is not None:
-            out.add(str(self.telegram_id))
+        out |= set(self.addresses.values())
         out |= {json.dumps(n)[1:-1] for n in list(out)}  # as in JSON written with ensure_ascii
         return sorted(n.lower() for n in out if n.strip())
 
@@ -152,7 +157,7 @@ class Identity:
             return [self._walk(v, label) for v in data]
         if isinstance(data, str):
             return self.scrub_text(data, label)
-        if isinstance(data, int) and not isinstance(data, bool) and data == self.telegram_id:
+        if isinstance(data, int) and not isinstance(data, bool) and data in self.numbers:
             return None
         return data
 
@@ -170,11 +175,16 @@ def identity_of(session: Session, person: Person) -> Identity:
     return Identity(
         name=person.name,
         key=person.key,
-        slack_id=person.slack_id,
-        telegram_id=person.telegram_id,
+        addresses=_addresses(session, person),
         other_names=sorted(others, key=len, reverse=True),
         reasons=sorted({r for r in reasons if r}, key=len, reverse=True),
     )
+
+
+def _addresses(session: Session, person: Person) -> dict[str, str]:
+    """Their address per transport, inactive or not (storage.identity.addresses: active people only)."""
+    rows = session.exec(select(PersonAddress).where(PersonAddress.person_id == person.id)).all()
+    return {r.transport: r.external_id for r in rows}
 
 
 def erase_person(session: Session, person: Person, *, now: datetime, actor_id: int | None = None) -> dict[str, int]:
@@ -230,7 +240,7 @@ def erase_person(session: Session, person: Person, *, now: datetime, actor_id: i
     bound = session.exec(select(PersonAddress).where(PersonAddress.person_id == person_id)).all()
     for address in bound:
         session.delete(address)
-    done["adressen_ontkoppeld"] = len(bound)
+    done["chatadressen_verwijderd"] = len(bound)
     session.flush()
     done["geplande_taken_verwijderd"] = _drop_jobs(session, who)
     done["teksten_aangepast"] = _scrub_database(session, who, new_key)
@@ -240,7 +250,7 @@ def erase_person(session: Session, person: Person, *, now: datetime, actor_id: i
     done["open_actiepunten_nog_op_naam"] = _open_actiepunten(session, person_id)
     for column in Person.__table__.columns:  # type: ignore[attr-defined]
         if column.nullable and not column.primary_key and column.name != "erased_at":
-            setattr(person, column.name, None)  # organisation, role, chat ids, and what comes later
+            setattr(person, column.name, None)  # organisation, role, and what comes later
     person.name = ERASED
     person.key = new_key
     person.is_admin = False

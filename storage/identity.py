@@ -5,26 +5,17 @@ one differently from another in what it means. A person has at most one address 
 an address belongs to at most one person (`identity`); a group likewise has at most one channel
 per transport (`groupaddress`). Every binding is an audit row (Wijziging, item_type "persoon",
 action "gekoppeld"; "ontkoppeld" when removed).
-
-Until the migration that moves them (0014), the "slack" and "telegram" addresses still live in the
-old columns `Person.slack_id` and `Person.telegram_id`; `_LEGACY` maps them, and only this module
-reads or writes them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session, col, select
 
 from storage import items
 from storage.models import Group, GroupAddress, Person, PersonAddress
-
-# transport -> the Person column its addresses are still kept in (until migration 0014)
-_LEGACY: dict[str, str] = {"slack": "slack_id", "telegram": "telegram_id"}
-_INT_COLUMNS = {"telegram_id"}
 
 _HOW = {
     "code": "koppelcode",
@@ -38,24 +29,14 @@ class AddressTaken(Exception):
     """The address is bound to another person or group; the message is one Dutch sentence."""
 
 
+def id_word(transport: str) -> str:
+    """How a transport's id reads in Dutch, with the configuration key: "Teams-id (ids.teams)"."""
+    return f"{transport[:1].upper()}{transport[1:]}-id (ids.{transport})"
+
+
 def account_word(transport: str) -> str:
     """How a transport's account reads in Dutch: "Slack-account", "Teams-account"."""
     return f"{transport[:1].upper()}{transport[1:]}-account"
-
-
-def _column(transport: str) -> Any | None:
-    name = _LEGACY.get(transport)
-    return getattr(Person, name) if name else None
-
-
-def _to_column(transport: str, external_id: str) -> Any:
-    """The stored form of an address in a legacy column; None when it cannot be one (not a number)."""
-    if _LEGACY.get(transport) in _INT_COLUMNS:
-        try:
-            return int(external_id)
-        except ValueError:
-            return None
-    return external_id
 
 
 # --- people --------------------------------------------------------------------------------------
@@ -63,17 +44,26 @@ def _to_column(transport: str, external_id: str) -> Any:
 
 def _holder(session: Session, transport: str, external_id: str) -> Person | None:
     """The person (active or not) bound to the address."""
-    column = _column(transport)
-    if column is not None:
-        value = _to_column(transport, external_id)
-        if value is None:
-            return None
-        return session.exec(select(Person).where(column == value)).first()
     return session.exec(
         select(Person)
         .join(PersonAddress, col(PersonAddress.person_id) == col(Person.id))
         .where(PersonAddress.transport == transport, PersonAddress.external_id == external_id)
     ).first()
+
+
+def _set(session: Session, person_id: int, transport: str, external_id: str) -> None:
+    """The person's one row for the transport says `external_id` (written only when it changes)."""
+    row = session.exec(
+        select(PersonAddress).where(PersonAddress.person_id == person_id, PersonAddress.transport == transport)
+    ).first()
+    if row is not None and row.external_id == external_id:
+        return
+    if row is None:
+        row = PersonAddress(person_id=person_id, transport=transport, external_id=external_id)
+    else:
+        row.external_id = external_id
+    session.add(row)
+    session.flush()
 
 
 def person_at(session: Session, transport: str, external_id: str) -> Person | None:
@@ -84,10 +74,6 @@ def person_at(session: Session, transport: str, external_id: str) -> Person | No
 
 def address_of(session: Session, person: Person, transport: str) -> str | None:
     """The person's address on the transport, None when they have none."""
-    column = _column(transport)
-    if column is not None:
-        value = getattr(person, column.key)
-        return None if value is None else str(value)
     if person.id is None:
         return None
     return session.exec(
@@ -97,22 +83,44 @@ def address_of(session: Session, person: Person, transport: str) -> str | None:
     ).first()
 
 
+def transports_of(session: Session, person: Person) -> list[str]:
+    """The transports on which the person has an address (none: nobody can reach them)."""
+    if person.id is None:
+        return []
+    return list(
+        session.exec(
+            select(PersonAddress.transport)
+            .where(PersonAddress.person_id == person.id)
+            .order_by(col(PersonAddress.transport))
+        ).all()
+    )
+
+
+def keys_with_address(session: Session, person_keys: Collection[str]) -> set[str]:
+    """Of these person keys, the ones with an address on some transport."""
+    if not person_keys:
+        return set()
+    return set(
+        session.exec(
+            select(Person.key)
+            .join(PersonAddress, col(PersonAddress.person_id) == col(Person.id))
+            .where(col(Person.key).in_(list(person_keys)))
+        ).all()
+    )
+
+
 def addresses(session: Session, transport: str, person_ids: Collection[int] | None = None) -> dict[int, str]:
     """Person id -> address on the transport, for the active people bound there (of `person_ids`)."""
-    column = _column(transport)
-    if column is not None:
-        query = select(Person.id, column).where(column.is_not(None), col(Person.active).is_(True))
-    else:
-        query = (
-            select(Person.id, PersonAddress.external_id)
-            .join(PersonAddress, col(PersonAddress.person_id) == col(Person.id))
-            .where(PersonAddress.transport == transport, col(Person.active).is_(True))
-        )
+    query = (
+        select(Person.id, PersonAddress.external_id)
+        .join(PersonAddress, col(PersonAddress.person_id) == col(Person.id))
+        .where(PersonAddress.transport == transport, col(Person.active).is_(True))
+    )
     if person_ids is not None:
         if not person_ids:
             return {}
         query = query.where(col(Person.id).in_(list(person_ids)))
-    return {pid: str(ext) for pid, ext in session.exec(query).all() if pid is not None}
+    return {pid: ext for pid, ext in session.exec(query).all() if pid is not None}
 
 
 def bind(
@@ -137,23 +145,7 @@ def bind(
     before = address_of(session, person, transport)
     if before == external_id:
         return
-    column = _column(transport)
-    if column is not None:
-        value = _to_column(transport, external_id)
-        if value is None:
-            raise ValueError(f"not an address on {transport}: {external_id!r}")
-        setattr(person, column.key, value)
-        session.add(person)
-    else:
-        row = session.exec(
-            select(PersonAddress).where(PersonAddress.person_id == person.id, PersonAddress.transport == transport)
-        ).first()
-        if row is None:
-            row = PersonAddress(person_id=person.id, transport=transport, external_id=external_id)
-        else:
-            row.external_id = external_id
-        session.add(row)
-    session.flush()
+    _set(session, person.id, transport, external_id)
     via = _HOW.get(how, how)
     detail = f"{account_word(transport)} {external_id} via {via}" + (f" (was {before})" if before else "")
     items.log_change(
@@ -173,21 +165,12 @@ def unbind(
     """Remove the person's address on the transport (on every transport when None); the ones removed."""
     assert person.id is not None
     removed: list[tuple[str, str]] = []  # (transport, address)
-    transports = [transport] if transport is not None else [*_LEGACY, None]
-    for t in transports:
-        if t is not None and (column := _column(t)) is not None:
-            value = getattr(person, column.key)
-            if value is not None:
-                removed.append((t, str(value)))
-                setattr(person, column.key, None)
-                session.add(person)
-            continue
-        query = select(PersonAddress).where(PersonAddress.person_id == person.id)
-        if t is not None:
-            query = query.where(PersonAddress.transport == t)
-        for row in session.exec(query).all():
-            removed.append((row.transport, row.external_id))
-            session.delete(row)
+    query = select(PersonAddress).where(PersonAddress.person_id == person.id)
+    if transport is not None:
+        query = query.where(PersonAddress.transport == transport)
+    for row in session.exec(query.order_by(col(PersonAddress.transport))).all():
+        removed.append((row.transport, row.external_id))
+        session.delete(row)
     if not removed:
         return []
     session.flush()
@@ -201,6 +184,30 @@ def unbind(
         detail=", ".join(f"{account_word(t)} {a}" for t, a in removed),
     )
     return [a for _, a in removed]
+
+
+def configure(session: Session, person: Person, transport: str, external_id: str, *, now: datetime) -> None:
+    """Seeding: the configured address is the person's, whoever claimed it before (no audit row for
+    the person: the configuration is the record, as for names; the one who loses it gets one)."""
+    assert person.id is not None, "flush the person first"
+    holder = _holder(session, transport, external_id)
+    if holder is not None and holder.id != person.id:
+        assert holder.id is not None
+        for row in session.exec(
+            select(PersonAddress).where(PersonAddress.person_id == holder.id, PersonAddress.transport == transport)
+        ).all():
+            session.delete(row)
+        session.flush()
+        items.log_change(
+            session,
+            item_type="persoon",
+            item_id=holder.id,
+            action="ontkoppeld",
+            actor_id=None,
+            now=now,
+            detail=f"{account_word(transport)} {external_id}: staat in de configuratie bij @{person.key}",
+        )
+    _set(session, person.id, transport, external_id)
 
 
 def person_with_key(session: Session, key: str) -> Person | None:
@@ -221,6 +228,20 @@ def addresses_by_key(session: Session, transport: str, person_keys: Collection[s
 
 
 # --- groups --------------------------------------------------------------------------------------
+
+
+def _set_group(session: Session, group_id: int, transport: str, address: str) -> None:
+    row = session.exec(
+        select(GroupAddress).where(GroupAddress.group_id == group_id, GroupAddress.transport == transport)
+    ).first()
+    if row is not None and row.address == address:
+        return
+    if row is None:
+        row = GroupAddress(group_id=group_id, transport=transport, address=address)
+    else:
+        row.address = address
+    session.add(row)
+    session.flush()
 
 
 def group_with_channel(session: Session, channel: str) -> Group | None:
@@ -246,6 +267,30 @@ def group_address(session: Session, group: Group, transport: str) -> str | None:
     ).first()
 
 
+def configure_group(session: Session, group: Group, transport: str, address: str, *, now: datetime) -> None:
+    """Seeding: the configured channel is the group's, whichever group had it before (no audit row
+    for the group: the configuration is the record; a group that loses it gets one)."""
+    assert group.id is not None
+    holder = group_at(session, transport, address)
+    if holder is not None and holder.id != group.id:
+        assert holder.id is not None
+        for old in session.exec(
+            select(GroupAddress).where(GroupAddress.group_id == holder.id, GroupAddress.transport == transport)
+        ).all():
+            session.delete(old)
+        session.flush()
+        items.log_change(
+            session,
+            item_type="groep",
+            item_id=holder.id,
+            action="ontkoppeld",
+            actor_id=None,
+            now=now,
+            detail=f"{transport}-kanaal {address}: staat in de configuratie bij {group.key}",
+        )
+    _set_group(session, group.id, transport, address)
+
+
 def bind_group(
     session: Session, group: Group, transport: str, address: str, *, actor_id: int | None, now: datetime
 ) -> None:
@@ -257,18 +302,10 @@ def bind_group(
     holder = group_at(session, transport, address)
     if holder is not None and holder.id != group.id:
         raise AddressTaken(f"Dit {transport}-kanaal hoort al bij {holder.name}.")
-    row = session.exec(
-        select(GroupAddress).where(GroupAddress.group_id == group.id, GroupAddress.transport == transport)
-    ).first()
-    before = row.address if row is not None else None
+    before = group_address(session, group, transport)
     if before == address:
         return
-    if row is None:
-        row = GroupAddress(group_id=group.id, transport=transport, address=address)
-    else:
-        row.address = address
-    session.add(row)
-    session.flush()
+    _set_group(session, group.id, transport, address)
     items.log_change(
         session,
         item_type="groep",

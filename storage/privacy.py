@@ -22,6 +22,7 @@ from storage.models import (
     JaarplanItem,
     OutboxMessage,
     Person,
+    PersonAddress,
     Signaal,
 )
 
@@ -29,6 +30,7 @@ __all__ = ["ERASED", "erase_person", "export_json", "export_person", "find_perso
 
 # friendlier names for the sections of an export: (table, column) → section
 SECTIONS = {
+    ("identity", "person_id"): "chatadressen",
     ("membership", "person_id"): "lidmaatschappen",
     ("wijkgroup", "chair_id"): "voorzitter_van",
     ("signaal", "reported_by_id"): "signalen_gemeld",
@@ -54,13 +56,16 @@ SECTIONS = {
 
 
 def find_person(session: Session, who: str) -> Person | None:
-    """A person by key, Slack id or Telegram id."""
+    """A person by key, or by their address on any chat service (a Slack id, a Telegram id, ...)."""
     who = who.strip().lstrip("@")
     person = session.exec(select(Person).where(Person.key == who.lower())).first()
     if person is None:
-        person = session.exec(select(Person).where(Person.slack_id == who)).first()
-    if person is None and who.isdigit():
-        person = session.exec(select(Person).where(Person.telegram_id == int(who))).first()
+        person = session.exec(
+            select(Person)
+            .join(PersonAddress, col(PersonAddress.person_id) == col(Person.id))
+            .where(PersonAddress.external_id == who)
+            .order_by(col(PersonAddress.transport))
+        ).first()
     return person
 
 

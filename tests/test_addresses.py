@@ -3,14 +3,18 @@ handlers.directory), the same for every transport name."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
 from handlers import directory
 from storage import identity
+from storage.config import DEFAULT_CONFIG, ConfigError, OrgConfig, load_config, seed
 from storage.db import transaction
-from storage.models import Group, Person, Wijziging
+from storage.models import Group, Person, PersonAddress, Wijziging
+from storage.privacy import erase_person, export_person, find_person
 from tests.conftest import NOW
 
 # the two transports whose addresses had their own column, and two that never had one
@@ -193,3 +197,95 @@ def test_group_channels_per_transport(engine: sa.Engine, transport: str) -> None
     rows = _audit(engine, "gekoppeld")
     assert [r.item_type for r in rows] == ["groep"] * 3
     assert "(was C0NOORD)" in rows[1].detail
+
+
+# -- configuration: `slack_id` and `ids = { <transport> = "…" }` for people and groups -------------
+
+
+def _config(tmp_path: Path, *, piet: str = "", bolnes: str = "", anna: str = "") -> OrgConfig:
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    for header, extra in (("[people.piet]", piet), ("[people.anna]", anna), ("[groups.bolnes]", bolnes)):
+        text = text.replace(f"{header}\n", f"{header}\n{extra}\n", 1)
+    path = tmp_path / "wijkbot.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_config(path)
+
+
+def test_seeding_binds_the_configured_ids_of_people_and_groups(engine: sa.Engine, tmp_path: Path) -> None:
+    config = _config(
+        tmp_path,
+        piet='slack_id = "U0PIET"\nids = { teams = "29:piet", console = "piet" }',
+        bolnes='ids = { teams = "19:bolnes@thread.tacv2" }',
+    )
+    assert config.people["piet"].ids == {"teams": "29:piet", "console": "piet", "slack": "U0PIET"}
+    for _ in range(2):  # seeding twice changes nothing
+        with transaction(engine) as s:
+            seed(s, config, now=NOW)
+    assert directory.address(engine, "piet", "teams") == "29:piet"
+    assert directory.address(engine, "piet", "slack") == "U0PIET"
+    assert directory.person_key(engine, "console", "piet") == "piet"
+    assert directory.channel_address(engine, "lbt-bolnes", "teams") == "19:bolnes@thread.tacv2"
+    assert directory.channel_at(engine, "teams", "19:bolnes@thread.tacv2") == "lbt-bolnes"
+    assert _audit(engine, "gekoppeld") == []
+    assert _audit(engine, "ontkoppeld") == []
+
+
+def test_a_configured_id_wins_over_a_claimed_one(engine: sa.Engine, tmp_path: Path) -> None:
+    with transaction(engine) as s:
+        seed(s, _config(tmp_path), now=NOW)
+        anna = identity.person_with_key(s, "anna")
+        assert anna is not None
+        identity.bind(s, anna, "teams", "29:piet", how="code", actor_id=anna.id, now=NOW)
+    with transaction(engine) as s:
+        seed(s, _config(tmp_path, piet='ids = { teams = "29:piet" }'), now=NOW)
+    assert directory.person_key(engine, "teams", "29:piet") == "piet"
+    assert directory.address(engine, "anna", "teams") is None
+    [lost] = _audit(engine, "ontkoppeld")
+    assert lost.item_type == "persoon"
+    assert "@piet" in lost.detail
+
+
+@pytest.mark.parametrize(
+    ("piet", "anna", "bolnes", "says"),
+    [
+        ('ids = { teams = "29:x" }', 'ids = { teams = "29:x" }', "", "ids.teams 29:x is aan meer dan één persoon"),
+        ('slack_id = "U1"\nids = { slack = "U2" }', "", "", "slack_id en ids.slack verschillen"),
+        ('ids = { "MS Teams" = "29:x" }', "", "", "geen naam van een chatdienst"),
+        ('ids = { teams = "" }', "", "", "ids.teams: geef het adres"),
+        ("", "", 'ids = { teams = "" }', "ids.teams: geef het adres"),
+    ],
+)
+def test_wrong_ids_in_the_configuration_say_what_to_write(
+    tmp_path: Path, piet: str, anna: str, bolnes: str, says: str
+) -> None:
+    with pytest.raises(ConfigError, match=says):
+        _config(tmp_path, piet=piet, anna=anna, bolnes=bolnes)
+
+
+# -- privacy: the addresses are in the export, and erasing removes them ------------------------------
+
+
+def test_export_shows_and_erase_removes_every_address(engine: sa.Engine) -> None:
+    piet_id, anna_id = _people(engine)
+    with transaction(engine) as s:
+        piet, anna = s.get(Person, piet_id), s.get(Person, anna_id)
+        assert piet is not None
+        assert anna is not None
+        for t in TRANSPORTS:
+            identity.bind(s, piet, t, f"{t}-60712345", how="config", actor_id=None, now=NOW)
+        identity.bind(s, anna, "teams", "29:anna", how="config", actor_id=None, now=NOW)
+    with transaction(engine) as s:
+        piet = s.get(Person, piet_id)
+        assert piet is not None
+        exported = export_person(s, piet)["chatadressen"]
+        assert sorted((a["transport"], a["external_id"]) for a in exported) == sorted(
+            (t, f"{t}-60712345") for t in TRANSPORTS
+        )
+        assert find_person(s, "teams-60712345") is not None
+        done = erase_person(s, piet, now=NOW)
+        assert done["chatadressen_verwijderd"] == len(TRANSPORTS)
+    with transaction(engine) as s:
+        rows = s.exec(select(PersonAddress)).all()
+        assert [(r.person_id, r.transport, r.external_id) for r in rows] == [(anna_id, "teams", "29:anna")]
+        assert find_person(s, "teams-60712345") is None
+        assert all("60712345" not in (w.detail or "") for w in s.exec(select(Wijziging)).all())

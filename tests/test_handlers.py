@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from bot.slack_blocks import button_command
+from handlers.buttons import button_command
 from storage.models import Actiepunt, Attendance, Bijeenkomst, Meeting, Signaal
 from tests.conftest import TZ
+from tests.support.addresses import give_address
 from tests.support.talk import TalkingBot
 
 
@@ -161,9 +162,8 @@ async def test_a_wijkambassadeur_is_never_matched_as_owner(bot: TalkingBot) -> N
     from storage.models import Membership, Person
 
     with Session(bot.bot.engine) as s:
-        amb = Person(key="amb-1", name="Zeynep", kind="ambassadeur", telegram_id=42, created_at=bot.bot.clock.now())
-        s.add(amb)
-        s.flush()
+        amb = Person(key="amb-1", name="Zeynep", kind="ambassadeur", created_at=bot.bot.clock.now())
+        give_address(s, amb, "telegram", 42, now=bot.bot.clock.now())
         s.add(Membership(group_id=1, person_id=amb.id or 0, role="ambassadeur"))
         s.commit()
     assert (await bot.say("/actie Bellen @zeynep vrijdag")).startswith("Ik ken @zeynep niet.")

@@ -40,9 +40,12 @@ async def test_the_home_page_counts_what_does_not_fit(bot: TalkingBot) -> None:
 
 
 async def test_the_home_page_of_nobody_we_know_says_how_to_get_an_account(bot: TalkingBot) -> None:
-    page = home.view(bot.bot.engine, bot.bot.config, None, now=bot.bot.clock.now())
+    page = home.view(bot.bot.engine, bot.bot.config, None, now=bot.bot.clock.now(), transport="slack")
     assert page.notice.startswith("Uw Slack-account is nog niet aan een persoon in wijkbot gekoppeld")
-    assert home.view(bot.bot.engine, bot.bot.config, "niemand", now=bot.bot.clock.now()).notice == page.notice
+    assert (
+        home.view(bot.bot.engine, bot.bot.config, "niemand", now=bot.bot.clock.now(), transport="slack").notice
+        == page.notice
+    )
     empty = home.view(bot.bot.engine, bot.bot.config, "piet", now=bot.bot.clock.now())
     assert empty.sections[0].entries == ()
     assert empty.sections[0].empty.startswith("Geen open actiepunten voor")

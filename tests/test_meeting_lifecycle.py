@@ -15,7 +15,7 @@ import icalendar
 import pytest
 from sqlmodel import col, select
 
-from bot.slack_blocks import button_command
+from handlers.buttons import button_command
 from storage import figures, meetings
 from storage.models import Actiepunt, AgendaItem, Attendance, Group, Meeting, MeetingSeries, MeetingStatus
 from tests.conftest import TZ

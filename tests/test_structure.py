@@ -33,9 +33,7 @@ DB_WIRING = frozenset(
 
 # Exceptions to the rules, each with its reason: (file, what it imports). None today.
 # An entry that is no longer a violation fails the test, so the list only shrinks.
-ALLOWED: frozenset[tuple[str, str]] = (
-    frozenset()
-)  # empty: every layer keeps its rules; an exception needs a reason written here
+ALLOWED: frozenset[tuple[str, str]] = frozenset()
 
 
 def _imports(path: Path) -> list[tuple[str, list[str]]]:
@@ -121,3 +119,48 @@ def test_the_check_sees_what_it_should() -> None:
     assert _violations_of("handlers/x.py", "slack_sdk.errors", []) == ["slack_sdk.errors"]
     assert _violations_of("schedules/x.py", "bot.core", ["Wijkbot"]) == ["bot.core"]
     assert ("storage.outbox", []) in _imports(ROOT / "handlers" / "base.py")
+
+
+# Transport names handlers/ must not carry: no identifier spells one (`slack_id`, `telegram_chat`)
+# and no string is one ("slack" == ctx.transport). A transport is a value that passes through.
+# "teams" alone is not checked: it is also the domain's word (the plural of team, wijkteams).
+TRANSPORT_WORDS = ("slack", "telegram")
+TRANSPORT_STRINGS = ("slack", "telegram", "msteams")
+
+
+def transport_names(root: Path) -> list[str]:
+    found: list[str] = []
+    for path in sorted((root / "handlers").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if node.value.lower() in TRANSPORT_STRINGS:
+                    names.append(repr(node.value))
+            elif isinstance(node, ast.Name):
+                names.append(node.id)
+            elif isinstance(node, ast.Attribute):
+                names.append(node.attr)
+            elif isinstance(node, (ast.arg, ast.keyword)) and node.arg:
+                names.append(node.arg)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.append(node.name)
+            for name in names:
+                if name.startswith("'") or any(w in name.lower() for w in TRANSPORT_WORDS):
+                    found.append(f"{path.relative_to(root)}:{getattr(node, 'lineno', 0)}: {name}")
+    return found
+
+
+def test_handlers_name_no_transport() -> None:
+    assert not transport_names(ROOT), (
+        f"handlers/ pass the transport through (ctx.transport, storage.identity); name none: {transport_names(ROOT)}"
+    )
+
+
+def test_the_transport_check_sees_a_transport_name(tmp_path: Path) -> None:
+    (tmp_path / "handlers").mkdir()
+    (tmp_path / "handlers" / "x.py").write_text(
+        'def f(ctx, slack_id):\n    return ctx.transport == "telegram"\n', encoding="utf-8"
+    )
+    found = transport_names(tmp_path)
+    assert any("slack_id" in f for f in found)
+    assert any("'telegram'" in f for f in found)

@@ -34,6 +34,7 @@ from storage import outbox
 from storage.db import transaction
 from storage.models import OutboxMessage, Person, PersonKind, Wijziging
 from tests.bot.conftest import BOLNES, SlackWorld
+from tests.support.addresses import give_address
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.talk import TalkingBot
 
@@ -59,8 +60,7 @@ def bind(world: SlackWorld, key: str, slack_id: str) -> None:
     world.fake.add_user(slack_id, key.title())
     with transaction(world.bot.engine) as s:
         person = s.exec(select(Person).where(Person.key == key)).one()
-        person.slack_id = slack_id
-        s.add(person)
+        give_address(s, person, "slack", slack_id, now=world.bot.clock.now())
 
 
 def posts_to(world: SlackWorld, channel: str) -> list[str]:
@@ -235,7 +235,8 @@ async def test_telegram_refusing_a_resident_parks_the_message_and_tells_the_admi
     try:
         now = team.bot.clock.now()
         with transaction(team.bot.engine) as s:
-            s.add(Person(key="amb-1", name="Bewoner", kind=PersonKind.ambassadeur, telegram_id=777, created_at=now))
+            amb = Person(key="amb-1", name="Bewoner", kind=PersonKind.ambassadeur, created_at=now)
+            give_address(s, amb, "telegram", 777, now=now)
             first = outbox.enqueue(s, kind="dm", destination="amb-1", text="Uw melding S-1 is opgepakt", now=now)
             second = outbox.enqueue(s, kind="dm", destination="amb-1", text="Uw melding S-2 is gesloten", now=now)
             assert first is not None

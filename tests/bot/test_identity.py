@@ -19,6 +19,7 @@ from storage.config import ConfigError, load_config
 from storage.models import Invitation, Koppelcode, Person, Signaal, Wijziging
 from tests.bot.conftest import SlackWorld, ridderkerk_with, slack_world
 from tests.conftest import NOW
+from tests.support.addresses import bound
 from tests.support.fake_slack import FakeSlack
 from tests.support.talk import TalkingBot
 
@@ -34,7 +35,7 @@ def _code(text: str) -> str:
 
 def _slack_ids(world: SlackWorld) -> dict[str, str]:
     with Session(world.bot.engine) as s:
-        return {key: sid for key, sid in s.exec(select(Person.key, Person.slack_id)).all() if sid}
+        return bound(s, "slack")
 
 
 def _audit(world: SlackWorld, action: str) -> list[Wijziging]:

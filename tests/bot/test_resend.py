@@ -25,6 +25,7 @@ from storage import outbox
 from storage.db import transaction
 from storage.models import OutboxMessage, Person, PersonKind
 from tests.bot.conftest import BOLNES, SlackWorld, slack_world
+from tests.support.addresses import give_address
 from tests.support.fake_slack import FakeSlack
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.talk import TalkingBot
@@ -163,7 +164,8 @@ async def test_telegram_sends_again_after_a_timeout_and_counts_a_possible_double
     team.bot.notifiers.insert(0, transport.notifier)
     try:
         with transaction(team.bot.engine) as s:
-            s.add(Person(key="amb-1", name="Bewoner", kind=PersonKind.ambassadeur, telegram_id=777, created_at=NOW))
+            amb = Person(key="amb-1", name="Bewoner", kind=PersonKind.ambassadeur, created_at=NOW)
+            give_address(s, amb, "telegram", 777, now=NOW)
             msg = outbox.enqueue(s, kind="dm", destination="amb-1", text="Uw melding S-1 is opgepakt", now=NOW)
             assert msg is not None
             assert msg.id is not None

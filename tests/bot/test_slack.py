@@ -14,9 +14,11 @@ from sqlmodel import Session, func, select
 from bot.core import Clock, Wijkbot
 from bot.settings import Settings
 from bot.slack import SlackTransport
+from storage import identity
 from storage.models import Actiepunt, OutboxMessage, Person, ProcessedEvent, Signaal
 from tests.bot.conftest import BOLNES, BOUND, SlackWorld, sign
 from tests.conftest import NOW
+from tests.support.addresses import bound
 from tests.support.fake_slack import FakeSlack
 
 
@@ -38,8 +40,8 @@ async def test_signed_actie_over_http_creates_the_actiepunt_and_answers_on_the_r
         assert act.owner_id == piet.id
         assert act.text == "Buurtgesprek plannen"
         # both Slack users are the people whose configured slack_id they have
-        assert piet.slack_id == "U0PIET"
-        assert s.exec(select(Person.slack_id).where(Person.key == "anna")).one() == "U0ANNA"
+        assert identity.address_of(s, piet, "slack") == "U0PIET"
+        assert bound(s, "slack")["anna"] == "U0ANNA"
 
 
 async def test_the_console_scenario_passes_through_slack(slack: SlackWorld) -> None:
@@ -91,8 +93,7 @@ async def test_unsigned_or_stale_requests_get_401_and_store_nothing(
     await asyncio.sleep(0.05)  # give a (wrongly) started listener the chance to show itself
     with Session(slack.bot.engine) as s:
         assert s.exec(select(func.count()).select_from(Signaal)).one() == 0
-        bound = s.exec(select(Person.slack_id, Person.key).where(Person.slack_id != None)).all()  # noqa: E711
-        assert dict(bound) == BOUND  # only the configured ones
+        assert {sid: key for key, sid in bound(s, "slack").items()} == BOUND  # only the configured ones
     assert slack.fake.calls == []
 
 

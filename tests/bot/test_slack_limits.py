@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from bot import slack_blocks as kit
 from handlers.base import Button
+from handlers.buttons import button_command
 from schedules.meetings import handle_meeting_moments, next_moment
 from schedules.overdue import remind_overdue_owners
 from storage import items
@@ -93,7 +94,7 @@ def test_repeated_actions_get_unique_ids_that_still_mean_the_same_command() -> N
     second = actions["elements"][2]
     assert second["action_id"] == "actie_gedaan~2"
     assert second["value"] == "A-1"
-    assert kit.button_command(second["action_id"], second["value"]) == "/actie gedaan A-1"
+    assert button_command(second["action_id"], second["value"]) == "/actie gedaan A-1"
 
 
 def test_sizes_of_buttons_titles_and_metadata_are_kept() -> None:

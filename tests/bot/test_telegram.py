@@ -31,6 +31,7 @@ from storage.models import (
     Signaal,
     Wijziging,
 )
+from tests.support.addresses import held_by
 from tests.support.fake_telegram import FakeTelegram, TgUser
 from tests.support.talk import TalkingBot
 
@@ -264,7 +265,8 @@ async def test_linking_is_in_the_audit_log_and_the_ambassador_has_no_partner_rig
 ) -> None:
     await linked(team, tg, tg.user(8301, "Jan"))
     with team.session() as s:
-        person = s.exec(select(Person).where(Person.telegram_id == 8301)).one()
+        person = held_by(s, "telegram", 8301)
+        assert person is not None
         assert s.exec(select(Wijziging).where(Wijziging.item_type == "ambassadeur")).first() is not None
     # residents never see the partners' discussion: the team's commands refuse them
     answer = await team.say("/signaal lijst", as_=person.key)

@@ -38,6 +38,7 @@ from tests.bot.test_telegram import (  # noqa: F401 - fixtures and helpers
     stop_telegram,
     telegram,
 )
+from tests.support.addresses import held_by
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.talk import TalkingBot
 
@@ -47,7 +48,9 @@ MESSY = "Wooncompas & Facet <samen> 🏚️🚲 bij de Vlietkade & 't Zand"
 
 def _ambassador(tb: TalkingBot, telegram_id: int) -> Person:
     with tb.session() as s:
-        return s.exec(select(Person).where(Person.telegram_id == telegram_id)).one()
+        person = held_by(s, "telegram", telegram_id)
+        assert person is not None
+        return person
 
 
 async def _all_handled(fake: FakeTelegram) -> None:

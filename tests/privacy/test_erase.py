@@ -22,6 +22,7 @@ from storage.models import Attendance, Draft, Membership, Person, Signaal, Wijzi
 from storage.privacy import ERASED
 from tests.bot.test_telegram import linked, saved, start_telegram, stop_telegram
 from tests.privacy.dbstate import find_in_database, table_counts
+from tests.support.addresses import give_address, held_by
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.talk import TalkingBot
 
@@ -49,8 +50,8 @@ async def seed_piet(bot: TalkingBot, db_url: str) -> int:
     """Piet Verhoeven, partner in Bolnes, in every part of the bot."""
     with transaction(bot.bot.engine) as s:
         piet = s.exec(select(Person).where(Person.key == "piet")).one()
-        piet.slack_id, piet.telegram_id = PIET_SLACK, PIET_CHAT
-        s.add(piet)
+        give_address(s, piet, "slack", PIET_SLACK, now=bot.bot.clock.now())
+        give_address(s, piet, "telegram", PIET_CHAT, now=bot.bot.clock.now())
         assert piet.id is not None
         piet_id = piet.id
     await bot.say("/signaal Hangjongeren bij de Vlietkade #jeugd", as_="piet")  # reporter
@@ -97,7 +98,8 @@ async def seed_gerda(bot: TalkingBot, tg: FakeTelegram, telegram: TelegramTransp
     await tg.tap(gerda, "plek:geen")
     assert "S-" in await tg.tap(gerda, "bevestig:ja")
     with bot.session() as s:
-        person = s.exec(select(Person).where(Person.telegram_id == GERDA_CHAT)).one()
+        person = held_by(s, "telegram", GERDA_CHAT)
+        assert person is not None
         sig = s.exec(select(Signaal).where(Signaal.reported_by_id == person.id)).one()
         assert person.id is not None
         gerda_id, gerda_key = person.id, person.key
@@ -181,8 +183,7 @@ def test_scrubbing_spares_other_people_dates_and_keeps_json_json() -> None:
     who = Identity(
         name="Jan Jansen",
         key="jan",
-        slack_id="U0JAN",
-        telegram_id=612345678,
+        addresses={"slack": "U0JAN", "telegram": "612345678"},
         other_names=["Jan de Boer"],
         reasons=["op cursus"],
     )

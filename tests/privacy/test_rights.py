@@ -14,10 +14,11 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from bot.privacy_cli import privacy
-from storage import outbox
+from storage import identity, outbox
 from storage.db import transaction
 from storage.models import Actiepunt, Attendance, Membership, OutboxMessage, Person, Signaal, Wijziging
 from storage.privacy import ERASED
+from tests.support.addresses import give_address
 from tests.support.talk import TalkingBot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,8 +37,7 @@ async def seed_piet(bot: TalkingBot) -> int:
             s, kind="dm", destination="piet", text="Herinnering: A-1", now=bot.bot.clock.now() + timedelta(days=1)
         )
         piet = s.exec(select(Person).where(Person.key == "piet")).one()
-        piet.slack_id = "U0PIET"
-        s.add(piet)
+        give_address(s, piet, "slack", "U0PIET", now=bot.bot.clock.now())
         assert piet.id is not None
         return piet.id
 
@@ -52,7 +52,7 @@ async def test_export_prints_everything_stored_about_a_person(bot: TalkingBot, d
     assert privacy(_args("export", "piet"), db_url=db_url, config_path=None, stdout=out) == 0
     data = json.loads(out.getvalue())
     assert data["persoon"]["name"] == "Piet Verhoeven"
-    assert data["persoon"]["slack_id"] == "U0PIET"
+    assert [(a["transport"], a["external_id"]) for a in data["chatadressen"]] == [("slack", "U0PIET")]
     assert [m["groep"] for m in data["lidmaatschappen"]] == ["bolnes"]
     assert [s["text"] for s in data["signalen_gemeld"]] == ["Hangjongeren bij de Vlietkade"]
     assert {a["id"] for a in data["actiepunten_eigenaar"]} == {1, 2}
@@ -87,12 +87,7 @@ async def test_erase_anonymises_the_person_and_keeps_history_consistent(bot: Tal
     with bot.session() as s:
         piet = s.get(Person, piet_id)
         assert piet is not None
-        assert (piet.name, piet.key, piet.slack_id, piet.telegram_id) == (
-            ERASED,
-            f"verwijderd-{piet_id}",
-            None,
-            None,
-        )
+        assert (piet.name, piet.key, identity.transports_of(s, piet)) == (ERASED, f"verwijderd-{piet_id}", [])
         assert piet.organisation is None
         assert piet.role is None
         assert not piet.active

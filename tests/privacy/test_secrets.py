@@ -23,6 +23,7 @@ from bot.settings import Settings
 from storage import outbox
 from storage.db import transaction
 from storage.models import OutboxMessage, Person, PersonKind
+from tests.support.addresses import give_address
 from tests.support.talk import TalkingBot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,10 +137,10 @@ async def fail_deliveries(bot: TalkingBot, monkeypatch: pytest.MonkeyPatch) -> l
         telegram = TelegramTransport(bot.bot, settings)
         now = bot.bot.clock.now()
         with transaction(bot.bot.engine) as s:
-            s.add(Person(key="amb-1", name="Bewoner", kind=PersonKind.ambassadeur, telegram_id=4242, created_at=now))
+            amb = Person(key="amb-1", name="Bewoner", kind=PersonKind.ambassadeur, created_at=now)
+            give_address(s, amb, "telegram", 4242, now=now)
             anna = s.exec(select(Person).where(Person.key == "anna")).one()
-            anna.slack_id = "U0ANNA"
-            s.add(anna)
+            give_address(s, anna, "slack", "U0ANNA", now=now)
             outbox.enqueue(s, kind="channel", destination="lbt-bolnes", text="Nieuw signaal S-1", now=now)
             outbox.enqueue(s, kind="dm", destination="anna", text="Herinnering A-1", now=now)
             outbox.enqueue(s, kind="dm", destination="amb-1", text="Uw melding S-1 is opgepakt", now=now)

@@ -4,7 +4,7 @@ A half-told signaal in `telegramstate` at the moment of the upgrade is not carri
 most 30 minutes of work; the resident starts again with /signaal).
 
 Revision ID: 0015_draft
-Revises: 0013_addresses (until 0014_addresses_move is on main; then 0014_addresses_move)
+Revises: 0014_addresses_move
 Create Date: 2026-12-10 01:00:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from storage.models import UtcDateTime
 
 revision: str = "0015_draft"
-down_revision: str | Sequence[str] | None = "0013_addresses"
+down_revision: str | Sequence[str] | None = "0014_addresses_move"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -38,7 +38,7 @@ def _digest(opts: Options) -> Section:
     if not script.exists():
         section.lines.append("bench/bench_digest.py is not present; nothing measured.")
         return section
-    targets = [("SQLite", [])]
+    targets: list[tuple[str, list[str]]] = [("SQLite", [])]
     if opts.pg_url:
         targets.append(("PostgreSQL", ["--db", opts.pg_url]))
     for label, extra in targets:
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             try:
                 section = runner(name)(opts)
-            except Exception as exc:  # noqa: BLE001 - report it, run the others, exit non-zero
+            except Exception as exc:
                 logging.exception("benchmark %s failed", name)
                 failed.append(name)
                 section = Section(name, name, lines=[f"Failed: {type(exc).__name__}: {exc}"])

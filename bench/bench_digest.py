@@ -28,10 +28,10 @@ from sqlmodel import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from handlers.reports.digest import weekly_digest  # noqa: E402
-from storage.config import load_config, seed  # noqa: E402
-from storage.db import make_engine, migrate, transaction  # noqa: E402
-from storage.models import (  # noqa: E402
+from handlers.reports.digest import weekly_digest
+from storage.config import load_config, seed
+from storage.db import make_engine, migrate, transaction
+from storage.models import (
     Actiepunt,
     Attendance,
     Bijeenkomst,
@@ -197,7 +197,9 @@ def measure(engine: sa.Engine) -> tuple[float, list[float], str]:
     tz = ZoneInfo("Europe/Amsterdam")
     t0 = time.perf_counter()
     with transaction(engine) as s:
-        _, text = weekly_digest(s, now=NOW, tz=tz)
+        digest = weekly_digest(s, now=NOW, tz=tz)
+        assert digest is not None
+        _, text = digest
     cold = time.perf_counter() - t0
     warm = []
     for _ in range(WARM_RUNS):

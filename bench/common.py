@@ -66,7 +66,7 @@ def wait_for_http(url: str, *, timeout: float, proc: subprocess.Popen[bytes] | N
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"process exited with {proc.returncode} before {url} answered")
         try:
-            with urllib.request.urlopen(url, timeout=1) as resp:  # noqa: S310 - 127.0.0.1 only
+            with urllib.request.urlopen(url, timeout=1) as resp:
                 if resp.status == 200:
                     return time.perf_counter() - start
         except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -141,9 +141,7 @@ def postgresql(opts: Options) -> Iterator[None]:
         else:
             proc.wait(timeout=30)
             why = "no PostgreSQL server binaries" if proc.returncode == 3 else "the throwaway cluster did not start"
-            opts.pg_note = (
-                f"PostgreSQL column skipped: {why} (apt-get install postgresql, or set WIJKBOT_BENCH_PG_URL)"
-            )
+            opts.pg_note = f"PostgreSQL column skipped: {why} (apt-get install postgresql, or set WIJKBOT_BENCH_PG_URL)"
         yield
     finally:
         stop_process(proc, timeout=30)

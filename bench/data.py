@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bench.common import Options, median, reset_database
 from bench.results import Goal, Section, ms, sec, table
@@ -47,13 +47,13 @@ def operations(bot: Wijkbot) -> dict[str, Operation | None]:
     """What a person waits for, each as a call that opens its own session."""
     engine, config, tz = bot.engine, bot.config, bot.config.tz
     with Session(engine) as s:
-        team = s.exec(sa.select(Group).where(Group.kind == "team").order_by(Group.id)).scalars().first()  # type: ignore[call-overload]
+        team = s.exec(select(Group).where(col(Group.kind) == "team").order_by(col(Group.id))).first()
         assert team is not None
         chair = s.get(Person, team.chair_id)
         busiest = s.execute(
-            sa.select(Person.key)
-            .join(Actiepunt, Actiepunt.owner_id == Person.id)  # type: ignore[arg-type]
-            .where(Actiepunt.status == ActieStatus.open)
+            sa.select(col(Person.key))
+            .join(Actiepunt, col(Actiepunt.owner_id) == col(Person.id))
+            .where(col(Actiepunt.status) == ActieStatus.open)
             .group_by(Person.key)
             .order_by(sa.func.count().desc())
             .limit(1)
@@ -93,7 +93,8 @@ def operations(bot: Wijkbot) -> dict[str, Operation | None]:
     def te_laat() -> Any:
         msg = Message("/actie lijst te-laat", person=chair.key, channel=team.channel, now=NOW, transport="console")
         replies = dispatch(engine, config, msg, BotState())
-        assert replies and "te laat" in replies[0].text, replies[0].text[:200]
+        assert replies
+        assert "te laat" in replies[0].text, replies[0].text[:200]
         return replies
 
     ops["/actie lijst te-laat (one team)"] = te_laat
@@ -181,8 +182,7 @@ def run(opts: Options) -> Section:
                 )
         rows.append(row)
     section.lines += [
-        "Generated and bulk-loaded (executemany on SQLite, COPY on PostgreSQL), "
-        f"at {NOW:%Y-%m-%d %H:%M} local:",
+        f"Generated and bulk-loaded (executemany on SQLite, COPY on PostgreSQL), at {NOW:%Y-%m-%d %H:%M} local:",
         "",
         *table(["database", "signalen", "actiepunten", "history rows", "meetings / attendance", "load"], loads),
         "",
@@ -200,7 +200,7 @@ def run(opts: Options) -> Section:
             r = results[label][name]
             if r.get("missing"):
                 continue
-            st, lines, scans = r["slow"][0] if r["slow"] else (None, [], [])
+            st, _lines, scans = r["slow"][0] if r["slow"] else (None, [], [])
             sql = " ".join(st.sql.split())[:110] if st else ""
             detail.append(
                 [

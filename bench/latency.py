@@ -51,12 +51,12 @@ def _fake_api(org: Org) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def _get(url: str) -> dict[str, Any]:
-    with urllib.request.urlopen(url, timeout=5) as resp:  # noqa: S310 - 127.0.0.1 only
+    with urllib.request.urlopen(url, timeout=5) as resp:
         return dict(json.loads(resp.read()))
 
 
 def _post(url: str) -> None:
-    with urllib.request.urlopen(urllib.request.Request(url, data=b"", method="POST"), timeout=5):  # noqa: S310
+    with urllib.request.urlopen(urllib.request.Request(url, data=b"", method="POST"), timeout=5):
         pass
 
 
@@ -116,7 +116,7 @@ def one_run(
         )
         if done.returncode != 0:
             raise RuntimeError(f"load generator failed: {done.stderr.decode()[-2000:]}")
-        result = json.loads(done.stdout.decode().strip().splitlines()[-1])
+        result: dict[str, Any] = json.loads(done.stdout.decode().strip().splitlines()[-1])
         # every command answered on its response_url (bounded wait)
         expected, waited_until = warmup + requests, time.monotonic() + 120
         stats = _get(f"{api}/stats")
@@ -153,7 +153,13 @@ def run(opts: Options) -> Section:
         for r in range(opts.runs):
             for t in targets:
                 res = one_run(
-                    t, org=org, api=api, tmp=tmp, requests=requests, concurrency=concurrency, warmup=warmup,
+                    t,
+                    org=org,
+                    api=api,
+                    tmp=tmp,
+                    requests=requests,
+                    concurrency=concurrency,
+                    warmup=warmup,
                     deadline=deadline,
                 )
                 results[t.label].append(res)

@@ -31,7 +31,7 @@ from bot.core import Clock, Wijkbot
 
 NAME = "scheduler"
 START_GOAL, ADVANCE_GOAL, RSS_GOAL = 2.0, 30.0, 150.0
-YEAR_CAP = 150.0  # seconds: `:advance 1y` is stopped here and reported as "more than"
+YEAR_CAP = 150  # seconds: `:advance 1y` is stopped here and reported as "more than"
 
 
 def prepare(url: str, org: Org, now: datetime) -> dict[str, int]:
@@ -77,7 +77,9 @@ def advance(url: str, org: Org, now: datetime, span: str, timeout: float) -> dic
     """`wijkbot console` with `:advance <span>`: its duration and how many lines it printed."""
     args = [PYTHON, "-m", "bot", "console", "--db", url, "--config", str(org.path), "--now", now.isoformat()]
     proc = subprocess.Popen(args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    assert proc.stdin is not None and proc.stdout is not None
+    assert proc.stdin is not None
+    assert proc.stdout is not None
+    out = proc.stdout
     deadline = time.monotonic() + timeout
     lines = 0
     buf = b""
@@ -94,9 +96,9 @@ def advance(url: str, org: Org, now: datetime, span: str, timeout: float) -> dic
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError(f":advance {span} took longer than {timeout:.0f} s ({lines} lines)")
-            ready, _, _ = select.select([proc.stdout], [], [], left)
+            ready, _, _ = select.select([out], [], [], left)
             if ready:
-                chunk = proc.stdout.read1(65536)  # type: ignore[union-attr]
+                chunk = out.read1(65536)  # type: ignore[attr-defined]  # a pipe is a BufferedReader (read1), IO[bytes] does not say so
                 if not chunk:
                     raise RuntimeError(f"the console stopped (exit {proc.wait()})")
                 buf += chunk
@@ -175,6 +177,7 @@ def run(opts: Options) -> Section:
                     year_text,
                 ]
             )
+
             def verdict(ok: bool) -> bool | None:
                 return None if opts.smoke else ok
 

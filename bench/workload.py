@@ -12,13 +12,14 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from storage.models import (
     Actiepunt,
@@ -95,7 +96,7 @@ def write_config(
             f'channel = "{channel}"',
             f'chair = "{keys_t[0]}"',
             "members = [" + ", ".join(f'"{k}"' for k in keys_t) + "]",
-            f'meetings = {{ first = {first.isoformat(timespec="seconds")}, every_weeks = {every_weeks}, '
+            f"meetings = {{ first = {first.isoformat(timespec='seconds')}, every_weeks = {every_weeks}, "
             f'location = "Wijkcentrum {t}" }}',
             "reminder_days = [" + ", ".join(str(d) for d in reminder_days) + "]",
             "",
@@ -128,7 +129,7 @@ class Counts:
 
 
 Rows = tuple[list[str], list[tuple[Any, ...]]]  # column names, rows
-EPOCH = datetime(1970, 1, 1)  # naive UTC, as the database stores it
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC).replace(tzinfo=None)  # naive UTC, as the database stores it
 
 
 def _at(seconds: float) -> datetime:
@@ -144,12 +145,14 @@ def generate(
         teams = [
             (int(gid), int(every or 8))
             for gid, every in conn.execute(
-                sa.select(Group.id, Group.every_weeks).where(Group.kind == GroupKind.team).order_by(Group.id)  # type: ignore[arg-type]
+                sa.select(col(Group.id), col(Group.every_weeks))
+                .where(col(Group.kind) == GroupKind.team)
+                .order_by(col(Group.id))
             )
         ]
         member_rows = conn.execute(sa.select(Membership.group_id, Membership.person_id)).all()  # type: ignore[call-overload]
         first_id = {
-            t: (conn.execute(sa.select(sa.func.coalesce(sa.func.max(m.id), 0))).scalar() or 0) + 1  # type: ignore[attr-defined]
+            t: (conn.execute(sa.select(sa.func.coalesce(sa.func.max(m.id), 0))).scalar() or 0) + 1
             for t, m in (("signaal", Signaal), ("actiepunt", Actiepunt), ("meeting", Meeting))
         }
     members: dict[int, list[int]] = {gid: [] for gid, _ in teams}
@@ -279,7 +282,7 @@ def rows_for(
                     attendance.append((mid, pid, status, at - day))
             mid += 1
             at += every * 7 * day
-        for year in range(datetime.fromtimestamp(begin).year, now.year + 1):
+        for year in range(datetime.fromtimestamp(begin, TZ).year, now.year + 1):
             for month in (3, 10):
                 when = datetime(year, month, 15, 19, 30, tzinfo=TZ).timestamp()
                 if begin <= when:
@@ -321,12 +324,14 @@ def bulk_insert(engine: Engine, table: str, columns: list[str], rows: list[tuple
     try:
         cur = raw.cursor()
         if engine.dialect.name == "postgresql":
-            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
             marks = ", ".join("?" for _ in columns)
-            cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", map(_sqlite_row, rows))
+            cur.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", [_sqlite_row(r) for r in rows]
+            )
         raw.commit()
     finally:
         raw.close()

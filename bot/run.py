@@ -58,7 +58,7 @@ async def relay_outbox(bot: Wijkbot, wake: asyncio.Event) -> None:
 async def _round(bot: Wijkbot) -> None:
     try:
         await bot.flush()
-    except Exception:  # noqa: BLE001 - the relay must survive a bad round
+    except Exception:
         log.exception("outbox round failed; retrying later")
 
 

@@ -431,7 +431,7 @@ class SlackTransport:
         """After the ack nobody waits for us: an unexpected failure still gets a private answer."""
         try:
             await work
-        except Exception:  # noqa: BLE001 - logged, and the person is told
+        except Exception:
             log.exception("Slack: handling failed")
             body = {"response_type": "ephemeral", "text": FAILED, "replace_original": False}
             with contextlib.suppress(Exception):
@@ -801,7 +801,7 @@ class SlackTransport:
             return
         try:
             users = await asyncio.to_thread(self._users_to_refresh, refs, actor)
-        except Exception:  # noqa: BLE001 - a stale home tab is no reason to fail a command
+        except Exception:
             log.exception("Slack: App Home not republished")
             return
         # Coalesce: a burst of commands republishes each home once, shortly after.
@@ -815,7 +815,7 @@ class SlackTransport:
             user = self._homes_due.pop()
             try:
                 await self.publish_home(user)
-            except Exception:  # noqa: BLE001 - a stale home tab is no reason to fail a command
+            except Exception:
                 log.exception("Slack: App Home not republished")
 
     async def homes_published(self) -> None:

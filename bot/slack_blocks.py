@@ -131,12 +131,13 @@ class Markup:
         assert self.tz is not None
         day, dom, month, year, hh, mm = m.groups()
         try:
-            local = datetime(int(year), MONTH_ABBR.index(month) + 1, int(dom), int(hh or 23), int(mm or 59))
+            dt = datetime(
+                int(year), MONTH_ABBR.index(month) + 1, int(dom), int(hh or 23), int(mm or 59), tzinfo=self.tz
+            )
         except ValueError:
             return m.group(0)
-        if DAY_ABBR[local.weekday()] != day:
+        if DAY_ABBR[dt.weekday()] != day:
             return m.group(0)  # not one of our dates (the weekday would match)
-        dt = local.replace(tzinfo=self.tz)
         fmt = "{date_short_pretty} {time}" if hh else "{date_short_pretty}"
         return f"<!date^{int(dt.timestamp())}^{fmt}|{m.group(0)}>"
 
@@ -338,7 +339,9 @@ def metadata(meta: Mapping[str, str]) -> str:
     return out
 
 
-def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = "") -> dict:
+def _input(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
+) -> dict[str, Any]:
     block: dict[str, Any] = {
         "type": "input",
         "block_id": block_id,
@@ -351,7 +354,9 @@ def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool
     return block
 
 
-def _modal(callback_id: str, title: str, submit: str, meta: dict[str, str], blocks: list[dict]) -> dict[str, Any]:
+def _modal(
+    callback_id: str, title: str, submit: str, meta: dict[str, str], blocks: list[dict[str, Any]]
+) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": callback_id,

@@ -49,7 +49,8 @@ from botframework.connector.auth import (
     PasswordServiceClientCredentialFactory,
 )
 from msrest.exceptions import ClientRequestError, HttpOperationError
-from msrest.pipeline import AsyncHTTPPolicy
+from msrest.pipeline.async_abc import AsyncHTTPPolicy
+from msrest.universal_http import ClientRequest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -197,7 +198,7 @@ def message_activities(text: str, buttons: Sequence[Button] = ()) -> list[Activi
 # ---------------------------------------------------------------------------------------------
 
 
-class _Bearer(AsyncHTTPPolicy):  # type: ignore[misc]
+class _Bearer(AsyncHTTPPolicy[ClientRequest, Any]):
     """The app's token on every call to the Bot Connector (a policy in msrest's async pipeline)."""
 
     def __init__(self, transport: TeamsTransport) -> None:

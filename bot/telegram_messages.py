@@ -41,7 +41,10 @@ def split_text(text: str, *, limit: int = TEXT_LIMIT, escape: Callable[[str], st
 
     Pieces are cut between lines; `"\\n".join(pieces) == text` whenever no single line is too long.
     """
-    size = lambda s: telegram_length(escape(s))  # noqa: E731 - escaping is per character, so sizes add up
+
+    def size(s: str) -> int:  # escaping is per character, so sizes add up
+        return telegram_length(escape(s))
+
     pieces: list[str] = []
     current: list[str] = []
     used = 0

@@ -81,8 +81,6 @@ def _help(ctx: Context, c: Call) -> list[Reply]:
     return [Reply(own_people(family_help(family, ctx.config.categories), ctx), private=True)]
 
 
-
-
 CATEGORY_MARK = "{categorieen}"  # filled in with the organisation's categories (ctx.config.categories)
 CATEGORY_NOTE = "    categorieën (die van uw organisatie): " + CATEGORY_MARK
 DEADLINE_NOTE = "    zonder deadline: het volgende overleg; deadlines als 'vrijdag', '1 maart', 'eind januari'"
@@ -425,9 +423,11 @@ AMBASSADEUR = Family(
     ),
 )  # fmt: skip
 
-_NEW_INI = lambda kind: lambda ctx, c: initiatief.record(  # noqa: E731
-    ctx, c.rest, kind=kind, confirmed=c.confirmed, command=c.args
-)
+
+def _new_ini(kind: InitiatiefKind) -> Run:
+    return lambda ctx, c: initiatief.record(ctx, c.rest, kind=kind, confirmed=c.confirmed, command=c.args)
+
+
 INITIATIEF = Family(
     name="initiatief",
     title="verzoeken en initiatieven van bewoners, door de fasen van aanmelding tot evaluatie (I-12)",
@@ -444,13 +444,13 @@ INITIATIEF = Family(
         "    de toelichting bij een fase is OPENBAAR: de initiatiefnemer krijgt hem; een notitie is intern",
     ),
     subs=(
-        Sub("", _NEW_INI(InitiatiefKind.initiatief), usage="/initiatief <omschrijving> [bedrag €...] [@@buurt]",
+        Sub("", _new_ini(InitiatiefKind.initiatief), usage="/initiatief <omschrijving> [bedrag €...] [@@buurt]",
             example="/initiatief Straatfeest in de Lindelaan bedrag €800",
             summary="een inwonerinitiatief vastleggen (met @@buurt: voor een straat of plek, anders voor de hele "
             "wijk); de voorzitter krijgt bericht",
             doc="residents' initiatives (`I-12`) through the phases of seed 004 bijlage 3; `@@buurt`: for a "
             "street or spot (the smaller cap), else for the whole wijk; the chair is told of every new one"),
-        Sub("nieuw", _NEW_INI(InitiatiefKind.initiatief), usage="/initiatief nieuw <omschrijving>",
+        Sub("nieuw", _new_ini(InitiatiefKind.initiatief), usage="/initiatief nieuw <omschrijving>",
             example="/initiatief nieuw Contact met de buren leggen via een buurtapp",
             summary="een initiatief waarvan de omschrijving met een commandowoord begint", aliases=("new",),
             needs_words=True),
@@ -510,12 +510,12 @@ VERZOEK = Family(
     pii_decisions=True,
     empty="Wat is het verzoek? Schrijf bijvoorbeeld: /verzoek Een extra bankje bij de speeltuin.",
     subs=(
-        Sub("", _NEW_INI(InitiatiefKind.verzoek), usage="/verzoek <omschrijving>",
+        Sub("", _new_ini(InitiatiefKind.verzoek), usage="/verzoek <omschrijving>",
             example="/verzoek Een extra bankje bij de speeltuin aan de Lindelaan",
             summary="een verzoek vastleggen (aangemeld → in-behandeling → afgerond; verder als /initiatief I-12)",
             doc="record a simple request (`I-12`; aangemeld → in behandeling → afgerond, with the forms of "
             "`/initiatief I-12`)"),
-        Sub("nieuw", _NEW_INI(InitiatiefKind.verzoek), usage="/verzoek nieuw <omschrijving>",
+        Sub("nieuw", _new_ini(InitiatiefKind.verzoek), usage="/verzoek nieuw <omschrijving>",
             example="/verzoek nieuw Help bij een buurtapp", summary="een verzoek dat met een commandowoord begint",
             aliases=("new",), needs_words=True, hidden=True),
     ),

@@ -231,7 +231,7 @@ def _year2(raw: str, today: date) -> int:
 
 def _occurrence(make: Callable[[int], date], c: _Ctx) -> date:
     """A yearly day without a year: the coming one (today included), or in past mode the last one."""
-    for offset in range(0, 9):
+    for offset in range(9):
         year = c.today.year - offset if c.past else c.today.year + offset
         try:
             day = make(year)
@@ -661,7 +661,7 @@ _NOISE_RE = re.compile(rf"(?<![\w'])(?:{_alt(NOISE_WORDS)}|a\.u\.b\.?|s\.v\.p\.?
 
 
 def _normalise(text: str) -> str:
-    t = text.lower().translate(str.maketrans("‘’`´éëèó", "''''eeeo"))
+    t = text.lower().translate(str.maketrans("‘’`´éëèó", "''''eeeo"))  # noqa: RUF001 - typographic quotes and accents typed by people are normalised here
     t = re.sub(r"\ba\.s\.?(?=\s|$)", "aanstaande", t).replace("halfuur", "half uur")
     t = _NOISE_RE.sub(" ", t)
     t = re.sub(r"(?<!\d),|,(?!\d)", " ", t)  # "1,5 uur" keeps its comma, "vrijdag, 10 uur" not

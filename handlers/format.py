@@ -70,12 +70,18 @@ CHANGE_LABELS: dict[str, dict[str, str]] = {
         **{
             f"fase: {f}": f"fase {w}"
             for f, w in (
-                ("gesprek", "oriënterend gesprek"), ("principebesluit", "principebesluit"), ("plan", "uitgewerkt plan"),
-                ("besluit", "definitief besluit"), ("uitvoering", "uitvoering"), ("evaluatie", "evaluatie"),
-                ("afgerond", "afgerond"), ("afgewezen", "afgewezen"), ("in_behandeling", "in behandeling"),
+                ("gesprek", "oriënterend gesprek"),
+                ("principebesluit", "principebesluit"),
+                ("plan", "uitgewerkt plan"),
+                ("besluit", "definitief besluit"),
+                ("uitvoering", "uitvoering"),
+                ("evaluatie", "evaluatie"),
+                ("afgerond", "afgerond"),
+                ("afgewezen", "afgewezen"),
+                ("in_behandeling", "in behandeling"),
                 ("jaarplan", "naar het jaarplan"),
             )
-        },  # fmt: skip
+        },
     },
     "actiepunt": {
         "aangemaakt": "aangemaakt",

@@ -155,13 +155,6 @@ def _ref_number(family: Family, word: str) -> int:
     return parse_ref(key(word) if kind == "ref" else word, family.prefix or "")
 
 
-def usage_line(family: Family, sub: Sub | None = None) -> str:
-    """`/actie gedaan A-12 [toelichting]`, or every form of the family joined by ' · '."""
-    if sub is not None:
-        return sub.usage
-    return " · ".join(s.usage for s in family.subs if not s.hidden)
-
-
 def family_help(family: Family, categories: list[str] | tuple[str, ...] | None = None) -> str:
     """`/<command> help`: every form with what it does and an example (`categories`: the organisation's)."""
     if categories is not None:
@@ -197,7 +190,7 @@ def own_people(text: str, ctx: Context) -> str:
     me = ctx.person.key
     members = [k for k in ([*group.members, group.chair or ""] if group else []) if k and k != me]
     partners = [k for k, p in people.items() if p.kind == "partner" and k != me]
-    guests = [k for k in (group.guests if group else [])] + [k for k in partners if k not in members]
+    guests = list(group.guests if group else []) + [k for k in partners if k not in members]
     taken: set[str] = set()
 
     def pick(sample: str, choices: list[str]) -> str:

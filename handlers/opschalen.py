@@ -192,7 +192,8 @@ def send_back(ctx: Context, kind: str, item_id: int, note: str) -> list[Reply]:
 def tell_outcome(ctx: Context, esc: Escalation, outcome: str) -> str:
     """Post the outcome of an escalation in the originating group's channel, with the item's history."""
     origin = ctx.session.get(Group, esc.from_group_id)
-    assert origin is not None and esc.item_id is not None
+    assert origin is not None
+    assert esc.item_id is not None
     ref = item_ref(esc.kind, esc.item_id)
     lines = [f"Uitkomst van het opschalen van {ref}: {outcome}"]
     item: Signaal | Actiepunt | None = (

@@ -23,7 +23,7 @@ import secrets
 from datetime import timedelta
 
 from handlers.base import Button, Context, Reply, UserError
-from handlers.state import BotState, Pending
+from handlers.state import Pending
 
 PENDING_TTL = timedelta(minutes=15)
 CONFIRM_MARK = "!"  # `/signaal! tekst` or `/signaal ! tekst`: store it even if it looks personal
@@ -75,7 +75,7 @@ LABELS = {
 
 
 def is_bsn(digits: str) -> bool:
-    """Nine digits that pass the 11-proef (9·d1 + 8·d2 + … + 2·d8 − d9 ≡ 0 mod 11)."""
+    """Nine digits that pass the 11-proef (9·d1 + 8·d2 + … + 2·d8 - d9 ≡ 0 mod 11)."""
     if len(digits) != 9 or not digits.isdigit() or digits == "0" * 9:
         return False
     total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - int(digits[8])
@@ -115,11 +115,6 @@ def describe(kinds: list[str]) -> str:
 
 
 _TOKEN = re.compile(r"^[a-z0-9]{8}$")
-
-
-def pending_count(state: BotState) -> int:
-    """How many texts wait for a decision in this bot (for tests and the health of the memory)."""
-    return len(state.pending)
 
 
 def split_confirmed(args: str) -> tuple[bool, str]:

@@ -21,6 +21,7 @@ from handlers.format import ref_s
 from storage import identity, items
 from storage.config import OrgConfig
 from storage.erase import erase_person
+from storage.initiatieven import euro
 from storage.models import (
     Group,
     Invitation,
@@ -178,7 +179,8 @@ def link(
     if invitation.expires_at <= now:
         return "Deze uitnodiging is verlopen; een uitnodiging is 14 dagen geldig. " + HOW_TO_BECOME
     group = session.get(Group, invitation.group_id)
-    assert group is not None and group.id is not None
+    assert group is not None
+    assert group.id is not None
     name = " ".join(first_name.split())[:MAX_FIRST_NAME] or "Wijkambassadeur"
     person = Person(
         key=f"amb-new-{secrets.token_hex(8)}",  # the real key needs the id
@@ -304,7 +306,7 @@ def _amount_line(draft: dict[str, Any], triage: Triage | None) -> list[str]:
         cents = initiatief.take_amount(str(draft.get("text", "")))[1]
     except UserError:
         cents = None
-    return [f"Gevraagd bedrag: {initiatief.euro(cents)}" if cents else "Gevraagd bedrag: geen (noem het als €800)"]
+    return [f"Gevraagd bedrag: {euro(cents)}" if cents else "Gevraagd bedrag: geen (noem het als €800)"]
 
 
 def pii_warning(draft: dict[str, Any]) -> str | None:

@@ -43,14 +43,14 @@ class _ClockedDatetime(datetime):
 
 def _install() -> None:
     for module in (_schedulers_base, _executors_base):
-        if module.datetime is not _ClockedDatetime:  # type: ignore[attr-defined]
-            module.datetime = _ClockedDatetime  # type: ignore[attr-defined,misc]
+        if module.datetime is not _ClockedDatetime:
+            module.datetime = _ClockedDatetime
 
 
 _install()
 
 
-class ClockedAsyncIOScheduler(AsyncIOScheduler):
+class ClockedAsyncIOScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 has no type hints
     """An AsyncIOScheduler whose notion of now is `clock()`."""
 
     def __init__(self, *args: Any, clock: Now, **kwargs: Any) -> None:

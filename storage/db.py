@@ -33,7 +33,7 @@ def _shown(url: str) -> str:
     """A URL as it may be printed: without its password."""
     try:
         return sa.make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - not a URL at all: hide whatever sits before an @
+    except (sa.exc.ArgumentError, ValueError):  # not a URL at all: hide whatever sits before an @
         return re.sub(r"(?<=://)[^@/]*@", "***@", url)
 
 
@@ -163,7 +163,7 @@ def reachable(engine: Engine) -> bool:
     try:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any failure means: not reachable
+    except (sa.exc.SQLAlchemyError, OSError):  # any database or network failure means: not reachable
         return False
     return True
 
@@ -172,7 +172,7 @@ def url_password(url: str) -> str | None:
     """The password in a database URL (to keep it out of the logs); None when there is none or no URL."""
     try:
         return sa.make_url(url).password
-    except Exception:  # noqa: BLE001 - not a URL we can read: nothing to hide
+    except (sa.exc.ArgumentError, ValueError):  # not a URL we can read: nothing to hide
         return None
 
 

@@ -286,7 +286,7 @@ def _drop_jobs(session: Session, who: Identity) -> int:
     dropped = 0
     for job_id, state in conn.execute(sa.select(jobs.c.id, jobs.c.job_state)).all():
         try:
-            data = pickle.loads(state)  # noqa: S301 - our own database, written by APScheduler
+            data = pickle.loads(state)
             text = repr([data.get("id"), data.get("name"), data.get("args"), data.get("kwargs")])
         except Exception:  # noqa: BLE001 - unreadable: search the raw bytes
             text = bytes(state).decode("utf-8", "replace")

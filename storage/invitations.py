@@ -29,10 +29,6 @@ def create(
     return invitation
 
 
-def by_code_hash(session: Session, code_hash: str) -> Invitation | None:
-    return session.exec(select(Invitation).where(Invitation.code_hash == code_hash)).first()
-
-
 def open_count(session: Session, group_id: int, *, now: datetime) -> int:
     """The team's invitations not used and not expired at `now`."""
     return int(

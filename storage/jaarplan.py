@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from storage.items import TransitionError, log_change
-from storage.models import Actiepunt, ActieStatus, JaarplanItem, JaarplanStatus, Signaal, Wijziging
+from storage.models import Actiepunt, ActieStatus, JaarplanItem, JaarplanStatus, Wijziging
 
 ITEM_TYPE = "jaarplan"
 NOTE = "voortgang"
@@ -147,14 +147,6 @@ def linked_actiepunten(session: Session, item_ids: list[int]) -> dict[int, list[
         assert a.jaarplan_id is not None
         out[a.jaarplan_id].append(a)
     return out
-
-
-def linked_signalen(session: Session, acts: list[Actiepunt]) -> list[Signaal]:
-    """The signalen those actiepunten came from."""
-    ids = sorted({a.signaal_id for a in acts if a.signaal_id is not None})
-    if not ids:
-        return []
-    return list(session.exec(select(Signaal).where(col(Signaal.id).in_(ids)).order_by(col(Signaal.id))).all())
 
 
 def copy_open_items(

@@ -708,7 +708,7 @@ def first_planned_per_group(session: Session, *, after: datetime) -> dict[int, d
         .where(Meeting.status == MeetingStatus.gepland, Meeting.starts_at > after)
         .group_by(col(Meeting.group_id))
     ).all()
-    return {group_id: first_at for group_id, first_at in rows}
+    return dict(rows)
 
 
 def meeting_starts(session: Session, *, after: datetime, limit: int) -> list[datetime]:

@@ -39,18 +39,6 @@ def reporting_to(groups: Iterable[Group], group: Group) -> list[Group]:
     return [g for g in groups if group.key in g.reports_to_keys]
 
 
-def has_residents(session: Session, group: Group) -> bool:
-    """True when a resident (bewoner or wijkambassadeur) is a member of the group."""
-    return (
-        session.exec(
-            select(Membership.person_id)
-            .join(Person, col(Person.id) == col(Membership.person_id))
-            .where(Membership.group_id == group.id, col(Person.kind).in_(["bewoner", "ambassadeur"]))
-        ).first()
-        is not None
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # members of a group: the ONE definition (issue #13). Every list, message, count and check of
 # "the members" goes through these, in handlers/, schedules/ and bot/ alike.

@@ -193,7 +193,7 @@ def apply_retention(session: Session, policy: RetentionConfig, *, now: datetime)
 
     # Slack retries an event for minutes, not weeks: older de-dup marks only take up space.
     counts["gebeurtenissen_opgeruimd"] = int(
-        session.execute(  # type: ignore[deprecated,attr-defined]
+        session.execute(  # type: ignore[attr-defined]  # a DELETE's result is a CursorResult (rowcount)
             sa.delete(ProcessedEvent).where(col(ProcessedEvent.at) < now - timedelta(days=PROCESSED_EVENT_DAYS))
         ).rowcount
         or 0

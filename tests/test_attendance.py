@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from storage.meetings import attendance_flags
 from storage.models import Attendance, Group, Meeting, MeetingStatus, Person
 from tests.support.talk import TalkingBot
+
+
+def _id(row: Meeting | Person) -> int:
+    """The key of a row read back from the database (so it has one)."""
+    assert row.id is not None
+    return row.id
 
 
 async def test_absent_twice_is_flagged_but_a_vervanger_keeps_the_rule(bot: TalkingBot) -> None:
@@ -18,18 +24,22 @@ async def test_absent_twice_is_flagged_but_a_vervanger_keeps_the_rule(bot: Talki
         bolnes = s.exec(select(Group).where(Group.key == "bolnes")).one()
         people = {p.key: p for p in s.exec(select(Person)).all()}
         held = s.exec(
-            select(Meeting).where(Meeting.group_id == bolnes.id, Meeting.starts_at <= now).order_by(Meeting.starts_at)
+            select(Meeting)
+            .where(Meeting.group_id == bolnes.id, Meeting.starts_at <= now)
+            .order_by(col(Meeting.starts_at))
         ).all()
         assert len(held) == 3
         for meeting in held:  # the chair confirmed them: only then do they count as held
             meeting.status = MeetingStatus.gehouden
             s.add(meeting)
         for meeting in held[:2]:
-            s.add(Attendance(meeting_id=meeting.id, person_id=people["piet"].id, status="afwezig", responded_at=now))
+            s.add(
+                Attendance(meeting_id=_id(meeting), person_id=_id(people["piet"]), status="afwezig", responded_at=now)
+            )
             s.add(
                 Attendance(
-                    meeting_id=meeting.id,
-                    person_id=people["fatima"].id,
+                    meeting_id=_id(meeting),
+                    person_id=_id(people["fatima"]),
                     status="afgemeld",
                     substitute_id=people["marieke"].id,
                     responded_at=now,

@@ -71,8 +71,10 @@ async def test_bad_input_gives_one_dutch_sentence_and_stores_nothing(bot: Talkin
     before = snapshot(bot)
     reply = await bot.say(text)
     assert expected in reply
-    assert len(bot.last) == 1 and bot.last[0].private
-    assert "Traceback" not in reply and "\n" not in reply
+    assert len(bot.last) == 1
+    assert bot.last[0].private
+    assert "Traceback" not in reply
+    assert "\n" not in reply
     assert snapshot(bot) == before
 
 

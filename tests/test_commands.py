@@ -69,8 +69,10 @@ async def test_one_word_that_looks_like_a_command_asks_before_storing(
     before = counts(bot)
     reply = await bot.say(text)
     assert reply.startswith(expected)
-    assert "/nieuw" not in reply and " nieuw " in reply  # and says how to record it after all
-    assert bot.last[0].private and bot.last[0].extra["error"] == "user"
+    assert "/nieuw" not in reply
+    assert " nieuw " in reply
+    assert bot.last[0].private
+    assert bot.last[0].extra["error"] == "user"
     assert counts(bot) == before
 
 
@@ -116,7 +118,8 @@ async def test_a_mistake_is_explained_and_stores_nothing(bot: TalkingBot, text: 
     before = counts(bot)
     reply = await bot.say(text)
     assert expected in reply, reply
-    assert "\n" not in reply and bot.last[0].extra["error"] == "user"
+    assert "\n" not in reply
+    assert bot.last[0].extra["error"] == "user"
     assert counts(bot) == before
 
 
@@ -129,7 +132,8 @@ async def test_actie_reference_before_the_word_does_the_same_as_after(bot: Talki
     done = await bot.say("/actie A-1 klaar gebeld")
     assert done == "Actiepunt A-1 is gedaan: Bellen met Wooncompas. Toelichting: gebeld"
     assert await bot.say("/signaal S-1 sluiten") == "Signaal S-1 gesloten."
-    assert bot.rows(Actiepunt) == 2 and bot.rows(Signaal) == 1
+    assert bot.rows(Actiepunt) == 2
+    assert bot.rows(Signaal) == 1
 
 
 async def test_a_bare_number_after_afmelden_is_a_day_not_a_meeting_number(bot: TalkingBot) -> None:
@@ -152,7 +156,8 @@ async def test_actie_lijst_takes_several_owners(bot: TalkingBot) -> None:
 @pytest.mark.parametrize("text", ["/afmelden ¹", "/overleg kom ²", "/afmelden ١٢ ziek", "/ambassadeur verwijder ³"])
 async def test_unicode_digits_never_crash(bot: TalkingBot, text: str) -> None:
     reply = await bot.say(text)
-    assert reply and "Traceback" not in reply
+    assert reply
+    assert "Traceback" not in reply
 
 
 async def test_ordinary_short_texts_are_stored_as_they_are(bot: TalkingBot) -> None:
@@ -186,7 +191,8 @@ async def test_correcting_text_and_category_is_audited_without_the_old_text(bot:
 async def test_a_corrected_text_with_personal_data_asks_first(bot: TalkingBot) -> None:
     await seed(bot)
     reply = await bot.say("/signaal S-1 tekst Bel 06-12345678")
-    assert bot.last[0].extra.get("pii") == ["telefoon"] and "nog niets opgeslagen" in reply
+    assert bot.last[0].extra.get("pii") == ["telefoon"]
+    assert "nog niets opgeslagen" in reply
     token = bot.last[0].extra["pii_token"]
     assert (await bot.say(f"/pii bevestig {token}")).startswith("Signaal S-1 aangepast: Bel 06-12345678")
 
@@ -203,11 +209,13 @@ async def test_withdrawn_items_stay_in_the_history_and_count_nowhere(bot: Talkin
     assert "A-2" not in await bot.say("/actie lijst alle")
     assert "Geen signalen met 'school'" in await bot.say("/signaal zoek school")
     shown = await bot.say("/signaal S-2")
-    assert "(ingetrokken)" in shown and "ingetrokken: dubbel gemeld (door Anna de Vries)" in shown
+    assert "(ingetrokken)" in shown
+    assert "ingetrokken: dubbel gemeld (door Anna de Vries)" in shown
     assert "(ingetrokken)" in await bot.say("/actie A-2")
     with Session(bot.bot.engine) as s:
         flow = flows(s, [1], NOW - timedelta(days=1), NOW + timedelta(days=1), now=NOW + timedelta(hours=1))[1]
-    assert sum(flow.new_signalen.values()) == 1 and flow.acties_opened == 1
+    assert sum(flow.new_signalen.values()) == 1
+    assert flow.acties_opened == 1
     assert "ingetrokken" in await bot.say("/signaal S-2 sluit")  # nothing more to change
 
 
@@ -260,7 +268,8 @@ async def test_help_is_generated_from_the_table(bot: TalkingBot) -> None:
 def test_readme_command_table_is_the_table() -> None:
     readme = (ROOT / "README.md").read_text()
     start, end = "<!-- commands:begin -->", "<!-- commands:end -->"
-    assert start in readme and end in readme, "README.md lacks the command table markers"
+    assert start in readme, "README.md lacks the command table markers"
+    assert end in readme, "README.md lacks the command table markers"
     table = readme.split(start, 1)[1].split(end, 1)[0].strip()
     assert table == commands.markdown_table(), "README.md is out of date; paste `python -m handlers.commands`"
 
@@ -285,7 +294,8 @@ async def test_withdrawn_items_fall_under_the_retention_periods(bot: TalkingBot)
     with Session(bot.bot.engine) as s:
         done = apply_retention(s, RetentionConfig(), now=NOW + timedelta(days=370))
         s.commit()
-    assert done["signalen_geanonimiseerd"] == 1 and done["actiepunten_verwijderd"] == 1
+    assert done["signalen_geanonimiseerd"] == 1
+    assert done["actiepunten_verwijderd"] == 1
     with Session(bot.bot.engine) as s:
         assert s.exec(select(Signaal.text)).one() == ANONYMISED
         assert s.exec(select(func.count()).select_from(Actiepunt)).one() == 0
@@ -294,6 +304,7 @@ async def test_withdrawn_items_fall_under_the_retention_periods(bot: TalkingBot)
 async def test_a_dutch_word_that_resembles_a_command_word_is_the_text(bot: TalkingBot) -> None:
     # "Losse" is close to the alias "close" (sluit), but no reference follows: it is a signaal
     reply = await bot.say("/signaal Losse stoeptegel #openbare-ruimte")
-    assert reply.startswith("Signaal S-1 vastgelegd") and "Losse stoeptegel" in reply
+    assert reply.startswith("Signaal S-1 vastgelegd")
+    assert "Losse stoeptegel" in reply
     reply = await bot.say("/signaal Losse S-1")  # with a reference it was the command, misspelt
     assert reply.startswith("Bedoelt u /signaal sluit?")

@@ -113,7 +113,8 @@ def test_console_exits_nonzero_when_config_is_broken(db_url: str, tmp_path: Path
     bad.write_text('[groups.x]\nkind = "team"\nname = "X"\nchannel = "x"\nchair = "ghost"\n')
     result = run_console(db_url, "/help\n", "--config", str(bad))
     assert result.returncode == 2
-    assert "groups.x" in result.stderr and "ghost" in result.stderr
+    assert "groups.x" in result.stderr
+    assert "ghost" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -122,7 +123,8 @@ def test_console_exits_nonzero_when_config_is_broken(db_url: str, tmp_path: Path
 )
 def test_parse_duration(text: str, minutes: int) -> None:
     delta = parse_duration(text)
-    assert delta is not None and delta.total_seconds() == minutes * 60
+    assert delta is not None
+    assert delta.total_seconds() == minutes * 60
 
 
 @pytest.mark.parametrize("text", ["", "abc", "7x", "7 dagen"])

@@ -19,7 +19,8 @@ def _stored(bot: TalkingBot) -> tuple[int, int, int, int]:
 
 async def test_the_signaal_form_records_text_and_category(bot: TalkingBot) -> None:
     outcome = await bot.fill(Form(SIGNAAL, {TEXT: "Fietswrakken  bij\nhet station", CATEGORY: "openbare-ruimte"}))
-    assert outcome.accepted and outcome.errors == {}
+    assert outcome.accepted
+    assert outcome.errors == {}
     [reply] = outcome.replies
     assert reply.text.startswith("Signaal S-1 vastgelegd")
     assert "Fietswrakken bij het station [openbare-ruimte]" in reply.text
@@ -29,7 +30,8 @@ async def test_the_signaal_form_records_text_and_category(bot: TalkingBot) -> No
 async def test_the_actie_form_refuses_a_past_deadline_on_that_field_and_stores_nothing(bot: TalkingBot) -> None:
     fields = {TEXT: "Buurtgesprek plannen", OWNER: "piet", DEADLINE: "2026-11-01", FROM_SIGNAAL: ""}
     outcome = await bot.fill(Form(ACTIE, fields))
-    assert not outcome.accepted and list(outcome.errors) == [DEADLINE]
+    assert not outcome.accepted
+    assert list(outcome.errors) == [DEADLINE]
     assert "verleden" in outcome.errors[DEADLINE]
     assert _stored(bot) == (0, 0, 0, 0)
 
@@ -67,5 +69,6 @@ async def test_the_verplaats_form_without_a_date_keeps_the_form_open(bot: Talkin
     await bot.say("/actie Buurtgesprek plannen @piet vrijdag")
     before = _stored(bot)
     outcome = await bot.fill(Form(VERPLAATS, {DEADLINE: ""}, ref="A-1"))
-    assert not outcome.accepted and list(outcome.errors) == [DEADLINE]
+    assert not outcome.accepted
+    assert list(outcome.errors) == [DEADLINE]
     assert _stored(bot) == before

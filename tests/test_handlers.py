@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from handlers.buttons import button_command
 from storage.models import Actiepunt, Attendance, Bijeenkomst, Meeting, Signaal
@@ -23,7 +23,8 @@ async def test_signaal_with_category_gets_a_reference(bot: TalkingBot) -> None:
 
 async def test_signaal_text_starting_with_a_number_is_not_a_reference(bot: TalkingBot) -> None:
     reply = await bot.say("/signaal 12 jongeren bij de school")
-    assert reply.startswith("Signaal S-1 vastgelegd") and "12 jongeren bij de school [overig]" in reply
+    assert reply.startswith("Signaal S-1 vastgelegd")
+    assert "12 jongeren bij de school [overig]" in reply
 
 
 async def test_actie_without_deadline_is_due_at_next_meeting(bot: TalkingBot) -> None:
@@ -107,7 +108,7 @@ async def test_overleg_plan_creates_a_series_in_local_time(bot: TalkingBot) -> N
         starts = s.exec(
             select(Meeting.starts_at)
             .where(Meeting.group_id == 1, Meeting.status == "gepland")
-            .order_by(Meeting.starts_at)
+            .order_by(col(Meeting.starts_at))
         ).all()
     local = [m.astimezone(TZ) for m in starts]
     assert local[0] == datetime(2026, 12, 10, 14, 0, tzinfo=TZ)
@@ -129,7 +130,8 @@ async def test_afmelden_tells_the_chair(bot: TalkingBot) -> None:
     ]
     with Session(bot.bot.engine) as s:
         att = s.exec(select(Attendance)).one()
-    assert att.status == "afgemeld" and att.reason == "ziek"
+    assert att.status == "afgemeld"
+    assert att.reason == "ziek"
 
 
 async def test_afmelden_for_a_meeting_by_date(bot: TalkingBot) -> None:

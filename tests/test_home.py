@@ -17,15 +17,18 @@ async def test_the_home_page_shows_the_owners_overdue_actiepunten_first_and_the_
     bot.bot.clock.advance(timedelta(days=3))  # A-2 is now overdue
     page = home.view(bot.bot.engine, bot.bot.config, "anna", now=bot.bot.clock.now())
     acties, meetings = page.sections
-    assert acties.title == "Mijn actiepunten" and page.notice == ""
+    assert acties.title == "Mijn actiepunten"
+    assert page.notice == ""
     assert [(e.label, e.text, e.alert) for e in acties.entries] == [
         ("A-2", "Buurtschouw voorbereiden", "TE LAAT"),
         ("A-1", "Jaarplan bijwerken", ""),
     ]
-    assert {e.where for e in acties.entries} == {"Leefbaarheidsteam Bolnes"} and acties.more == ""
+    assert {e.where for e in acties.entries} == {"Leefbaarheidsteam Bolnes"}
+    assert acties.more == ""
     assert meetings.title == "Volgende overleggen"
     [meeting] = meetings.entries
-    assert meeting.label == "Leefbaarheidsteam Bolnes" and meeting.when is not None
+    assert meeting.label == "Leefbaarheidsteam Bolnes"
+    assert meeting.when is not None
 
 
 async def test_the_home_page_counts_what_does_not_fit(bot: TalkingBot) -> None:
@@ -44,4 +47,5 @@ async def test_the_home_page_of_nobody_we_know_says_how_to_get_an_account(bot: T
         == page.notice
     )
     empty = home.view(bot.bot.engine, bot.bot.config, "piet", now=bot.bot.clock.now())
-    assert empty.sections[0].entries == () and empty.sections[0].empty.startswith("Geen open actiepunten voor")
+    assert empty.sections[0].entries == ()
+    assert empty.sections[0].empty.startswith("Geen open actiepunten voor")

@@ -68,7 +68,9 @@ async def test_bad_input_gets_one_dutch_sentence_and_stores_nothing(
     before = table_counts(bot.bot.engine)
     reply = await bot.say(command)
     assert expected in reply, reply
-    assert len(bot.last) == 1 and bot.last[0].private and bot.last[0].extra.get("error") == "user"
+    assert len(bot.last) == 1
+    assert bot.last[0].private
+    assert bot.last[0].extra.get("error") == "user"
     assert "\n" not in reply
     assert table_counts(bot.bot.engine) == before
 
@@ -87,19 +89,22 @@ async def test_a_refused_grant_stores_nothing_and_cites_the_rule_for_the_whole_w
 
 async def test_the_chair_hears_of_every_new_one_and_the_initiator_gets_public_notes_only(bot: TalkingBot) -> None:
     reply = await bot.say("/initiatief Moestuin achter het buurthuis €450", as_="piet")
-    assert "Initiatief I-1 vastgelegd" in reply and "gevraagd € 450,00" in reply
+    assert "Initiatief I-1 vastgelegd" in reply
+    assert "gevraagd € 450,00" in reply
     assert any(t.startswith("Nieuw initiatief I-1 voor Leefbaarheidsteam Bolnes") for t in bot.posted_to("@anna"))
     await bot.say("/initiatief I-1 contact @fatima")
     await bot.say("/initiatief I-1 notitie Fatima twijfelt aan het draagvlak")
     await bot.say("/initiatief I-1 fase gesprek We plannen een gesprek in mei")
     to_piet = "\n".join(bot.posted_to("@piet"))
-    assert "We plannen een gesprek in mei" in to_piet and "Fatima Benali" in to_piet
+    assert "We plannen een gesprek in mei" in to_piet
+    assert "Fatima Benali" in to_piet
     assert "twijfelt" not in to_piet
     shown = await bot.say("/initiatief I-1")
     assert "intern, oriënterend gesprek" not in shown  # the note was written before the gesprek
     assert "intern, aangemeld: Fatima twijfelt aan het draagvlak" in shown
     assert "openbaar, oriënterend gesprek: We plannen een gesprek in mei" in shown
-    assert "Checklist oriënterend gesprek" in shown and "gegronde redenen" in shown
+    assert "Checklist oriënterend gesprek" in shown
+    assert "gegronde redenen" in shown
 
 
 async def test_a_verzoek_has_the_short_path(bot: TalkingBot) -> None:
@@ -118,14 +123,19 @@ async def test_a_beleidswens_goes_to_the_jaarplan_and_is_not_paid_from_the_initi
     await bot.say("/initiatief I-1 fase gesprek")
     assert "niet uit het budget voor inwonerinitiatieven" in await bot.say("/initiatief I-1 toekennen €1.000")
     moved = await bot.say("/initiatief I-1 fase jaarplan Het komt in het jaarplan van 2027")
-    assert "naar de jaarplan" in moved and "Het staat nu als J-1 in de jaarplan" in moved
+    assert "naar de jaarplan" in moved
+    assert "Het staat nu als J-1 in de jaarplan" in moved
     with bot.session() as s:
         ini = s.get(Initiatief, 1)
-        assert ini is not None and ini.fase == "jaarplan" and ini.closed_at is not None
+        assert ini is not None
+        assert ini.fase == "jaarplan"
+        assert ini.closed_at is not None
         item = s.get(JaarplanItem, 1)
-        assert item is not None and item.group_id == ini.group_id
+        assert item is not None
+        assert item.group_id == ini.group_id
         assert item.activiteit == "Een nieuwe speeltuin voor de hele wijk (beleidswens I-1)"
-        assert item.budget_cents == 4_000_000 and item.status == "open"
+        assert item.budget_cents == 4_000_000
+        assert item.status == "open"
     assert "J-1 Een nieuwe speeltuin voor de hele wijk (beleidswens I-1)" in await bot.say("/jaarplan")
 
 
@@ -134,11 +144,13 @@ async def test_the_contact_person_a_guest_sees_and_moves_it_from_a_direct_chat(w
     assert "Bas Kuijpers (@bas) is de contactpersoon van I-1" in await waalwijk.say("/initiatief I-1 contact @bas")
     assert "in een direct gesprek" in waalwijk.posted_to("@bas")[-1]
     shown = await waalwijk.say("/initiatief I-1", as_="bas", in_="@bas")
-    assert "I-1 [initiatief] Zwerfafvalprikactie" in shown and "voor een straat of plek" in shown
+    assert "I-1 [initiatief] Zwerfafvalprikactie" in shown
+    assert "voor een straat of plek" in shown
     assert "I-1 [initiatief]" in await waalwijk.say("/initiatief lijst mijn", as_="bas", in_="@bas")
     assert "oriënterend gesprek" in await waalwijk.say("/initiatief I-1 fase gesprek Ik bel u", as_="bas", in_="@bas")
     told = waalwijk.posted_to("@kees")[-1]
-    assert "Ik bel u" in told and "Bas Kuijpers (wijkagent, Politie Midden- en West-Brabant)" in told
+    assert "Ik bel u" in told
+    assert "Bas Kuijpers (wijkagent, Politie Midden- en West-Brabant)" in told
     # another guest of the team who is not its contact person may read it (he oversees the team) but not move it
     refused = await waalwijk.say("/initiatief I-1 fase afgewezen", as_="ruud", in_="@ruud")
     assert refused == "Alleen leden van Buurtpreventieteam Noord kunnen items van deze groep wijzigen."
@@ -152,8 +164,11 @@ async def test_the_contact_person_a_guest_sees_and_moves_it_from_a_direct_chat(w
 async def test_triage_for_partners_names_every_route_from_the_configuration(bot: TalkingBot) -> None:
     text = await bot.say("/initiatief triage")
     assert "https://www.ridderkerk.nl/melding-openbare-ruimte" in text
-    assert "https://www.ridderkerk.nl/klachten" in text and "https://www.ridderkerk.nl/buurtbemiddeling" in text
-    assert "/verzoek <omschrijving>" in text and "soort beleidswens" in text and "wijkregisseur" in text
+    assert "https://www.ridderkerk.nl/klachten" in text
+    assert "https://www.ridderkerk.nl/buurtbemiddeling" in text
+    assert "/verzoek <omschrijving>" in text
+    assert "soort beleidswens" in text
+    assert "wijkregisseur" in text
 
 
 async def test_a_closed_initiative_loses_its_personal_data_after_the_retention_period(bot: TalkingBot) -> None:
@@ -168,8 +183,12 @@ async def test_a_closed_initiative_loses_its_personal_data_after_the_retention_p
         assert apply_retention(s, policy, now=NOW + timedelta(days=750))["initiatieven_geanonimiseerd"] == 1
     with bot.session() as s:
         ini = s.get(Initiatief, 1)
-        assert ini is not None and ini.text == ANONYMISED and ini.contact_id is None and ini.initiator_id is None
-        assert ini.requested_cents == 30000 and ini.fase == "afgewezen"
+        assert ini is not None
+        assert ini.text == ANONYMISED
+        assert ini.contact_id is None
+        assert ini.initiator_id is None
+        assert ini.requested_cents == 30000
+        assert ini.fase == "afgewezen"
         assert s.exec(select(InitiatiefNotitie)).all() == []
         details = [w.detail for w in s.exec(select(Wijziging).where(Wijziging.item_type == "initiatief")).all()]
         assert not any("piet" in d for d in details)
@@ -185,10 +204,12 @@ async def test_the_rapportage_and_the_weekly_digest_show_spending_per_wijk(bot: 
         "besteed € 600,00, over € 4.400,00"
     )
     report = await bot.say("/rapportage")
-    assert "Wijkbudget (inwonerinitiatieven):" in report and line in report.splitlines()
+    assert "Wijkbudget (inwonerinitiatieven):" in report
+    assert line in report.splitlines()
     await bot.advance(timedelta(days=7))  # the digest on Monday 08:00 (config/ridderkerk.toml)
     digest = [t for t in bot.posted_to("#regiegroep") if t.startswith("Weekoverzicht")]
-    assert digest and line in digest[-1].splitlines()
+    assert digest
+    assert line in digest[-1].splitlines()
 
 
 async def test_the_privacy_export_holds_a_persons_initiatives_and_their_notes(bot: TalkingBot) -> None:

@@ -55,7 +55,7 @@ def test_history_is_one_line() -> None:
     merges = [r.revision for r in revisions if isinstance(r.down_revision, tuple | list)]
     assert merges == [], f"revisions with more than one parent: {merges}"
     parents = [r.down_revision for r in revisions if r.down_revision is not None]
-    branched = sorted({p for p in parents if parents.count(p) > 1})  # type: ignore[type-var]
+    branched = sorted({p for p in parents if parents.count(p) > 1})
     assert branched == [], f"revisions with more than one child: {branched}"
     assert len(script.get_bases()) == 1
 
@@ -136,7 +136,8 @@ def test_slack_and_telegram_ids_move_into_identity_and_back(db_url: str, tmp_pat
         assert (members, chair) == (3, 3)
         with transaction(engine) as s:
             anna = identity.person_at(s, "telegram", "42")
-            assert anna is not None and anna.key == "anna"
+            assert anna is not None
+            assert anna.key == "anna"
         if engine.dialect.name == "sqlite":  # the rebuilt person table still guards its references
             with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
                 conn.execute(sa.text("DELETE FROM person WHERE id = 1"))

@@ -39,7 +39,8 @@ async def test_an_escalated_signaal_is_decided_above_and_the_outcome_comes_back_
         "Anna de Vries (Leefbaarheidsteam Bolnes) schaalt S-1 op naar Regiegroep leefbaarheid Ridderkerk: "
         "het team komt er niet uit, meer jongerenwerk nodig"
     )
-    assert "S-1 [jeugd] Structurele overlast bij de Vlietkade" in dm and "/besluit <tekst> over S-1" in dm
+    assert "S-1 [jeugd] Structurele overlast bij de Vlietkade" in dm
+    assert "/besluit <tekst> over S-1" in dm
     with bot.session() as s:
         [esc] = s.exec(select(Escalation)).all()
         audit = s.exec(select(Wijziging).where(Wijziging.item_type == "opschaling")).all()
@@ -54,7 +55,8 @@ async def test_an_escalated_signaal_is_decided_above_and_the_outcome_comes_back_
     assert re.search(r"\n\d\. Opgeschaald: 1 zaak\n   - S-1 uit Leefbaarheidsteam Bolnes: Structurele overlast", agenda)
     await to(bot, datetime(2026, 12, 10, 9, 1, tzinfo=TZ))  # the reminder, 7 days before, in #regiegroep
     [reminder] = [t for t in bot.posted_to("#regiegroep") if t.startswith("Herinnering: Regiegroep")]
-    assert "Opgeschaald: 1 zaak" in reminder and "S-1 uit Leefbaarheidsteam Bolnes" in reminder
+    assert "Opgeschaald: 1 zaak" in reminder
+    assert "S-1 uit Leefbaarheidsteam Bolnes" in reminder
     # and not on the team's own agenda
     assert "Opgeschaald" not in await bot.say("/overleg")
 
@@ -75,7 +77,8 @@ async def test_an_escalated_signaal_is_decided_above_and_the_outcome_comes_back_
     with bot.session() as s:
         esc = s.exec(select(Escalation)).one()
         besluit = s.exec(select(Besluit)).one()
-    assert esc.status == EscalationStatus.besloten and esc.closed_at == datetime(2026, 12, 17, 10, 0, tzinfo=TZ)
+    assert esc.status == EscalationStatus.besloten
+    assert esc.closed_at == datetime(2026, 12, 17, 10, 0, tzinfo=TZ)
     assert besluit.escalation_id == esc.id
     assert "Opgeschaald" not in await bot.say("/overleg", as_="monique", in_="regiegroep")
     # the regiegroep's verslag and its besluiten down to the team name the item
@@ -147,7 +150,8 @@ async def test_with_two_groups_above_the_team_says_which(db_url: str, tmp_path: 
         assert table_counts(bot.bot.engine) == before
         answer = await bot.say("/opschalen S-1 naar stuurgroep te groot voor het team")
         assert answer.startswith("S-1 is opgeschaald naar Stuurgroep leefbaarheid Ridderkerk")
-        assert bot.posted_to("@els") and not bot.posted_to("@monique")
+        assert bot.posted_to("@els")
+        assert not bot.posted_to("@monique")
     finally:
         bot.bot.engine.dispose()
 
@@ -159,7 +163,8 @@ async def test_the_chair_passes_frequent_absence_on_to_the_chair_above(bot: Talk
     confirmed = await bot.say("/overleg aanwezig 28 januari @anna @marieke @fatima")
     # the existing DM to the chair names the command
     [flag] = [t for t in bot.posted_to("@anna") if t.startswith("Vaak afwezig bij Leefbaarheidsteam Bolnes")]
-    assert "met /opschalen afwezigheid @piet." in flag and "/opschalen afwezigheid @piet" in confirmed
+    assert "met /opschalen afwezigheid @piet." in flag
+    assert "/opschalen afwezigheid @piet" in confirmed
     passed = await bot.say("/opschalen afwezigheid @piet")
     assert passed == (
         "De afwezigheid van Piet Verhoeven is doorgegeven aan de voorzitter van Regiegroep leefbaarheid "

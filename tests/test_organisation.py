@@ -62,7 +62,8 @@ async def test_a_resident_coordinator_never_reads_another_teams_signalen(waalwij
         ("@kees", "/signaal S-1"),
     ]:
         reply = await waalwijk.say(command, as_="kees", in_=channel)
-        assert "eigen groep" in reply and "Verdacht adres" not in reply, (channel, command, reply)
+        assert "eigen groep" in reply, (channel, command, reply)
+        assert "Verdacht adres" not in reply, (channel, command, reply)
         assert waalwijk.last[0].extra.get("error") == "user"
     assert table_counts(waalwijk.bot.engine) == before
     with waalwijk.session() as s:
@@ -89,15 +90,18 @@ async def test_a_guest_owner_is_told_sees_and_closes_it_from_a_direct_chat(waalw
     await waalwijk.say("/signaal Inbraak in schuur achter de Akkerlaan #inbraak @@Akkerlaan")
     await waalwijk.say("/signaal S-1 actie Extra surveillance rond de schuren @bas over twee weken")
     dm = waalwijk.posted_to("@bas")
-    assert len(dm) == 1 and dm[0].startswith(
+    assert len(dm) == 1
+    assert dm[0].startswith(
         "Kees van Dongen heeft actiepunt A-1 van Buurtpreventieteam Noord aan u gegeven: Extra surveillance"
     )
     # the deadline passes: one reminder a working day, saying where to answer
     await waalwijk.advance(timedelta(days=15))
     overdue = [t for t in waalwijk.posted_to("@bas") if t.startswith("Goedemorgen Bas")]
-    assert len(overdue) == 1 and "hier, in dit directe gesprek met wijkbot" in overdue[0]
+    assert len(overdue) == 1
+    assert "hier, in dit directe gesprek met wijkbot" in overdue[0]
     listed = await waalwijk.say("/actie lijst mijn", as_="bas", in_="@bas")
-    assert "TE LAAT A-1 Extra surveillance rond de schuren" in listed and "(Buurtpreventieteam Noord)" in listed
+    assert "TE LAAT A-1 Extra surveillance rond de schuren" in listed
+    assert "(Buurtpreventieteam Noord)" in listed
     assert "Geschiedenis:" in await waalwijk.say("/actie A-1", as_="bas", in_="@bas")
     done = await waalwijk.say("/actie gedaan A-1 niets gezien", as_="bas", in_="@bas")
     assert done.startswith("Actiepunt A-1 is gedaan")
@@ -166,7 +170,8 @@ async def test_a_twice_yearly_group_gets_its_own_norm_no_jaarplan_and_no_weekly_
         "Coördinatorenoverleg buurtpreventie Waalwijk moet minstens 2 keer per jaar vergaderen "
         "(Convenant Partners in buurtpreventie Waalwijk)"
     )
-    assert "§" not in text and "13 weken" not in text
+    assert "§" not in text
+    assert "13 weken" not in text
 
 
 # --- failure 5: bewoner, per_year, guests, own categories and #inbraak ---------------------------
@@ -197,7 +202,8 @@ def test_waalwijk_loads_with_bewoners_per_year_and_guests() -> None:
     assert config.people["kees"].kind == "bewoner"
     assert config.groups["coordinatorenoverleg"].meetings.per_year == 2  # type: ignore[union-attr]
     assert config.groups["bpt-noord"].guests == ["bas", "ruud", "yvonne", "marloes"]
-    assert "inbraak" in config.categories and config.digest_settings is None
+    assert "inbraak" in config.categories
+    assert config.digest_settings is None
 
 
 async def test_yearly_members_are_never_flagged_for_absence(roermond: TalkingBot) -> None:
@@ -307,10 +313,14 @@ async def test_ridderkerk_keeps_its_defaults(bot: TalkingBot) -> None:
     """A configuration without the new keys keeps Ridderkerk's reporting lines and categories."""
     with bot.session() as s:
         groups = {g.key: g for g in s.exec(select(Group)).all()}
-    assert groups["bolnes"].reports_to_keys == ["regiegroep"] and groups["regiegroep"].reports_to_keys == ["stuurgroep"]
-    assert groups["bolnes"].jaarplan and not groups["regiegroep"].jaarplan
-    assert groups["bolnes"].participatie_per_year == 2 and groups["regiegroep"].participatie_per_year is None
-    assert bot.bot.config.categories[0] == "overlast" and bot.bot.config.digest_recipients() == ["regiegroep"]
+    assert groups["bolnes"].reports_to_keys == ["regiegroep"]
+    assert groups["regiegroep"].reports_to_keys == ["stuurgroep"]
+    assert groups["bolnes"].jaarplan
+    assert not groups["regiegroep"].jaarplan
+    assert groups["bolnes"].participatie_per_year == 2
+    assert groups["regiegroep"].participatie_per_year is None
+    assert bot.bot.config.categories[0] == "overlast"
+    assert bot.bot.config.digest_recipients() == ["regiegroep"]
     assert bot.count(select(func.count()).select_from(Actiepunt).where(Actiepunt.status == ActieStatus.open)) == 0
 
 
@@ -321,7 +331,8 @@ async def test_the_help_examples_name_people_of_the_askers_own_team(waalwijk: Ta
     texts = [await waalwijk.say("/help"), await waalwijk.say("/actie help"), await waalwijk.say("/overleg help")]
     for text in texts:
         assert not any(f"@{sample}" in text for sample in ("piet", "fatima", "karin")), text
-    assert "@annie" in texts[1] and "@kees" not in texts[1]  # a fellow member, not the asker
+    assert "@annie" in texts[1]
+    assert "@kees" not in texts[1]
     assert "gast @bas" in texts[2]  # a guest of BPT Noord for the guest of an agendapunt
 
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage import org
 from storage.meetings import attendance_flags
-from storage.models import Attendance, Group, Meeting, MeetingStatus, Person
+from storage.models import Attendance, AttendanceStatus, Group, Meeting, MeetingStatus, Person
 from tests.support.talk import TalkingBot
+
+
+def _id(row: Meeting | Person) -> int:
+    """The key of a row read back from the database (so it has one)."""
+    assert row.id is not None
+    return row.id
 
 
 def _bolnes(s: Session) -> Group:
@@ -49,19 +55,25 @@ async def test_an_inactive_member_is_neither_marked_afwezig_nor_flagged(bot: Tal
         bolnes = _bolnes(s)
         people = {p.key: p for p in s.exec(select(Person)).all()}
         held = s.exec(
-            select(Meeting).where(Meeting.group_id == bolnes.id, Meeting.starts_at <= now).order_by(Meeting.starts_at)
+            select(Meeting)
+            .where(Meeting.group_id == bolnes.id, Meeting.starts_at <= now)
+            .order_by(col(Meeting.starts_at))
         ).all()
         for meeting in held:
             meeting.status = MeetingStatus.gehouden
             s.add(meeting)
-            s.add(Attendance(meeting_id=meeting.id, person_id=people["piet"].id, status="afwezig", responded_at=now))
+            s.add(
+                Attendance(meeting_id=_id(meeting), person_id=_id(people["piet"]), status="afwezig", responded_at=now)
+            )
         s.commit()
         assert [f.person_key for f in attendance_flags(s, bolnes.id or 0, now)] == ["piet"]
     _deactivate(bot, "piet")
     with bot.session() as s:
         assert attendance_flags(s, _bolnes(s).id or 0, now) == []
     reply = await bot.say("/overleg aanwezig alle")  # the last meeting (25 March): piet is no member now
-    assert "vastgelegd" in reply and "@piet" not in reply and "@fatima" in reply
+    assert "vastgelegd" in reply
+    assert "@piet" not in reply
+    assert "@fatima" in reply
 
 
 # --- which meeting the user means ----------------------------------------------------------------
@@ -92,12 +104,15 @@ async def test_meeting_meant_reads_days_in_order_and_defaults_to_next_or_last(bo
         gid = _bolnes(s).id or 0
         last = meeting_meant(s, gid, now=now, tz=tz, past=True)
         nxt = meeting_meant(s, gid, now=now, tz=tz)
-        assert last is not None and last.starts_at.astimezone(tz).date() == date(2026, 12, 3)
-        assert nxt is not None and nxt.starts_at.astimezone(tz).date() == date(2027, 1, 28)
+        assert last is not None
+        assert last.starts_at.astimezone(tz).date() == date(2026, 12, 3)
+        assert nxt is not None
+        assert nxt.starts_at.astimezone(tz).date() == date(2027, 1, 28)
         # the days in the order given: the first that has a meeting wins
         days = [date(2026, 12, 4), date(2027, 1, 28), date(2026, 12, 3)]
         found = meeting_meant(s, gid, now=now, tz=tz, days=days)
-        assert found is not None and found.id == nxt.id
+        assert found is not None
+        assert found.id == nxt.id
         assert meeting_meant(s, gid, now=now, tz=tz, days=[date(2026, 12, 4)]) is None
 
 
@@ -116,7 +131,7 @@ async def test_meeting_writes_are_audited_by_storage_itself(bot: TalkingBot) -> 
         meeting = meetings.next_meeting(s, group.id or 0, now=now)
         assert meeting is not None
         meetings.record_attendance(
-            s, meeting, piet.id or 0, status=meetings.AttendanceStatus.afgemeld, reason="ziek", substitute_id=None,
+            s, meeting, piet.id or 0, status=AttendanceStatus.afgemeld, reason="ziek", substitute_id=None,
             now=now,
         )  # fmt: skip
         item = meetings.add_agenda_item(s, meeting, "Vlietkade", added_by_id=anna.id, guest_id=None, now=now)
@@ -160,7 +175,8 @@ async def test_refusals_come_from_the_status_tables_in_dutch(bot: TalkingBot) ->
     }
     for text, expected in refusals.items():
         assert await bot.say(text) == expected, text
-        assert bot.last[0].private and bot.last[0].extra.get("error") == "user"
+        assert bot.last[0].private
+        assert bot.last[0].extra.get("error") == "user"
     assert await bot.say("/actie gedaan A-1") == "Actiepunt A-1 is gedaan: Buurtgesprek plannen."
     assert await bot.say("/signaal S-1 sluit") == "Signaal S-1 gesloten."
     before = bot.count(select(func.count()).select_from(Wijziging))

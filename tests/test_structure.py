@@ -140,7 +140,7 @@ def transport_names(root: Path) -> list[str]:
                 names.append(node.id)
             elif isinstance(node, ast.Attribute):
                 names.append(node.attr)
-            elif isinstance(node, ast.arg) or isinstance(node, ast.keyword) and node.arg:
+            elif isinstance(node, (ast.arg, ast.keyword)) and node.arg:
                 names.append(node.arg)
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 names.append(node.name)
@@ -152,8 +152,7 @@ def transport_names(root: Path) -> list[str]:
 
 def test_handlers_name_no_transport() -> None:
     assert not transport_names(ROOT), (
-        "handlers/ pass the transport through (ctx.transport, storage.identity); name none: "
-        f"{transport_names(ROOT)}"
+        f"handlers/ pass the transport through (ctx.transport, storage.identity); name none: {transport_names(ROOT)}"
     )
 
 

@@ -49,7 +49,11 @@ def ridderkerk_with(tmp: Path, *, people: dict[str, dict[str, str]], top: str = 
     text = DEFAULT_CONFIG.read_text(encoding="utf-8")
     for key, extra in people.items():
         lines = "".join(f'{k} = "{v}"\n' for k, v in extra.items())
-        text, n = re.subn(rf"^\[people\.{key}\]\n", lambda m, lines=lines: m.group(0) + lines, text, flags=re.M)
+
+        def add(m: re.Match[str], lines: str = lines) -> str:
+            return m.group(0) + lines
+
+        text, n = re.subn(rf"^\[people\.{key}\]\n", add, text, flags=re.M)
         assert n == 1, key
     for key in re.findall(r"^(\w+)\s*=", top, flags=re.M):  # a top-level key in `top` replaces the example's
         text = re.sub(rf"^{key}\s*=.*\n", "", text, count=1, flags=re.M)

@@ -49,7 +49,8 @@ def queue(world: SlackWorld, *messages: tuple[str, str, str]) -> list[int]:
     with transaction(world.bot.engine) as s:
         for kind, dest, text in messages:
             msg = outbox.enqueue(s, kind=kind, destination=dest, text=text, now=world.bot.clock.now())
-            assert msg is not None and msg.id is not None
+            assert msg is not None
+            assert msg.id is not None
             ids.append(msg.id)
     return ids
 
@@ -87,7 +88,8 @@ async def test_250_messages_waiting_for_an_address_do_not_delay_a_channel_messag
     assert row(slack, channel_msg).sent_at is not None
     with Session(slack.bot.engine) as s:
         waiting = s.exec(select(OutboxMessage).where(col(OutboxMessage.sent_at).is_(None))).all()
-    assert len(waiting) == 250 and all(m.parked_at is None for m in waiting)  # they keep waiting
+    assert len(waiting) == 250
+    assert all(m.parked_at is None for m in waiting)
 
 
 async def test_direct_messages_waiting_a_day_for_an_address_are_reported_to_the_admins_once(
@@ -136,7 +138,9 @@ async def test_a_message_refused_with_channel_not_found_is_parked_the_chair_told
     assert posts_to(slack, BOLNES) == ["Bericht 3", "Bericht 4"]  # not held back, in order
     for msg_id in ids[:2]:
         parked = row(slack, msg_id)
-        assert parked.parked_at is not None and parked.park_reason == "channel_not_found" and parked.sent_at is None
+        assert parked.parked_at is not None
+        assert parked.park_reason == "channel_not_found"
+        assert parked.sent_at is None
     tries = len(slack.fake.of("chat.postMessage", ok=False))
 
     for _ in range(3):  # a parked message is not tried again
@@ -157,8 +161,10 @@ async def test_invalid_blocks_is_tried_once_more_as_plain_text(slack: SlackWorld
     refused = [c for c in slack.fake.of("chat.postMessage", ok=False) if c.error == "invalid_blocks"]
     assert len(refused) == 1
     [plain] = slack.fake.of("chat.postMessage")
-    assert "blocks" not in plain.body and plain["text"] == "Wooncompas &amp; Facet &lt;samen&gt;"
-    assert row(slack, msg_id).sent_at is not None and row(slack, msg_id).parked_at is None
+    assert "blocks" not in plain.body
+    assert plain["text"] == "Wooncompas &amp; Facet &lt;samen&gt;"
+    assert row(slack, msg_id).sent_at is not None
+    assert row(slack, msg_id).parked_at is None
 
 
 async def test_invalid_blocks_also_as_plain_text_is_parked_and_the_admins_told(slack: SlackWorld) -> None:
@@ -170,7 +176,9 @@ async def test_invalid_blocks_also_as_plain_text_is_parked_and_the_admins_told(s
     assert row(slack, msg_id).park_reason == "invalid_blocks"
     assert row(slack, after).sent_at is not None
     notices = [t for t in posts_to(slack, "DU0MONIQUE") if t.startswith("Een bericht van wijkbot")]
-    assert len(notices) == 1 and "Monique Dekker (@monique)" in notices[0] and "wijkbot outbox opnieuw" in notices[0]
+    assert len(notices) == 1
+    assert "Monique Dekker (@monique)" in notices[0]
+    assert "wijkbot outbox opnieuw" in notices[0]
 
 
 async def test_transient_errors_back_off_and_are_parked_after_the_maximum_age(slack: SlackWorld) -> None:
@@ -178,11 +186,14 @@ async def test_transient_errors_back_off_and_are_parked_after_the_maximum_age(sl
     [msg_id] = queue(slack, ("channel", "lbt-bolnes", "Bericht"))
     await slack.bot.flush()
     first = row(slack, msg_id)
-    assert first.parked_at is None and first.attempts == 1 and first.next_attempt_at > slack.bot.clock.now()
+    assert first.parked_at is None
+    assert first.attempts == 1
+    assert first.next_attempt_at > slack.bot.clock.now()
     slack.bot.clock.advance(slack.bot.delivery.max_age)
     await slack.bot.flush()
     parked = row(slack, msg_id)
-    assert parked.park_reason == "te_lang_onbezorgd" and parked.sent_at is None
+    assert parked.park_reason == "te_lang_onbezorgd"
+    assert parked.sent_at is None
 
 
 async def test_a_hanging_channel_does_not_hold_back_another(slack: SlackWorld) -> None:
@@ -193,10 +204,13 @@ async def test_a_hanging_channel_does_not_hold_back_another(slack: SlackWorld) -
     started = loop.time()
     round_ = asyncio.create_task(slack.bot.flush())
     await slack.fake.wait_for("chat.postMessage", 1, timeout=5)
-    assert posts_to(slack, BOLNES) == ["Snel"] and loop.time() - started < 0.5  # before the slow one gave up
+    assert posts_to(slack, BOLNES) == ["Snel"]
+    assert loop.time() - started < 0.5
     assert await asyncio.wait_for(round_, timeout=5) == 1  # the round ends after the send timeout
     failed = row(slack, slow)
-    assert failed.sent_at is None and failed.parked_at is None and (failed.last_error or "").startswith("TimeoutError")
+    assert failed.sent_at is None
+    assert failed.parked_at is None
+    assert (failed.last_error or "").startswith("TimeoutError")
 
     slack.fake.hang_channels.clear()
     slack.bot.clock.advance(timedelta(hours=1))
@@ -225,14 +239,17 @@ async def test_telegram_refusing_a_resident_parks_the_message_and_tells_the_admi
             give_address(s, amb, "telegram", 777, now=now)
             first = outbox.enqueue(s, kind="dm", destination="amb-1", text="Uw melding S-1 is opgepakt", now=now)
             second = outbox.enqueue(s, kind="dm", destination="amb-1", text="Uw melding S-2 is gesloten", now=now)
-            assert first is not None and second is not None
+            assert first is not None
+            assert second is not None
         tg.refuse("sendMessage", times=1, status=status)
         await team.bot.flush()
         await team.bot.flush()
         with Session(team.bot.engine) as s:
             parked, delivered = s.get(OutboxMessage, first.id), s.get(OutboxMessage, second.id)
-            assert parked is not None and delivered is not None
-            assert parked.park_reason == reason and delivered.sent_at is not None
+            assert parked is not None
+            assert delivered is not None
+            assert parked.park_reason == reason
+            assert delivered.sent_at is not None
         assert [m["text"] for m in tg.sent] == ["Uw melding S-2 is gesloten"]
         [notice] = team.posted_to("@monique")
         assert notice.startswith("Een bericht van wijkbot voor Bewoner (@amb-1) kon niet worden bezorgd")
@@ -255,11 +272,17 @@ async def test_outbox_lijst_opnieuw_weg_for_the_operator(
 
     assert main(["outbox", "--db", db_url, "--now", at]) == 0  # `lijst` is the default
     out = capsys.readouterr().out
-    assert "Geparkeerd (2)" in out and f"{parked:>6}  #lbt-bolnes" in out and "channel_not_found" in out
-    assert "het kanaal bestaat niet" in out and "geparkeerd 3 uur" in out
+    assert "Geparkeerd (2)" in out
+    assert f"{parked:>6}  #lbt-bolnes" in out
+    assert "channel_not_found" in out
+    assert "het kanaal bestaat niet" in out
+    assert "geparkeerd 3 uur" in out
     # youssef's reminder, and the chair's notice about the parked ones (not delivered since)
-    assert "Wacht langer dan een uur (2)" in out and "@youssef" in out and "geen Slack- of Telegram-account" in out
-    assert "Geheime tekst" not in out and "Herinnering voor Youssef" not in out  # never the text
+    assert "Wacht langer dan een uur (2)" in out
+    assert "@youssef" in out
+    assert "geen Slack- of Telegram-account" in out
+    assert "Geheime tekst" not in out
+    assert "Herinnering voor Youssef" not in out
 
     slack.fake._refusals.clear()  # the bot was invited after all
     assert main(["outbox", "opnieuw", str(parked), "--db", db_url, "--now", at]) == 0
@@ -272,7 +295,8 @@ async def test_outbox_lijst_opnieuw_weg_for_the_operator(
     assert "is verwijderd" in capsys.readouterr().out
     assert main(["outbox", "weg", str(waiting), "--db", db_url, "--now", at]) == 0
     with Session(slack.bot.engine) as s:
-        assert s.get(OutboxMessage, other) is None and s.get(OutboxMessage, waiting) is None
+        assert s.get(OutboxMessage, other) is None
+        assert s.get(OutboxMessage, waiting) is None
         audit = s.exec(select(Wijziging).where(Wijziging.item_type == "outbox").order_by(col(Wijziging.id))).all()
     assert [(a.item_id, a.action) for a in audit] == [
         (parked, "outbox_opnieuw"),
@@ -313,12 +337,14 @@ def test_wijkbot_outbox_lijst_as_a_process(db_url: str, engine: object) -> None:
         timeout=60,
     )
     assert listed.returncode == 0, listed.stderr
-    assert "#lbt-oost" in listed.stdout and "het kanaal is gearchiveerd (is_archived)" in listed.stdout
+    assert "#lbt-oost" in listed.stdout
+    assert "het kanaal is gearchiveerd (is_archived)" in listed.stdout
     assert "3 dagen" in listed.stdout
     again = subprocess.run(
         [sys.executable, "-m", "bot", "outbox", "opnieuw", "alle"], cwd=ROOT, env=env, capture_output=True, text=True
     )
-    assert again.returncode == 0 and again.stdout.strip() == "1 geparkeerd bericht staat weer in de wachtrij."
+    assert again.returncode == 0
+    assert again.stdout.strip() == "1 geparkeerd bericht staat weer in de wachtrij."
 
 
 # --- /healthz -----------------------------------------------------------------------------------
@@ -340,7 +366,9 @@ async def test_healthz_reports_the_outbox_and_turns_503_past_the_limits(slack: S
             fine = await http.get(url)
             assert fine.status_code == 200
             body = fine.json()
-            assert body["ok"] is True and body["outbox"]["waiting"] == 3 and body["outbox"]["parked"] == 0
+            assert body["ok"] is True
+            assert body["outbox"]["waiting"] == 3
+            assert body["outbox"]["parked"] == 0
             assert body["outbox"]["destinations_without_address"] == 1
 
             slack.fake.fail(methods={"chat.postMessage"})  # Slack down: a channel message keeps waiting
@@ -360,7 +388,8 @@ async def test_healthz_reports_the_outbox_and_turns_503_past_the_limits(slack: S
             parked = await http.get(url)
             assert parked.status_code == 503
             state = json.loads(parked.text)["outbox"]
-            assert state["parked"] == 3 and "3 geparkeerde berichten" in state["problems"][0]
+            assert state["parked"] == 3
+            assert "3 geparkeerde berichten" in state["problems"][0]
     finally:
         server.should_exit = True
         await serving
@@ -382,7 +411,8 @@ async def test_the_relay_starts_a_new_round_while_an_older_one_waits_on_a_hangin
         queue(slack, ("channel", "lbt-bolnes", "Snel"))
         wake.set()
         await slack.fake.wait_for("chat.postMessage", 1, timeout=5)
-        assert posts_to(slack, BOLNES) == ["Snel"] and loop.time() - queued_at < 2.5  # not after the 3 s timeout
+        assert posts_to(slack, BOLNES) == ["Snel"]
+        assert loop.time() - queued_at < 2.5
     finally:
         relay.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -51,7 +51,8 @@ def assert_literal(payload: Any) -> None:
     assert texts
     for text in texts:
         bare = OUR_DATES.sub("", text)
-        assert "<" not in bare and ">" not in bare, text
+        assert "<" not in bare, text
+        assert ">" not in bare, text
         assert "&" not in re.sub(r"&(amp|lt|gt);", "", bare), text
     shown = [t.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") for t in texts]
     assert any(LITERAL in t for t in shown), shown
@@ -81,7 +82,8 @@ async def test_typed_markup_in_outbox_channel_posts_and_direct_messages_is_escap
     assert {p["channel"] for p in posts} == {BOLNES, "DU0ANNA"}
     for post in posts:
         assert_literal(post.body)
-        assert post["parse"] == "none" and post["link_names"] is False
+        assert post["parse"] == "none"
+        assert post["link_names"] is False
 
 
 async def test_typed_markup_in_the_app_home_is_escaped(slack: SlackWorld) -> None:
@@ -96,7 +98,7 @@ async def test_typed_markup_in_the_app_home_is_escaped(slack: SlackWorld) -> Non
 async def test_a_modal_error_is_plain_text_and_never_carries_markup(slack: SlackWorld) -> None:
     # Slack shows the errors of response_action "errors" as plain text under the field (nothing in
     # them is parsed); ours name the field's problem and a reference, never the text typed around it.
-    resp, _ = await slack.command("/actie", trigger=True)
+    _resp, _ = await slack.command("/actie", trigger=True)
     view = (await slack.fake.wait_for("views.open"))[-1]["view"]
     values = {
         "text": {"type": "plain_text_input", "value": "Iets doen <!channel> & <@U123>"},
@@ -107,8 +109,10 @@ async def test_a_modal_error_is_plain_text_and_never_carries_markup(slack: Slack
     answer = (await slack.submit(view, values)).json()
     assert answer["response_action"] == "errors"
     [(block, error)] = answer["errors"].items()
-    assert block == "signaal" and "S-99" in error
-    assert "<" not in error and "&" not in error
+    assert block == "signaal"
+    assert "S-99" in error
+    assert "<" not in error
+    assert "&" not in error
 
 
 # --- Telegram ---------------------------------------------------------------------------------
@@ -117,8 +121,8 @@ TOELICHTING = "Opgelost <b>vandaag</b> & <script>alert(1)</script> door de gemee
 
 
 async def test_a_closing_toelichting_reaches_the_ambassador_literally_in_telegram_html(
-    team: TalkingBot,  # noqa: F811
-    tg: FakeTelegram,  # noqa: F811
+    team: TalkingBot,
+    tg: FakeTelegram,
     telegram: TelegramTransport,  # noqa: F811
 ) -> None:
     jan = tg.user(9201, "Jan")
@@ -135,7 +139,8 @@ async def test_a_closing_toelichting_reaches_the_ambassador_literally_in_telegra
     assert status.params["parse_mode"] == "HTML"  # the notifier escapes for HTML, and says so
     shown = [m["text"] for m in tg.sent if m["chat"]["id"] == jan.id and "afgehandeld" in m["text"]]
     assert len(shown) == 1  # Telegram accepted it (a raw <script> would be refused with 400)
-    assert TOELICHTING in shown[0] and "Lamp <kapot> & donker" in shown[0]
+    assert TOELICHTING in shown[0]
+    assert "Lamp <kapot> & donker" in shown[0]
 
     mine = await tg.say(jan, "/mijnsignalen")  # plain text again, no parse_mode
     assert TOELICHTING in mine

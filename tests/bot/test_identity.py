@@ -10,6 +10,7 @@ import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 from sqlmodel import Session, func, select
@@ -27,7 +28,8 @@ UNKNOWN = "Uw Slack-account is nog niet aan een persoon in wijkbot gekoppeld"
 
 
 def _code(text: str) -> str:
-    [code] = set(CODE.findall(text))
+    codes: set[str] = set(CODE.findall(text))
+    [code] = codes
     return code
 
 
@@ -73,7 +75,8 @@ async def test_a_display_name_equal_to_a_chairs_name_binds_nothing_and_runs_noth
     slack.fake.add_user("U0MALLORY", "Anna de Vries", "anna", email="mallory@example.org")
     for command in ("/ambassadeur uitnodigen", "/signaal Alles is rustig", "/actie lijst"):
         out = await slack.say(command, user="U0MALLORY")
-        assert out.startswith(UNKNOWN) and out.count(".") == 1, out
+        assert out.startswith(UNKNOWN), out
+        assert out.count(".") == 1, out
         assert slack.last[0]["response_type"] == "ephemeral"
     # the Home tab does not bind either
     event = {"type": "app_home_opened", "user": "U0MALLORY", "channel": "DU0MALLORY", "tab": "home", "event_ts": "1"}
@@ -82,7 +85,8 @@ async def test_a_display_name_equal_to_a_chairs_name_binds_nothing_and_runs_noth
     assert UNKNOWN in str(home["view"])
     assert _slack_ids(slack) == {}
     assert _audit(slack, "gekoppeld") == []
-    assert _count(slack, Invitation) == 0 and _count(slack, Signaal) == 0
+    assert _count(slack, Invitation) == 0
+    assert _count(slack, Signaal) == 0
     # a mention of that user is no @anna either
     assert await slack.transport.plain_text("<@U0MALLORY|anna.de.vries>") == "@anna.de.vries"
 
@@ -98,7 +102,8 @@ async def test_a_code_from_the_chair_binds_the_account_once_and_is_audited(anna_
     assert out.startswith("Koppelcode voor Piet Verhoeven (@piet), geldig tot ma 7 dec 2026")
     with Session(slack.bot.engine) as s:
         [row] = s.exec(select(Koppelcode)).all()
-        assert row.code_hash != code and code not in row.code_hash  # only the hash is stored
+        assert row.code_hash != code
+        assert code not in row.code_hash
     assert "U0PIET" not in _slack_ids(slack).values()
 
     out = await slack.say(f"/koppel {code.lower()}", user="U0PIET")  # case does not matter
@@ -112,14 +117,16 @@ async def test_a_code_from_the_chair_binds_the_account_once_and_is_audited(anna_
         anna = s.exec(select(Person).where(Person.key == "anna")).one()
         piet = s.exec(select(Person).where(Person.key == "piet")).one()
     assert (made.actor_id, made.item_id) == (anna.id, piet.id)
-    assert (bound.actor_id, bound.item_id) == (piet.id, piet.id) and "via koppelcode" in bound.detail
+    assert (bound.actor_id, bound.item_id) == (piet.id, piet.id)
+    assert "via koppelcode" in bound.detail
     assert bound.at == slack.bot.clock.now()
 
     # the code works once: someone who saw it over Piet's shoulder gets nothing
     slack.fake.add_user("U0MALLORY", "Piet Verhoeven", "piet")
     out = await slack.say(f"/koppel {code}", user="U0MALLORY")
     assert out == "Deze koppelcode is al gebruikt; vraag de voorzitter of de beheerder om een nieuwe."
-    assert _slack_ids(slack)["piet"] == "U0PIET" and len(_audit(slack, "gekoppeld")) == 1
+    assert _slack_ids(slack)["piet"] == "U0PIET"
+    assert len(_audit(slack, "gekoppeld")) == 1
 
 
 async def test_an_expired_or_unknown_code_binds_nothing(anna_bound: SlackWorld) -> None:
@@ -128,24 +135,28 @@ async def test_an_expired_or_unknown_code_binds_nothing(anna_bound: SlackWorld) 
     assert "ken ik niet" in await slack.say("/koppel ABCD-EFGH-JKLM", user="U0PIET")
     slack.bot.clock.advance(timedelta(days=14, minutes=1))
     assert "verlopen" in await slack.say(f"/koppel {code}", user="U0PIET")
-    assert "piet" not in _slack_ids(slack) and _audit(slack, "gekoppeld") == []
+    assert "piet" not in _slack_ids(slack)
+    assert _audit(slack, "gekoppeld") == []
 
 
 async def test_only_the_chair_or_an_admin_makes_codes(anna_bound: SlackWorld) -> None:
     slack = anna_bound
     out = await slack.say("/koppel @piet", user="U0FATIMA")  # a member of Bolnes, not its chair
     assert out == "Alleen de voorzitter van Leefbaarheidsteam Bolnes of een beheerder kan koppelcodes maken."
-    assert _count(slack, Koppelcode) == 0 and _audit(slack, "koppelcode") == []
+    assert _count(slack, Koppelcode) == 0
+    assert _audit(slack, "koppelcode") == []
     # the chair of Bolnes cannot make one for someone outside the team
     out = await slack.say("/koppel @kevin")
-    assert out.startswith("Kevin") and "geen lid van Leefbaarheidsteam Bolnes" in out
+    assert out.startswith("Kevin")
+    assert "geen lid van Leefbaarheidsteam Bolnes" in out
     assert _count(slack, Koppelcode) == 0
 
 
 async def test_an_admin_makes_a_code_in_the_console_for_anyone(db_url: str, tmp_path: Path) -> None:
     bot = TalkingBot(db_url, now=NOW, config=str(ridderkerk_with(tmp_path, people={})))
     out = await bot.say("/koppel @anna", as_="monique", in_="@monique")  # monique is the configured admin
-    assert out.startswith("Koppelcode voor Anna de Vries (@anna)") and CODE.search(out)
+    assert out.startswith("Koppelcode voor Anna de Vries (@anna)")
+    assert CODE.search(out)
     out = await bot.say("/koppel @anna", as_="piet", in_="@piet")
     assert out.startswith("Buiten een groepskanaal kan alleen een beheerder koppelcodes maken")
     assert bot.rows(Koppelcode) == 1
@@ -162,13 +173,23 @@ async def test_the_verified_workspace_email_binds_the_configured_person_and_says
     notice, listing = await slack.replies(path, 2)
     assert notice["text"].startswith("Uw Slack-account is gekoppeld aan Piet Verhoeven (@piet), omdat het e-mailadres")
     assert notice["response_type"] == "ephemeral"
-    assert "U staat" not in listing["text"] and UNKNOWN not in listing["text"]
+    assert "U staat" not in listing["text"]
+    assert UNKNOWN not in listing["text"]
     assert _slack_ids(slack)["piet"] == "U0PIET"
     [bound] = _audit(slack, "gekoppeld")
     assert "via geverifieerd e-mailadres" in bound.detail
     # the next command needs no second look
     await slack.say("/actie lijst", user="U0PIET")
     assert len(slack.fake.of("users.info")) == 1
+
+
+class _UserFields(TypedDict, total=False):
+    """What FakeSlack.add_user may be told about a Slack member."""
+
+    email: str
+    email_confirmed: bool
+    team_id: str
+    deleted: bool
 
 
 @pytest.mark.parametrize(
@@ -180,14 +201,15 @@ async def test_the_verified_workspace_email_binds_the_configured_person_and_says
         pytest.param({"email": "piet@wc.nl.evil.example"}, id="another-address"),
     ],
 )
-async def test_an_email_that_is_not_ours_and_verified_binds_nothing(
-    anna_bound: SlackWorld, user: dict[str, object]
-) -> None:
+async def test_an_email_that_is_not_ours_and_verified_binds_nothing(anna_bound: SlackWorld, user: _UserFields) -> None:
     slack = anna_bound
-    slack.fake.add_user("U0PIET", "Piet Verhoeven", "piet", **{"email": "piet@wc.nl", **user})
+    fields: _UserFields = {"email": "piet@wc.nl"}
+    fields.update(user)
+    slack.fake.add_user("U0PIET", "Piet Verhoeven", "piet", **fields)
     out = await slack.say("/actie lijst", user="U0PIET")
     assert out.startswith(UNKNOWN)
-    assert "piet" not in _slack_ids(slack) and _audit(slack, "gekoppeld") == []
+    assert "piet" not in _slack_ids(slack)
+    assert _audit(slack, "gekoppeld") == []
 
 
 async def test_email_binding_is_off_when_the_organisation_allows_only_codes(
@@ -201,7 +223,8 @@ async def test_email_binding_is_off_when_the_organisation_allows_only_codes(
             "Uw Slack-account is nog niet aan een persoon in wijkbot gekoppeld; vraag de voorzitter van uw team "
             "of de beheerder om een koppelcode en typ dan /koppel <code>."
         )
-        assert _slack_ids(slack) == {} and slack.fake.of("users.info") == []
+        assert _slack_ids(slack) == {}
+        assert slack.fake.of("users.info") == []
 
 
 # -- the configuration ---------------------------------------------------------------------------

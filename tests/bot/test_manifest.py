@@ -10,6 +10,7 @@ import ast
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import yaml
@@ -22,11 +23,12 @@ SCHEMA = ROOT / "tests" / "support" / "slack_manifest.schema.1.0.0.json"
 _COMMAND = re.compile(r"(?<![\w/.:<-])/([a-zà-ÿ][\w-]*)(?![\w/.])")
 
 
-def manifest() -> dict:
-    return yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
+def manifest() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
+    return data
 
 
-def declared() -> dict[str, dict]:
+def declared() -> dict[str, dict[str, Any]]:
     return {c["command"].lstrip("/"): c for c in manifest()["features"]["slash_commands"]}
 
 

@@ -168,7 +168,7 @@ async def test_a_refusal_is_logged_without_personal_data(slack: SlackWorld, capl
 
 
 async def test_a_body_over_one_mebibyte_gets_413_and_nothing_runs(slack: SlackWorld) -> None:
-    body, path = slack.command_body("/signaal " + "x" * MAX_BODY, user="U0ANNA", channel=BOLNES)
+    body, _path = slack.command_body("/signaal " + "x" * MAX_BODY, user="U0ANNA", channel=BOLNES)
     resp = await slack.send(body)  # signed and all
     assert resp.status_code == 413
 
@@ -179,7 +179,8 @@ async def test_a_body_over_one_mebibyte_gets_413_and_nothing_runs(slack: SlackWo
     streamed = await slack.http.post(f"{slack.base}/slack/events", content=chunks(), headers=sign("a"))
     assert streamed.status_code == 413
     assert (await slack.http.get(f"{slack.base}/healthz")).status_code == 200
-    assert _signalen(slack) == 0 and slack.fake.calls == []
+    assert _signalen(slack) == 0
+    assert slack.fake.calls == []
 
 
 async def test_a_client_that_sends_its_headers_slowly_is_cut_off_and_holds_nobody_up(

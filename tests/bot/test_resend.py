@@ -48,7 +48,8 @@ def queue(world: SlackWorld, *texts: str) -> list[int]:
     with transaction(world.bot.engine) as s:
         for text in texts:
             msg = outbox.enqueue(s, kind="channel", destination="lbt-bolnes", text=text, now=world.bot.clock.now())
-            assert msg is not None and msg.id is not None
+            assert msg is not None
+            assert msg.id is not None
             ids.append(msg.id)
     return ids
 
@@ -64,7 +65,8 @@ async def time_out_once(world: SlackWorld, msg_id: int) -> None:
     """One delivery round in which the post gets no answer in time; then the next attempt is due."""
     assert await world.bot.flush() == 0
     failed = row(world, msg_id)
-    assert failed.sent_at is None and failed.timed_out_at == world.bot.clock.now()
+    assert failed.sent_at is None
+    assert failed.timed_out_at == world.bot.clock.now()
     assert (failed.last_error or "").startswith("TimeoutError")
     world.fake.post_then_hang.clear()
     world.fake.lost_channels.clear()
@@ -90,14 +92,19 @@ async def test_a_post_that_timed_out_but_reached_slack_is_not_posted_twice_and_i
 
     assert await slow.bot.flush() == 2
     [look] = slow.fake.of("conversations.history")
-    assert look["channel"] == BOLNES and str(look["include_all_metadata"]).lower() in ("1", "true")
+    assert look["channel"] == BOLNES
+    assert str(look["include_all_metadata"]).lower() in ("1", "true")
     assert float(look["oldest"]) <= slow.bot.clock.now().timestamp() - 3600  # from before the first attempt
     assert len(slow.fake.posted(BOLNES, outbox_id=msg_id)) == 1  # not posted again (nor by the client's retries)
     assert [m["text"] for m in slow.fake.posted(BOLNES)] == ["Nieuw signaal S-1", "Nieuw signaal S-2"]
     done = row(slow, msg_id)
-    assert done.sent_at is not None and done.after_timeout == "found" and row(slow, after).sent_at is not None
+    assert done.sent_at is not None
+    assert done.after_timeout == "found"
+    assert row(slow, after).sent_at is not None
     state = health_report(slow.bot, Settings(), ["slack"])["outbox"]
-    assert isinstance(state, dict) and state["possible_doubles"] == 0 and state["found_after_timeout"] == 1
+    assert isinstance(state, dict)
+    assert state["possible_doubles"] == 0
+    assert state["found_after_timeout"] == 1
 
 
 async def test_a_post_that_timed_out_and_did_not_reach_slack_is_sent_again_once(slow: SlackWorld) -> None:
@@ -110,9 +117,11 @@ async def test_a_post_that_timed_out_and_did_not_reach_slack_is_sent_again_once(
     assert len(slow.fake.of("conversations.history")) == 1
     assert len(slow.fake.posted(BOLNES, outbox_id=msg_id)) == 1
     done = row(slow, msg_id)
-    assert done.sent_at is not None and done.after_timeout == "resent"
+    assert done.sent_at is not None
+    assert done.after_timeout == "resent"
     state = health_report(slow.bot, Settings(), ["slack"])["outbox"]
-    assert isinstance(state, dict) and state["possible_doubles"] == 0
+    assert isinstance(state, dict)
+    assert state["possible_doubles"] == 0
 
 
 async def test_a_failing_history_check_sends_it_again_and_counts_one_possible_double(
@@ -124,18 +133,22 @@ async def test_a_failing_history_check_sends_it_again_and_counts_one_possible_do
     slow.fake.fail(methods={"conversations.history"})  # Slack cannot show the history now
 
     assert await slow.bot.flush() == 1
-    assert slow.fake.of("conversations.history") == [] and slow.fake.of("conversations.history", ok=False)
+    assert slow.fake.of("conversations.history") == []
+    assert slow.fake.of("conversations.history", ok=False)
     assert len(slow.fake.posted(BOLNES, outbox_id=msg_id)) == 2  # it had arrived: now it is there twice
     done = row(slow, msg_id)
-    assert done.sent_at is not None and done.after_timeout == "unchecked"
+    assert done.sent_at is not None
+    assert done.after_timeout == "unchecked"
     assert f"outbox {msg_id} (channel) sent again after a timeout" in caplog.text
     assert "Nieuw signaal" not in caplog.text  # never the text
 
     state = health_report(slow.bot, Settings(), ["slack"])["outbox"]
-    assert isinstance(state, dict) and state["possible_doubles"] == 1
+    assert isinstance(state, dict)
+    assert state["possible_doubles"] == 1
     assert main(["outbox", "lijst", "--db", db_url, "--now", slow.bot.clock.now().isoformat()]) == 0
     out = capsys.readouterr().out
-    assert "Mogelijk dubbel bezorgd na een time-out: 1" in out and f"{msg_id:>6}  #lbt-bolnes" in out
+    assert "Mogelijk dubbel bezorgd na een time-out: 1" in out
+    assert f"{msg_id:>6}  #lbt-bolnes" in out
 
 
 # --- Telegram: no history to look in -------------------------------------------------------------
@@ -154,16 +167,20 @@ async def test_telegram_sends_again_after_a_timeout_and_counts_a_possible_double
             amb = Person(key="amb-1", name="Bewoner", kind=PersonKind.ambassadeur, created_at=NOW)
             give_address(s, amb, "telegram", 777, now=NOW)
             msg = outbox.enqueue(s, kind="dm", destination="amb-1", text="Uw melding S-1 is opgepakt", now=NOW)
-            assert msg is not None and msg.id is not None
+            assert msg is not None
+            assert msg.id is not None
             outbox.note_timeout(msg, started=NOW)  # as an earlier send that got no answer in time leaves it
             msg_id = msg.id
         assert await team.bot.flush() == 1
         assert [m["text"] for m in tg.sent] == ["Uw melding S-1 is opgepakt"]
         with Session(team.bot.engine) as s:
             sent = s.get(OutboxMessage, msg_id)
-            assert sent is not None and sent.sent_at is not None and sent.after_timeout == "unchecked"
+            assert sent is not None
+            assert sent.sent_at is not None
+            assert sent.after_timeout == "unchecked"
         state = health_report(team.bot, Settings(), ["telegram"])["outbox"]
-        assert isinstance(state, dict) and state["possible_doubles"] == 1
+        assert isinstance(state, dict)
+        assert state["possible_doubles"] == 1
     finally:
         team.bot.notifiers.remove(transport.notifier)
         await transport.application.shutdown()

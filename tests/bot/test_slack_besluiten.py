@@ -31,7 +31,9 @@ async def test_a_verslag_with_300_besluiten_reaches_slack_within_the_limits(slac
         bolnes = s.exec(select(Group).where(Group.key == "bolnes")).one()
         anna = s.exec(select(Person).where(Person.key == "anna")).one()
         meeting = s.exec(select(Meeting).where(Meeting.group_id == bolnes.id).order_by(col(Meeting.starts_at))).first()
-        assert meeting is not None and meeting.id is not None and bolnes.id is not None
+        assert meeting is not None
+        assert meeting.id is not None
+        assert bolnes.id is not None
         for i in range(300):
             text = (HEAVY * (50 if i % 10 == 0 else 3))[:1990] + f" {i}"
             besluiten.record_besluit(s, group_id=bolnes.id, meeting_id=meeting.id, text=text, actor_id=anna.id, now=NOW)
@@ -45,7 +47,9 @@ async def test_a_verslag_with_300_besluiten_reaches_slack_within_the_limits(slac
     assert 1 <= len(blocks) <= kit.MESSAGE_BLOCKS
     assert all(len(t) <= kit.SECTION_TEXT for t in _sections(blocks))
     joined = "\n".join(_sections(blocks))
-    assert "&amp;" in joined and "&lt;samen&gt;" in joined and "<samen>" not in joined
+    assert "&amp;" in joined
+    assert "&lt;samen&gt;" in joined
+    assert "<samen>" not in joined
     assert "Besluiten (300):" in joined
     assert "en nog" in joined  # what does not fit is counted, never dropped silently
 

@@ -39,7 +39,8 @@ async def test_actie_export_over_http_uploads_the_csv_with_its_bytes_to_the_team
     [upload] = await slack.fake.wait_for_uploads(1)
     [csv] = list(output_dir.glob("actiepunten-bolnes-*.csv"))
     assert upload.channel == BOLNES
-    assert upload.filename == csv.name and upload.data == csv.read_bytes()
+    assert upload.filename == csv.name
+    assert upload.data == csv.read_bytes()
     assert "Buurtgesprek plannen" in upload.data.decode("utf-8-sig")
     # the message that carries it went to the channel first, and the outbox row is done
     posts = [p for p in slack.fake.of("chat.postMessage") if p["channel"] == BOLNES]
@@ -60,7 +61,8 @@ async def test_rapportage_verstuur_uploads_chart_and_pdf_to_the_regiegroep(slack
     pdf = output_dir / "voortgangsrapportage-bolnes-2026-H2.pdf"
     to_regie = {u.filename: u.data for u in uploads if u.channel == "C0REGIE01"}
     assert to_regie == {png.name: png.read_bytes(), pdf.name: pdf.read_bytes()}
-    assert to_regie[png.name].startswith(b"\x89PNG") and to_regie[pdf.name].startswith(b"%PDF")
+    assert to_regie[png.name].startswith(b"\x89PNG")
+    assert to_regie[pdf.name].startswith(b"%PDF")
     # the chair's public reply in the team's channel carries the same two files
     assert sorted(u.filename for u in uploads if u.channel == BOLNES) == [pdf.name, png.name]
 

@@ -34,7 +34,8 @@ def _fill(slack: SlackWorld, n: int = 300, *, owner: str = "anna") -> None:
     with transaction(slack.bot.engine) as s:
         group = s.exec(select(Group).where(Group.channel == "lbt-bolnes")).one()
         who = s.exec(select(Person).where(Person.key == owner)).one()
-        assert group.id is not None and who.id is not None
+        assert group.id is not None
+        assert who.id is not None
         for i in range(n):
             text = (HEAVY * (60 if i % 10 == 0 else 2))[:1990] + f" {i}"
             sig = items.record_signaal(
@@ -91,7 +92,8 @@ def test_repeated_actions_get_unique_ids_that_still_mean_the_same_command() -> N
     ids = [e["action_id"] for e in actions["elements"]]
     assert len(ids) == 24 == len(set(ids))
     second = actions["elements"][2]
-    assert second["action_id"] == "actie_gedaan~2" and second["value"] == "A-1"
+    assert second["action_id"] == "actie_gedaan~2"
+    assert second["value"] == "A-1"
     assert button_command(second["action_id"], second["value"]) == "/actie gedaan A-1"
 
 
@@ -111,9 +113,12 @@ def test_mentions_and_our_dates_become_slack_markup_and_typed_markup_stays_text(
     out = markup.render(
         "Eigenaar @piet, deadline vr 27 nov 2026; overleg do 3 dec 2026 10:00. <@U1> piet@x.nl @onbekend"
     )
-    assert "<@U0PIET>" in out and "piet@x.nl" in out and "@onbekend" in out
+    assert "<@U0PIET>" in out
+    assert "piet@x.nl" in out
+    assert "@onbekend" in out
     assert "&lt;@U1&gt;" in out
-    assert "<!date^" in out and "^{date_short_pretty}|vr 27 nov 2026>" in out
+    assert "<!date^" in out
+    assert "^{date_short_pretty}|vr 27 nov 2026>" in out
     assert "^{date_short_pretty} {time}|do 3 dec 2026 10:00>" in out
     assert markup.render("za 27 nov 2026") == "za 27 nov 2026"  # the wrong weekday: not our date
 
@@ -142,7 +147,8 @@ async def test_overdue_dm_and_meeting_reminder_with_300_items_keep_every_button(
     dm = next(b for b in _bodies(slack, "chat.postMessage") if b["channel"] == "DU0ANNA")
     assert len(dm["blocks"]) <= kit.MESSAGE_BLOCKS
     buttons = [e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert len(buttons) == 24 and len({e["action_id"] for e in buttons}) == 24
+    assert len(buttons) == 24
+    assert len({e["action_id"] for e in buttons}) == 24
 
     # the second item's "Gedaan" works, and only that item's buttons leave the message
     second = buttons[2]
@@ -150,10 +156,10 @@ async def test_overdue_dm_and_meeting_reminder_with_300_items_keep_every_button(
     [updated, *_] = await slack.replies(path)
     assert updated["replace_original"] is True
     left = [e for b in updated["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert len(left) == 22 and second["value"] not in {e["value"] for e in left}
-    assert (
-        updated["blocks"][-1]["type"] == "context" and second["value"] in updated["blocks"][-1]["elements"][0]["text"]
-    )
+    assert len(left) == 22
+    assert second["value"] not in {e["value"] for e in left}
+    assert updated["blocks"][-1]["type"] == "context"
+    assert second["value"] in updated["blocks"][-1]["elements"][0]["text"]
     with transaction(slack.bot.engine) as s:
         assert s.get(Actiepunt, int(second["value"][2:])).status == ActieStatus.gedaan  # type: ignore[union-attr]
 
@@ -163,7 +169,8 @@ async def test_overdue_dm_and_meeting_reminder_with_300_items_keep_every_button(
     assert handle_meeting_moments(slack.bot.engine, slack.bot.config, moment) >= 1
     await slack.bot.flush()
     reminder = [b for b in _bodies(slack, "chat.postMessage") if b["channel"] == BOLNES]
-    assert reminder and all(len(b["blocks"]) <= kit.MESSAGE_BLOCKS for b in reminder)
+    assert reminder
+    assert all(len(b["blocks"]) <= kit.MESSAGE_BLOCKS for b in reminder)
 
 
 async def test_app_home_says_how_many_more_there_are(slack: SlackWorld) -> None:
@@ -182,7 +189,8 @@ async def test_app_home_says_how_many_more_there_are(slack: SlackWorld) -> None:
 async def test_exports_name_the_file_without_its_server_path(slack: SlackWorld, command: str) -> None:
     _fill(slack, n=5)
     text = await slack.say(command)
-    assert ".csv" in text and "/" not in text.replace(command, ""), text
+    assert ".csv" in text, text
+    assert "/" not in text.replace(command, ""), text
     await slack.fake.wait_for_uploads(1)
 
 

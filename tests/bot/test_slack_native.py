@@ -27,7 +27,8 @@ async def test_people_with_a_slack_id_are_mentioned_and_our_times_are_slack_date
     [answer] = slack.last
     shown = _sections(answer.body)
     assert "Eigenaar <@U0PIET>" in shown
-    assert "<!date^" in shown and "^{date_short_pretty}|vr 27 nov 2026>" in shown
+    assert "<!date^" in shown
+    assert "^{date_short_pretty}|vr 27 nov 2026>" in shown
 
     # the next meeting has a time: shown with {time}; a person without a Slack id stays @key
     overleg = await slack.say("/overleg")
@@ -47,7 +48,8 @@ async def test_a_direct_message_to_the_bot_is_answered_as_a_command(slack: Slack
     }
     assert (await slack.event(event, event_id="EvDm1")).status_code == 200
     [answer] = [c for c in await slack.fake.wait_for("chat.postMessage") if c["channel"] == "DU0ANNA"]
-    assert "A-1" in answer["text"] and "Buurtgesprek plannen" in answer["text"]
+    assert "A-1" in answer["text"]
+    assert "Buurtgesprek plannen" in answer["text"]
 
     # words that are no command: one line on how to write one; the bot's own messages: nothing
     hello = {**event, "text": "hallo"}
@@ -72,7 +74,8 @@ async def test_invited_to_a_channel_of_no_group_the_bot_says_so_once(slack: Slac
     assert (await slack.event(joined, event_id="EvJoin1")).status_code == 200
     [post] = await slack.fake.wait_for("chat.postMessage")
     assert post["channel"] == "C0RANDOM1"
-    assert "#random hoort (nog) bij geen team of groep" in post["text"] and 'channel = "random"' in post["text"]
+    assert "#random hoort (nog) bij geen team of groep" in post["text"]
+    assert 'channel = "random"' in post["text"]
 
     # a group's channel, or someone else joining: no word
     for i, event in enumerate([{**joined, "channel": BOLNES}, {**joined, "user": "U0PIET"}]):
@@ -91,19 +94,22 @@ async def test_a_used_button_gives_way_to_its_outcome(slack: SlackWorld) -> None
     assert updated["replace_original"] is True
     assert not _buttons(updated.body)  # both buttons of A-1 are gone
     assert "Buurtgesprek plannen" in _sections(updated.body)  # the message itself stays
-    assert updated["blocks"][-1]["type"] == "context" and "A-1" in updated["blocks"][-1]["elements"][0]["text"]
+    assert updated["blocks"][-1]["type"] == "context"
+    assert "A-1" in updated["blocks"][-1]["elements"][0]["text"]
 
     # clicking again (someone still had the old message): the error comes privately, nothing replaced
     _, again = await slack.click("actie_gedaan", "A-1", message=posted.body)
     [error] = await slack.replies(again)
-    assert error["response_type"] == "ephemeral" and error["replace_original"] is False
+    assert error["response_type"] == "ephemeral"
+    assert error["replace_original"] is False
 
 
 async def test_the_pii_question_is_answered_with_its_buttons_and_then_goes_away(slack: SlackWorld) -> None:
     text = await slack.say("/signaal Bel 06-12345678 voor de sleutel")
     [question] = slack.last
     assert question["response_type"] == "ephemeral"
-    assert "/pii" not in text and "!" not in text
+    assert "/pii" not in text
+    assert "!" not in text
     confirm, edit = _buttons(question.body)
     assert (confirm["text"]["text"], edit["text"]["text"]) == ("Toch opslaan", "Aanpassen")
 
@@ -111,6 +117,7 @@ async def test_the_pii_question_is_answered_with_its_buttons_and_then_goes_away(
     _, path = await slack.click(confirm["action_id"], confirm["value"], ephemeral=True)
     deleted, posted = await slack.replies(path, 2)
     assert deleted.body == {"delete_original": True}
-    assert posted["response_type"] == "in_channel" and posted["text"].startswith("Signaal S-1 vastgelegd")
+    assert posted["response_type"] == "in_channel"
+    assert posted["text"].startswith("Signaal S-1 vastgelegd")
     with transaction(slack.bot.engine) as s:
         assert len(s.exec(select(Signaal)).all()) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import Session, func, select
 
@@ -22,12 +23,13 @@ def _text(value: str | None) -> dict[str, object]:
     return {"type": "plain_text_input", "value": value}
 
 
-async def _open_modal(slack: SlackWorld, command: str) -> dict:
+async def _open_modal(slack: SlackWorld, command: str) -> dict[str, Any]:
     before = len(slack.fake.of("views.open"))
     resp, _ = await slack.command(command, trigger=True)
     assert resp.status_code == 200
     calls = await slack.fake.wait_for("views.open", before + 1)
-    return calls[-1]["view"]
+    view: dict[str, Any] = calls[-1]["view"]
+    return view
 
 
 async def test_modal_with_a_past_deadline_shows_the_error_on_the_deadline_and_stores_nothing(
@@ -53,7 +55,8 @@ async def test_modal_with_a_past_deadline_shows_the_error_on_the_deadline_and_st
     # the same modal with a good date closes, and the actiepunt is posted in the channel
     values["deadline"] = {"type": "datepicker", "selected_date": "2026-12-10"}
     resp = await slack.submit(view, values)
-    assert resp.status_code == 200 and resp.text == ""
+    assert resp.status_code == 200
+    assert resp.text == ""
     posts = await slack.fake.wait_for("chat.postMessage", 2)  # in the channel, and the owner's DM
     [post] = [p for p in posts if p["channel"] == BOLNES]
     assert post["text"].startswith("Actiepunt A-1 vastgelegd: Buurtgesprek plannen. Eigenaar @piet, deadline do 10 dec")
@@ -84,9 +87,11 @@ async def test_signaal_modal_records_text_and_category(slack: SlackWorld) -> Non
         "category": {"type": "static_select", "selected_option": {"value": "openbare-ruimte"}},
     }
     resp = await slack.submit(view, values)
-    assert resp.status_code == 200 and resp.text == ""
+    assert resp.status_code == 200
+    assert resp.text == ""
     [post] = await slack.fake.wait_for("chat.postMessage")
-    assert "Signaal S-1 vastgelegd" in post["text"] and "[openbare-ruimte]" in post["text"]
+    assert "Signaal S-1 vastgelegd" in post["text"]
+    assert "[openbare-ruimte]" in post["text"]
 
 
 async def test_buttons_make_an_actie_from_a_signaal_move_it_and_close_the_signaal(slack: SlackWorld) -> None:
@@ -141,7 +146,8 @@ async def test_app_home_shows_the_owners_overdue_actiepunten_first(slack: SlackW
     texts = [b["text"]["text"] for b in publish["view"]["blocks"] if b["type"] in ("section", "header")]
     assert texts[0] == "Mijn actiepunten"
     assert texts[1].startswith(":warning: *TE LAAT* · *A-2* Buurtschouw voorbereiden")
-    assert texts[2].startswith("*A-1* Jaarplan bijwerken") and "TE LAAT" not in texts[2]
+    assert texts[2].startswith("*A-1* Jaarplan bijwerken")
+    assert "TE LAAT" not in texts[2]
     assert not any("A-3" in t for t in texts)
     assert "Volgende overleggen" in texts
     assert any(t.startswith("*Leefbaarheidsteam Bolnes*: <!date^") for t in texts)
@@ -164,7 +170,8 @@ async def test_typed_markup_is_shown_literally_and_never_pings(slack: SlackWorld
         stored = s.exec(select(Signaal.text)).one()
     assert stored == "Let op <!channel> en @here bel @iemand zie hier (https://evil.example) & *vet*"
     raw = slack.last[0].raw
-    assert "&lt;!channel&gt;" in raw and "&amp; *vet*" in raw
+    assert "&lt;!channel&gt;" in raw
+    assert "&amp; *vet*" in raw
     for ping in ("<!channel>", "<!here>", "<@U", "<https://"):
         assert ping not in raw
     assert "<!channel>" in out  # what people read is what was typed
@@ -174,8 +181,11 @@ async def test_typed_markup_is_shown_literally_and_never_pings(slack: SlackWorld
         outbox.enqueue(s, kind="channel", destination="lbt-bolnes", text=stored, now=slack.bot.clock.now())
     await slack.bot.flush()
     [post] = await slack.fake.wait_for("chat.postMessage")
-    assert "&lt;!channel&gt;" in post.raw and "<!channel>" not in post.raw
-    assert post["parse"] == "none" and post["link_names"] is False and post["unfurl_links"] is False
+    assert "&lt;!channel&gt;" in post.raw
+    assert "<!channel>" not in post.raw
+    assert post["parse"] == "none"
+    assert post["link_names"] is False
+    assert post["unfurl_links"] is False
 
 
 async def test_a_channel_of_no_group_gets_an_ephemeral_explanation(slack: SlackWorld) -> None:
@@ -183,10 +193,12 @@ async def test_a_channel_of_no_group_gets_an_ephemeral_explanation(slack: SlackW
     assert slack.last[0]["response_type"] == "ephemeral"
     assert out.startswith("Kanaal #random hoort niet bij een team of groep")
     # without text no modal opens there either: the same explanation
-    resp, path = await slack.command("/actie", channel="C0RANDOM1", trigger=True)
+    _resp, path = await slack.command("/actie", channel="C0RANDOM1", trigger=True)
     [reply] = await slack.replies(path)
-    assert reply["response_type"] == "ephemeral" and "hoort niet bij een team" in reply["text"]
-    assert slack.fake.of("views.open") == [] and _count(slack, Signaal) == 0
+    assert reply["response_type"] == "ephemeral"
+    assert "hoort niet bij een team" in reply["text"]
+    assert slack.fake.of("views.open") == []
+    assert _count(slack, Signaal) == 0
 
 
 async def test_an_unknown_slack_user_is_told_privately(slack: SlackWorld) -> None:
@@ -231,7 +243,8 @@ async def test_outage_keeps_messages_in_the_outbox_and_delivers_each_once_in_ord
     assert [p["text"] for p in posts if p["channel"] == BOLNES] == ["Bericht 1", "Bericht 2"]
     to_chair = [p["text"] for p in posts if p["channel"] == "DU0ANNA"]
     assert len(to_chair) == 2
-    assert to_chair[0].startswith("Piet Verhoeven meldt zich af") and to_chair[1].startswith("Marieke Kok meldt")
+    assert to_chair[0].startswith("Piet Verhoeven meldt zich af")
+    assert to_chair[1].startswith("Marieke Kok meldt")
     assert len(posts) == 4
     with Session(slack.bot.engine) as s:
         assert s.exec(select(OutboxMessage).where(OutboxMessage.sent_at == None)).all() == []  # noqa: E711
@@ -242,7 +255,8 @@ async def test_a_failure_after_the_ack_still_gets_a_private_answer(slack: SlackW
     resp, path = await slack.command("/actie", trigger=True)
     assert resp.status_code == 200
     [reply] = await slack.replies(path)
-    assert reply["response_type"] == "ephemeral" and reply["text"].startswith("Er ging iets mis bij wijkbot")
+    assert reply["response_type"] == "ephemeral"
+    assert reply["text"].startswith("Er ging iets mis bij wijkbot")
 
 
 async def test_a_button_in_a_direct_message_acts_in_the_channel_of_the_items_group(slack: SlackWorld) -> None:

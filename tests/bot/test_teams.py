@@ -140,7 +140,8 @@ async def test_a_button_that_asks_for_more_opens_a_text_field_and_runs_the_comma
     submit = inner["actions"][0]
     value = {**submit["data"], inner["body"][0]["id"]: "1 december"}
     posted = await teams.say("", value=value)
-    assert "A-1" in posted[0].text and "1 dec" in posted[0].text
+    assert "A-1" in posted[0].text
+    assert "1 dec" in posted[0].text
 
 
 async def test_an_overdue_actiepunt_reaches_the_owner_in_a_personal_chat(teams: TeamsWorld) -> None:
@@ -150,8 +151,10 @@ async def test_an_overdue_actiepunt_reaches_the_owner_in_a_personal_chat(teams: 
     dms = [p for p in teams.fake.posted[before:] if p.conversation == f"a:personal-{PIET}"]
     assert dms, [(p.conversation, p.text) for p in teams.fake.posted[before:]]
     chat = teams.fake.conversations[f"a:personal-{PIET}"]
-    assert chat.kind == "personal" and chat.members == [PIET]
-    assert "A-1" in dms[0].text and "te laat" in dms[0].text
+    assert chat.kind == "personal"
+    assert chat.members == [PIET]
+    assert "A-1" in dms[0].text
+    assert "te laat" in dms[0].text
     # tapped in the personal chat, it is done all the same
     posted = await teams.tap(_button(dms, "actie_gedaan"), user=PIET, channel=None)
     assert posted[0].conversation == f"a:personal-{PIET}"
@@ -179,7 +182,8 @@ async def test_an_unknown_user_is_refused_in_one_sentence_and_nothing_is_stored(
 
 async def test_a_channel_of_no_group_says_so_and_help_still_works(teams: TeamsWorld) -> None:
     posted = await teams.say("signaal Iets gezien", channel=ELSEWHERE)
-    assert "hoort (nog) bij geen team of groep" in posted[0].text and ELSEWHERE in posted[0].text
+    assert "hoort (nog) bij geen team of groep" in posted[0].text
+    assert ELSEWHERE in posted[0].text
     assert _count(teams.bot, "signaal") == 0
     assert "/signaal" in (await teams.say("help", channel=ELSEWHERE))[0].text
 
@@ -209,7 +213,8 @@ async def test_requests_that_are_not_from_the_connector_are_refused(teams: Teams
     )
     assert (await teams.post(other_tenant)).status_code == 403
     assert (await teams.post({"type": 3}, auth=fake.sign())).status_code == 400
-    assert fake.posted == [] and _count(teams.bot, "signaal") == 0
+    assert fake.posted == []
+    assert _count(teams.bot, "signaal") == 0
 
 
 def test_a_long_answer_is_split_into_cards_within_the_teams_limit() -> None:

@@ -20,16 +20,16 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from apscheduler.triggers.cron import CronTrigger  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.engine import Engine
 
-from bot.core import Clock, Wijkbot  # noqa: E402
-from schedules import console_runner  # noqa: E402
-from schedules.jobs import JobSpec, register  # noqa: E402
-from storage import outbox  # noqa: E402
-from storage.config import OrgConfig  # noqa: E402
-from storage.db import transaction  # noqa: E402
-from storage.models import OutboxMessage, Person  # noqa: E402
+from bot.core import Clock, Wijkbot
+from schedules import console_runner
+from schedules.jobs import JobSpec, register
+from storage import outbox
+from storage.config import OrgConfig
+from storage.db import transaction
+from storage.models import OutboxMessage, Person
 
 TZ = ZoneInfo("Europe/Amsterdam")
 FIRES_AT = datetime(2026, 11, 29, 5, 30, tzinfo=TZ)  # a Sunday morning, when nothing else runs

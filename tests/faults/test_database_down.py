@@ -75,7 +75,8 @@ async def test_database_locked_mid_command_gives_clear_error_and_stores_nothing(
     with writes_blocked(db_url):
         reply = await bot.say("/signaal Kapotte lantaarnpaal Dillenburgplein #openbare-ruimte")
         assert reply == DOWN
-        assert bot.last[0].private and bot.last[0].extra.get("error") == "database"
+        assert bot.last[0].private
+        assert bot.last[0].extra.get("error") == "database"
         reply = await bot.say("/actie Buurtgesprek plannen @piet vrijdag")
         assert reply == DOWN
     assert table_counts(bot.bot.engine) == before

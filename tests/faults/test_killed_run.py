@@ -63,7 +63,8 @@ def test_killed_mid_delivery_then_restarted_delivers_each_message_once(db_url: s
     os.kill(proc.pid, signal.SIGKILL)  # no clean-up, no rollback from our side
     proc.wait(timeout=10)
     first = recording.read_text(encoding="utf-8").splitlines()
-    assert len(first) == 4 and all("lbt-oost" not in line for line in first)
+    assert len(first) == 4
+    assert all("lbt-oost" not in line for line in first)
 
     restart = _start(db_url, recording, "deliver")
     output, _ = restart.communicate(timeout=120)
@@ -83,4 +84,5 @@ def test_killed_mid_delivery_then_restarted_delivers_each_message_once(db_url: s
     with Session(engine) as s:
         rows = s.exec(select(OutboxMessage).where(col(OutboxMessage.dedupe_key).startswith("fault-test:"))).all()
     engine.dispose()
-    assert len(rows) == 5 and all(r.sent_at is not None for r in rows)
+    assert len(rows) == 5
+    assert all(r.sent_at is not None for r in rows)

@@ -654,6 +654,6 @@ def cases() -> list[Case]:
     out: list[Case] = []
     for group, entries in [*GROUPS.items(), ("overleg", MEETING)]:
         for entry in entries:
-            now = entry[2] if len(entry) == 3 else NOW  # type: ignore[misc]
+            now = entry[2] if len(entry) == 3 else NOW
             out.append(Case(group, entry[0], entry[1], now, end_of_day=group != "overleg"))
     return out

@@ -37,7 +37,8 @@ async def test_console_is_not_rate_limited(bot: TalkingBot) -> None:
 
 def test_bucket_refills_over_time() -> None:
     limiter = RateLimiter(capacity=2, period=timedelta(seconds=10))
-    assert limiter.allow("anna", NOW) and limiter.allow("anna", NOW)
+    assert limiter.allow("anna", NOW)
+    assert limiter.allow("anna", NOW)
     assert limiter.wait("anna", NOW) == 5
     assert limiter.allow("anna", NOW + timedelta(seconds=5))
     assert not limiter.allow("anna", NOW - timedelta(hours=1))  # a clock going back gives nothing
@@ -46,11 +47,14 @@ def test_bucket_refills_over_time() -> None:
 async def test_huge_message_is_refused_before_parsing(bot: TalkingBot) -> None:
     before = table_counts(bot.bot.engine)
     reply = await bot.say("/actie " + "vrijdag " * (MAX_MESSAGE // 8) + "@piet vrijdag")
-    assert reply.startswith("Uw bericht is te lang") and reply.endswith("tekens.") and "\n" not in reply
+    assert reply.startswith("Uw bericht is te lang")
+    assert reply.endswith("tekens.")
+    assert "\n" not in reply
     assert table_counts(bot.bot.engine) == before
 
 
 async def test_long_absence_reason_gives_a_sentence_not_a_crash(bot: TalkingBot) -> None:
     """Attendance.reason holds 500 characters; a longer reason must not break the command (PostgreSQL)."""
     reply = await bot.say("/afmelden volgende " + "ziek " * 150, as_="piet")
-    assert "\n" not in reply and reply.endswith(".")
+    assert "\n" not in reply
+    assert reply.endswith(".")

@@ -30,7 +30,8 @@ async def _half_told(bot: TalkingBot, text: str) -> Person:
     with bot.session() as s:
         draft = s.exec(select(Draft)).one()
         person = s.get(Person, draft.person_id)
-    assert person is not None and text in draft.state
+    assert person is not None
+    assert text in draft.state
     return person
 
 
@@ -39,7 +40,8 @@ async def test_the_draft_is_in_the_export_and_gone_after_an_erase(bot: TalkingBo
     with bot.session() as s:
         exported = export_person(s, person)
     drafts = exported["gesprekken_in_uitvoering"]
-    assert len(drafts) == 1 and "stoep bij het hofje" in json.dumps(drafts, ensure_ascii=False)
+    assert len(drafts) == 1
+    assert "stoep bij het hofje" in json.dumps(drafts, ensure_ascii=False)
     with transaction(bot.bot.engine) as s:
         erase_person(s, s.get(Person, person.id), now=bot.bot.clock.now())  # type: ignore[arg-type]
     assert bot.rows(Draft) == 0

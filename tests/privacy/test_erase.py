@@ -150,10 +150,12 @@ async def test_an_erased_person_is_in_no_text_column_of_any_table(
         assert len(s.exec(select(Wijziging).where(Wijziging.actor_id == piet_id)).all()) == audit_piet
         for pid in (piet_id, gerda_id):
             person = s.get(Person, pid)
-            assert person is not None and (person.name, person.key) == (ERASED, f"verwijderd-{pid}")
+            assert person is not None
+            assert (person.name, person.key) == (ERASED, f"verwijderd-{pid}")
             assert s.exec(select(Membership).where(Membership.person_id == pid)).all() == []
         attendance = s.exec(select(Attendance).where(Attendance.person_id == piet_id)).one()
-        assert attendance.status == "afgemeld" and attendance.reason is None
+        assert attendance.status == "afgemeld"
+        assert attendance.reason is None
         texts = [sig.text for sig in s.exec(select(Signaal)).all()]
         assert f"{ERASED} loopt vrijdag mee met de boa's" in texts
         assert f"{ERASED} hier: de lantaarn bij het hofje is al een week kapot" in texts

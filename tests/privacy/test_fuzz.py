@@ -63,7 +63,8 @@ def test_any_text_after_a_command_never_raises_and_an_error_stores_nothing(
     before = table_counts(engine)
     msg = Message(text=f"{command} {rest}", person=who, channel="lbt-bolnes", now=NOW, transport="console")
     replies = dispatch(engine, talking.bot.config, msg, talking.bot.state)
-    assert replies and all(isinstance(r.text, str) and r.text for r in replies)
+    assert replies
+    assert all(isinstance(r.text, str) and r.text for r in replies)
     assert all("Traceback" not in r.text for r in replies)
     if any(r.extra.get("error") for r in replies) or any(r.extra.get("pii") for r in replies):
         assert table_counts(engine) == before, (msg.text, replies[0].text)
@@ -74,4 +75,6 @@ def test_the_property_covers_every_family_and_unicode() -> None:
 
     covered = {family.name for c in COMMANDS if (family := find(c[1:].rstrip("!"))) is not None}
     assert covered == {f.name for f in FAMILIES}
-    assert any("\u200b" in w for w in UNICODE) and any("\u202e" in w for w in UNICODE) and "¹" in UNICODE
+    assert any("\u200b" in w for w in UNICODE)
+    assert any("\u202e" in w for w in UNICODE)
+    assert "¹" in UNICODE

@@ -116,7 +116,8 @@ async def test_a_debug_session_of_wijkbot_run_logs_no_names_or_chat_ids(db_url: 
             loop = asyncio.get_running_loop()
             deadline = loop.time() + 30
             while True:
-                assert proc.returncode is None and loop.time() < deadline, "wijkbot run did not start"
+                assert proc.returncode is None, "wijkbot run did not start"
+                assert loop.time() < deadline, "wijkbot run did not start"
                 try:
                     if (await http.get(f"{base}/healthz")).status_code == 200:
                         break

@@ -106,8 +106,14 @@ CASES: dict[str, list[Case]] = {
     ],
     "initiatief.contact": [
         # I-1's contact person is piet; kevin (another team) may not move it, not from a direct chat either
-        Case("kevin", "geen contactpersoon, ander team", "@kevin", "/initiatief I-1 fase gesprek", _initiatief,
-             "eigen groep"),
+        Case(
+            "kevin",
+            "geen contactpersoon, ander team",
+            "@kevin",
+            "/initiatief I-1 fase gesprek",
+            _initiatief,
+            "eigen groep",
+        ),
         Case("kevin", "geen contactpersoon, ander team", "@kevin", "/initiatief I-1", _initiatief, "eigen groep"),
     ],
 }
@@ -121,13 +127,15 @@ def test_every_refusal_is_one_dutch_sentence() -> None:
     for action, text in REFUSALS.items():
         sentence = text.format(group=BOLNES)
         assert sentence.endswith("."), action
-        assert "\n" not in sentence and ". " not in sentence.rstrip("."), action
+        assert "\n" not in sentence, action
+        assert ". " not in sentence.rstrip("."), action
 
 
 def test_docs_security_holds_the_permission_table() -> None:
     doc = DOC.read_text(encoding="utf-8")
     start, end = "<!-- permissions:begin -->", "<!-- permissions:end -->"
-    assert start in doc and end in doc, "docs/security.md lacks the permission table markers"
+    assert start in doc, "docs/security.md lacks the permission table markers"
+    assert end in doc, "docs/security.md lacks the permission table markers"
     table = doc.split(start, 1)[1].split(end, 1)[0].strip()
     assert table == markdown_table(), "docs/security.md is out of date; paste handlers.permissions.markdown_table()"
 
@@ -150,9 +158,11 @@ async def test_wrong_role_is_refused_and_nothing_is_stored(bot: TalkingBot, acti
     before = table_counts(bot.bot.engine)
     if family is not None and family in COMMANDS:
         reply = await bot.say(case.command, as_=case.who, in_=case.channel)
-        assert len(bot.last) == 1 and bot.last[0].private
+        assert len(bot.last) == 1
+        assert bot.last[0].private
         assert wanted in reply, reply
-        assert "\n" not in reply and reply.endswith(".")
+        assert "\n" not in reply
+        assert reply.endswith(".")
         assert bot.last[0].extra.get("error") == "user"
     else:  # the command is not in this build: try the row itself
         with bot.session() as s:

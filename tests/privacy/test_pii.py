@@ -91,7 +91,8 @@ def _all_stored_text(bot: TalkingBot) -> str:
 
 async def test_signaal_with_a_bsn_is_not_stored_until_confirmed(bot: TalkingBot) -> None:
     reply = await bot.say(f"/signaal Bewoner met BSN {VALID_BSN} meldt overlast #overlast")
-    assert "een BSN" in reply and "nog niets opgeslagen" in reply
+    assert "een BSN" in reply
+    assert "nog niets opgeslagen" in reply
     question = bot.last[0]
     assert question.private
     assert [(b.label, b.action) for b in question.buttons] == [
@@ -104,7 +105,8 @@ async def test_signaal_with_a_bsn_is_not_stored_until_confirmed(bot: TalkingBot)
     token = question.buttons[0].value
     # a click on "Toch opslaan" is /pii bevestig <token> (the button convention `<command>_<sub>`)
     stored = await bot.say(f"/pii bevestig {token}")
-    assert stored.startswith("Signaal S-1 vastgelegd") and "[overlast]" in stored
+    assert stored.startswith("Signaal S-1 vastgelegd")
+    assert "[overlast]" in stored
     assert _count(bot, Signaal) == 1
 
     again = await bot.say(f"/pii bevestig {token}")

@@ -57,11 +57,14 @@ async def test_after_thirteen_months_closed_signalen_and_cancelled_actiepunten_l
         audit_rows = len(s.exec(select(Wijziging)).all())
     with caplog.at_level(logging.INFO, logger="schedules.retention"):
         run_job(bot, NOW + timedelta(days=396))  # 13 months
-    assert "signalen_geanonimiseerd=1" in caplog.text and "actiepunten_verwijderd=1" in caplog.text
+    assert "signalen_geanonimiseerd=1" in caplog.text
+    assert "actiepunten_verwijderd=1" in caplog.text
 
     with bot.session() as s:
         s1, s2, s3 = (s.get(Signaal, i) for i in (1, 2, 3))
-        assert s1 is not None and s2 is not None and s3 is not None
+        assert s1 is not None
+        assert s2 is not None
+        assert s3 is not None
         assert (s1.text, s1.location, s1.photo_ref, s1.reported_by_id, s1.closing_note) == (
             ANONYMISED,
             None,
@@ -69,7 +72,8 @@ async def test_after_thirteen_months_closed_signalen_and_cancelled_actiepunten_l
             None,
             None,
         )
-        assert s1.category == "overlast" and s1.status == "gesloten"  # figures stay possible
+        assert s1.category == "overlast"
+        assert s1.status == "gesloten"
         assert s2.text == "Zwerfvuil bij het winkelcentrum"
         assert s3.text == "Zes maanden later gemeld"  # closed only 7 months ago
         assert s.get(Actiepunt, 1) is None  # cancelled: removed
@@ -104,8 +108,12 @@ async def test_done_actiepunten_lose_their_text_after_two_years(bot: TalkingBot)
     run_job(bot, NOW + timedelta(days=740))
     with bot.session() as s:
         a2 = s.get(Actiepunt, 2)
-        assert a2 is not None and a2.text == ANONYMISED and a2.status == "gedaan"
-        assert s.get(Actiepunt, 3) is not None and s.get(Actiepunt, 3).text == "Hekwerk repareren"  # type: ignore[union-attr]
+        assert a2 is not None
+        assert a2.text == ANONYMISED
+        assert a2.status == "gedaan"
+        a3 = s.get(Actiepunt, 3)
+        assert a3 is not None
+        assert a3.text == "Hekwerk repareren"
         details = [w.detail for w in s.exec(select(Wijziging).where(Wijziging.item_id == 2)).all()]
     assert "gesproken met familie Yilmaz" not in details
     assert "familie Yilmaz" not in all_values(bot.bot.engine)
@@ -126,14 +134,15 @@ async def test_retention_periods_come_from_the_configuration(bot: TalkingBot, tm
     with bot.session() as s:
         assert s.get(Signaal, 1).text == ANONYMISED  # type: ignore[union-attr]
     config.write_text("[retention]\nsignaal_gesloten = 0\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="retention.signaal_gesloten"):
+    with pytest.raises(ConfigError, match=r"retention\.signaal_gesloten"):
         load_config(config)
 
 
 def test_job_runs_daily_at_quarter_past_four_never_in_the_dst_hour() -> None:
     config = load_config(None)
     (spec,) = retention_jobs(config)
-    assert isinstance(spec, JobSpec) and spec.id == "retention"
+    assert isinstance(spec, JobSpec)
+    assert spec.id == "retention"
     # across the night the clocks go back (25 October 2026) and forward (28 March 2027)
     for start in (datetime(2026, 10, 20, tzinfo=TZ), datetime(2027, 3, 24, tzinfo=TZ)):
         times = fire_times(spec, start, start + timedelta(days=7))
@@ -170,11 +179,14 @@ async def test_agendapunten_lose_their_text_and_guest_a_year_after_the_meeting(b
     run_job(bot, NOW + timedelta(days=300))  # the meeting (3 December 2026) is not a year past
     with bot.session() as s:
         item = s.exec(select(AgendaItem)).one()
-        assert item.text == "Overlast Vlietkade bespreken" and item.guest_id is not None
+        assert item.text == "Overlast Vlietkade bespreken"
+        assert item.guest_id is not None
     run_job(bot, NOW + timedelta(days=400))
     with bot.session() as s:
         item = s.exec(select(AgendaItem)).one()
-        assert item.text == ANONYMISED and item.guest_id is None and item.added_by_id is not None
+        assert item.text == ANONYMISED
+        assert item.guest_id is None
+        assert item.added_by_id is not None
         actions = [w.action for w in s.exec(select(Wijziging).where(Wijziging.item_type == "overleg")).all()]
     assert "agendapunten gewist (bewaartermijn)" in actions
     assert "Overlast Vlietkade bespreken" not in all_values(bot.bot.engine)

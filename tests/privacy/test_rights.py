@@ -61,7 +61,8 @@ async def test_export_prints_everything_stored_about_a_person(bot: TalkingBot, d
     assert all(w["actor_id"] == piet_id for w in data["wijzigingen_door_persoon"])
     assert len(data["wijzigingen_door_persoon"]) == 3  # signaal, actiepunt, afmelding
     texts = [m["text"] for m in data["berichten_aan_persoon"]]
-    assert "Herinnering: A-1" in texts and any("overgedragen" in t for t in texts)
+    assert "Herinnering: A-1" in texts
+    assert any("overgedragen" in t for t in texts)
     assert {"signaal": 2, "tekst": "Piet Verhoeven loopt vrijdag mee met de boa's"} in data["vermeldingen_in_teksten"]
 
 
@@ -87,26 +88,32 @@ async def test_erase_anonymises_the_person_and_keeps_history_consistent(bot: Tal
         piet = s.get(Person, piet_id)
         assert piet is not None
         assert (piet.name, piet.key, identity.transports_of(s, piet)) == (ERASED, f"verwijderd-{piet_id}", [])
-        assert piet.organisation is None and piet.role is None and not piet.active and piet.erased_at is not None
+        assert piet.organisation is None
+        assert piet.role is None
+        assert not piet.active
+        assert piet.erased_at is not None
         assert s.exec(select(Membership).where(Membership.person_id == piet_id)).all() == []
         # history keeps pointing at the (anonymised) person
         assert len(s.exec(select(Wijziging).where(Wijziging.actor_id == piet_id)).all()) == audit_before
         assert {a.owner_id for a in s.exec(select(Actiepunt)).all()} == {piet_id}
         assert s.exec(select(Signaal.reported_by_id).where(Signaal.id == 1)).one() == piet_id
         attendance = s.exec(select(Attendance).where(Attendance.person_id == piet_id)).one()
-        assert attendance.reason is None and attendance.status == "afgemeld"
+        assert attendance.reason is None
+        assert attendance.status == "afgemeld"
         # an audit row says what was removed
         erased = s.exec(select(Wijziging).where(Wijziging.item_type == "persoon", Wijziging.item_id == piet_id)).one()
         assert "chat-id's" in erased.detail
         # his key and full name no longer appear in stored texts
         details = [w.detail for w in s.exec(select(Wijziging)).all()]
-        assert f"aan {ERASED}" in details and not any("@piet" in d for d in details)
+        assert f"aan {ERASED}" in details
+        assert not any("@piet" in d for d in details)
         assert s.exec(select(Signaal.text).where(Signaal.id == 2)).one() == f"{ERASED} loopt vrijdag mee met de boa's"
         # messages to him: pending ones deleted, sent ones emptied
         to_him = s.exec(
             select(OutboxMessage).where(col(OutboxMessage.destination).in_(["piet", f"verwijderd-{piet_id}"]))
         ).all()
-        assert to_him and all(m.sent_at is not None and m.text == ERASED for m in to_him)
+        assert to_him
+        assert all(m.sent_at is not None and m.text == ERASED for m in to_him)
         assert all(m.destination == f"verwijderd-{piet_id}" for m in to_him)
     # an erased person can no longer use the bot
     assert "staat nog niet in de configuratie" in await bot.say("/signaal lijst", as_=f"verwijderd-{piet_id}")
@@ -117,7 +124,8 @@ async def test_erase_asks_for_confirmation(bot: TalkingBot, db_url: str) -> None
     out = io.StringIO()
     code = privacy(_args("erase", "piet"), db_url=db_url, config_path=None, stdin=io.StringIO("nee\n"), stdout=out)
     assert code == 1
-    assert "Weet u het zeker? (ja/nee)" in out.getvalue() and "er is niets gewijzigd" in out.getvalue()
+    assert "Weet u het zeker? (ja/nee)" in out.getvalue()
+    assert "er is niets gewijzigd" in out.getvalue()
     with bot.session() as s:
         assert s.exec(select(Person.name).where(Person.key == "piet")).one() == "Piet Verhoeven"
     out = io.StringIO()
@@ -139,7 +147,8 @@ async def test_wijkbot_privacy_command_line(bot: TalkingBot, db_url: str) -> Non
     refused = subprocess.run(
         [*run, "erase", "piet", "--db", db_url], input="nee\n", capture_output=True, text=True, env=env, cwd=ROOT
     )
-    assert refused.returncode == 1 and "Weet u het zeker? (ja/nee)" in refused.stdout
+    assert refused.returncode == 1
+    assert "Weet u het zeker? (ja/nee)" in refused.stdout
     erased = subprocess.run(
         [*run, "erase", "piet", "--yes", "--db", db_url], capture_output=True, text=True, env=env, cwd=ROOT
     )

@@ -130,7 +130,8 @@ async def test_overleg_agenda_is_an_ics_with_the_planned_meetings_in_amsterdam_t
     first = events[0].decoded("DTSTART")
     assert (first.hour, first.minute) == (10, 0)  # the local wall-clock time, also after DST
     summer = [e.decoded("DTSTART") for e in events if e.decoded("DTSTART").month in (5, 6, 7, 8)]
-    assert summer and all(d.hour == 10 and d.utcoffset() == timedelta(hours=2) for d in summer)
+    assert summer
+    assert all(d.hour == 10 and d.utcoffset() == timedelta(hours=2) for d in summer)
     assert b"TZID=Europe/Amsterdam" in path.read_bytes()
 
 

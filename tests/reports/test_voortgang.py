@@ -46,7 +46,9 @@ async def test_half_year_report_is_drafted_completed_posted_with_chart_and_pdf(
     assert "Toelichting van de voorzitter (niet verplicht): /rapportage 2026-H2 tekst …" in draft
     with bot.session() as s:
         row = s.exec(select(Voortgangsrapportage)).one()
-    assert row.period == "2026-H2" and row.chair_text is None and row.posted_at is None
+    assert row.period == "2026-H2"
+    assert row.chair_text is None
+    assert row.posted_at is None
 
     refused = await bot.say(f"/rapportage tekst {CHAIR_TEXT}", as_="piet")
     assert refused == "Alleen de voorzitter van Leefbaarheidsteam Bolnes kan de voortgangsrapportage afronden."
@@ -66,15 +68,19 @@ async def test_half_year_report_is_drafted_completed_posted_with_chart_and_pdf(
     with bot.session() as s:
         names = [p.name for p in s.exec(select(Person)).all()]
         sig_texts = [sig.text for sig in s.exec(select(Signaal)).all()]
-        msg = s.exec(select(OutboxMessage).where(OutboxMessage.text.startswith("Voortgangsrapportage"))).one()  # type: ignore[attr-defined]
+        msg = s.exec(select(OutboxMessage).where(OutboxMessage.text.startswith("Voortgangsrapportage"))).one()
         row = s.exec(select(Voortgangsrapportage)).one()
-    assert not any(n in posted[0] for n in names) and not any(t in posted[0] for t in sig_texts)
+    assert not any(n in posted[0] for n in names)
+    assert not any(t in posted[0] for t in sig_texts)
     assert json.loads(msg.payload)["files"] == [str(png), str(pdf)]
-    assert row.posted_at is not None and row.completed_at is not None and row.chair_text == CHAIR_TEXT
+    assert row.posted_at is not None
+    assert row.completed_at is not None
+    assert row.chair_text == CHAIR_TEXT
 
     with Image.open(png) as image:
         assert image.format == "PNG"
-        assert image.size[0] >= 600 and image.size[1] >= 500
+        assert image.size[0] >= 600
+        assert image.size[1] >= 500
     assert png.stat().st_size > 10_000
     reader = PdfReader(pdf)
     assert len(reader.pages) >= 2  # the report, then the chart

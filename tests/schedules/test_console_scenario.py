@@ -92,7 +92,8 @@ def test_planned_meeting_reminders_absence_nudge_and_daily_overdue_dms(db_url: s
     ask = [
         line for line in days["vr 4 dec 2026"] if line.startswith("[@anna] Het overleg van Leefbaarheidsteam Bolnes")
     ]
-    assert len(ask) == 1 and "/overleg aanwezig 3-12-2026" in ask[0]
+    assert len(ask) == 1
+    assert "/overleg aanwezig 3-12-2026" in ask[0]
     assert out[-1] == (
         "Aanwezigheid bij het overleg van Leefbaarheidsteam Bolnes op do 3 dec 2026 10:00 vastgelegd "
         "(aanwezig: @anna, @piet; afgemeld: @fatima; afwezig: @marieke)."

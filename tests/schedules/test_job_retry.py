@@ -60,7 +60,8 @@ async def test_a_job_that_fails_on_the_database_runs_again_within_its_grace(
     try:
         await _until(lambda: f"planner: {DIGEST} mislukt" in caplog.text)
         await sched.settled()
-        assert sched.scheduler is not None and sched.scheduler.get_job(DIGEST + live.RETRY) is not None
+        assert sched.scheduler is not None
+        assert sched.scheduler.get_job(DIGEST + live.RETRY) is not None
         _rename(bot, "outbox_weg", "outboxmessage")
         assert _digests(bot) == []  # nothing of the failed run was stored
 
@@ -70,7 +71,8 @@ async def test_a_job_that_fails_on_the_database_runs_again_within_its_grace(
         await sched.settled()
         with Session(bot.engine) as s:
             mark = s.get(ClockState, JOB_MARK + DIGEST)
-        assert mark is not None and datetime.fromisoformat(mark.value) == DUE.replace(second=0)  # its due moment
+        assert mark is not None
+        assert datetime.fromisoformat(mark.value) == DUE.replace(second=0)
     finally:
         await sched.stop()
         bot.engine.dispose()

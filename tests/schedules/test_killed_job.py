@@ -89,7 +89,9 @@ def test_digest_killed_mid_run_is_sent_once_after_restart(db_url: str, tmp_path:
     with transaction(bot.engine) as s:
         write_mark(s, JOB_MARK + DIGEST, DUE - timedelta(weeks=1))  # last week's digest went out
         regie = s.exec(select(Group).where(Group.kind == GroupKind.regiegroep)).all()
-        label, _ = weekly_digest(s, now=DUE, tz=TZ)
+        digest = weekly_digest(s, now=DUE, tz=TZ)
+        assert digest is not None
+        label, _ = digest
     keys = [f"digest:{label}:{g.key}" for g in regie]
     assert keys
 

@@ -25,10 +25,12 @@ async def test_member_absent_from_two_of_three_meetings_is_reported_to_the_chair
     await bot.advance(timedelta(weeks=8))  # after 28 January
     await bot.say("/afmelden volgende op vakantie", as_="marieke")  # for 25 March
     await bot.say("/overleg aanwezig 28-1-2027 alle")
-    assert bot.posted_to("@anna")[-1:] != [] and "Vaak afwezig" not in bot.posted_to("@anna")[-1]
+    assert bot.posted_to("@anna")[-1:] != []
+    assert "Vaak afwezig" not in bot.posted_to("@anna")[-1]
     await bot.advance(timedelta(weeks=8))  # after 25 March
     reply = await bot.say("/overleg aanwezig 25-3-2027 alle")
-    assert "afgemeld: @marieke" in reply and "@marieke (Marieke Kok) was bij 2 van de laatste 3" in reply
+    assert "afgemeld: @marieke" in reply
+    assert "@marieke (Marieke Kok) was bij 2 van de laatste 3" in reply
     await bot.say("/overleg aanwezig 25-3-2027 alle")  # confirming again tells the chair nothing new
     told = [t for t in bot.posted_to("@anna") if t.startswith("Vaak afwezig bij Leefbaarheidsteam Bolnes")]
     assert len(told) == 1
@@ -86,7 +88,8 @@ async def test_chairs_are_asked_for_the_voortgangsrapportage_and_the_jaarplan_ev
     tb = TalkingBot(db_url, datetime(2027, 5, 30, 9, 0, tzinfo=TZ))
     await tb.advance(timedelta(days=3))  # 1 June 09:00
     asked = [t for t in tb.posted_to("@anna") if t.startswith("Het is tijd voor de voortgangsrapportage")]
-    assert len(asked) == 1 and "eerste halfjaar" in asked[0]
+    assert len(asked) == 1
+    assert "eerste halfjaar" in asked[0]
     assert "/rapportage 2027-H1 verstuur" in asked[0]
     assert len([t for t in tb.posted_to("@ingrid") if "voortgangsrapportage" in t]) == 2  # she chairs two teams
     assert [t for t in tb.posted_to("@monique") if "voortgangsrapportage" in t] == []  # regiegroep: no jaarplan
@@ -94,4 +97,5 @@ async def test_chairs_are_asked_for_the_voortgangsrapportage_and_the_jaarplan_ev
     assert len([t for t in tb.posted_to("@anna") if t.startswith("Het laatste kwartaal is begonnen")]) == 1
     with tb.session() as s:
         rows = s.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == "jaarplan-evaluatie:bolnes:2027")).all()
-        assert len(rows) == 1 and rows[0].created_at.astimezone(TZ).strftime("%d-%m %H:%M") == "01-10 09:00"
+        assert len(rows) == 1
+        assert rows[0].created_at.astimezone(TZ).strftime("%d-%m %H:%M") == "01-10 09:00"

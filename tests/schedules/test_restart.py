@@ -71,7 +71,8 @@ async def test_restart_sends_every_due_message_exactly_once(db_url: str, caplog:
         s.flush()
         extra_id, bolnes_id = extra.id, bolnes.id
     sched1 = live.start_scheduler(bot1)
-    assert sched1.is_leader and sched1.scheduler is not None
+    assert sched1.is_leader
+    assert sched1.scheduler is not None
     await _until(lambda: read_mark_value(bot1) == T0)  # first run: the meeting moments start counting here
     # the bot goes down before 09:00 on a working day: the daily overdue job is due when it returns.
     # While it is down, 1 December 09:00 passes: the half-yearly prompt is caught up on return
@@ -120,13 +121,15 @@ async def test_restart_sends_every_due_message_exactly_once(db_url: str, caplog:
     assert sorted(nudges) == [f"aanmoediging:{bolnes_meeting.id}:{p}" for p in ("fatima", "marieke", "piet")]
     # every queued message was delivered, each exactly once, and all by the second run
     delivered = [p.text for p in rec2.posted + rec3.posted]
-    assert len(delivered) == len(keys) and rec3.posted == []
+    assert len(delivered) == len(keys)
+    assert rec3.posted == []
     assert _unsent(bot3) == 0
     assert len([t for t in delivered if t.startswith("Goedemorgen Piet")]) == 1
     log = caplog.text
     assert f"herinnering 1d voor overleg {extra_id} overgeslagen: het is al begonnen" in log
     assert f"herinnering 7d voor overleg {bolnes_meeting.id} overgeslagen: er is een latere" in log
-    assert 'Run time of job "jaarplan:evaluatie' in log and "was missed by" in log
+    assert 'Run time of job "jaarplan:evaluatie' in log
+    assert "was missed by" in log
     bot2.engine.dispose()
     bot3.engine.dispose()
 

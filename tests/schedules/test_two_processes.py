@@ -60,7 +60,7 @@ def test_two_processes_on_one_postgresql_send_each_reminder_once(db_url: str, tm
     said = [stdout.split() for stdout, _ in results]
     # exactly one process led at first; the other took over when the first one stopped
     assert sorted(s[0] for s in said) == ["follower", "leader"]
-    assert [s for s in said if s[0] == "follower"][0] == ["follower", "leader"]
+    assert next(s for s in said if s[0] == "follower") == ["follower", "leader"]
 
     key = f"herinnering:{meeting.id}:7d"
     delivered = [json.loads(line) for out in outs if out.exists() for line in out.read_text().splitlines()]
@@ -70,7 +70,8 @@ def test_two_processes_on_one_postgresql_send_each_reminder_once(db_url: str, tm
     engine = make_engine(db_url)
     with Session(engine) as s:
         rows = s.exec(select(OutboxMessage).where(col(OutboxMessage.dedupe_key) == key)).all()
-        assert len(rows) == 1 and rows[0].sent_at is not None
+        assert len(rows) == 1
+        assert rows[0].sent_at is not None
         unsent = s.exec(select(OutboxMessage).where(OutboxMessage.sent_at == None)).all()  # noqa: E711
         assert unsent == []
     engine.dispose()

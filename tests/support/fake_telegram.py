@@ -59,7 +59,9 @@ class BadEntities(Exception):
 class _TelegramHtml(HTMLParser):
     """The text a person reads of a message sent with parse_mode HTML (Telegram's small tag set)."""
 
-    TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span", "blockquote"}
+    TAGS = frozenset(
+        {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span", "blockquote"}
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -200,8 +202,8 @@ class FakeTelegram:
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr,attr-defined]
+        assert isinstance(server, asyncio.Server)
+        self.port = server.sockets[0].getsockname()[1]
 
     async def close(self) -> None:
         """Stop serving; a request beyond the Bot API's limits during the test fails it here."""

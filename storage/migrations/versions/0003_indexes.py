@@ -16,9 +16,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index(
-        "ix_actiepunt_group_status_deadline", "actiepunt", ["group_id", "status", "deadline"], unique=False
-    )
+    op.create_index("ix_actiepunt_group_status_deadline", "actiepunt", ["group_id", "status", "deadline"], unique=False)
 
 
 def downgrade() -> None:

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from handlers import forms, home
 from handlers.base import Button, Reply
-from handlers.buttons import REPEAT
+from handlers.buttons import REPEAT, payload_data
 from handlers.dates import DAY_ABBR, MONTH_ABBR
 from handlers.format import when
 from handlers.parsing import CATEGORIES
@@ -44,18 +44,6 @@ PRIVATE_METADATA = 3000
 MESSAGE_TEXT = 40_000  # a message's top-level text
 NOTIFICATION_TEXT = 3900  # the fallback next to blocks: what a notification shows (Slack cuts at 4,000)
 MAX_BUTTON_BLOCKS = 4  # actions blocks per message: 100 buttons; more are left out, and said so
-# kept for callers that still import the old names
-SECTION_LIMIT, FALLBACK_LIMIT = SECTION_TEXT, NOTIFICATION_TEXT
-
-# A button's action_id → what clicking it does, in ONE place.
-#   "/<command> ... {v}"  dispatch that command text, with {v} the button's value, as the person
-#                         who clicked, in the channel of the message;
-#   "modal:<name>"        open one of the modals below (the value is passed along).
-# An action_id that is not listed follows the convention "<command>_<sub>" → "/<command> <sub> {v}"
-# (e.g. "overleg_kom" → "/overleg kom <value>"), so new buttons usually need no entry here.
-# A message with the same action twice (overdue DMs: "Gedaan A-1", "Gedaan A-2") gets the ids
-# "actie_gedaan", "actie_gedaan~2", ...: Slack drops buttons whose action_id repeats.
-
 # Modal callback ids and the block ids of their inputs (errors are shown on these blocks).
 # The block ids are the neutral forms' field names (handlers/forms.py), so a field's error lands on its block.
 MODAL_SIGNAAL, MODAL_ACTIE, MODAL_VERPLAATS = "wijkbot_signaal", "wijkbot_actie", "wijkbot_verplaats"
@@ -300,17 +288,9 @@ def after_click(
     return blocks or [_section(" ")]
 
 
-def _payload(payload: str) -> dict[str, Any]:
-    try:
-        data = json.loads(payload or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def payload_files(payload: str) -> list[str]:
     """Files to upload with an outbox message: `{"files": ["/abs/path.png", ...]}`."""
-    return files_of(_payload(payload))
+    return files_of(payload_data(payload))
 
 
 def files_of(extra: dict[str, Any]) -> list[str]:

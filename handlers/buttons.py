@@ -8,6 +8,14 @@ from typing import Any
 
 from handlers.base import Button
 
+# A button's action_id → what clicking it does, in ONE place.
+#   "/<command> ... {v}"  dispatch that command text, with {v} the button's value, as the person
+#                         who clicked, in the channel of the message;
+#   "modal:<name>"        open a form (a Slack modal; in Teams a text field) (the value is passed along).
+# An action_id that is not listed follows the convention "<command>_<sub>" → "/<command> <sub> {v}"
+# (e.g. "overleg_kom" → "/overleg kom <value>"), so new buttons usually need no entry here.
+# A message with the same action twice (overdue DMs: "Gedaan A-1", "Gedaan A-2") gets the ids
+# "actie_gedaan", "actie_gedaan~2", ...: Slack drops buttons whose action_id repeats (REPEAT).
 BUTTON_ACTIONS: dict[str, str] = {
     "actie_gedaan": "/actie gedaan {v}",
     "actie_verplaats": "modal:verplaats",
@@ -29,7 +37,8 @@ def button_command(action_id: str, value: str) -> str | None:
     return template.replace("{v}", value).strip()
 
 
-def _payload(payload: str) -> dict[str, Any]:
+def payload_data(payload: str) -> dict[str, Any]:
+    """An outbox message's stored payload as a dict (empty when it is none or not JSON)."""
     try:
         data = json.loads(payload or "{}")
     except ValueError:
@@ -39,7 +48,7 @@ def _payload(payload: str) -> dict[str, Any]:
 
 def payload_buttons(payload: str) -> list[Button]:
     """Buttons stored with an outbox message: `{"buttons": [{"label", "action", "value"}]}`."""
-    raw = _payload(payload).get("buttons")
+    raw = payload_data(payload).get("buttons")
     if not isinstance(raw, list):
         return []
     return [

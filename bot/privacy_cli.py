@@ -55,7 +55,7 @@ def privacy(
             if answer not in ("ja", "j"):
                 print("Afgebroken; er is niets gewijzigd.", file=stdout)
                 return 1
-        erased_key, done = privacy_erase(engine, key, now=now or datetime.now(UTC))
+        erased_key, done = privacy_erase(engine, key, now=now or datetime.now(UTC))  # clock-ok: the operator erases now
         print(f"{name} (@{key}) is gewist; de geschiedenis verwijst nu naar '{erased_key}'.", file=stdout)
         for what, count in done.items():
             print(f"  {what.replace('_', ' ')}: {count}", file=stdout)

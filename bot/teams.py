@@ -540,7 +540,7 @@ class TeamsTransport:
 
     def _address(self, kind: str, name: str) -> str | None:
         """A group's channel id or a person's object id in Teams, remembered for ADDRESS_TTL seconds."""
-        now = time.monotonic()
+        now = time.monotonic()  # clock-ok: the age of a cached address, not a date
         cached = self._addresses.get((kind, name))
         if cached is not None and now - cached[0] < ADDRESS_TTL:
             return cached[1]

@@ -30,6 +30,18 @@ class Message:
     channel: str
     now: datetime
     transport: str = "console"
+    # the inbox request this message came with (a worker runs it): its commands commit once
+    ticket: Ticket | None = None
+
+
+@dataclass
+class Ticket:
+    """A worker's hold on an inbox request (storage/inbox.py): which request, and which of its
+    commands comes next (a request may run more than one, each in its own transaction)."""
+
+    request_id: int
+    worker: str
+    step: int = 0
 
 
 @dataclass(frozen=True)

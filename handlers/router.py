@@ -9,7 +9,7 @@ from collections.abc import Callable
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, OperationalError
 
-from handlers import commands, pii, transitions
+from handlers import commands, inbox, pii, transitions
 from handlers.base import MAX_TEXT, Context, Message, Reply, UserError
 from handlers.grammar import key
 from handlers.state import BotState
@@ -51,7 +51,27 @@ def dispatch(engine: Engine, config: OrgConfig, msg: Message, state: BotState) -
     """Handle one message: resolve who and where, run the command in one transaction.
 
     `state`: the bot's memory (rate limits, pending PII texts) and settings, `ctx.state` for the handler.
+    A message with a `ticket` (an inbox request a worker runs) records its replies in the command's
+    transaction, so it commits once; when an earlier worker did so already, its replies come back
+    instead of running it again (handlers/inbox.py).
     """
+    ticket = msg.ticket
+    if ticket is not None:
+        earlier = inbox.stored(engine, ticket)
+        if earlier is not None:
+            ticket.step += 1
+            return earlier
+    completed: list[bool] = []
+    replies = _dispatch(engine, config, msg, state, completed)
+    if ticket is not None:
+        if not completed:  # nothing was stored (an error, a refusal): record the answer on its own
+            with transaction(engine) as session:
+                inbox.complete(session, ticket, replies)
+        ticket.step += 1
+    return replies
+
+
+def _dispatch(engine: Engine, config: OrgConfig, msg: Message, state: BotState, completed: list[bool]) -> list[Reply]:
     text = msg.text.strip()
     if not text.startswith("/"):
         return [
@@ -106,7 +126,11 @@ def dispatch(engine: Engine, config: OrgConfig, msg: Message, state: BotState) -
                     f"Kanaal #{msg.channel} hoort niet bij een team of groep; gebruik wijkbot in het "
                     f"kanaal van uw team (bijvoorbeeld #{config.example_channel()})."
                 )
-            return family.handle(ctx, args.strip())
+            replies = family.handle(ctx, args.strip())
+            if msg.ticket is not None:
+                inbox.complete(session, msg.ticket, replies)
+        completed.append(msg.ticket is not None)  # committed, with the replies
+        return replies
     except UserError as exc:
         return [Reply(str(exc), private=True, extra={"error": "user"})]
     except TransitionError as exc:  # the status tables refused: their Dutch words, nothing stored

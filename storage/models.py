@@ -557,3 +557,31 @@ class InitiatiefNotitie(SQLModel, table=True):
     public: bool = False
     fase: str | None = Field(default=None, max_length=20)  # the phase it was written with
     text: str = Field(sa_type=sa.Text)
+
+
+class InboxRequest(SQLModel, table=True):
+    """A request a transport acknowledged: written before the acknowledgement, run by a worker.
+
+    The web process verifies the request, writes this row and acknowledges; a worker claims it
+    (`claimed_by`, `claimed_until`: a lease, on PostgreSQL taken with FOR UPDATE SKIP LOCKED),
+    runs it, and records each command's replies (`steps`, `replies`) in the command's own
+    transaction; `answered_at` once the answer went out. `dedupe_key` holds the platform's ids
+    (a Slack event_id, a Telegram update_id, a request's signature) so a retry is one row.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (sa.Index("ix_inbox_open", "answered_at", "claimed_until"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(unique=True, max_length=200)
+    transport: str = Field(max_length=20)
+    kind: str = Field(max_length=40)  # what the transport calls it: command, action, event, update
+    body: str = Field(sa_type=sa.Text)  # the request as JSON; emptied once answered (docs/privacy.md)
+    received_at: datetime = _ts()
+    claimed_by: str | None = Field(default=None, max_length=80)
+    claimed_until: datetime | None = _ts(default=None)
+    attempts: int = 0
+    steps: int = 0  # commands of this request done (each in its own transaction, with its replies)
+    replies: str = Field(default="[]", sa_type=sa.Text)  # JSON: the replies of each step done
+    answered_at: datetime | None = _ts(default=None)
+    last_error: str | None = Field(default=None, max_length=500)

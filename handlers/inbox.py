@@ -1,0 +1,95 @@
+"""The inbox for the transports (storage/inbox.py has the protocol): each call one transaction.
+
+The web process calls `receive` before it acknowledges; a worker `claim`s, runs each command of a
+request with a Ticket on its Message (the router then records the command's replies in the
+command's own transaction: `complete`), and says `answered` once the answer went out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from handlers.base import Button, Reply, Ticket
+from storage import inbox
+from storage.db import transaction
+from storage.inbox import Claimed, InboxCounts, Taken
+
+__all__ = ["Claimed", "InboxCounts", "Taken", "answered", "claim", "complete", "counts", "receive", "stored"]
+
+
+def receive(engine: Engine, *, transport: str, kind: str, dedupe_key: str, body: str, now: datetime) -> int | None:
+    """Write a request in its own transaction (committed on return); None for a repeat."""
+    with transaction(engine) as session:
+        return inbox.receive(session, transport=transport, kind=kind, dedupe_key=dedupe_key, body=body, now=now)
+
+
+def claim(
+    engine: Engine, *, worker: str, now: datetime, lease: timedelta, limit: int, transports: set[str]
+) -> list[Claimed]:
+    with transaction(engine) as session:
+        return inbox.claim(session, worker=worker, now=now, lease=lease, limit=limit, transports=transports)
+
+
+def encode(replies: list[Reply]) -> list[dict[str, Any]]:
+    """Replies as JSON-able data, to answer with after a restart exactly as the first time."""
+    return [
+        {
+            "text": r.text,
+            "buttons": [[b.label, b.action, b.value] for b in r.buttons],
+            "private": r.private,
+            "ref": r.ref,
+            "extra": r.extra,
+        }
+        for r in replies
+    ]
+
+
+def decode(data: list[dict[str, Any]]) -> list[Reply]:
+    return [
+        Reply(
+            str(d.get("text", "")),
+            buttons=tuple(Button(str(b[0]), str(b[1]), str(b[2])) for b in d.get("buttons", [])),
+            private=bool(d.get("private")),
+            ref=d.get("ref"),
+            extra=dict(d.get("extra") or {}),
+        )
+        for d in data
+    ]
+
+
+def stored(engine: Engine, ticket: Ticket) -> list[Reply] | None:
+    """The replies of the ticket's next step when an earlier worker already ran it."""
+    with Session(engine) as session:
+        done = inbox.stored_step(session, ticket.request_id, ticket.step)
+    return None if done is None else decode(done)
+
+
+def complete(session: Session, ticket: Ticket, replies: list[Reply]) -> None:
+    """In the command's transaction: its step is done, with these replies (raises Taken if not ours)."""
+    inbox.complete_step(
+        session, request_id=ticket.request_id, worker=ticket.worker, step=ticket.step, replies=encode(replies)
+    )
+
+
+def answered(engine: Engine, request_id: int, *, worker: str, now: datetime, error: str | None = None) -> bool:
+    with transaction(engine) as session:
+        return inbox.answered(session, request_id, worker=worker, now=now, error=error)
+
+
+def failed(engine: Engine, request_id: int, *, worker: str, now: datetime, error: str, retry_in: timedelta) -> None:
+    with transaction(engine) as session:
+        inbox.failed(session, request_id, worker=worker, now=now, error=error, retry_in=retry_in)
+
+
+def release(engine: Engine, worker_prefix: str, *, now: datetime) -> int:
+    with transaction(engine) as session:
+        return inbox.release(session, worker_prefix, now=now)
+
+
+def counts(engine: Engine) -> InboxCounts:
+    with Session(engine) as session:
+        return inbox.counts(session)

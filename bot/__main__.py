@@ -75,6 +75,12 @@ def _parse_now(text: str) -> datetime:
         ) from None
 
 
+def _workers(text: str) -> int:
+    if not text.isdigit() or int(text) > 64:
+        raise argparse.ArgumentTypeError(f"'{text}' is geen aantal workers; schrijf een getal van 0 tot en met 64")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wijkbot", description="wijkbot voor wijkteams")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -89,6 +95,19 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="start elke ingestelde chatdienst, de planner en /healthz")
     run.add_argument("--config")
     run.add_argument("--db")
+    run.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="aantal workerprocessen naast het webproces (standaard 1; 0: alles in één proces)",
+    )
+    run.add_argument(
+        "--role",
+        choices=["all", "web", "worker", "scheduler"],
+        default="all",
+        help="alleen dit deel starten (web, worker of scheduler), voor een opzet over meer machines",
+    )
+    run.add_argument("--prepared", action="store_true", help=argparse.SUPPRESS)  # a child: migrated and seeded
 
     priv = sub.add_parser("privacy", help="inzage- en verwijderverzoeken (AVG)")
     psub = priv.add_subparsers(dest="privacy_command", required=True)
@@ -140,7 +159,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             from bot.run import run
 
-            return asyncio.run(run(db_url=db, config_path=config, settings=settings))
+            return asyncio.run(
+                run(
+                    db_url=db,
+                    config_path=config,
+                    settings=settings,
+                    role=args.role,
+                    workers=args.workers,
+                    prepared=args.prepared,
+                )
+            )
         if args.command == "privacy":
             from bot.privacy_cli import privacy
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,16 +15,20 @@ from pathlib import Path
 from bot.logprivacy import remember_people
 from bot.settings import Settings
 from handlers import resident_flow
-from handlers.base import Message, Reply
+from handlers.base import Message, Reply, Ticket
 from handlers.forms import Form, Outcome, submit
 from handlers.lookups import people_names, seed_configuration
 from handlers.notify import DeliveryPolicy, Notifier, deliver_outbox
 from handlers.router import dispatch
 from handlers.state import DEFAULT_BOT_NAME, DEFAULT_OUTPUT_DIR, BotState
 from storage.config import OrgConfig, load_config
-from storage.db import Database, database_errors, open_database
+from storage.db import Database, database_errors, make_engine, open_database
 
 log = logging.getLogger(__name__)
+
+# The inbox request a worker is running (bot/inbox.py sets it around `Processor.process`): every
+# command handled meanwhile carries it, so each commits once (handlers/router.py).
+current_ticket: ContextVar[Ticket | None] = ContextVar("wijkbot_ticket", default=None)
 
 
 class Clock:
@@ -79,6 +85,7 @@ class Wijkbot:
     notifiers: list[Notifier] = field(default_factory=list)
     job_runner: JobRunner | None = None
     on_queued: Callable[[], None] | None = None  # wakes the outbox relay in `wijkbot run`
+    on_received: Callable[[], None] | None = None  # wakes an inbox worker in the same process
     delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     # what this bot keeps in memory (pending PII texts, rate limits) and its handlers' settings:
     # `ctx.state` in every handler, never shared with another bot in the same process
@@ -92,20 +99,28 @@ class Wijkbot:
         config_path: str | None,
         clock: Clock | None = None,
         settings: Settings | None = None,
+        prepared: bool = False,
     ) -> Wijkbot:
         """Open the database (migrating it), load and seed the configuration.
 
-        `settings`: the environment (read now when not given). A database that cannot be opened
-        raises storage.db.DatabaseSetupError (one Dutch sentence)."""
+        `settings`: the environment (read now when not given). `prepared`: another process (the
+        one that started this worker) migrated and seeded it already. A database that cannot be
+        opened raises storage.db.DatabaseSetupError (one Dutch sentence)."""
         config = load_config(config_path)
-        engine = open_database(db_url)
         clock = clock or Clock()
-        with database_errors(db_url):
-            seed_configuration(engine, config, now=clock.now())
+        if prepared:
+            engine = make_engine(db_url)
+        else:
+            engine = open_database(db_url)
+            with database_errors(db_url):
+                seed_configuration(engine, config, now=clock.now())
         remember_people(lambda: people_names(engine))  # the names the log guard keeps out of the logs
         return cls(engine=engine, config=config, clock=clock, state=bot_state(settings or Settings()))
 
     async def handle(self, msg: Message) -> list[Reply]:
+        ticket = current_ticket.get()
+        if ticket is not None and msg.ticket is None:
+            msg = dataclasses.replace(msg, ticket=ticket)
         replies = await asyncio.to_thread(dispatch, self.engine, self.config, msg, self.state)
         await self.outbox_changed()
         return replies
@@ -121,6 +136,11 @@ class Wijkbot:
         (`outbox_changed`), after it has answered the form."""
         msg = self.message("", person=person, channel=channel, transport=transport)
         return await asyncio.to_thread(submit, self.engine, self.config, form, msg, self.state)
+
+    def received(self) -> None:
+        """A request was written to the inbox: wake this process's worker, if it has one."""
+        if self.on_received is not None:
+            self.on_received()
 
     async def outbox_changed(self) -> None:
         """Something may have been queued: wake the relay (`wijkbot run`), or else deliver now."""

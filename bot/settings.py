@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     wijkbot_output_dir: str | None = None
     # seconds between tries of a process that is not the scheduler's leader (schedules/live.py)
     wijkbot_leader_retry: float = 30.0
+    # the inbox (bot/inbox.py): seconds a worker's claim on a request lasts; after that another
+    # worker takes it over (its worker is presumed dead). Longer than any command takes.
+    wijkbot_inbox_lease: float = Field(default=60.0, gt=0)
+    # worker processes run this much nicer than the web process, so acknowledging goes first
+    wijkbot_worker_nice: int = Field(default=10, ge=0, le=19)
 
     @field_validator("wijkbot_leader_retry", mode="before")
     @classmethod

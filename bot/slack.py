@@ -1,8 +1,10 @@
 """Slack: slash commands, buttons, modals and the App Home on slack-bolt's AsyncApp.
 
 Two modes: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP at `POST /slack/events`.
-Every command and click is acknowledged first and worked on afterwards (Bolt runs the listener
-as a task once `ack()` is called), so Slack always hears back within its 3 seconds.
+Over HTTP every command, click and event is verified, written to the durable inbox and then
+acknowledged; a worker (bot/inbox.py, `process` below) runs it and answers on its response_url,
+so Slack always hears back within its 3 seconds and nothing acknowledged is lost. In Socket Mode
+Bolt acknowledges and runs the listener as a task after `ack()`, in this process.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import hashlib
 import hmac
+import json
 import logging
 import random
 import re
@@ -46,7 +50,7 @@ from bot import slack_blocks as kit
 from bot.core import Wijkbot
 from bot.settings import Settings
 from bot.transports import Transport, register
-from handlers import commands, directory, forms, home, koppel, lookups
+from handlers import commands, directory, forms, home, inbox, koppel, lookups
 from handlers.base import Message, Reply
 from handlers.buttons import button_command, payload_buttons
 from handlers.notify import DOUBLE, FOUND, RESENT, Notifier, Outgoing, PermanentError, Recipient, is_ambassadeur
@@ -308,6 +312,9 @@ class SlackTransport:
                 return refused
             payload_type = bolt_request.body.get("type")
             signature = str(request.headers.get("x-slack-signature", ""))
+            kind = _inbox_kind(bolt_request.body)
+            if kind is not None:
+                return await self._receive(kind, bolt_request.body, signature, request.headers)
             first = await asyncio.get_running_loop().run_in_executor(
                 self._marks, lookups.first_time, self.bot.engine, _seen_key(signature), self.bot.clock.now()
             )
@@ -324,13 +331,74 @@ class SlackTransport:
 
         return [Route("/slack/events", events, methods=["POST"])]
 
-    async def start(self) -> None:
+    async def _receive(self, kind: str, body: dict[str, Any], signature: str, headers: Any) -> Response:
+        """Write a verified request to the inbox, then acknowledge: a worker runs it (bot/inbox.py).
+
+        Its key is the event_id for an event (Slack's retries of one event are one row) and the
+        signature otherwise (a replayed request is refused, as before)."""
+        event_id = body.get("event_id") if kind == "event" else None
+        key = f"{NAME}:event:{event_id}" if event_id else f"{NAME}:{_seen_key(signature)}"
+        receive = functools.partial(
+            inbox.receive,
+            self.bot.engine,
+            transport=NAME,
+            kind=kind,
+            dedupe_key=key,
+            body=json.dumps(body, ensure_ascii=False),
+            now=self.bot.clock.now(),
+        )
+        new = await asyncio.get_running_loop().run_in_executor(self._marks, receive)
+        if new is None:
+            if kind == "event":  # the same delivery again: it is in the inbox once already
+                log.info("Slack: an event delivered twice; skipped")
+                return PlainTextResponse("", status_code=200)
+            log.warning("Slack: a replayed request (signature seen before) refused")
+            return PlainTextResponse("", status_code=401)
+        retry = headers.get("x-slack-retry-num")
+        if retry:
+            log.info("Slack retry %s (%s)", retry, headers.get("x-slack-retry-reason", "?"))
+        self.bot.received()
+        return PlainTextResponse("", status_code=200)  # what Bolt's ack() answers
+
+    # -- the inbox Processor protocol (bot/inbox.py): the work after the acknowledgement --------
+
+    async def process(self, kind: str, body: dict[str, Any]) -> None:
+        """Run an acknowledged request from the inbox, as Bolt's listener would have."""
+        if kind == "command":
+            await self._safely(self._command(body), str(body.get("response_url", "")))
+        elif kind == "action":
+            actions = body.get("actions") or []
+            if actions and isinstance(actions[0], dict):  # Bolt's `action`: the first of them
+                await self._safely(self._button(body, actions[0]), str(body.get("response_url", "")))
+        elif kind == "event":
+            event = body.get("event") or {}
+            listener = {
+                "app_home_opened": self._on_home_opened,
+                "message": self._on_message,
+                "member_joined_channel": self._on_member_joined,
+            }.get(str(event.get("type", "")))
+            if listener is not None:
+                try:
+                    await listener(event)
+                except Exception:
+                    log.exception("Slack: handling an event failed")
+
+    async def apologise(self, kind: str, body: dict[str, Any]) -> None:
+        """A request that failed every time it was tried: say so privately (events: nothing to say)."""
+        url = str(body.get("response_url", ""))
+        if kind in ("command", "action") and url:
+            with contextlib.suppress(Exception):
+                await self._post_response(
+                    url, {"response_type": "ephemeral", "text": FAILED, "replace_original": False}
+                )
+
+    async def start(self, *, listen: bool = True) -> None:
         # Reusing connections matters under a burst of commands: a new TCP connection per Web
         # API call and per response_url cost more than the work itself (see docs/performance.md).
         # slack_sdk applies its timeout only to sessions it makes itself: this one carries it
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout))
         self.client.session = self._http
-        if self.socket_mode:
+        if self.socket_mode and listen:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
             await self._installation()
@@ -957,6 +1025,24 @@ class SlackTransport:
             resp = await self.client.conversations_open(users=user)
             self._dms[user] = str((resp.get("channel") or {})["id"])
         return self._dms[user]
+
+
+INBOX_EVENTS = frozenset({"app_home_opened", "message", "member_joined_channel"})
+
+
+def _inbox_kind(body: dict[str, Any]) -> str | None:
+    """What of a verified HTTP request goes through the inbox: commands, clicks and the events we
+    listen to. Modal submits are answered in the acknowledgement itself (errors on the field) and
+    stay with Bolt, as do Slack's URL checks."""
+    if body.get("command") and not body.get("type"):
+        return "command"
+    if body.get("type") == "block_actions":
+        return "action"
+    if body.get("type") == "event_callback":
+        event = body.get("event")
+        if isinstance(event, dict) and event.get("type") in INBOX_EVENTS:
+            return "event"
+    return None
 
 
 def _signed(secret: bytes, body: bytes, headers: Any) -> bool:

@@ -338,7 +338,7 @@ class TeamsTransport:
     def routes(self) -> list[BaseRoute]:
         return [Route(ROUTE, self.messages, methods=["POST"])]
 
-    async def start(self) -> None:
+    async def start(self, *, listen: bool = True) -> None:
         self._session()
         log.info("Teams: berichten op %s", ROUTE)
 

@@ -164,6 +164,7 @@ class TelegramTransport:
     name = "telegram"
 
     def __init__(self, bot: Wijkbot, settings: Settings, *, retry_delay: float = 5.0) -> None:
+        self._listen = True  # start(listen=False): a worker's copy only sends
         if settings.telegram_bot_token is None:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         self.bot = bot
@@ -205,8 +206,11 @@ class TelegramTransport:
             return []
         return [Route("/telegram/webhook", self.webhook, methods=["POST"])]
 
-    async def start(self) -> None:
-        """Connect now; when Telegram cannot be reached, keep trying in the background (Slack runs on)."""
+    async def start(self, *, listen: bool = True) -> None:
+        """Connect now; when Telegram cannot be reached, keep trying in the background (Slack runs on).
+
+        `listen=False` (a worker or scheduler process): only getMe, for sending; no webhook, no polling."""
+        self._listen = listen
         try:
             await self._connect()
         except InvalidToken:
@@ -221,6 +225,8 @@ class TelegramTransport:
 
     async def _connect(self) -> None:
         await self.application.initialize()  # getMe: tells us the bot's username
+        if not self._listen:
+            return  # sending only: the web process sets the menu and the webhook, or polls
         await asyncio.to_thread(ambassadeur.store_bot_name, self.bot.engine, self.application.bot.username)
         try:
             await self.application.bot.set_my_commands(bot_commands())

@@ -34,8 +34,9 @@ class Adapter(Protocol):
         """HTTP routes it needs on the shared server (HTTP mode, webhooks); empty when it connects out."""
         ...
 
-    async def start(self) -> None:
-        """Connect (Socket Mode, long polling, set a webhook); return once running."""
+    async def start(self, *, listen: bool = True) -> None:
+        """Connect (Socket Mode, long polling, set a webhook); return once running. `listen=False`
+        (a worker or scheduler process): only what sending needs; the web process listens."""
         ...
 
     async def stop(self) -> None: ...

@@ -24,6 +24,7 @@ from pydantic import SecretStr
 
 from bot.core import Clock, Wijkbot
 from bot.http import create_http_app, server_config
+from bot.inbox import InboxWorker
 from bot.settings import Settings
 from bot.slack import SlackTransport
 from storage.config import DEFAULT_CONFIG
@@ -245,6 +246,10 @@ async def slack_world(
     port = sock.getsockname()[1]
     server = uvicorn.Server(server_config(app, host="127.0.0.1", port=port, header_timeout=header_timeout))
     serving = asyncio.create_task(server.serve(sockets=[sock]))
+    # the work after the acknowledgement: an inbox worker in this process, as `--workers 0` runs it
+    worker = InboxWorker(bot, [transport], worker="test-worker")
+    bot.on_received = worker.wake
+    working = asyncio.create_task(worker.run())
     while not server.started:
         await asyncio.sleep(0.01)
     try:
@@ -253,6 +258,9 @@ async def slack_world(
     finally:
         server.should_exit = True
         await serving
+        working.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await working
         await transport.stop()
         bot.engine.dispose()
 

@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from bot.http import MAX_BODY
-from storage.models import ProcessedEvent, Signaal
+from storage.models import InboxRequest, Signaal
 from tests.bot.conftest import BOLNES, SlackWorld, sign, slack_world
 from tests.support.fake_slack import FakeSlack
 
@@ -85,8 +85,8 @@ async def test_the_replay_mark_is_durable_and_slack_retries_of_an_event_are_hand
     await slack.fake.wait_for("views.publish", 2)
     assert len(slack.fake.of("views.publish")) == 2
     with Session(slack.bot.engine) as s:
-        marks = s.exec(select(ProcessedEvent.event_id)).all()
-    assert sum(m.startswith("sig:") for m in marks) == 3  # stored in the database, not in memory
+        keys = s.exec(select(InboxRequest.dedupe_key).where(InboxRequest.kind == "event")).all()
+    assert sorted(keys) == ["slack:event:EvR1", "slack:event:EvR2"]  # in the database, not in memory
 
 
 # -- another workspace, organisation or app -----------------------------------------------------

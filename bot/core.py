@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 # The inbox request a worker is running (bot/inbox.py sets it around `Processor.process`): every
 # command handled meanwhile carries it, so each commits once (handlers/router.py).
 current_ticket: ContextVar[Ticket | None] = ContextVar("wijkbot_ticket", default=None)
+# and how to mark it answered as soon as its answer went out (`Wijkbot.answered`)
+current_answered: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar("wijkbot_answered", default=None)
 
 
 class Clock:
@@ -136,6 +138,13 @@ class Wijkbot:
         (`outbox_changed`), after it has answered the form."""
         msg = self.message("", person=person, channel=channel, transport=transport)
         return await asyncio.to_thread(submit, self.engine, self.config, form, msg, self.state)
+
+    async def answered(self) -> None:
+        """The answer to the inbox request being run went out: mark it now, before the extras
+        (App Home republishes), so a kill from here on sends nothing twice."""
+        mark = current_answered.get()
+        if mark is not None:
+            await mark()
 
     def received(self) -> None:
         """A request was written to the inbox: wake this process's worker, if it has one."""

@@ -10,7 +10,9 @@ transport's `process`. Every command a request runs carries the worker's Ticket 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -19,7 +21,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any, Protocol, runtime_checkable
 
-from bot.core import Wijkbot, current_ticket
+from bot.core import Wijkbot, current_answered, current_ticket
 from handlers import inbox
 from handlers.base import Ticket
 
@@ -68,6 +70,14 @@ class InboxWorker:
         self.concurrency = concurrency
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._held: set[int] = set()  # the requests this worker is working on
+        # the inbox's own bookkeeping (claim, answered) never queues behind commands in the
+        # default executor: the shorter the time between an answer and its mark, the fewer
+        # answers a kill can make go twice
+        self._books = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbox")
+
+    async def _book(self, fn: Any, *args: Any, **kw: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._books, functools.partial(fn, *args, **kw))
 
     def wake(self) -> None:
         """Something was received (in this process): look now instead of after the poll interval."""
@@ -76,6 +86,7 @@ class InboxWorker:
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Claim and handle requests until `stop` is set (or the task is cancelled)."""
         stop = stop or asyncio.Event()
+        beat = asyncio.create_task(self._heartbeat())
         try:
             while not stop.is_set():
                 got = await self.round()
@@ -86,6 +97,19 @@ class InboxWorker:
                     await asyncio.wait_for(self._wake.wait(), timeout=self.poll)
         finally:
             await self.settle()
+            beat.cancel()
+
+    async def _heartbeat(self) -> None:
+        """Renew the claims of what is still being worked on, every third of the lease, so a slow
+        request is never taken over while its worker lives (procrastinate's heartbeat)."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            if self._held:
+                with contextlib.suppress(Exception):
+                    until = self.bot.clock.now() + self.lease
+                    await self._book(
+                        inbox.extend, self.bot.engine, worker=self.worker, ids=sorted(self._held), until=until
+                    )
 
     async def round(self) -> int:
         """Claim what the free slots can take, start handling it; how many were claimed."""
@@ -94,7 +118,7 @@ class InboxWorker:
             await asyncio.sleep(self.poll)
             return 0
         try:
-            claimed = await asyncio.to_thread(
+            claimed = await self._book(
                 inbox.claim,
                 self.bot.engine,
                 worker=self.worker,
@@ -108,6 +132,7 @@ class InboxWorker:
             await asyncio.sleep(min(1.0, self.poll * 20))
             return 0
         for row in claimed:
+            self._held.add(row.id)
             task = asyncio.create_task(self._handle(row))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -135,7 +160,7 @@ class InboxWorker:
             if row.attempts > inbox.MAX_ATTEMPTS:  # it stopped a worker every time: give up, say so
                 log.error("inbox: request %s given up after %s attempts", row.id, row.attempts - 1)
                 await processor.apologise(row.kind, body)
-                await asyncio.to_thread(
+                await self._book(
                     inbox.answered,
                     self.bot.engine,
                     row.id,
@@ -144,19 +169,29 @@ class InboxWorker:
                     error="given up",
                 )
                 return
+            marked: list[bool] = []
+
+            async def mark() -> None:
+                if not marked:
+                    marked.append(True)
+                    now = self.bot.clock.now()
+                    await self._book(inbox.answered, self.bot.engine, row.id, worker=self.worker, now=now)
+
             token = current_ticket.set(Ticket(row.id, self.worker, 0))
+            hook = current_answered.set(mark)
             try:
                 await processor.process(row.kind, body)
             finally:
+                current_answered.reset(hook)
                 current_ticket.reset(token)
-            await asyncio.to_thread(
-                inbox.answered, self.bot.engine, row.id, worker=self.worker, now=self.bot.clock.now()
-            )
+            await mark()
         except inbox.Taken:
             log.info("inbox: request %s was taken over by another worker", row.id)
         except Exception as exc:  # one request's failure never stops the worker
             log.exception("inbox: handling request %s failed (attempt %s)", row.id, row.attempts)
             await self._failed(row, body, exc)
+        finally:
+            self._held.discard(row.id)
 
     async def _failed(self, row: inbox.Claimed, body: dict[str, Any], exc: Exception) -> None:
         now = self.bot.clock.now()
@@ -166,10 +201,8 @@ class InboxWorker:
                 processor = self.processors.get(row.transport)
                 if processor is not None:
                     await processor.apologise(row.kind, body)
-                await asyncio.to_thread(
-                    inbox.answered, self.bot.engine, row.id, worker=self.worker, now=now, error=error
-                )
+                await self._book(inbox.answered, self.bot.engine, row.id, worker=self.worker, now=now, error=error)
             else:
-                await asyncio.to_thread(
+                await self._book(
                     inbox.failed, self.bot.engine, row.id, worker=self.worker, now=now, error=error, retry_in=RETRY_IN
                 )

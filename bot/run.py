@@ -216,6 +216,7 @@ async def run_background(*, db_url: str, config_path: str | None, settings: Sett
         await t.start(listen=False)
     stop = asyncio.Event()
     _stop_on_signals(stop)
+    orphaned = asyncio.create_task(_stop_when_orphaned(stop)) if prepared else None
     wake = asyncio.Event()
     bot.on_queued = wake.set
     relay = asyncio.create_task(relay_outbox(bot, wake, WORKER_RELAY_INTERVAL))
@@ -238,6 +239,8 @@ async def run_background(*, db_url: str, config_path: str | None, settings: Sett
             await asyncio.wait_for(asyncio.shield(working), timeout=STOP_GRACE)
         working.cancel()
     relay.cancel()
+    if orphaned is not None:
+        orphaned.cancel()
     await asyncio.gather(relay, *([working] if working else []), return_exceptions=True)
     if scheduler is not None:
         scheduler.shutdown(wait=False)
@@ -245,6 +248,15 @@ async def run_background(*, db_url: str, config_path: str | None, settings: Sett
         await t.stop()
     bot.engine.dispose()
     return 0
+
+
+async def _stop_when_orphaned(stop: asyncio.Event, every: float = 1.0) -> None:
+    """A child of `wijkbot run` stops when its parent is gone (killed, say): nobody would stop it."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        await asyncio.sleep(every)
+    log.warning("wijkbot: het hoofdproces is weg; dit proces stopt")
+    stop.set()
 
 
 class Children:

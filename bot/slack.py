@@ -715,6 +715,7 @@ class SlackTransport:
                 body["replace_original"] = False
             await self._post_response(response_url, body)
         await self._share_reply_files(replies, msg, channel_id=channel_id, user=user, response_url=response_url)
+        await self.bot.answered()  # the inbox request is answered: what follows is extra
         await self._refresh_homes(replies, person)
 
     async def _answer_click(

@@ -16,9 +16,20 @@ from sqlmodel import Session
 from handlers.base import Button, Reply, Ticket
 from storage import inbox
 from storage.db import transaction
-from storage.inbox import Claimed, InboxCounts, Taken
+from storage.inbox import MAX_ATTEMPTS, Claimed, InboxCounts, Taken
 
-__all__ = ["Claimed", "InboxCounts", "Taken", "answered", "claim", "complete", "counts", "receive", "stored"]
+__all__ = [
+    "MAX_ATTEMPTS",
+    "Claimed",
+    "InboxCounts",
+    "Taken",
+    "answered",
+    "claim",
+    "complete",
+    "counts",
+    "receive",
+    "stored",
+]
 
 
 def receive(engine: Engine, *, transport: str, kind: str, dedupe_key: str, body: str, now: datetime) -> int | None:
@@ -32,6 +43,11 @@ def claim(
 ) -> list[Claimed]:
     with transaction(engine) as session:
         return inbox.claim(session, worker=worker, now=now, lease=lease, limit=limit, transports=transports)
+
+
+def extend(engine: Engine, *, worker: str, ids: list[int], until: datetime) -> int:
+    with transaction(engine) as session:
+        return inbox.extend(session, worker=worker, ids=ids, until=until)
 
 
 def encode(replies: list[Reply]) -> list[dict[str, Any]]:

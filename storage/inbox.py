@@ -108,6 +108,18 @@ def claim(
     return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
 
 
+def extend(session: Session, *, worker: str, ids: list[int], until: datetime) -> int:
+    """Renew this worker's claims on the requests it is still working on (its heartbeat)."""
+    if not ids:
+        return 0
+    result = session.execute(
+        sa.update(_TABLE)
+        .where(_TABLE.c.id.in_(ids), _TABLE.c.claimed_by == worker, _TABLE.c.answered_at.is_(None))
+        .values(claimed_until=until)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def stored_step(session: Session, request_id: int, step: int) -> list[dict[str, Any]] | None:
     """The replies of a step an earlier worker completed, or None when it is still to run."""
     row = session.get(InboxRequest, request_id)

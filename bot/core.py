@@ -129,6 +129,9 @@ class Wijkbot:
 
     async def converse(self, event: resident_flow.Event) -> list[Reply]:
         """A resident's event in a private chat (a command, text, a tap, a photo, a location)."""
+        ticket = current_ticket.get()
+        if ticket is not None and event.ticket is None:
+            event = dataclasses.replace(event, ticket=ticket)
         replies = await asyncio.to_thread(resident_flow.handle, self.engine, self.config, event)
         await self.outbox_changed()
         return replies

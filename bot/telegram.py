@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import hmac
 import json
 import logging
@@ -42,7 +43,7 @@ from bot.core import Wijkbot
 from bot.settings import Settings
 from bot.telegram_messages import bot_commands, escape_html, markup, split_text, tapped
 from bot.transports import Transport, register
-from handlers import ambassadeur, directory
+from handlers import ambassadeur, directory, inbox
 from handlers.base import Reply
 from handlers.notify import Notifier, PermanentError
 from handlers.resident_flow import FAILED, Command, Event, Input, Location, Other, Photo, Tap, Text
@@ -289,8 +290,35 @@ class TelegramTransport:
         if update is None:
             return PlainTextResponse("bad request", status_code=400)
         if set(data) - {"update_id"} <= set(ALLOWED_UPDATES):  # other kinds we never asked Telegram for
-            await self.application.update_queue.put(update)
+            # into the inbox before the 200 (a worker runs it: `process`); Telegram sends an update
+            # again until it gets one, and the same update is one row (its id and its content:
+            # ids start again at random after a quiet week)
+            raw = json.dumps(data, ensure_ascii=False, sort_keys=True)
+            key = f"{TRANSPORT}:update:{data['update_id']}:{hashlib.sha256(raw.encode()).hexdigest()[:16]}"
+            now = self.bot.clock.now()
+            receive = inbox.receive
+            new = await asyncio.to_thread(
+                receive, self.bot.engine, transport=TRANSPORT, kind="update", dedupe_key=key, body=raw, now=now
+            )
+            if new is not None:
+                self.bot.received()
         return Response(status_code=200)
+
+    # --- the inbox Processor protocol (bot/inbox.py) ----------------------------------------
+
+    async def process(self, kind: str, body: dict[str, Any]) -> None:
+        """Run an update from the inbox through PTB's handlers, as if it had just arrived."""
+        if kind == "update":
+            await self.application.process_update(Update.de_json(body, self.application.bot))
+
+    async def apologise(self, kind: str, body: dict[str, Any]) -> None:
+        """An update that failed every time: tell the resident nothing was stored."""
+        chat = ((body.get("message") or {}).get("chat") or {}).get("id") or (
+            ((body.get("callback_query") or {}).get("message") or {}).get("chat") or {}
+        ).get("id")
+        if chat:
+            with contextlib.suppress(Exception):
+                await self.application.bot.send_message(chat_id=chat, text=FAILED)
 
     # --- residents: one neutral event per update ----------------------------------------------
 

@@ -7,6 +7,7 @@ command's own transaction: `complete`), and says `answered` once the answer went
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -89,6 +90,39 @@ def complete(session: Session, ticket: Ticket, replies: list[Reply]) -> None:
     inbox.complete_step(
         session, request_id=ticket.request_id, worker=ticket.worker, step=ticket.step, replies=encode(replies)
     )
+
+
+Record = Callable[[Session, list[Reply]], None]
+Work = Callable[[Record], list[Reply]]
+
+
+def exactly_once(engine: Engine, ticket: Ticket | None, work: Work) -> list[Reply]:
+    """Run `work` once for the ticket's next step (without a ticket: just run it).
+
+    `work(record)` runs the command and calls `record(session, replies)` last in its transaction
+    when it stores something: the replies are recorded with it, so the command commits once (a
+    worker whose claim was taken over gets Taken, and its transaction rolls back). Work that
+    stores nothing (a refusal, an error) is recorded afterwards on its own. When an earlier
+    worker ran this step already, its replies come back instead of running it again.
+    """
+    if ticket is None:
+        return work(lambda _session, _replies: None)
+    earlier = stored(engine, ticket)
+    if earlier is not None:
+        ticket.step += 1
+        return earlier
+    recorded: list[bool] = []
+
+    def record(session: Session, replies: list[Reply]) -> None:
+        complete(session, ticket, replies)
+        recorded.append(True)
+
+    replies = work(record)
+    if not recorded:  # or its transaction failed after recording: nothing of it was stored
+        with transaction(engine) as session:
+            complete(session, ticket, replies)
+    ticket.step += 1
+    return replies
 
 
 def answered(engine: Engine, request_id: int, *, worker: str, now: datetime, error: str | None = None) -> bool:

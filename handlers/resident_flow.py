@@ -26,8 +26,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from handlers import resident
-from handlers.base import MAX_TEXT, Button, Context, Reply, UserError
+from handlers import inbox, resident
+from handlers.base import MAX_TEXT, Button, Context, Reply, Ticket, UserError
 from storage import drafts
 from storage.config import OrgConfig
 from storage.db import transaction
@@ -129,6 +129,7 @@ class Event:
     now: datetime
     input: Input
     name: str = ""  # the (first) name the transport gives; kept only when they link
+    ticket: Ticket | None = None  # the inbox request it came with (a worker runs it)
 
 
 @dataclass
@@ -295,7 +296,13 @@ ACTIONS = {WHAT: "", KIND: "soort", PHOTO: "foto", WHERE: "plek", CONFIRM: "beve
 
 
 def handle(engine: Engine, config: OrgConfig, event: Event) -> list[Reply]:
-    """One event in one transaction: resolve who, load the draft, step, write the draft back."""
+    """One event in one transaction: resolve who, load the draft, step, write the draft back.
+
+    An event with a ticket (an inbox request a worker runs) commits once (handlers/inbox.py)."""
+    return inbox.exactly_once(engine, event.ticket, lambda record: _handle(engine, config, event, record))
+
+
+def _handle(engine: Engine, config: OrgConfig, event: Event, record: inbox.Record) -> list[Reply]:
     try:
         with transaction(engine) as session:
             amb = resident.ambassador_context(
@@ -322,6 +329,7 @@ def handle(engine: Engine, config: OrgConfig, event: Event) -> list[Reply]:
                     state={"step": after.step, **after.data},
                     now=event.now,
                 )
+            record(session, replies)
             return replies
     except UserError as exc:  # nothing was stored
         return [Reply(str(exc), private=True, extra={"error": "user"})]

@@ -55,23 +55,10 @@ def dispatch(engine: Engine, config: OrgConfig, msg: Message, state: BotState) -
     transaction, so it commits once; when an earlier worker did so already, its replies come back
     instead of running it again (handlers/inbox.py).
     """
-    ticket = msg.ticket
-    if ticket is not None:
-        earlier = inbox.stored(engine, ticket)
-        if earlier is not None:
-            ticket.step += 1
-            return earlier
-    completed: list[bool] = []
-    replies = _dispatch(engine, config, msg, state, completed)
-    if ticket is not None:
-        if not completed:  # nothing was stored (an error, a refusal): record the answer on its own
-            with transaction(engine) as session:
-                inbox.complete(session, ticket, replies)
-        ticket.step += 1
-    return replies
+    return inbox.exactly_once(engine, msg.ticket, lambda record: _dispatch(engine, config, msg, state, record))
 
 
-def _dispatch(engine: Engine, config: OrgConfig, msg: Message, state: BotState, completed: list[bool]) -> list[Reply]:
+def _dispatch(engine: Engine, config: OrgConfig, msg: Message, state: BotState, record: inbox.Record) -> list[Reply]:
     text = msg.text.strip()
     if not text.startswith("/"):
         return [
@@ -127,10 +114,8 @@ def _dispatch(engine: Engine, config: OrgConfig, msg: Message, state: BotState, 
                     f"kanaal van uw team (bijvoorbeeld #{config.example_channel()})."
                 )
             replies = family.handle(ctx, args.strip())
-            if msg.ticket is not None:
-                inbox.complete(session, msg.ticket, replies)
-        completed.append(msg.ticket is not None)  # committed, with the replies
-        return replies
+            record(session, replies)  # an inbox request: its replies commit with the command
+            return replies
     except UserError as exc:
         return [Reply(str(exc), private=True, extra={"error": "user"})]
     except TransitionError as exc:  # the status tables refused: their Dutch words, nothing stored

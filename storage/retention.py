@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage import drafts
+from storage import drafts, inbox
 from storage.config import RetentionConfig
 from storage.items import log_change
 from storage.models import (
@@ -198,6 +198,8 @@ def apply_retention(session: Session, policy: RetentionConfig, *, now: datetime)
         ).rowcount
         or 0
     )
+    # answered inbox requests were emptied when answered; their keys only guard against late retries
+    counts["verzoeken_opgeruimd"] = inbox.purge(session, now=now)
     return counts
 
 

@@ -7,6 +7,7 @@ handler port and through Telegram alike in tests/test_resident.py; here is what 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import socket
@@ -20,6 +21,7 @@ from pydantic import SecretStr
 from sqlmodel import func, select
 
 from bot.http import create_http_app
+from bot.inbox import InboxWorker
 from bot.settings import Settings
 from bot.telegram import TelegramTransport
 from storage.models import (
@@ -41,14 +43,28 @@ def settings_for(tg: FakeTelegram, **extra: object) -> Settings:
     return Settings(telegram_bot_token=SecretStr(tg.token), telegram_api_url=tg.api_url, **extra)  # type: ignore[arg-type]
 
 
-async def start_telegram(team: TalkingBot, tg: FakeTelegram, **extra: object) -> TelegramTransport:
-    transport = TelegramTransport(team.bot, settings_for(tg, **extra))
+async def start_telegram(
+    team: TalkingBot, tg: FakeTelegram, *, settings: Settings | None = None, **extra: object
+) -> TelegramTransport:
+    transport = TelegramTransport(team.bot, settings or settings_for(tg, **extra))
     team.bot.notifiers.insert(0, transport.notifier)  # before the recorder, which takes anything
     await transport.start()
+    if transport.webhook_url:  # webhook updates go through the inbox: a worker in this process runs them
+        worker = InboxWorker(team.bot, [transport], worker="test-worker")
+        team.bot.on_received = worker.wake
+        WORKERS[id(transport)] = asyncio.create_task(worker.run())
     return transport
 
 
+WORKERS: dict[int, asyncio.Task[None]] = {}  # the inbox worker of a transport in webhook mode
+
+
 async def stop_telegram(team: TalkingBot, transport: TelegramTransport) -> None:
+    working = WORKERS.pop(id(transport), None)
+    if working is not None:
+        working.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await working
     await transport.stop()
     if transport.notifier in team.bot.notifiers:
         team.bot.notifiers.remove(transport.notifier)

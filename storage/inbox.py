@@ -98,9 +98,16 @@ def claim(
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has no row locks (nor needs them)
     )
+    if session.get_bind().dialect.name == "postgresql":
+        # as a CTE: PostgreSQL may run an `IN (SELECT ... LIMIT n)` subquery more than once in an
+        # UPDATE and so claim more than n; a locking CTE is evaluated once (procrastinate's form)
+        picked = candidates.cte("candidate")
+        where: list[Any] = [_TABLE.c.id == picked.c.id]
+    else:
+        where = [_TABLE.c.id.in_(candidates.scalar_subquery()), *_open(now)]
     stmt = (
         sa.update(_TABLE)
-        .where(_TABLE.c.id.in_(candidates.scalar_subquery()), *_open(now))
+        .where(*where)
         .values(claimed_by=worker, claimed_until=now + lease, attempts=_TABLE.c.attempts + 1)
         .returning(_TABLE.c.id, _TABLE.c.transport, _TABLE.c.kind, _TABLE.c.body, _TABLE.c.steps, _TABLE.c.attempts)
     )

@@ -1,10 +1,10 @@
 """Slack: slash commands, buttons, modals and the App Home on slack-bolt's AsyncApp.
 
 Two modes: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP at `POST /slack/events`.
-Over HTTP every command, click and event is verified, written to the durable inbox and then
+In both, every command, click and event is verified, written to the durable inbox and then
 acknowledged; a worker (bot/inbox.py, `process` below) runs it and answers on its response_url,
-so Slack always hears back within its 3 seconds and nothing acknowledged is lost. In Socket Mode
-Bolt acknowledges and runs the listener as a task after `ack()`, in this process.
+so Slack always hears back within its 3 seconds and nothing acknowledged is lost. Modal submits
+are answered in the acknowledgement itself (errors on the field), in the receiving process.
 """
 
 from __future__ import annotations
@@ -466,6 +466,7 @@ class SlackTransport:
         app = self.app
         if self.socket_mode:
             app.middleware(self._same_installation)
+            app.middleware(self._socket_to_inbox)
         app.middleware(self._dedupe_events)
         # Every slash command goes to the router, including ones added later (/ambassadeur).
         app.command(re.compile(r"^/.+"))(self._on_command)
@@ -476,6 +477,31 @@ class SlackTransport:
         app.event("app_home_opened")(self._on_home_opened)
         app.event("message")(self._on_message)
         app.event("member_joined_channel")(self._on_member_joined)
+
+    async def _socket_to_inbox(self, body: dict[str, Any], next: Any) -> BoltResponse | None:
+        """Socket Mode: a command, click or event goes to the inbox before it is acknowledged, as
+        over HTTP (the acknowledgement is this response); a worker runs it."""
+        kind = _inbox_kind(body)
+        if kind is None:  # a modal submit: answered in the acknowledgement itself, here
+            await next()
+            return None
+        event_id = body.get("event_id") if kind == "event" else None
+        once = (
+            str(body.get("trigger_id") or "") or hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        )
+        key = f"{NAME}:event:{event_id}" if event_id else f"{NAME}:socket:{once}"
+        receive = functools.partial(
+            inbox.receive,
+            self.bot.engine,
+            transport=NAME,
+            kind=kind,
+            dedupe_key=key,
+            body=json.dumps(body, ensure_ascii=False),
+            now=self.bot.clock.now(),
+        )
+        if await asyncio.get_running_loop().run_in_executor(self._marks, receive) is not None:
+            self.bot.received()
+        return BoltResponse(status=200, body="")
 
     async def _dedupe_events(self, body: dict[str, Any], next: Any) -> BoltResponse | None:
         """Slack retries an event it thinks we missed; handle each event_id once."""

@@ -12,6 +12,7 @@ from pydantic import SecretStr
 from sqlmodel import Session, func, select
 
 from bot.core import Clock, Wijkbot
+from bot.inbox import InboxWorker
 from bot.settings import Settings
 from bot.slack import SlackTransport
 from storage import identity
@@ -157,6 +158,9 @@ async def test_socket_mode_connects_and_handles_a_slash_command(
     bot.notifiers.append(transport.notifier)
     assert transport.routes() == []  # nothing listens on HTTP in Socket Mode
     await transport.start()
+    worker = InboxWorker(bot, [transport], worker="test-worker")  # the command goes through the inbox
+    bot.on_received = worker.wake
+    working = asyncio.create_task(worker.run())
     try:
         payload = {
             "team_id": "T0RIDDER",
@@ -174,6 +178,9 @@ async def test_socket_mode_connects_and_handles_a_slash_command(
         [reply] = await fake_slack.wait_for("response")
         assert reply["text"].startswith("Signaal S-1 vastgelegd voor Leefbaarheidsteam Bolnes")
         assert any(a.get("envelope_id") == "env-1" for a in fake_slack.socket_acks)
+        with Session(bot.engine) as s:
+            assert s.exec(select(InboxRequest.kind)).all() == ["command"]
     finally:
+        working.cancel()
         await transport.stop()
         bot.engine.dispose()

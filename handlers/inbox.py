@@ -34,9 +34,8 @@ __all__ = [
 
 
 def receive(engine: Engine, *, transport: str, kind: str, dedupe_key: str, body: str, now: datetime) -> int | None:
-    """Write a request in its own transaction (committed on return); None for a repeat."""
-    with transaction(engine) as session:
-        return inbox.receive(session, transport=transport, kind=kind, dedupe_key=dedupe_key, body=body, now=now)
+    """Write a request, committed on return; None for a repeat."""
+    return inbox.receive_committed(engine, transport=transport, kind=kind, dedupe_key=dedupe_key, body=body, now=now)
 
 
 def claim(

@@ -80,6 +80,15 @@ def receive(session: Session, *, transport: str, kind: str, dedupe_key: str, bod
     return None if new_id is None else int(new_id)
 
 
+def receive_committed(
+    engine: sa.Engine, *, transport: str, kind: str, dedupe_key: str, body: str, now: datetime
+) -> int | None:
+    """`receive` as one autocommitted statement: durable when it returns, in one round trip (no
+    BEGIN and COMMIT around it); this is all the web process does before it acknowledges."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn, Session(bind=conn) as session:
+        return receive(session, transport=transport, kind=kind, dedupe_key=dedupe_key, body=body, now=now)
+
+
 def _open(now: datetime) -> list[Any]:
     return [
         col(InboxRequest.answered_at).is_(None),

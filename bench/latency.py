@@ -12,6 +12,7 @@ has been answered on its response_url, so one round's leftover work never slows 
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import tempfile
 import time
@@ -187,8 +188,9 @@ def run(opts: Options) -> Section:
         runs = results[t.label]
         p50, p99 = median([x["p50"] for x in runs]), median([x["p99"] for x in runs])
         thr = median([x["throughput"] for x in runs])
-        answered = median([x["all_answered_after"] for x in runs])
-        done_per_s = median([x["expected"] / x["all_answered_after"] for x in runs])
+        finished = [x for x in runs if math.isfinite(x["all_answered_after"])]  # rounds answered in full
+        answered = median([x["all_answered_after"] for x in finished]) if finished else math.nan
+        done_per_s = median([x["expected"] / x["all_answered_after"] for x in finished]) if finished else math.nan
         if t.database is not None and "PostgreSQL" in t.label:
             scaling[t.workers] = done_per_s
         if t.database is None:
@@ -235,7 +237,7 @@ def run(opts: Options) -> Section:
             rows,
         ),
     ]
-    if 1 in scaling and len(scaling) > 1:
+    if math.isfinite(scaling.get(1, math.nan)) and len(scaling) > 1:
         base = scaling[1]
         section.lines += [
             "",

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from handlers import inbox
 from handlers.base import Reply, Ticket
@@ -32,7 +32,7 @@ def test_a_request_is_one_row_however_often_it_arrives(engine: sa.Engine) -> Non
 
 
 def test_workers_claim_different_requests_and_a_dead_ones_claim_is_taken_over(engine: sa.Engine) -> None:
-    ids = [_receive(engine, f"t:{n}") for n in range(5)]
+    ids = [i for n in range(5) if (i := _receive(engine, f"t:{n}")) is not None]
     a = inbox.claim(engine, worker="a", now=NOW, lease=LEASE, limit=3, transports={"t"})
     b = inbox.claim(engine, worker="b", now=NOW, lease=LEASE, limit=3, transports={"t"})
     assert [c.id for c in a] == ids[:3]
@@ -85,7 +85,7 @@ def test_a_worker_whose_claim_was_taken_over_rolls_its_command_back(engine: sa.E
 
     def work(record: inbox.Record) -> list[Reply]:
         with transaction(engine) as session:
-            session.execute(sa.update(InboxRequest).where(InboxRequest.id == rid).values(last_error="was here"))
+            session.execute(sa.update(InboxRequest).where(col(InboxRequest.id) == rid).values(last_error="was here"))
             record(session, [Reply("ok")])
             return [Reply("ok")]
 

@@ -32,8 +32,9 @@ from sqlmodel import Session, col, func, select
 
 from bench.workload import Org, write_config
 from bot.inbox import CONCURRENCY as WORKER_CONCURRENCY
+from bot.slack import _outbox_id
 from storage.db import make_engine
-from storage.models import Actiepunt, InboxRequest
+from storage.models import Actiepunt, InboxRequest, OutboxMessage
 from tests.bot.conftest import SECRET, sign
 from tests.support.fake_slack import FakeSlack
 
@@ -219,6 +220,22 @@ async def _stored(db_url: str) -> Counter[int]:
     return Counter(int(m.group(1)) for t in texts if (m := TEXT.match(t)))
 
 
+async def _outbox_delivered(db_url: str) -> list[int]:
+    """The ids of every queued message, once none waits any more (the workers deliver them)."""
+    engine = make_engine(db_url)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TIMEOUT
+    try:
+        while True:
+            with Session(engine) as s:
+                if s.exec(select(func.count()).where(col(OutboxMessage.sent_at).is_(None))).one() == 0:
+                    return [i for i in s.exec(select(OutboxMessage.id)).all() if i is not None]
+            assert loop.time() < deadline, "queued messages were not delivered"
+            await asyncio.sleep(0.05)
+    finally:
+        engine.dispose()
+
+
 async def test_workers_killed_at_random_moments_lose_nothing_acknowledged_and_double_nothing(
     deployment: Deployment,
 ) -> None:
@@ -278,3 +295,8 @@ async def test_two_web_processes_and_two_workers_on_one_database_lose_and_double
     assert max(stored.values()) == 1
     answers = _answered(world.fake)
     assert max(answers.values()) == 1, answers.most_common(5)  # nobody was killed: each answer once
+    # the messages the commands queued (each new owner hears of the actiepunt) went out once each
+    queued = await _outbox_delivered(world.db_url)
+    posted = Counter(_outbox_id(c.body) for c in world.fake.of("chat.postMessage"))
+    assert queued, "the commands queued no messages"
+    assert all(posted[i] == 1 for i in queued), [(i, posted[i]) for i in queued if posted[i] != 1][:5]

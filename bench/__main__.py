@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench                  # everything, the full sizes (about 15 minutes)
     .venv/bin/python -m bench --smoke          # tiny sizes: checks that it all runs (CI)
-    .venv/bin/python -m bench --only latency   # one benchmark (repeatable): latency, data, scheduler, digest, dates
+    .venv/bin/python -m bench --only latency   # one benchmark (repeatable); see BENCHMARKS
 
 PostgreSQL: WIJKBOT_BENCH_PG_URL (a database the benchmark may empty), else a throwaway cluster
 from scripts/pg-throwaway, else the PostgreSQL column is left out with a note. The generated
@@ -28,7 +28,7 @@ from bench import report
 from bench.common import PYTHON, ROOT, Options, machine, postgresql, reset_database
 from bench.results import Goal, Section
 
-BENCHMARKS = ["latency", "data", "scheduler", "digest", "dates"]
+BENCHMARKS = ["latency", "data", "scheduler", "digest", "dates", "scale"]
 
 
 def _digest(opts: Options) -> Section:

@@ -1,8 +1,11 @@
 """The registry of transports: every chat service wijkbot talks through, one module in bot/ each.
 
-An adapter module registers itself when it is imported (`register(Transport(...))` at its end);
-MODULES lists the modules `wijkbot run` imports to find them. Adding a transport is one module
-plus its name here (and its settings in bot/settings.py): nothing else chooses between them.
+DECLARED names every transport with what deciding needs (its name, its switch, whether the settings
+turn it on) and the module that implements it; that module is imported only when its transport is
+built, so `wijkbot run` with Slack alone never imports python-telegram-bot or the Bot Framework.
+An adapter module registers itself when it is imported (`register(Transport(...))` at its end),
+which replaces its declaration. Adding a transport is one module plus its line here (and its
+settings in bot/settings.py): nothing else chooses between them.
 """
 
 from __future__ import annotations
@@ -19,9 +22,6 @@ from handlers.notify import Notifier
 
 if TYPE_CHECKING:
     from bot.core import Wijkbot
-
-# The adapter modules, in the order their notifiers are asked whether they deliver a message.
-MODULES = ("bot.slack", "bot.telegram", "bot.teams")
 
 
 class Adapter(Protocol):
@@ -61,16 +61,33 @@ def register(transport: Transport) -> Transport:
     return transport
 
 
-def registered() -> list[Transport]:
-    """Every transport, in the order of MODULES (the modules are imported on the first call)."""
-    for module in MODULES:
+def _declare(name: str, module: str, switch: str, enabled: Callable[[Settings], bool]) -> Transport:
+    """A transport whose module is imported when it is built (the module then registers itself)."""
+
+    def build(bot: Wijkbot, settings: Settings) -> Adapter:
         importlib.import_module(module)
+        own = _REGISTRY.get(name)
+        if own is None:
+            raise RuntimeError(f"{module} did not register the transport {name!r}")
+        return own.build(bot, settings)
 
-    def place(t: Transport) -> int:
-        module = getattr(t.build, "__module__", "")
-        return MODULES.index(module) if module in MODULES else len(MODULES)
+    return Transport(name, switch=switch, enabled=enabled, build=build)
 
-    return sorted(_REGISTRY.values(), key=place)
+
+# In the order their notifiers are asked whether they deliver a message.
+DECLARED = (
+    _declare("slack", "bot.slack", "SLACK_BOT_TOKEN", lambda s: bool(s.slack_bot_token)),
+    _declare("telegram", "bot.telegram", "TELEGRAM_BOT_TOKEN", lambda s: bool(s.telegram_bot_token)),
+    _declare("teams", "bot.teams", "TEAMS_APP_ID", lambda s: bool(s.teams_app_id)),
+)
+
+
+def registered() -> list[Transport]:
+    """Every transport, in the order of DECLARED, then any other registered one; a declared one is
+    its module's own registration once that module was imported (nothing is imported here)."""
+    declared = [_REGISTRY.get(t.name, t) for t in DECLARED]
+    names = {t.name for t in DECLARED}
+    return declared + [t for name, t in _REGISTRY.items() if name not in names]
 
 
 def enabled(settings: Settings) -> list[Transport]:

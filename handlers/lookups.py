@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from storage import identity, lookups, outbox
 from storage.claims import looks_like_code
@@ -126,4 +127,20 @@ def people_names(engine: Engine) -> list[tuple[str, str]]:
 def seed_configuration(engine: Engine, config: OrgConfig, *, now: datetime) -> None:
     """Bring the people and groups in the database in line with the configuration."""
     with transaction(engine) as session:
-        seed(session, config, now=now)
+        seed(session, _without_bound_addresses(session, config), now=now)
+
+
+def _without_bound_addresses(session: Session, config: OrgConfig) -> OrgConfig:
+    """The configuration without the addresses the database already binds to the same person.
+
+    Seeding those again changes nothing (an address is bound to one person and a person has one
+    address per transport, both unique in the database), but asks two queries per person at every
+    start (0.5-0.8 s with 500 people); here one query per transport finds them."""
+    transports = sorted({t for pc in config.people.values() for t in pc.ids})
+    bound = {t: identity.addresses_by_key(session, t) for t in transports}
+    changed = {}
+    for key, pc in config.people.items():
+        left = {t: address for t, address in pc.ids.items() if bound[t].get(key) != address}
+        if left != pc.ids:
+            changed[key] = pc.model_copy(update={"ids": left})
+    return config.model_copy(update={"people": {**config.people, **changed}}) if changed else config

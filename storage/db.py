@@ -7,14 +7,15 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from alembic.config import Config  # Alembic is imported when there is something to migrate
 
 DEFAULT_DATABASE_URL = "sqlite:///wijkbot.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -145,6 +146,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
@@ -177,8 +180,54 @@ def url_password(url: str) -> str | None:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
+    """Bring the schema to the newest migration (idempotent).
+
+    A database already at the newest migration is left as it is without Alembic (importing it and
+    reading its scripts is a tenth of a second of every start)."""
+    if at_head(engine):
+        return
+    from alembic import command
+
     with_migrations(engine, lambda cfg: command.upgrade(cfg, "head"))
+
+
+_REVISION = re.compile(r"^revision\b[^=\n]*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision\b[^=\n]*=(.*)$", re.MULTILINE)
+
+
+def script_heads() -> set[str] | None:
+    """The newest revisions of the migration scripts, read from their files without Alembic; None
+    when a file does not say its revision plainly (then Alembic decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(text), _DOWN_REVISION.search(text)
+        if revision is None or down is None:
+            return None
+        revisions.add(revision.group(1))
+        parents.update(re.findall(r"[\"']([^\"']+)[\"']", down.group(1)))
+    return (revisions - parents) or None
+
+
+def at_head(engine: Engine) -> bool:
+    """Whether the database stands at the scripts' newest revision (and a SQLite file is in WAL
+    mode, which migrating sets); no alembic_version table (a new database) is False."""
+    heads = script_heads()
+    if heads is None:
+        return False
+    with engine.connect() as conn:  # a database that cannot be reached raises here, as migrating would
+        try:
+            current = {str(v) for (v,) in conn.exec_driver_sql("SELECT version_num FROM alembic_version")}
+        except sa.exc.DBAPIError:  # no such table (a new database): migrating makes it
+            conn.rollback()
+            return False
+        if conn.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+            mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+            if str(mode).lower() != "wal":
+                return False
+        conn.rollback()
+    return current == heads
 
 
 def with_migrations(engine: Engine, run: Callable[[Config], object]) -> None:

@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
 from storage import identity
-from storage.db import alembic_config, make_engine, migrate, transaction, with_migrations
+from storage.db import alembic_config, at_head, make_engine, migrate, script_heads, transaction, with_migrations
 
 # Tables that are not ours to migrate (APScheduler's job store creates its own).
 FOREIGN_TABLES = {"apscheduler_jobs"}
@@ -45,6 +45,22 @@ def test_migrating_twice_changes_nothing(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         current = set(MigrationContext.configure(conn).get_current_heads())
     assert current == heads
+
+
+def test_the_heads_read_from_the_files_are_alembics() -> None:
+    assert script_heads() == set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def test_a_database_at_head_is_known_without_alembic(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/head.db")
+    assert not at_head(engine)  # a new database: no alembic_version yet
+    migrate(engine)
+    assert at_head(engine)
+    with_migrations(engine, lambda cfg: command.downgrade(cfg, "-1"))
+    assert not at_head(engine)
+    migrate(engine)  # not at head: Alembic upgrades it again
+    assert at_head(engine)
+    engine.dispose()
 
 
 def test_history_is_one_line() -> None:

@@ -331,13 +331,8 @@ class SlackTransport:
 
         return [Route("/slack/events", events, methods=["POST"])]
 
-    async def _receive(self, kind: str, body: dict[str, Any], signature: str, headers: Any) -> Response:
-        """Write a verified request to the inbox, then acknowledge: a worker runs it (bot/inbox.py).
-
-        Its key is the event_id for an event (Slack's retries of one event are one row) and the
-        signature otherwise (a replayed request is refused, as before)."""
-        event_id = body.get("event_id") if kind == "event" else None
-        key = f"{NAME}:event:{event_id}" if event_id else f"{NAME}:{_seen_key(signature)}"
+    async def _write(self, kind: str, key: str, body: dict[str, Any]) -> int | None:
+        """One inbox row (committed on return), in the thread of the replay marks: never behind a command."""
         receive = functools.partial(
             inbox.receive,
             self.bot.engine,
@@ -347,7 +342,16 @@ class SlackTransport:
             body=json.dumps(body, ensure_ascii=False),
             now=self.bot.clock.now(),
         )
-        new = await asyncio.get_running_loop().run_in_executor(self._marks, receive)
+        return await asyncio.get_running_loop().run_in_executor(self._marks, receive)
+
+    async def _receive(self, kind: str, body: dict[str, Any], signature: str, headers: Any) -> Response:
+        """Write a verified request to the inbox, then acknowledge: a worker runs it (bot/inbox.py).
+
+        Its key is the event_id for an event (Slack's retries of one event are one row) and the
+        signature otherwise (a replayed request is refused, as before)."""
+        event_id = body.get("event_id") if kind == "event" else None
+        key = f"{NAME}:event:{event_id}" if event_id else f"{NAME}:{_seen_key(signature)}"
+        new = await self._write(kind, key, body)
         if new is None:
             if kind == "event":  # the same delivery again: it is in the inbox once already
                 log.info("Slack: an event delivered twice; skipped")
@@ -490,16 +494,7 @@ class SlackTransport:
             str(body.get("trigger_id") or "") or hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
         )
         key = f"{NAME}:event:{event_id}" if event_id else f"{NAME}:socket:{once}"
-        receive = functools.partial(
-            inbox.receive,
-            self.bot.engine,
-            transport=NAME,
-            kind=kind,
-            dedupe_key=key,
-            body=json.dumps(body, ensure_ascii=False),
-            now=self.bot.clock.now(),
-        )
-        if await asyncio.get_running_loop().run_in_executor(self._marks, receive) is not None:
+        if await self._write(kind, key, body) is not None:
             self.bot.received()
         return BoltResponse(status=200, body="")
 

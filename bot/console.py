@@ -40,6 +40,7 @@ class ConsoleNotifier:
     """Prints outbox messages; a message for another place starts with `[#channel]` or `[@person]`."""
 
     name = "console"
+    interval = 0.0
 
     def __init__(self, console: Console) -> None:
         self.console = console

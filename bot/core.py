@@ -18,7 +18,7 @@ from handlers import resident_flow
 from handlers.base import Message, Reply, Ticket
 from handlers.forms import Form, Outcome, submit
 from handlers.lookups import people_names, seed_configuration
-from handlers.notify import DeliveryPolicy, Notifier, deliver_outbox
+from handlers.notify import Delivery, DeliveryPolicy, Notifier
 from handlers.router import dispatch
 from handlers.state import DEFAULT_BOT_NAME, DEFAULT_OUTPUT_DIR, BotState
 from storage.config import OrgConfig, load_config
@@ -89,6 +89,7 @@ class Wijkbot:
     on_queued: Callable[[], None] | None = None  # wakes the outbox relay in `wijkbot run`
     on_received: Callable[[], None] | None = None  # wakes an inbox worker in the same process
     delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+    _deliverer: Delivery | None = field(default=None, repr=False)  # the pace per destination, the writer
     # what this bot keeps in memory (pending PII texts, rate limits) and its handlers' settings:
     # `ctx.state` in every handler, never shared with another bot in the same process
     state: BotState = field(default_factory=BotState)
@@ -166,7 +167,12 @@ class Wijkbot:
 
     async def flush(self) -> int:
         """Deliver what the outbox holds for now."""
-        return await deliver_outbox(self.engine, self.notifiers, now=self.clock.now(), policy=self.delivery)
+        if self._deliverer is None:
+            self._deliverer = Delivery(
+                self.engine, self.notifiers, clock=self.clock.now, policy=self.delivery, monotonic=time.monotonic
+            )
+        self._deliverer.policy = self.delivery  # `wijkbot run` sets it after create
+        return await self._deliverer.round()
 
     async def advance(self, delta: timedelta) -> int:
         """Move simulated time forward, running every job that falls due on the way."""

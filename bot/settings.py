@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     teams_timeout: float = Field(default=10.0, gt=0)
     wijkbot_send_timeout: float = Field(default=30.0, gt=0)
     wijkbot_outbox_max_age: int = Field(default=2 * 24 * 3600, ge=60)  # seconds failing before a message is parked
+    # seconds between two outbox messages to one Slack channel or Telegram chat (both allow about one
+    # a second; faster only earns 429s); 0 turns the pace off
+    wijkbot_outbox_pace: float = Field(default=1.0, ge=0)
     # /healthz answers 503 past these
     wijkbot_health_max_parked: int = Field(default=50, ge=0)
     wijkbot_health_max_age: int = Field(default=2 * 3600, ge=1)  # seconds the oldest deliverable message waits

@@ -53,7 +53,17 @@ from bot.transports import Transport, register
 from handlers import commands, directory, forms, home, inbox, koppel, lookups
 from handlers.base import Message, Reply
 from handlers.buttons import button_command, payload_buttons
-from handlers.notify import DOUBLE, FOUND, RESENT, Notifier, Outgoing, PermanentError, Recipient, is_ambassadeur
+from handlers.notify import (
+    DOUBLE,
+    FOUND,
+    RESENT,
+    Notifier,
+    Outgoing,
+    PermanentError,
+    RateLimited,
+    Recipient,
+    is_ambassadeur,
+)
 
 log = logging.getLogger(__name__)
 
@@ -135,12 +145,9 @@ class SlackNotifier:
 
     def __init__(self, transport: SlackTransport) -> None:
         self.transport = transport
+        self.interval = transport.pace  # Slack: about one message a second per channel
         # Outbox ids whose text is in Slack but whose files are not yet: a retry sends only the files.
         self._text_sent: set[int | None] = set()
-
-    def _user_id(self, recipient: Recipient) -> str | None:
-        """The recipient's Slack user id (the identity table), None when they have none."""
-        return directory.address(self.transport.bot.engine, recipient.key, NAME)
 
     def handles(self, msg: Outgoing, recipient: Recipient | None) -> bool:
         if msg.kind == "channel":
@@ -150,7 +157,7 @@ class SlackNotifier:
             msg.kind == "dm"
             and recipient is not None
             and not is_ambassadeur(recipient)
-            and self._user_id(recipient) is not None
+            and recipient.address(NAME) is not None
         )
 
     async def send(self, msg: Outgoing, recipient: Recipient | None) -> str | None:
@@ -169,8 +176,8 @@ class SlackNotifier:
                     raise PermanentError("channel_not_found") from None
             else:
                 assert recipient is not None
-                user_id = await asyncio.to_thread(self._user_id, recipient)
-                if user_id is None:  # unbound since the round began
+                user_id = recipient.address(NAME)
+                if user_id is None:
                     raise PermanentError("user_not_found")
                 channel = await t.dm_channel(user_id)
             files = kit.payload_files(msg.payload)
@@ -192,6 +199,8 @@ class SlackNotifier:
             if code in PERMANENT:
                 self._text_sent.discard(msg.id)
                 raise PermanentError(code) from exc
+            if exc.response is not None and exc.response.status_code == 429:
+                raise RateLimited(retry_after(exc.response.headers)) from exc  # slack_sdk's own retries ran out
             raise
         return outcome
 
@@ -226,6 +235,16 @@ class SlackNotifier:
                 raise
             log.warning("Slack: outbox %s refused (%s); trying once as plain text", msg.id, _api_error(exc))
             await self.transport.post_plain(channel, kit.plain_text_message(msg.text, note=TRUNCATED), metadata=meta)
+
+
+def retry_after(headers: Any, default: float = 1.0) -> float:
+    """Slack's Retry-After header in seconds (its name in any case; `default` when absent or odd)."""
+    for name, value in dict(headers or {}).items():
+        if str(name).lower() == "retry-after":
+            values = value if isinstance(value, list) else [value]
+            with contextlib.suppress(ValueError, TypeError, IndexError):
+                return max(0.0, float(values[0]))
+    return default
 
 
 def outbox_metadata(msg_id: int | None) -> dict[str, Any]:
@@ -265,6 +284,7 @@ class SlackTransport:
         )
         self._timeout = settings.slack_timeout
         self.app = AsyncApp(client=self.client, signing_secret=secret, logger=log, process_before_response=False)
+        self.pace = settings.wijkbot_outbox_pace
         self.notifier: Notifier = SlackNotifier(self)
         self._secret = secret.encode()
         self._socket: Any = None  # AsyncSocketModeHandler, imported only in Socket Mode

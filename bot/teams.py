@@ -61,7 +61,7 @@ from bot.transports import Transport, register
 from handlers import directory
 from handlers.base import Button, Reply
 from handlers.buttons import button_command, payload_buttons
-from handlers.notify import Notifier, Outgoing, PermanentError, Recipient
+from handlers.notify import Notifier, Outgoing, PermanentError, RateLimited, Recipient
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +251,7 @@ class TeamsNotifier:
     """Delivers outbox messages to groups' Teams channels and to people's personal chats."""
 
     name = NAME
+    interval = 0.0  # the Bot Framework answers 429 with Retry-After when it wants us slower
 
     def __init__(self, transport: TeamsTransport) -> None:
         self.transport = transport
@@ -283,8 +284,19 @@ class TeamsNotifier:
             status = exc.response.status_code if exc.response is not None else 0
             if status in (400, 401, 403, 404, 413):
                 raise PermanentError(f"teams_{status}") from exc
+            if status == 429 and exc.response is not None:
+                raise RateLimited(_retry_after(exc.response.headers)) from exc
             raise
         return None
+
+
+def _retry_after(headers: Any, default: float = 1.0) -> float:
+    """The Retry-After header of a 429 in seconds (`default` when absent or a date)."""
+    value = (headers or {}).get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else default
+    except (TypeError, ValueError):
+        return default
 
 
 # ---------------------------------------------------------------------------------------------

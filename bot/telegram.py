@@ -19,7 +19,7 @@ import json
 import logging
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -28,7 +28,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from telegram import Bot, CallbackQuery, Chat, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -43,9 +43,9 @@ from bot.core import Wijkbot
 from bot.settings import Settings
 from bot.telegram_messages import bot_commands, escape_html, markup, split_text, tapped
 from bot.transports import Transport, register
-from handlers import ambassadeur, directory, inbox
+from handlers import ambassadeur, inbox
 from handlers.base import Reply
-from handlers.notify import Notifier, PermanentError
+from handlers.notify import Notifier, PermanentError, RateLimited
 from handlers.resident_flow import FAILED, Command, Event, Input, Location, Other, Photo, Tap, Text
 from storage.config import ConfigError
 
@@ -110,6 +110,7 @@ class _Recipient(Protocol):
     def key(self) -> str: ...
     @property
     def kind(self) -> str: ...
+    def address(self, transport: str) -> str | None: ...
 
 
 class TelegramNotifier:
@@ -119,9 +120,10 @@ class TelegramNotifier:
 
     def __init__(self, transport: TelegramTransport) -> None:
         self.transport = transport
+        self.interval = transport.settings.wijkbot_outbox_pace  # Telegram: about one message a second per chat
 
     def _chat_id(self, recipient: _Recipient) -> int | None:
-        address = directory.address(self.transport.bot.engine, recipient.key, TRANSPORT)
+        address = recipient.address(TRANSPORT)
         return int(address) if address and address.lstrip("-").isdigit() else None
 
     def handles(self, msg: _Outgoing, recipient: _Recipient | None) -> bool:
@@ -139,8 +141,8 @@ class TelegramNotifier:
         in), so the outbox sends it again and counts that as a possible double (docs/telegram.md).
         """
         assert recipient is not None
-        chat_id = await asyncio.to_thread(self._chat_id, recipient)
-        if chat_id is None:  # unlinked since the round began
+        chat_id = self._chat_id(recipient)
+        if chat_id is None:
             raise PermanentError("telegram_400", "geen Telegram-adres")
         bot = self.transport.application.bot
         try:
@@ -151,6 +153,9 @@ class TelegramNotifier:
                     raise
                 log.warning("Telegram: outbox %s refused (400); trying once as plain text", msg.id)
                 await send_text(bot, chat_id, msg.text)
+        except RetryAfter as exc:  # the rate limiter's own retries ran out: wait, not a failure
+            wait = exc.retry_after
+            raise RateLimited(wait.total_seconds() if isinstance(wait, timedelta) else float(wait)) from exc
         except TimedOut as exc:  # a NetworkError to the library; to the outbox: no answer in time
             raise TimeoutError("Telegram gaf geen antwoord binnen de tijd") from exc
         except Forbidden as exc:

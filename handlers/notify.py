@@ -18,29 +18,29 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import threading
+from collections import deque
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from functools import partial
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from storage import outbox
+from storage import identity, outbox
 from storage.db import transaction
 from storage.models import Group, OutboxMessage, Person, PersonKind
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # What a Notifier is handed, by the names adapters use (bot/ imports no storage models).
 Outgoing = OutboxMessage
-Recipient = Person
 # How a send after a timeout went (outbox.FOUND ...), for the transports that can look.
 FOUND, RESENT, DOUBLE = outbox.FOUND, outbox.RESENT, outbox.DOUBLE
-
-
-def is_ambassadeur(person: Person) -> bool:
-    """A wijkambassadeur: a resident who reports through Telegram, never through the team's chat."""
-    return person.kind == PersonKind.ambassadeur
 
 
 # What a chat library's error text may carry that must not be stored: request URLs (Telegram
@@ -88,15 +88,46 @@ class PermanentError(Exception):
         self.reason = reason
 
 
+class RateLimited(Exception):
+    """The platform asks us to wait (HTTP 429, Retry-After): not a failure, the message goes after it."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited: retry after {retry_after:.1f} s")
+        self.retry_after = max(0.0, float(retry_after))
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a direct message is for, with their addresses: looked up once a round, not once a message."""
+
+    key: str
+    name: str
+    kind: str  # a PersonKind value
+    addresses: Mapping[str, str] = field(default_factory=dict)
+
+    def address(self, transport: str) -> str | None:
+        """Their address on the transport (a Slack user id, a Telegram chat id), None when unbound."""
+        return self.addresses.get(transport)
+
+
+def is_ambassadeur(person: Person | Recipient) -> bool:
+    """A wijkambassadeur: a resident who reports through Telegram, never through the team's chat."""
+    return person.kind == PersonKind.ambassadeur
+
+
 class Notifier(Protocol):
     """A transport that can deliver outbox messages (Slack, Telegram, the console, a test)."""
 
     name: str
+    # Seconds between two messages to one destination (Slack and Telegram: about one a second per
+    # channel or chat); 0: no pace. Delivery waits its turn instead of earning 429s.
+    interval: float
 
-    def handles(self, msg: OutboxMessage, recipient: Person | None) -> bool: ...
+    def handles(self, msg: OutboxMessage, recipient: Recipient | None) -> bool: ...
 
-    async def send(self, msg: OutboxMessage, recipient: Person | None) -> str | None:
-        """Deliver or raise: PermanentError parks the message, any other error means: try again later.
+    async def send(self, msg: OutboxMessage, recipient: Recipient | None) -> str | None:
+        """Deliver or raise: PermanentError parks the message, RateLimited waits (not counted as
+        an attempt), any other error means: try again later.
 
         For a message whose earlier send timed out (`msg.timed_out_at`), a transport that can look
         whether it arrived returns outbox.FOUND, RESENT or DOUBLE; None means it sent without looking.
@@ -111,104 +142,335 @@ class DeliveryPolicy:
     lease: timedelta = timedelta(minutes=5)  # a claimed message another process may retry after (a kill)
     max_age: timedelta = timedelta(days=2)  # failing this long (transient errors): parked
     report_after: timedelta = timedelta(days=1)  # waiting this long for an address: the admins are told
-    concurrency: int = 16  # destinations delivered at the same time
+    concurrency: int = 32  # sends in flight at the same time
+    destinations: int = 1000  # destinations a round works on at the same time (most wait their turn)
     per_destination: int = 200  # messages to one place in one round
+    batch: int = 20  # messages of one destination read at a time
+    patience: float = 10.0  # seconds a destination is waited for in a round (its pace, a Retry-After)
+
+
+class Pacing:
+    """When each destination may take its next message, in this process.
+
+    `monotonic` is the process's clock for intervals (bot/ passes time.monotonic; below bot/ no
+    code reads a clock). A destination whose platform answered 429 waits its Retry-After.
+    """
+
+    PRUNE_AT = 50_000  # destinations remembered before the ones whose turn has come are forgotten
+
+    def __init__(self, monotonic: Callable[[], float]) -> None:
+        self._clock = monotonic
+        self._next: dict[tuple[str, str, str], float] = {}
+
+    def delay(self, key: tuple[str, str, str]) -> float:
+        """Seconds until `key` may take a message."""
+        return max(0.0, self._next.get(key, 0.0) - self._clock())
+
+    def sent(self, key: tuple[str, str, str], interval: float) -> None:
+        """A message to `key` was answered now: the next one waits `interval` seconds."""
+        self._hold(key, interval)
+
+    def refused(self, key: tuple[str, str, str], retry_after: float) -> None:
+        self._hold(key, retry_after)
+
+    def _hold(self, key: tuple[str, str, str], seconds: float) -> None:
+        now = self._clock()
+        self._next[key] = max(self._next.get(key, 0.0), now + seconds)
+        if len(self._next) > self.PRUNE_AT:
+            self._next = {k: at for k, at in self._next.items() if at > now}
+
+
+class _GroupCommit:
+    """Delivery's database work, off the event loop, in one thread of its own.
+
+    Every destination waits for its own write (so a kill sends at most the message in flight
+    twice), but the writes that are waiting at the same moment commit together: with 200
+    destinations sending, one transaction carries the bookkeeping of many messages.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._queued: list[tuple[Callable[[Session], Any], asyncio.Future[Any], asyncio.AbstractEventLoop]] = []
+        self._busy = False
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox")
+
+    async def run(self, op: Callable[[Session], _T]) -> _T:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[_T] = loop.create_future()
+        with self._lock:
+            self._queued.append((op, future, loop))
+            start = not self._busy
+            self._busy = True
+        if start:
+            self._thread.submit(self._drain)
+        return await future
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=True)
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                ops, self._queued = self._queued, []
+                if not ops:
+                    self._busy = False
+                    return
+            try:
+                with transaction(self.engine) as session:
+                    results = [op(session) for op, _, _ in ops]
+            except Exception:  # noqa: BLE001 - one bad write must not fail the others: each alone
+                for op, future, loop in ops:
+                    try:
+                        with transaction(self.engine) as session:
+                            result = op(session)
+                    except Exception as exc:  # noqa: BLE001 - handed to the waiting destination
+                        loop.call_soon_threadsafe(_settle, future, None, exc)
+                    else:
+                        loop.call_soon_threadsafe(_settle, future, result, None)
+                continue
+            for (_, future, loop), result in zip(ops, results, strict=True):
+                loop.call_soon_threadsafe(_settle, future, result, None)
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():  # the round was cancelled (stopping)
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 @dataclass
 class _Round:
-    engine: Engine
-    notifiers: list[Notifier]
+    delivery: Delivery
     now: datetime
-    policy: DeliveryPolicy
+    people: dict[str, Recipient] = field(default_factory=dict)
     sent: int = 0
-    people: dict[str, Person] = field(default_factory=dict)
+
+    def notifier_for(self, msg: OutboxMessage) -> Notifier | None:
+        recipient = self.people.get(msg.destination) if msg.kind == "dm" else None
+        return next((n for n in self.delivery.notifiers if n.handles(msg, recipient)), None)
+
+
+class Delivery:
+    """Delivering the outbox in one process: rounds share the pace per destination and the writer.
+
+    A round reads the first waiting message of every destination (one query) and the recipients
+    with their addresses (two more), then delivers the destinations concurrently, each in order.
+    A destination is held through its first message: it is claimed (a lease), and marking it sent
+    claims the next one in the same transaction, so no other process (or round) sends to the place
+    in between, and a process killed mid-round sends at most the message in flight twice.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        notifiers: list[Notifier],
+        *,
+        clock: Callable[[], datetime],
+        policy: DeliveryPolicy | None = None,
+        monotonic: Callable[[], float] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.notifiers = notifiers  # the bot's list: transports started later are in it too
+        self.clock = clock
+        self.policy = policy or DeliveryPolicy()
+        self.pacing = Pacing(monotonic) if monotonic is not None else None
+        self.writer = _GroupCommit(engine)
+
+    def close(self) -> None:
+        self.writer.close()
+
+    async def round(self) -> int:
+        """Send what can go now, per destination in order; returns how many messages were sent."""
+        now = self.clock()
+        firsts, people = await self.writer.run(_heads_and_recipients)
+        rnd = _Round(self, now, people)
+        due: list[tuple[OutboxMessage, Notifier]] = []
+        no_address: list[OutboxMessage] = []
+        for head in firsts:
+            notifier = rnd.notifier_for(head)
+            if notifier is None:
+                no_address.append(head)
+            elif head.next_attempt_at <= now:
+                due.append((head, notifier))
+        if no_address:
+            await self.writer.run(partial(_report_waiting, rnd=rnd, heads=no_address))
+        sending = asyncio.Semaphore(max(1, self.policy.concurrency))
+        places = asyncio.Semaphore(max(1, self.policy.destinations))
+
+        async def one(head: OutboxMessage, notifier: Notifier) -> None:
+            async with places:
+                await self._destination(rnd, head, notifier, sending)
+
+        await asyncio.gather(*(one(head, notifier) for head, notifier in due))
+        return rnd.sent
+
+    async def _destination(
+        self, rnd: _Round, head: OutboxMessage, notifier: Notifier, sending: asyncio.Semaphore
+    ) -> None:
+        """The messages to one place, in order, until one fails for now or none is due."""
+        policy = self.policy
+        kind, destination = head.kind, head.destination
+        assert head.id is not None
+        until = self.clock() + policy.lease
+        claimed = await self.writer.run(partial(_claim_first, head=head, now=rnd.now, until=until, n=policy.batch))
+        queue = deque(claimed)
+        key = (notifier.name, kind, destination)
+        recipient = rnd.people.get(destination) if kind == "dm" else None
+        done = refused = 0
+        while queue and done < policy.per_destination:
+            msg = queue[0]
+            assert msg.id is not None
+            if self.pacing is not None and notifier.interval > 0:
+                wait = self.pacing.delay(key)
+                if wait > policy.patience:
+                    at = self.clock() + timedelta(seconds=wait)
+                    await self.writer.run(partial(outbox.release, msg_id=msg.id, at=at))
+                    return
+                if wait > 0:
+                    await asyncio.sleep(wait)
+            try:
+                async with sending:
+                    outcome = await asyncio.wait_for(notifier.send(msg, recipient), timeout=policy.send_timeout)
+            except RateLimited as exc:
+                refused += 1
+                log.info("outbox %s (%s): wait %.1f s (rate limit)", msg.id, kind, exc.retry_after)
+                if self.pacing is not None:
+                    self.pacing.refused(key, exc.retry_after)
+                if self.pacing is not None and exc.retry_after <= policy.patience and refused <= 3:
+                    continue  # its turn comes in this round
+                at = self.clock() + timedelta(seconds=exc.retry_after)
+                await self.writer.run(partial(outbox.release, msg_id=msg.id, at=at))
+                return
+            except PermanentError as exc:
+                log.warning("outbox %s (%s) refused for good: %s", msg.id, kind, exc.reason)
+                queue.popleft()
+                op = _then_next(_parker(rnd, msg.id, reason=exc.reason, error=safe_error(exc)), queue, self, rnd)
+                if not await self.writer.run(op):
+                    return
+                continue  # the destination's later messages may go
+            except Exception as exc:  # noqa: BLE001 - anything else (timeouts too) means: retry later
+                # no answer in time: it may have arrived (the next attempt looks first)
+                timed_out = isinstance(exc, TimeoutError)
+                error = TIMEOUT_ERROR if timed_out else safe_error(exc)
+                log.warning("outbox %s (%s) failed: %s", msg.id, kind, type(exc).__name__)
+                if rnd.now - msg.created_at >= policy.max_age:
+                    queue.popleft()
+                    park = _parker(rnd, msg.id, reason=TOO_OLD, error=error, timed_out=timed_out)
+                    if not await self.writer.run(_then_next(park, queue, self, rnd)):
+                        return
+                    continue
+                now = self.clock()
+                await self.writer.run(partial(_failed, msg_id=msg.id, now=now, error=error, timed_out=timed_out))
+                return  # the rest of this destination waits for the next attempt
+            refused = 0
+            if self.pacing is not None and notifier.interval > 0:
+                self.pacing.sent(key, notifier.interval)
+            after = _after_timeout(msg, notifier, outcome)
+            queue.popleft()
+            now = self.clock()
+            mark = _marker(msg.id, now=now, transport=notifier.name, after=after)
+            more = done + 1 < policy.per_destination
+            if not await self.writer.run(_then_next(mark, queue, self, rnd, more=more)):
+                queue.clear()
+            rnd.sent += 1
+            done += 1
+            await asyncio.sleep(0)  # destinations take turns, also when a transport never waits (the console)
+
+
+def _heads_and_recipients(session: Session) -> tuple[list[OutboxMessage], dict[str, Recipient]]:
+    firsts = outbox.heads(session)
+    return firsts, _recipients(session, {m.destination for m in firsts if m.kind == "dm"})
+
+
+def _recipients(session: Session, keys: set[str]) -> dict[str, Recipient]:
+    """The people these keys name, with their addresses on every transport (three queries at most)."""
+    if not keys:
+        return {}
+    people: list[Person] = []
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), 500):
+        people += session.exec(select(Person).where(col(Person.key).in_(ordered[start : start + 500]))).all()
+    addresses = identity.addresses_of_people(session, [p.id for p in people if p.id is not None and p.active])
+    return {
+        p.key: Recipient(p.key, p.name, p.kind, addresses.get(p.id, {}) if p.id is not None else {}) for p in people
+    }
+
+
+def _claim_first(
+    session: Session, *, head: OutboxMessage, now: datetime, until: datetime, n: int
+) -> list[OutboxMessage]:
+    """Claim a destination's first message (compare-and-set: one process wins); it and the next ones."""
+    assert head.id is not None
+    current = outbox.head_of(session, head.kind, head.destination)
+    if current is None or current.id is None or current.next_attempt_at > now:
+        return []
+    if not outbox.claim(session, current.id, now=now, until=until):
+        return []  # another process (or round) has it
+    rest = outbox.next_of(session, head.kind, head.destination, after=current.id, now=now, limit=max(0, n - 1))
+    return [current, *rest]
+
+
+def _then_next(
+    write: Callable[[Session], None], queue: deque[OutboxMessage], delivery: Delivery, rnd: _Round, *, more: bool = True
+) -> Callable[[Session], bool]:
+    """A write about a message, and in the same transaction the claim of the destination's next one
+    (read ahead in `queue`, or read now when the queue is empty); False: nothing more to send here."""
+    lease = delivery.policy.lease
+    batch = delivery.policy.batch
+
+    def op(session: Session) -> bool:
+        write(session)
+        if not more:
+            return False
+        now = delivery.clock()
+        if not queue:
+            return False
+        nxt = queue[0]
+        assert nxt.id is not None
+        if not outbox.claim(session, nxt.id, now=max(now, rnd.now), until=now + lease):
+            return False  # sent, parked or claimed elsewhere meanwhile (an operator, a lease taken over)
+        if len(queue) == 1:
+            queue.extend(outbox.next_of(session, nxt.kind, nxt.destination, after=nxt.id, now=rnd.now, limit=batch))
+        return True
+
+    return op
+
+
+def _marker(msg_id: int, *, now: datetime, transport: str, after: str | None) -> Callable[[Session], None]:
+    def op(session: Session) -> None:
+        outbox.sent(session, msg_id, now=now, transport=transport, after_timeout=after)
+
+    return op
+
+
+def _parker(rnd: _Round, msg_id: int, *, reason: str, error: str, timed_out: bool = False) -> Callable[[Session], None]:
+    def op(session: Session) -> None:
+        _park(session, rnd, msg_id, reason=reason, error=error, timed_out=timed_out)
+
+    return op
+
+
+def _failed(session: Session, *, msg_id: int, now: datetime, error: str, timed_out: bool) -> None:
+    row = session.get(OutboxMessage, msg_id)
+    if row is not None:
+        if timed_out:
+            outbox.note_timeout(row, started=now)
+        outbox.mark_failed(session, row, now=now, error=error)
 
 
 async def deliver_outbox(
     engine: Engine, notifiers: list[Notifier], *, now: datetime, policy: DeliveryPolicy | None = None
 ) -> int:
-    """Send what can go now, per destination in order; returns how many messages were sent.
-
-    Each message goes in short transactions of its own (claim, send, mark sent), so a process
-    killed mid-round sends at most the message in flight twice (after its lease expired).
-    """
-    rnd = _Round(engine, notifiers, now, policy or DeliveryPolicy())
-    with transaction(engine) as session:
-        firsts = outbox.heads(session)
-        rnd.people = _people(session, {m.destination for m in firsts if m.kind == "dm"})
-    due: list[tuple[OutboxMessage, Notifier]] = []
-    no_address: list[OutboxMessage] = []
-    for head in firsts:
-        notifier = _notifier_for(rnd, head)
-        if notifier is None:
-            no_address.append(head)
-        elif head.next_attempt_at <= now:
-            due.append((head, notifier))
-    if no_address:
-        _report_waiting(rnd, no_address)
-    limit = asyncio.Semaphore(max(1, rnd.policy.concurrency))
-
-    async def one(head: OutboxMessage) -> None:
-        async with limit:
-            await _deliver_destination(rnd, head.kind, head.destination)
-
-    await asyncio.gather(*(one(head) for head, _ in due))
-    return rnd.sent
-
-
-def _people(session: Session, keys: set[str]) -> dict[str, Person]:
-    if not keys:
-        return {}
-    return {p.key: p for p in session.exec(select(Person).where(col(Person.key).in_(sorted(keys)))).all()}
-
-
-def _notifier_for(rnd: _Round, msg: OutboxMessage) -> Notifier | None:
-    recipient = rnd.people.get(msg.destination) if msg.kind == "dm" else None
-    return next((n for n in rnd.notifiers if n.handles(msg, recipient)), None)
-
-
-async def _deliver_destination(rnd: _Round, kind: str, destination: str) -> None:
-    """The messages to one place, in order, until one fails for now or none is due."""
-    for _ in range(rnd.policy.per_destination):
-        with transaction(rnd.engine) as session:
-            msg = outbox.head_of(session, kind, destination)
-            if msg is None or msg.id is None or msg.next_attempt_at > rnd.now:
-                return
-            notifier = _notifier_for(rnd, msg)
-            if notifier is None:
-                return  # this one waits for a transport: so do the later ones
-            if not outbox.claim(session, msg.id, now=rnd.now, until=rnd.now + rnd.policy.lease):
-                return  # another process (or round) has it
-        recipient = rnd.people.get(msg.destination) if msg.kind == "dm" else None
-        try:
-            outcome = await asyncio.wait_for(notifier.send(msg, recipient), timeout=rnd.policy.send_timeout)
-        except PermanentError as exc:
-            log.warning("outbox %s (%s) refused for good: %s", msg.id, msg.kind, exc.reason)
-            _park(rnd, msg.id, reason=exc.reason, error=safe_error(exc))
-            continue  # the destination's later messages may go
-        except Exception as exc:  # noqa: BLE001 - anything else (timeouts too) means: retry later
-            # no answer in time: it may have arrived (the next attempt looks first)
-            timed_out = isinstance(exc, TimeoutError)
-            error = TIMEOUT_ERROR if timed_out else safe_error(exc)
-            log.warning("outbox %s (%s) failed: %s", msg.id, msg.kind, type(exc).__name__)
-            if rnd.now - msg.created_at >= rnd.policy.max_age:
-                _park(rnd, msg.id, reason=TOO_OLD, error=error, timed_out=timed_out)
-                continue
-            with transaction(rnd.engine) as session:
-                row = session.get(OutboxMessage, msg.id)
-                if row is not None:
-                    if timed_out:
-                        outbox.note_timeout(row, started=rnd.now)
-                    outbox.mark_failed(session, row, now=rnd.now, error=error)
-            return  # the rest of this destination waits for the next attempt
-        after = _after_timeout(msg, notifier, outcome)
-        with transaction(rnd.engine) as session:
-            row = session.get(OutboxMessage, msg.id)
-            if row is not None:
-                outbox.mark_sent(session, row, now=rnd.now, transport=notifier.name, after_timeout=after)
-        rnd.sent += 1
-        await asyncio.sleep(0)  # destinations take turns, also when a transport never waits (the console)
+    """One round at the moment `now` (no pace kept between calls): for tests and one-off runs."""
+    delivery = Delivery(engine, notifiers, clock=lambda: now, policy=policy)
+    try:
+        return await delivery.round()
+    finally:
+        delivery.close()
 
 
 def _after_timeout(msg: OutboxMessage, notifier: Notifier, outcome: str | None) -> str | None:
@@ -229,72 +491,68 @@ def _after_timeout(msg: OutboxMessage, notifier: Notifier, outcome: str | None) 
     return after
 
 
-def _park(rnd: _Round, msg_id: int, *, reason: str, error: str, timed_out: bool = False) -> None:
+def _park(session: Session, rnd: _Round, msg_id: int, *, reason: str, error: str, timed_out: bool = False) -> None:
     """Park one message and, once per destination a day, tell who can fix it."""
-    with transaction(rnd.engine) as session:
-        msg = session.get(OutboxMessage, msg_id)
-        if msg is None:
-            return
-        if timed_out:
-            outbox.note_timeout(msg, started=rnd.now)  # a requeued one still looks before it is sent again
-        outbox.park(session, msg, now=rnd.now, reason=reason, error=error)
-        if (msg.dedupe_key or "").startswith(NOTICE):
-            return  # a notice about delivery that cannot be delivered: only the operator's list shows it
-        msg.reported_at = rnd.now
-        where = f"#{msg.destination}" if msg.kind == "channel" else _who(session, msg.destination)
-        text = (
-            f"Een bericht van wijkbot voor {where} kon niet worden bezorgd: {describe(reason)}. "
-            "Latere berichten gaan gewoon door. "
+    msg = session.get(OutboxMessage, msg_id)
+    if msg is None:
+        return
+    if timed_out:
+        outbox.note_timeout(msg, started=rnd.now)  # a requeued one still looks before it is sent again
+    outbox.park(session, msg, now=rnd.now, reason=reason, error=error)
+    if (msg.dedupe_key or "").startswith(NOTICE):
+        return  # a notice about delivery that cannot be delivered: only the operator's list shows it
+    msg.reported_at = rnd.now
+    where = f"#{msg.destination}" if msg.kind == "channel" else _who(session, msg.destination)
+    text = (
+        f"Een bericht van wijkbot voor {where} kon niet worden bezorgd: {describe(reason)}. "
+        "Latere berichten gaan gewoon door. "
+    )
+    chair = _chair_of(session, msg.destination) if msg.kind == "channel" else None
+    if chair is not None:
+        text += (
+            "Nodig de bot uit in het kanaal of vraag de beheerder de configuratie aan te passen; "
+            "de beheerder kan het bericht daarna opnieuw versturen."
         )
-        chair = _chair_of(session, msg.destination) if msg.kind == "channel" else None
-        if chair is not None:
-            text += (
-                "Nodig de bot uit in het kanaal of vraag de beheerder de configuratie aan te passen; "
-                "de beheerder kan het bericht daarna opnieuw versturen."
-            )
-            to = [chair]
-        else:
-            text += (
-                "Bekijk het met `wijkbot outbox lijst` en verstuur het opnieuw met `wijkbot outbox opnieuw <nummer>`."
-            )
-            to = _admins(session)
-        _notify(session, to, text, now=rnd.now, key=f"geparkeerd:{msg.kind}:{msg.destination}")
+        to = [chair]
+    else:
+        text += "Bekijk het met `wijkbot outbox lijst` en verstuur het opnieuw met `wijkbot outbox opnieuw <nummer>`."
+        to = _admins(session)
+    _notify(session, to, text, now=rnd.now, key=f"geparkeerd:{msg.kind}:{msg.destination}")
 
 
-def _report_waiting(rnd: _Round, heads: list[OutboxMessage]) -> None:
+def _report_waiting(session: Session, *, rnd: _Round, heads: list[OutboxMessage]) -> None:
     """Direct messages that wait longer than a day for an address: the admins are told, once each."""
-    cutoff = rnd.now - rnd.policy.report_after
+    cutoff = rnd.now - rnd.delivery.policy.report_after
     places = sorted({h.destination for h in heads if h.kind == "dm" and h.created_at <= cutoff})
     if not places:
         return
-    with transaction(rnd.engine) as session:
-        aged = session.exec(  # one query a round, usually answering nothing
-            select(OutboxMessage).where(
-                col(OutboxMessage.sent_at).is_(None),
-                col(OutboxMessage.parked_at).is_(None),
-                col(OutboxMessage.reported_at).is_(None),
-                OutboxMessage.kind == "dm",
-                col(OutboxMessage.destination).in_(places),
-                col(OutboxMessage.created_at) <= cutoff,
-            )
-        ).all()
-        per_person: dict[str, int] = {}
-        for m in aged:
-            m.reported_at = rnd.now
-            session.add(m)
-            if not (m.dedupe_key or "").startswith(NOTICE):
-                per_person[m.destination] = per_person.get(m.destination, 0) + 1
-        if per_person:
-            log.warning("outbox: direct messages to %d people wait longer than a day for an address", len(per_person))
-        admins = _admins(session)
-        for key, n in sorted(per_person.items()):
-            text = (
-                f"{n} {'bericht' if n == 1 else 'berichten'} van wijkbot voor {_who(session, key)} "
-                f"{'wacht' if n == 1 else 'wachten'} langer dan een dag: wijkbot kent geen Slack- of Telegram-account "
-                "van deze persoon. Zet `slack_id` in de configuratie of vraag de persoon de bot één keer te gebruiken; "
-                "`wijkbot outbox lijst` toont de berichten."
-            )
-            _notify(session, admins, text, now=rnd.now, key=f"wacht:dm:{key}")
+    aged = session.exec(  # one query a round, usually answering nothing
+        select(OutboxMessage).where(
+            col(OutboxMessage.sent_at).is_(None),
+            col(OutboxMessage.parked_at).is_(None),
+            col(OutboxMessage.reported_at).is_(None),
+            OutboxMessage.kind == "dm",
+            col(OutboxMessage.destination).in_(places),
+            col(OutboxMessage.created_at) <= cutoff,
+        )
+    ).all()
+    per_person: dict[str, int] = {}
+    for m in aged:
+        m.reported_at = rnd.now
+        session.add(m)
+        if not (m.dedupe_key or "").startswith(NOTICE):
+            per_person[m.destination] = per_person.get(m.destination, 0) + 1
+    if per_person:
+        log.warning("outbox: direct messages to %d people wait longer than a day for an address", len(per_person))
+    admins = _admins(session)
+    for key, n in sorted(per_person.items()):
+        text = (
+            f"{n} {'bericht' if n == 1 else 'berichten'} van wijkbot voor {_who(session, key)} "
+            f"{'wacht' if n == 1 else 'wachten'} langer dan een dag: wijkbot kent geen Slack- of Telegram-account "
+            "van deze persoon. Zet `slack_id` in de configuratie of vraag de persoon de bot één keer te gebruiken; "
+            "`wijkbot outbox lijst` toont de berichten."
+        )
+        _notify(session, admins, text, now=rnd.now, key=f"wacht:dm:{key}")
 
 
 def _notify(session: Session, to: list[str], text: str, *, now: datetime, key: str) -> None:
@@ -326,10 +584,10 @@ def outbox_health(engine: Engine, notifiers: list[Notifier], *, now: datetime) -
     """What /healthz reports of the outbox: waiting (with and without an address), parked, oldest ages."""
     with transaction(engine) as session:
         counts = outbox.counts(session)
-        firsts = outbox.heads(session)
-        people = _people(session, {m.destination for m in firsts if m.kind == "dm"})
-    rnd = _Round(engine, notifiers, now, DeliveryPolicy(), people=people)
-    deliverable = [m.created_at for m in firsts if _notifier_for(rnd, m) is not None]
+        firsts, people = _heads_and_recipients(session)
+    rnd = _Round(Delivery.__new__(Delivery), now, people)
+    rnd.delivery.notifiers = notifiers
+    deliverable = [m.created_at for m in firsts if rnd.notifier_for(m) is not None]
     waiting_age = (now - counts.oldest_waiting).total_seconds() if counts.oldest_waiting else 0.0
     due_age = (now - min(deliverable)).total_seconds() if deliverable else 0.0
     return {

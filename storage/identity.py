@@ -123,6 +123,23 @@ def addresses(session: Session, transport: str, person_ids: Collection[int] | No
     return {pid: ext for pid, ext in session.exec(query).all() if pid is not None}
 
 
+def addresses_of_people(session: Session, person_ids: Collection[int]) -> dict[int, dict[str, str]]:
+    """Person id -> {transport: address} for these people, every transport in one query."""
+    if not person_ids:
+        return {}
+    found: dict[int, dict[str, str]] = {}
+    ids = sorted(set(person_ids))
+    for start in range(0, len(ids), 500):
+        rows = session.exec(
+            select(PersonAddress.person_id, PersonAddress.transport, PersonAddress.external_id).where(
+                col(PersonAddress.person_id).in_(ids[start : start + 500])
+            )
+        ).all()
+        for pid, transport, ext in rows:
+            found.setdefault(pid, {})[transport] = ext
+    return found
+
+
 def bind(
     session: Session,
     person: Person,

@@ -145,6 +145,45 @@ def claim(session: Session, msg_id: int, *, now: datetime, until: datetime) -> b
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
+def next_of(
+    session: Session, kind: str, destination: str, *, after: int, now: datetime, limit: int
+) -> list[OutboxMessage]:
+    """The waiting messages to one destination after id `after`, in order (the ones a round may send next)."""
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .where(
+                *_waiting(),
+                OutboxMessage.kind == kind,
+                OutboxMessage.destination == destination,
+                col(OutboxMessage.id) > after,
+                col(OutboxMessage.next_attempt_at) <= now,
+            )
+            .order_by(col(OutboxMessage.id))
+            .limit(limit)
+        ).all()
+    )
+
+
+def sent(session: Session, msg_id: int, *, now: datetime, transport: str, after_timeout: str | None = None) -> None:
+    """`mark_sent` as one UPDATE by id, without loading the row (delivery's hot path)."""
+    values: dict[str, Any] = {
+        "sent_at": now,
+        "transport": transport,
+        "attempts": col(OutboxMessage.attempts) + 1,
+        "last_error": None,
+    }
+    if after_timeout is not None:
+        values["after_timeout"] = after_timeout
+    session.execute(update(OutboxMessage).where(col(OutboxMessage.id) == msg_id).values(**values))
+
+
+def release(session: Session, *, msg_id: int, at: datetime) -> None:
+    """Give a claimed message back, to be tried from `at` on; not counted as an attempt (a 429, say)."""
+    waiting = update(OutboxMessage).where(col(OutboxMessage.id) == msg_id, *_waiting())
+    session.execute(waiting.values(next_attempt_at=at))
+
+
 # After a send that timed out (`timed_out_at`), how the message went out in the end (`after_timeout`):
 FOUND = "found"  # it had arrived: marked sent without sending it again
 RESENT = "resent"  # the transport looked and it had not arrived: sent once more, so once

@@ -30,6 +30,8 @@ PG_URL = os.environ.get("WIJKBOT_TEST_PG_URL", "")
 def _files_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Exports, charts and PDFs go to the test's own directory, never into the checkout."""
     monkeypatch.setenv("WIJKBOT_OUTPUT_DIR", str(tmp_path / "wijkbot-uitvoer"))
+    # no pace between two messages to one channel (a second in production): tests of the pace set it
+    monkeypatch.setenv("WIJKBOT_OUTBOX_PACE", "0")
 
 
 @pytest.fixture(autouse=True)

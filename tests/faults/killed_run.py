@@ -24,12 +24,13 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
 
 from bot.core import Clock, Wijkbot
+from handlers.notify import Recipient
 from schedules import console_runner
 from schedules.jobs import JobSpec, register
 from storage import outbox
 from storage.config import OrgConfig
 from storage.db import transaction
-from storage.models import OutboxMessage, Person
+from storage.models import OutboxMessage
 
 TZ = ZoneInfo("Europe/Amsterdam")
 FIRES_AT = datetime(2026, 11, 29, 5, 30, tzinfo=TZ)  # a Sunday morning, when nothing else runs
@@ -67,14 +68,15 @@ def _jobs(config: OrgConfig) -> list[JobSpec]:
 
 class EdgeNotifier:
     name = "edge"
+    interval = 0.0
 
     def __init__(self, recording: Path, block_on: str | None) -> None:
         self.recording, self.block_on = recording, block_on
 
-    def handles(self, msg: OutboxMessage, recipient: Person | None) -> bool:
+    def handles(self, msg: OutboxMessage, recipient: Recipient | None) -> bool:
         return msg.dedupe_key is not None and msg.dedupe_key.startswith("fault-test:")
 
-    async def send(self, msg: OutboxMessage, recipient: Person | None) -> None:
+    async def send(self, msg: OutboxMessage, recipient: Recipient | None) -> None:
         if msg.destination == self.block_on:
             Path(f"{self.recording}.blocked").write_text(str(msg.id))
             await asyncio.sleep(3600)  # the service stopped answering; we get killed here

@@ -17,10 +17,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 from sqlmodel import select
 
-from handlers.notify import deliver_outbox
+from handlers.notify import Recipient, deliver_outbox
 from storage import outbox
 from storage.db import transaction
-from storage.models import OutboxMessage, Person
+from storage.models import OutboxMessage
 from tests.support.talk import TalkingBot
 
 
@@ -66,14 +66,15 @@ class HttpNotifier:
     """A transport at the network edge: one POST per message; anything but 2xx is a failure."""
 
     name = "http"
+    interval = 0.0
 
     def __init__(self, url: str) -> None:
         self.url = url
 
-    def handles(self, msg: OutboxMessage, recipient: Person | None) -> bool:
+    def handles(self, msg: OutboxMessage, recipient: Recipient | None) -> bool:
         return True
 
-    async def send(self, msg: OutboxMessage, recipient: Person | None) -> None:
+    async def send(self, msg: OutboxMessage, recipient: Recipient | None) -> None:
         async with httpx.AsyncClient(timeout=5) as client:
             response = await client.post(self.url, json={"channel": f"{msg.kind}:{msg.destination}", "text": msg.text})
             response.raise_for_status()

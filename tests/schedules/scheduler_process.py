@@ -23,20 +23,22 @@ from datetime import datetime
 
 from bot.core import Clock, Wijkbot
 from bot.settings import Settings
+from handlers.notify import Recipient
 from schedules.live import start_scheduler
-from storage.models import OutboxMessage, Person
+from storage.models import OutboxMessage
 
 
 class FileNotifier:
     name = "file"
+    interval = 0.0
 
     def __init__(self, path: str) -> None:
         self.path = path
 
-    def handles(self, msg: OutboxMessage, recipient: Person | None) -> bool:
+    def handles(self, msg: OutboxMessage, recipient: Recipient | None) -> bool:
         return True
 
-    async def send(self, msg: OutboxMessage, recipient: Person | None) -> None:
+    async def send(self, msg: OutboxMessage, recipient: Recipient | None) -> None:
         with open(self.path, "a", encoding="utf-8") as f:
             f.write(json.dumps({"id": msg.id, "key": msg.dedupe_key, "pid": os.getpid()}) + "\n")
 

@@ -11,7 +11,8 @@ from sqlmodel.sql.expression import SelectOfScalar
 from bot.core import Clock, Wijkbot
 from handlers.base import Reply
 from handlers.forms import Form, Outcome
-from storage.models import OutboxMessage, Person
+from handlers.notify import Recipient
+from storage.models import OutboxMessage
 
 
 @dataclass
@@ -25,12 +26,13 @@ class RecordingNotifier:
     """Delivers outbox messages into a list, as the console would print them."""
 
     name: str = "test"
+    interval: float = 0.0
     posted: list[Posted] = field(default_factory=list)
 
-    def handles(self, msg: OutboxMessage, recipient: Person | None) -> bool:
+    def handles(self, msg: OutboxMessage, recipient: Recipient | None) -> bool:
         return True
 
-    async def send(self, msg: OutboxMessage, recipient: Person | None) -> None:
+    async def send(self, msg: OutboxMessage, recipient: Recipient | None) -> None:
         dest = f"#{msg.destination}" if msg.kind == "channel" else f"@{msg.destination}"
         self.posted.append(Posted(dest, msg.text))
 

@@ -40,6 +40,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.jitter import Jitter
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 from starlette.requests import Request
@@ -75,6 +78,7 @@ UNKNOWN_PERSON = "slack:onbekend"
 _ENTITY = re.compile(r"<([^<>]*)>")
 RESPONSE_TRIES = 3
 HOME_DEBOUNCE = 0.5  # seconds to gather App Home republishes during a burst
+SDK_WAIT = 3.0  # seconds of Retry-After slack_sdk may wait out itself (longer: the caller waits)
 MENTIONS_TTL = 60.0  # seconds a cached person key → Slack id table is used (bindings here update it at once)
 FAILED = "Er ging iets mis bij wijkbot; probeer het zo opnieuw (kijk met /actie lijst of het al is vastgelegd)."
 
@@ -89,12 +93,28 @@ class _ScaledJitter(Jitter):
         return duration + random.random() * self.scale
 
 
+class _ShortRateLimitRetry(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk waits out a 429 itself only when Retry-After is short; a longer one reaches the
+    caller (the outbox then waits that long without counting a failure, instead of a send that
+    sleeps past its timeout and counts as a possible double)."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and response.status_code == 429 and retry_after(response.headers) <= SDK_WAIT
+
+
 def retry_handlers(backoff: float = 0.5, server_retries: int = 2) -> list[AsyncRetryHandler]:
     """429: wait for Retry-After; 500/503 and dropped connections: a few tries with backoff."""
     interval = BackoffRetryIntervalCalculator(backoff_factor=backoff, jitter=_ScaledJitter(backoff))
     return [
         AsyncConnectionErrorRetryHandler(max_retry_count=server_retries, interval_calculator=interval),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+        _ShortRateLimitRetry(max_retry_count=2),
         AsyncServerErrorRetryHandler(max_retry_count=server_retries, interval_calculator=interval),
     ]
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,6 +77,11 @@ class FakeSlack:
     _fail_count: int = 0  # answer 500 for this many more calls (-1: until heal())
     _fail_methods: frozenset[str] = frozenset()
     _rate_limit: dict[str, int] = field(default_factory=dict)  # method → how many 429s still to give
+    _retry_after: dict[str, str] = field(default_factory=dict)  # method → the Retry-After of those 429s
+    # Slack's rule for chat.postMessage: about one message a second per channel. With `pace` > 0 a
+    # post to a channel less than `pace` seconds after the last one it took gets 429 (Retry-After).
+    pace: float = 0.0
+    _last_post: dict[str, float] = field(default_factory=dict)  # channel → when it last took a post
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
@@ -217,9 +223,10 @@ class FakeSlack:
             return str(r["error"])
         return ""
 
-    def rate_limit_once(self, method: str) -> None:
-        """The next call of `method` gets 429 with Retry-After: 1."""
+    def rate_limit_once(self, method: str, *, retry_after: int = 1) -> None:
+        """The next call of `method` gets 429 with Retry-After (seconds); called n times: n calls."""
         self._rate_limit[method] = self._rate_limit.get(method, 0) + 1
+        self._retry_after[method] = str(retry_after)
 
     # -- reading what happened ------------------------------------------------------------------
 
@@ -321,7 +328,14 @@ class FakeSlack:
         if self._rate_limit.get(method):
             self._rate_limit[method] -= 1
             self.calls.append(Call(method, body, 429, raw, request.path))
-            return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"})
+            return _ratelimited(self._retry_after.get(method, "1"))
+        if method == "chat.postMessage" and self.pace > 0:
+            channel, now = str(body.get("channel")), asyncio.get_running_loop().time()
+            since = now - self._last_post.get(channel, -self.pace)
+            if since < self.pace:
+                self.calls.append(Call(method, body, 429, raw, request.path))
+                return _ratelimited(str(max(1, math.ceil(self.pace - since))))
+            self._last_post[channel] = now
         if self._outage(method):
             self.calls.append(Call(method, body, 500, raw, request.path))
             return web.json_response({"ok": False, "error": "fatal_error"}, status=500)
@@ -560,3 +574,7 @@ def _element_violations(obj: Any, action_ids: list[str]) -> list[str]:
         if key not in ("options",) and isinstance(value, dict | list):
             out += _element_violations(value, action_ids)
     return out
+
+
+def _ratelimited(retry_after: str) -> web.Response:
+    return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": retry_after})

@@ -1,0 +1,128 @@
+"""Delivery at the platform's pace (issue 18): about one message a second per channel, Retry-After
+obeyed and not counted as a failure, the bookkeeping of many destinations in few transactions.
+
+Against the fake Slack on 127.0.0.1 that enforces the pace itself (`FakeSlack.pace`: a post to a
+channel sooner than that after the last one gets 429 with Retry-After).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from sqlalchemy import event
+from sqlmodel import Session, col, select
+
+from handlers.notify import Delivery, DeliveryPolicy
+from storage.db import transaction
+from storage.models import OutboxMessage, Person
+from tests.bot.conftest import BOLNES, SlackWorld
+from tests.bot.test_delivery import CENTRUM, bind, posts_to, queue, row
+
+PACE = 0.3  # seconds between two posts to one channel in these tests (Slack: about 1)
+
+
+async def deliver_all(world: SlackWorld, delivery: Delivery, ids: list[int], *, rounds: int = 50) -> None:
+    """Rounds until every message in `ids` is sent (a round returns when its destinations are done)."""
+    for _ in range(rounds):
+        await delivery.round()
+        with Session(world.bot.engine) as s:
+            left = s.exec(
+                select(OutboxMessage.id).where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.sent_at).is_(None))
+            ).all()
+        if not left:
+            return
+    raise AssertionError(f"{len(left)} messages still unsent after {rounds} rounds")
+
+
+def paced(world: SlackWorld) -> Delivery:
+    world.transport.notifier.interval = PACE
+    return Delivery(
+        world.bot.engine,
+        world.bot.notifiers,
+        clock=world.bot.clock.now,
+        policy=DeliveryPolicy(),
+        monotonic=time.monotonic,
+    )
+
+
+async def test_messages_to_a_channel_go_at_its_pace_and_channels_go_side_by_side(slack: SlackWorld) -> None:
+    slack.fake.pace = PACE
+    ids = queue(slack, *[("channel", ch, f"bericht {i} voor {ch}") for i in range(4) for ch in (BOLNES, CENTRUM)])
+    delivery = paced(slack)
+    try:
+        await deliver_all(slack, delivery, ids)
+    finally:
+        delivery.close()
+    statuses = [c.status for c in slack.fake.calls if c.method == "chat.postMessage"]
+    assert statuses == [200] * 8  # never faster than the channel takes: no 429 at all
+    for ch in (BOLNES, CENTRUM):
+        assert posts_to(slack, ch) == [f"bericht {i} voor {ch}" for i in range(4)]  # in order
+    # the two channels take turns: the second channel's first message does not wait for the first's four
+    order = [c["channel"] for c in slack.fake.of("chat.postMessage")]
+    assert set(order[:2]) == {BOLNES, CENTRUM}
+
+
+async def test_a_short_retry_after_is_waited_out_and_not_counted_as_a_failure(slack: SlackWorld) -> None:
+    for _ in range(3):  # slack_sdk waits out two itself; the third reaches the outbox
+        slack.fake.rate_limit_once("chat.postMessage", retry_after=1)
+    [msg_id] = queue(slack, ("channel", BOLNES, "Na de wachttijd"))
+    delivery = paced(slack)
+    try:
+        await deliver_all(slack, delivery, [msg_id], rounds=1)  # the same round waits and sends it
+    finally:
+        delivery.close()
+    assert [c.status for c in slack.fake.calls if c.method == "chat.postMessage"] == [429, 429, 429, 200]
+    sent = row(slack, msg_id)
+    assert sent.attempts == 1  # the one that went: the 429s were no attempts
+    assert sent.last_error is None
+
+
+async def test_a_long_retry_after_gives_the_message_back_until_then_without_an_attempt(slack: SlackWorld) -> None:
+    slack.fake.rate_limit_once("chat.postMessage", retry_after=120)  # longer than slack_sdk waits itself
+    [first, second] = queue(slack, ("channel", BOLNES, "Eerste"), ("channel", BOLNES, "Tweede"))
+    other = queue(slack, ("channel", CENTRUM, "Elders"))
+    now = slack.bot.clock.now()
+    delivery = paced(slack)
+    try:
+        await delivery.round()
+        waiting = row(slack, first)
+        assert waiting.sent_at is None
+        assert waiting.parked_at is None
+        assert waiting.attempts == 0  # not a failure
+        assert waiting.last_error is None
+        assert waiting.next_attempt_at >= now + timedelta(seconds=119)
+        assert row(slack, second).sent_at is None  # the channel's order holds: the second waits too
+        assert posts_to(slack, CENTRUM) == ["Elders"]  # other channels are not held back
+        slack.bot.clock.set(now + timedelta(seconds=121))
+        delivery.pacing = None  # the two minutes have passed (the pace is in real seconds)
+        await deliver_all(slack, delivery, [first, second])
+    finally:
+        delivery.close()
+    assert posts_to(slack, BOLNES) == ["Eerste", "Tweede"]
+    assert row(slack, other[0]).attempts == 1
+
+
+async def test_the_bookkeeping_of_many_destinations_commits_together(slack: SlackWorld) -> None:
+    """Forty people's direct messages at once: marking them sent takes far fewer transactions than messages."""
+    people = [f"p{n:02d}" for n in range(40)]
+    with transaction(slack.bot.engine) as s:
+        for key in people:
+            s.add(Person(key=key, name=f"Persoon {key}", organisation="Gemeente", created_at=slack.bot.clock.now()))
+    for n, key in enumerate(people):
+        bind(slack, key, f"U0P{n:04d}")
+    ids = queue(slack, *[("dm", key, f"Hallo {key}") for key in people])
+    commits: list[object] = []
+
+    def counted(conn: object) -> None:
+        commits.append(conn)
+
+    event.listen(slack.bot.engine, "commit", counted)
+    delivery = Delivery(slack.bot.engine, slack.bot.notifiers, clock=slack.bot.clock.now)
+    try:
+        await deliver_all(slack, delivery, ids, rounds=1)
+    finally:
+        delivery.close()
+        event.remove(slack.bot.engine, "commit", counted)
+    assert len(slack.fake.of("chat.postMessage")) == 40
+    assert len(commits) < 40 / 2, f"{len(commits)} transactions for 40 messages"

@@ -28,7 +28,7 @@ from bench import report
 from bench.common import PYTHON, ROOT, Options, machine, postgresql, reset_database
 from bench.results import Goal, Section
 
-BENCHMARKS = ["latency", "data", "scheduler", "digest", "dates", "scale"]
+BENCHMARKS = ["latency", "delivery", "data", "scheduler", "digest", "dates", "scale"]
 
 
 def _digest(opts: Options) -> Section:

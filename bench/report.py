@@ -9,7 +9,7 @@ from pathlib import Path
 from bench.common import Options
 from bench.results import Section
 
-ORDER = ["latency", "data", "scheduler", "digest", "dates"]
+ORDER = ["latency", "delivery", "data", "scheduler", "digest", "dates", "scale"]
 TEMPLATE = """# Performance
 
 Measured by `.venv/bin/python -m bench` (see bench/__main__.py); everything between the

@@ -389,8 +389,23 @@ class OutboxMessage(SQLModel, table=True):
 
     __table_args__ = (
         sa.Index("ix_outbox_pending", "sent_at", "next_attempt_at"),
-        sa.Index("ix_outbox_parked", "parked_at"),
+        # only the parked rows (0017): a query for the unparked ones must not walk the sent history here
+        sa.Index(
+            "ix_outbox_parked",
+            "parked_at",
+            sqlite_where=sa.text("parked_at IS NOT NULL"),
+            postgresql_where=sa.text("parked_at IS NOT NULL"),
+        ),
         sa.Index("ix_outbox_after_timeout", "after_timeout"),
+        # the waiting messages of one destination in order (delivery's heads and next ones): 0017
+        sa.Index(
+            "ix_outbox_waiting",
+            "kind",
+            "destination",
+            "id",
+            sqlite_where=sa.text("sent_at IS NULL AND parked_at IS NULL"),
+            postgresql_where=sa.text("sent_at IS NULL AND parked_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -118,7 +118,14 @@ def heads(session: Session) -> list[OutboxMessage]:
         .group_by(col(OutboxMessage.kind), col(OutboxMessage.destination))
         .subquery()
     )
-    stmt = select(OutboxMessage).join(first, col(OutboxMessage.id) == first.c.head).order_by(col(OutboxMessage.id))
+    # the outer query also reads only waiting rows: joined back by id, a planner may otherwise
+    # hash-join against the whole table, sent history and all
+    stmt = (
+        select(OutboxMessage)
+        .join(first, col(OutboxMessage.id) == first.c.head)
+        .where(*_waiting())
+        .order_by(col(OutboxMessage.id))
+    )
     return list(session.exec(stmt).all())
 
 

@@ -1,0 +1,111 @@
+"""Delivery's queries read the queue, never the history (issue 18, the scale run: "no full scans").
+
+A round asks for the first waiting message of every destination and then a destination's next
+ones; an outbox keeps what it sent for a while. With 2,000 sent messages and 60 waiting, the
+plans of those queries must come from an index (0017: `ix_outbox_waiting`, partial; the parked
+index holds only parked rows), on SQLite without statistics as on PostgreSQL with them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlmodel import Session
+
+from storage import outbox
+from storage.db import transaction
+from storage.models import OutboxMessage
+
+NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def _fill(engine: sa.Engine) -> None:
+    sent = [
+        {
+            "kind": "channel",
+            "destination": f"kanaal-{n % 50}",
+            "text": "verstuurd",
+            "payload": "{}",
+            "created_at": NOW - timedelta(days=3),
+            "next_attempt_at": NOW - timedelta(days=3),
+            "attempts": 1,
+            "sent_at": NOW - timedelta(days=3),
+            "transport": "slack",
+        }
+        for n in range(2000)
+    ]
+    waiting = [
+        {
+            "kind": "dm" if n % 2 else "channel",
+            "destination": f"kanaal-{n % 30}",
+            "text": "wacht",
+            "payload": "{}",
+            "created_at": NOW,
+            "next_attempt_at": NOW,
+            "attempts": 0,
+        }
+        for n in range(60)
+    ]
+    with transaction(engine) as s:
+        s.execute(sa.insert(OutboxMessage), sent)
+        s.execute(sa.insert(OutboxMessage), waiting)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE outboxmessage")
+
+
+def _statements(engine: sa.Engine, work: Callable[[Session], Any]) -> list[tuple[str, Any]]:
+    seen: list[tuple[str, Any]] = []
+
+    def remember(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+        seen.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        with Session(engine) as s:
+            work(s)
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    return [(st, p) for st, p in seen if "outboxmessage" in st]
+
+
+def _plan(engine: sa.Engine, statement: str, params: Any) -> str:
+    explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(explain + statement, params).all()
+    return "\n".join(str(r[-1]) for r in rows)
+
+
+# what reads only the queue: the partial index, unsent rows (sent_at IS NULL), or one row by its key
+QUEUE_ONLY = ("ix_outbox_waiting", "ix_outbox_pending (sent_at=?", "INTEGER PRIMARY KEY")
+
+
+def _reads_history(engine: sa.Engine, plan: str) -> bool:
+    """Whether the plan walks more than the queue: a scan, or an index that holds the sent rows too."""
+    if engine.dialect.name == "sqlite":
+        lines = [line for line in plan.splitlines() if "outboxmessage" in line]
+        return any(not any(ok in line for ok in QUEUE_ONLY) for line in lines)
+    return "Seq Scan on outboxmessage" in plan or "ix_outbox_parked" in plan
+
+
+def test_a_round_reads_the_waiting_messages_from_an_index_not_the_sent_history(engine: sa.Engine) -> None:
+    _fill(engine)
+
+    def round_queries(s: Session) -> None:
+        heads = outbox.heads(s)
+        assert len(heads) == 30  # one per destination (kind and place)
+        first = outbox.head_of(s, "channel", "kanaal-0")
+        assert first is not None
+        assert first.text == "wacht"
+        assert first.id is not None
+        outbox.next_of(s, "channel", "kanaal-0", after=first.id, now=NOW, limit=20)
+
+    statements = _statements(engine, round_queries)
+    assert len(statements) == 3
+    for statement, params in statements:
+        plan = _plan(engine, statement, params)
+        assert not _reads_history(engine, plan), f"{statement[:120]}…\n{plan}"

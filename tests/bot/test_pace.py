@@ -7,17 +7,19 @@ channel sooner than that after the last one gets 429 with Retry-After).
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import event
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from handlers.notify import Delivery, DeliveryPolicy
-from storage.db import transaction
-from storage.models import OutboxMessage, Person
+from handlers.notify import Delivery, DeliveryPolicy, _GroupCommit
+from storage.models import OutboxMessage
 from tests.bot.conftest import BOLNES, SlackWorld
-from tests.bot.test_delivery import CENTRUM, bind, posts_to, queue, row
+from tests.bot.test_delivery import CENTRUM, posts_to, queue, row
 
 PACE = 0.3  # seconds between two posts to one channel in these tests (Slack: about 1)
 
@@ -103,26 +105,55 @@ async def test_a_long_retry_after_gives_the_message_back_until_then_without_an_a
     assert row(slack, other[0]).attempts == 1
 
 
-async def test_the_bookkeeping_of_many_destinations_commits_together(slack: SlackWorld) -> None:
-    """Forty people's direct messages at once: marking them sent takes far fewer transactions than messages."""
-    people = [f"p{n:02d}" for n in range(40)]
-    with transaction(slack.bot.engine) as s:
-        for key in people:
-            s.add(Person(key=key, name=f"Persoon {key}", organisation="Gemeente", created_at=slack.bot.clock.now()))
-    for n, key in enumerate(people):
-        bind(slack, key, f"U0P{n:04d}")
-    ids = queue(slack, *[("dm", key, f"Hallo {key}") for key in people])
+async def test_writes_that_wait_at_the_same_moment_commit_together(slack: SlackWorld) -> None:
+    """While the writer thread commits one write, forty destinations queue theirs: one transaction
+    carries all forty, and each destination gets its own answer."""
+    writer = _GroupCommit(slack.bot.engine)
+    busy, release = threading.Event(), threading.Event()
     commits: list[object] = []
 
     def counted(conn: object) -> None:
         commits.append(conn)
 
+    def first(session: Session) -> str:
+        busy.set()
+        release.wait(timeout=60)
+        return "eerste"
+
+    def later(n: int) -> Callable[[Session], int]:
+        def op(session: Session) -> int:
+            return int(session.exec(select(func.count()).select_from(OutboxMessage)).one()) + n
+
+        return op
+
     event.listen(slack.bot.engine, "commit", counted)
-    delivery = Delivery(slack.bot.engine, slack.bot.notifiers, clock=slack.bot.clock.now)
     try:
-        await deliver_all(slack, delivery, ids, rounds=1)
+        held = asyncio.create_task(writer.run(first))
+        await asyncio.to_thread(busy.wait, 60)  # the writer is inside the first write
+        rest = [asyncio.create_task(writer.run(later(n))) for n in range(40)]
+        await asyncio.sleep(0)  # all forty are queued behind it
+        release.set()
+        assert await held == "eerste"
+        assert await asyncio.gather(*rest) == list(range(40))
     finally:
-        delivery.close()
         event.remove(slack.bot.engine, "commit", counted)
-    assert len(slack.fake.of("chat.postMessage")) == 40
-    assert len(commits) < 40 / 2, f"{len(commits)} transactions for 40 messages"
+        writer.close()
+    assert len(commits) == 2  # the first write alone, the forty together
+
+
+async def test_a_failing_write_fails_only_its_own_destination(slack: SlackWorld) -> None:
+    writer = _GroupCommit(slack.bot.engine)
+
+    def fine(session: Session) -> str:
+        return "goed"
+
+    def broken(session: Session) -> str:
+        raise ValueError("kapot")
+
+    try:
+        results = await asyncio.gather(writer.run(fine), writer.run(broken), writer.run(fine), return_exceptions=True)
+    finally:
+        writer.close()
+    assert results[0] == "goed"
+    assert isinstance(results[1], ValueError)
+    assert results[2] == "goed"

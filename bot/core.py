@@ -14,9 +14,11 @@ from pathlib import Path
 
 from bot.logprivacy import remember_people
 from bot.settings import Settings
-from handlers import resident_flow
+from handlers import inbox, resident_flow
 from handlers.base import Message, Reply, Ticket
+from handlers.batching import GroupCommit
 from handlers.forms import Form, Outcome, submit
+from handlers.inbox import Incoming
 from handlers.lookups import people_names, seed_configuration
 from handlers.notify import Delivery, DeliveryPolicy, Notifier
 from handlers.router import dispatch
@@ -90,6 +92,7 @@ class Wijkbot:
     on_received: Callable[[], None] | None = None  # wakes an inbox worker in the same process
     delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     _deliverer: Delivery | None = field(default=None, repr=False)  # the pace per destination, the writer
+    _receiver: GroupCommit[Incoming, int | None] | None = field(default=None, repr=False)  # inbox writes
     # what this bot keeps in memory (pending PII texts, rate limits) and its handlers' settings:
     # `ctx.state` in every handler, never shared with another bot in the same process
     state: BotState = field(default_factory=BotState)
@@ -149,6 +152,13 @@ class Wijkbot:
         mark = current_answered.get()
         if mark is not None:
             await mark()
+
+    async def receive(self, *, transport: str, kind: str, dedupe_key: str, body: str) -> int | None:
+        """Write a verified request to the inbox, durable on return (together with the ones that
+        arrive at the same moment); its id, or None when its key was received before."""
+        if self._receiver is None:
+            self._receiver = inbox.receiver(self.engine)
+        return await self._receiver.run(Incoming(transport, kind, dedupe_key, body, self.clock.now()))
 
     def received(self) -> None:
         """A request was written to the inbox: wake this process's worker, if it has one."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import functools
 import hashlib
 import hmac
 import json
@@ -53,7 +52,7 @@ from bot import slack_blocks as kit
 from bot.core import Wijkbot
 from bot.settings import Settings
 from bot.transports import Transport, register
-from handlers import commands, directory, forms, home, inbox, koppel, lookups
+from handlers import commands, directory, forms, home, koppel, lookups
 from handlers.base import Message, Reply
 from handlers.buttons import button_command, payload_buttons
 from handlers.notify import (
@@ -372,17 +371,10 @@ class SlackTransport:
         return [Route("/slack/events", events, methods=["POST"])]
 
     async def _write(self, kind: str, key: str, body: dict[str, Any]) -> int | None:
-        """One inbox row (committed on return), in the thread of the replay marks: never behind a command."""
-        receive = functools.partial(
-            inbox.receive,
-            self.bot.engine,
-            transport=NAME,
-            kind=kind,
-            dedupe_key=key,
-            body=json.dumps(body, ensure_ascii=False),
-            now=self.bot.clock.now(),
+        """One inbox row, committed on return (grouped with the requests arriving with it)."""
+        return await self.bot.receive(
+            transport=NAME, kind=kind, dedupe_key=key, body=json.dumps(body, ensure_ascii=False)
         )
-        return await asyncio.get_running_loop().run_in_executor(self._marks, receive)
 
     async def _receive(self, kind: str, body: dict[str, Any], signature: str, headers: Any) -> Response:
         """Write a verified request to the inbox, then acknowledge: a worker runs it (bot/inbox.py).

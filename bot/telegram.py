@@ -43,7 +43,7 @@ from bot.core import Wijkbot
 from bot.settings import Settings
 from bot.telegram_messages import bot_commands, escape_html, markup, split_text, tapped
 from bot.transports import Transport, register
-from handlers import ambassadeur, inbox
+from handlers import ambassadeur
 from handlers.base import Reply
 from handlers.notify import Notifier, PermanentError, RateLimited
 from handlers.resident_flow import FAILED, Command, Event, Input, Location, Other, Photo, Tap, Text
@@ -300,11 +300,7 @@ class TelegramTransport:
             # ids start again at random after a quiet week)
             raw = json.dumps(data, ensure_ascii=False, sort_keys=True)
             key = f"{TRANSPORT}:update:{data['update_id']}:{hashlib.sha256(raw.encode()).hexdigest()[:16]}"
-            now = self.bot.clock.now()
-            receive = inbox.receive
-            new = await asyncio.to_thread(
-                receive, self.bot.engine, transport=TRANSPORT, kind="update", dedupe_key=key, body=raw, now=now
-            )
+            new = await self.bot.receive(transport=TRANSPORT, kind="update", dedupe_key=key, body=raw)
             if new is not None:
                 self.bot.received()
         return Response(status_code=200)

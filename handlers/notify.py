@@ -18,24 +18,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import threading
 from collections import deque
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from handlers.batching import Failed, GroupCommit
 from storage import identity, outbox
 from storage.db import transaction
 from storage.models import Group, OutboxMessage, Person, PersonKind
 
 log = logging.getLogger(__name__)
-_T = TypeVar("_T")
 
 # What a Notifier is handed, by the names adapters use (bot/ imports no storage models).
 Outgoing = OutboxMessage
@@ -180,66 +178,27 @@ class Pacing:
             self._next = {k: at for k, at in self._next.items() if at > now}
 
 
-class _GroupCommit:
-    """Delivery's database work, off the event loop, in one thread of its own.
+def _writer(engine: Engine) -> GroupCommit[Callable[[Session], Any], Any]:
+    """Delivery's database work: every destination waits for its own write (so a kill sends at
+    most the message in flight twice), but the writes that wait at one moment share a transaction:
+    with 200 destinations sending, one commit carries the bookkeeping of many messages."""
 
-    Every destination waits for its own write (so a kill sends at most the message in flight
-    twice), but the writes that are waiting at the same moment commit together: with 200
-    destinations sending, one transaction carries the bookkeeping of many messages.
-    """
+    def apply(ops: list[Callable[[Session], Any]]) -> list[Any]:
+        try:
+            with transaction(engine) as session:
+                return [op(session) for op in ops]
+        except Exception:  # noqa: BLE001 - one bad write must not fail the others: each alone
+            return [_alone(engine, op) for op in ops]
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._lock = threading.Lock()
-        self._queued: list[tuple[Callable[[Session], Any], asyncio.Future[Any], asyncio.AbstractEventLoop]] = []
-        self._busy = False
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox")
-
-    async def run(self, op: Callable[[Session], _T]) -> _T:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[_T] = loop.create_future()
-        with self._lock:
-            self._queued.append((op, future, loop))
-            start = not self._busy
-            self._busy = True
-        if start:
-            self._thread.submit(self._drain)
-        return await future
-
-    def close(self) -> None:
-        self._thread.shutdown(wait=True)
-
-    def _drain(self) -> None:
-        while True:
-            with self._lock:
-                ops, self._queued = self._queued, []
-                if not ops:
-                    self._busy = False
-                    return
-            try:
-                with transaction(self.engine) as session:
-                    results = [op(session) for op, _, _ in ops]
-            except Exception:  # noqa: BLE001 - one bad write must not fail the others: each alone
-                for op, future, loop in ops:
-                    try:
-                        with transaction(self.engine) as session:
-                            result = op(session)
-                    except Exception as exc:  # noqa: BLE001 - handed to the waiting destination
-                        loop.call_soon_threadsafe(_settle, future, None, exc)
-                    else:
-                        loop.call_soon_threadsafe(_settle, future, result, None)
-                continue
-            for (_, future, loop), result in zip(ops, results, strict=True):
-                loop.call_soon_threadsafe(_settle, future, result, None)
+    return GroupCommit(apply, name="outbox")
 
 
-def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if future.done():  # the round was cancelled (stopping)
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
+def _alone(engine: Engine, op: Callable[[Session], Any]) -> Any:
+    try:
+        with transaction(engine) as session:
+            return op(session)
+    except Exception as exc:  # noqa: BLE001 - handed to the waiting destination
+        return Failed(exc)
 
 
 @dataclass
@@ -278,7 +237,7 @@ class Delivery:
         self.clock = clock
         self.policy = policy or DeliveryPolicy()
         self.pacing = Pacing(monotonic) if monotonic is not None else None
-        self.writer = _GroupCommit(engine)
+        self.writer = _writer(engine)
 
     def close(self) -> None:
         self.writer.close()

@@ -64,6 +64,48 @@ def _insert_sql() -> TextClause:
     return text(sql).bindparams(*[bindparam(c.name, type_=c.type) for c in cols])
 
 
+_NAMES = ("dedupe_key", "transport", "kind", "body", "received_at", "attempts", "steps", "replies")
+
+
+@lru_cache(maxsize=64)
+def _insert_many_sql(n: int) -> TextClause:
+    """`_insert_sql` for n rows in one statement (`:dedupe_key_0 ...`), returning the keys written."""
+    cols = [_TABLE.c[name] for name in _NAMES]
+    values = ", ".join("(" + ", ".join(f":{name}_{i}" for name in _NAMES) + ")" for i in range(n))
+    sql = (
+        f"INSERT INTO {_TABLE.name} ({', '.join(_NAMES)}) VALUES {values} "
+        "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key"
+    )
+    return text(sql).bindparams(*[bindparam(f"{c.name}_{i}", type_=c.type) for i in range(n) for c in cols])
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A verified request on its way into the inbox."""
+
+    transport: str
+    kind: str
+    dedupe_key: str
+    body: str
+    received_at: datetime
+
+
+def receive_many(session: Session, requests: list[Incoming]) -> list[int | None]:
+    """Write many requests in one statement; per request its id, or None when its key was received
+    before (also earlier in the same list: the first one wins)."""
+    keys = [r.dedupe_key[:200] for r in requests]
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        first.setdefault(key, i)
+    rows = [requests[i] for i in first.values()]
+    params: dict[str, Any] = {}
+    for i, r in enumerate(rows):
+        values = (keys[first[r.dedupe_key[:200]]], r.transport, r.kind, r.body, r.received_at, 0, 0, "[]")
+        params.update({f"{name}_{i}": value for name, value in zip(_NAMES, values, strict=True)})
+    written = {str(key): int(new_id) for new_id, key in session.execute(_insert_many_sql(len(rows)), params).all()}
+    return [written.get(key) if first[key] == i else None for i, key in enumerate(keys)]
+
+
 def receive(session: Session, *, transport: str, kind: str, dedupe_key: str, body: str, now: datetime) -> int | None:
     """Write a request; its id, or None when a request with this key was received before."""
     row = {
@@ -87,6 +129,12 @@ def receive_committed(
     BEGIN and COMMIT around it); this is all the web process does before it acknowledges."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn, Session(bind=conn) as session:
         return receive(session, transport=transport, kind=kind, dedupe_key=dedupe_key, body=body, now=now)
+
+
+def receive_many_committed(engine: sa.Engine, requests: list[Incoming]) -> list[int | None]:
+    """`receive_many` as one autocommitted statement: durable when it returns."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn, Session(bind=conn) as session:
+        return receive_many(session, requests)
 
 
 def _open(now: datetime) -> list[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import timedelta
 
@@ -131,3 +132,47 @@ def test_answered_rows_are_purged_after_a_week(engine: sa.Engine) -> None:
     with transaction(engine) as session:
         assert store.purge(session, now=NOW + timedelta(days=6)) == 0
         assert store.purge(session, now=NOW + timedelta(days=8)) == 1
+
+
+def test_requests_written_together_are_one_statement_and_the_first_of_a_key_wins(engine: sa.Engine) -> None:
+    before = _receive(engine, "t:oud")
+    assert before is not None
+    batch = [store.Incoming("t", "command", key, '{"text": "x"}', NOW) for key in ("t:a", "t:b", "t:a", "t:oud", "t:c")]
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        ids = store.receive_many_committed(engine, batch)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert len([s for s in statements if s.startswith("INSERT")]) == 1
+    assert ids[0] is not None
+    assert ids[1] is not None
+    assert ids[2] is None  # the same key again in the same batch: a replay
+    assert ids[3] is None  # received before
+    assert ids[4] is not None
+    assert len({ids[0], ids[1], ids[4], before}) == 4
+    with Session(engine) as s:
+        assert s.exec(select(func.count()).select_from(InboxRequest)).one() == 4
+
+
+async def test_requests_arriving_at_once_are_each_acknowledged_with_their_own_row(engine: sa.Engine) -> None:
+    receiver = inbox.receiver(engine)
+    keys = [f"t:{n % 20}" for n in range(30)]  # ten of them twice
+    try:
+        ids = await asyncio.gather(
+            *(receiver.run(store.Incoming("t", "command", key, '{"text": "x"}', NOW)) for key in keys)
+        )
+    finally:
+        receiver.close()
+    per_key: dict[str, list[int]] = {}
+    for key, new in zip(keys, ids, strict=True):
+        if new is not None:
+            per_key.setdefault(key, []).append(new)
+    assert sorted(per_key) == sorted(set(keys))
+    assert all(len(v) == 1 for v in per_key.values())  # one row per key, whoever came first
+    with Session(engine) as s:
+        assert s.exec(select(func.count()).select_from(InboxRequest)).one() == 20

@@ -16,7 +16,9 @@ from datetime import timedelta
 from sqlalchemy import event
 from sqlmodel import Session, col, func, select
 
-from handlers.notify import Delivery, DeliveryPolicy, _GroupCommit
+from handlers.batching import Failed, GroupCommit
+from handlers.notify import Delivery, DeliveryPolicy
+from storage.db import transaction
 from storage.models import OutboxMessage
 from tests.bot.conftest import BOLNES, SlackWorld
 from tests.bot.test_delivery import CENTRUM, posts_to, queue, row
@@ -105,10 +107,26 @@ async def test_a_long_retry_after_gives_the_message_back_until_then_without_an_a
     assert row(slack, other[0]).attempts == 1
 
 
+def _in_one_transaction(world: SlackWorld) -> GroupCommit[Callable[[Session], object], object]:
+    """Callables run in one transaction per batch, as delivery's writer does; a failure is its own."""
+
+    def apply(ops: list[Callable[[Session], object]]) -> list[object]:
+        results: list[object] = []
+        with transaction(world.bot.engine) as session:
+            for op in ops:
+                try:
+                    results.append(op(session))
+                except ValueError as exc:
+                    results.append(Failed(exc))
+        return results
+
+    return GroupCommit(apply, name="test")
+
+
 async def test_writes_that_wait_at_the_same_moment_commit_together(slack: SlackWorld) -> None:
     """While the writer thread commits one write, forty destinations queue theirs: one transaction
     carries all forty, and each destination gets its own answer."""
-    writer = _GroupCommit(slack.bot.engine)
+    writer = _in_one_transaction(slack)
     busy, release = threading.Event(), threading.Event()
     commits: list[object] = []
 
@@ -141,8 +159,8 @@ async def test_writes_that_wait_at_the_same_moment_commit_together(slack: SlackW
     assert len(commits) == 2  # the first write alone, the forty together
 
 
-async def test_a_failing_write_fails_only_its_own_destination(slack: SlackWorld) -> None:
-    writer = _GroupCommit(slack.bot.engine)
+async def test_a_failing_write_fails_only_its_own_caller(slack: SlackWorld) -> None:
+    writer = _in_one_transaction(slack)
 
     def fine(session: Session) -> str:
         return "goed"

@@ -203,14 +203,15 @@ def _alone(engine: Engine, op: Callable[[Session], Any]) -> Any:
 
 @dataclass
 class _Round:
-    delivery: Delivery
+    notifiers: list[Notifier]
+    policy: DeliveryPolicy
     now: datetime
     people: dict[str, Recipient] = field(default_factory=dict)
     sent: int = 0
 
     def notifier_for(self, msg: OutboxMessage) -> Notifier | None:
         recipient = self.people.get(msg.destination) if msg.kind == "dm" else None
-        return next((n for n in self.delivery.notifiers if n.handles(msg, recipient)), None)
+        return next((n for n in self.notifiers if n.handles(msg, recipient)), None)
 
 
 class Delivery:
@@ -246,7 +247,7 @@ class Delivery:
         """Send what can go now, per destination in order; returns how many messages were sent."""
         now = self.clock()
         firsts, people = await self.writer.run(_heads_and_recipients)
-        rnd = _Round(self, now, people)
+        rnd = _Round(self.notifiers, self.policy, now, people)
         due: list[tuple[OutboxMessage, Notifier]] = []
         no_address: list[OutboxMessage] = []
         for head in firsts:
@@ -353,7 +354,7 @@ def _recipients(session: Session, keys: set[str]) -> dict[str, Recipient]:
     ordered = sorted(keys)
     for start in range(0, len(ordered), 500):
         people += session.exec(select(Person).where(col(Person.key).in_(ordered[start : start + 500]))).all()
-    addresses = identity.addresses_of_people(session, [p.id for p in people if p.id is not None and p.active])
+    addresses = identity.addresses_of_people(session, [p.id for p in people if p.id is not None])
     return {
         p.key: Recipient(p.key, p.name, p.kind, addresses.get(p.id, {}) if p.id is not None else {}) for p in people
     }
@@ -481,7 +482,7 @@ def _park(session: Session, rnd: _Round, msg_id: int, *, reason: str, error: str
 
 def _report_waiting(session: Session, *, rnd: _Round, heads: list[OutboxMessage]) -> None:
     """Direct messages that wait longer than a day for an address: the admins are told, once each."""
-    cutoff = rnd.now - rnd.delivery.policy.report_after
+    cutoff = rnd.now - rnd.policy.report_after
     places = sorted({h.destination for h in heads if h.kind == "dm" and h.created_at <= cutoff})
     if not places:
         return
@@ -544,8 +545,7 @@ def outbox_health(engine: Engine, notifiers: list[Notifier], *, now: datetime) -
     with transaction(engine) as session:
         counts = outbox.counts(session)
         firsts, people = _heads_and_recipients(session)
-    rnd = _Round(Delivery.__new__(Delivery), now, people)
-    rnd.delivery.notifiers = notifiers
+    rnd = _Round(notifiers, DeliveryPolicy(), now, people)
     deliverable = [m.created_at for m in firsts if rnd.notifier_for(m) is not None]
     waiting_age = (now - counts.oldest_waiting).total_seconds() if counts.oldest_waiting else 0.0
     due_age = (now - min(deliverable)).total_seconds() if deliverable else 0.0

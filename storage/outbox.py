@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table, TextClause, bindparam, func, text, update
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import aliased, make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage
@@ -110,22 +110,25 @@ def _waiting() -> list[Any]:
     return [col(OutboxMessage.sent_at).is_(None), col(OutboxMessage.parked_at).is_(None)]
 
 
+def _still_waiting() -> Any:
+    """`_waiting()` for a statement on one row by its id: the same test, written so that a planner
+    cannot use the partial index of the queue for it (without statistics PostgreSQL scanned that
+    whole index for one id instead of taking the primary key)."""
+    return func.coalesce(col(OutboxMessage.sent_at), col(OutboxMessage.parked_at)).is_(None)
+
+
 def heads(session: Session) -> list[OutboxMessage]:
-    """The first waiting (unsent, not parked) message of every destination: one query, however many wait."""
-    first = (
-        select(OutboxMessage.kind, OutboxMessage.destination, func.min(OutboxMessage.id).label("head"))
-        .where(*_waiting())
-        .group_by(col(OutboxMessage.kind), col(OutboxMessage.destination))
-        .subquery()
-    )
-    # the outer query also reads only waiting rows: joined back by id, a planner may otherwise
-    # hash-join against the whole table, sent history and all
-    stmt = (
-        select(OutboxMessage)
-        .join(first, col(OutboxMessage.id) == first.c.head)
-        .where(*_waiting())
-        .order_by(col(OutboxMessage.id))
-    )
+    """The first waiting (unsent, not parked) message of every destination: one query, however many wait.
+
+    One pass over the waiting rows (a window per destination), not a join of them with their
+    minimum: without statistics (a burst just queued, before autovacuum analysed it) PostgreSQL
+    took that join for one row and ran it as a nested loop, 5 s for 3,000 messages.
+    """
+    place = (col(OutboxMessage.kind), col(OutboxMessage.destination))
+    n = func.row_number().over(partition_by=place, order_by=col(OutboxMessage.id)).label("n")
+    ranked = select(OutboxMessage, n).where(*_waiting()).subquery()
+    row = aliased(OutboxMessage, ranked)
+    stmt = select(row).where(ranked.c.n == 1).order_by(ranked.c.id)
     return list(session.exec(stmt).all())
 
 
@@ -146,7 +149,7 @@ def claim(session: Session, msg_id: int, *, now: datetime, until: datetime) -> b
     """
     result = session.execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.id) == msg_id, *_waiting(), col(OutboxMessage.next_attempt_at) <= now)
+        .where(col(OutboxMessage.id) == msg_id, _still_waiting(), col(OutboxMessage.next_attempt_at) <= now)
         .values(next_attempt_at=until)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
@@ -187,7 +190,7 @@ def sent(session: Session, msg_id: int, *, now: datetime, transport: str, after_
 
 def release(session: Session, *, msg_id: int, at: datetime) -> None:
     """Give a claimed message back, to be tried from `at` on; not counted as an attempt (a 429, say)."""
-    waiting = update(OutboxMessage).where(col(OutboxMessage.id) == msg_id, *_waiting())
+    waiting = update(OutboxMessage).where(col(OutboxMessage.id) == msg_id, _still_waiting())
     session.execute(waiting.values(next_attempt_at=at))
 
 

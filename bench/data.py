@@ -99,9 +99,14 @@ def operations(bot: Wijkbot) -> dict[str, Operation | None]:
 
     ops["/actie lijst te-laat (one team)"] = te_laat
 
-    home = _optional("bot.slack", "_home_view")
-    if home is not None:
-        ops["App Home view (busiest person)"] = lambda: home(bot, busiest)
+    page = _optional("handlers.home", "view")
+    blocks = _optional("bot.slack_blocks", "home_view")
+    if page is not None and blocks is not None:
+
+        def home() -> Any:  # what SlackBot.publish_home builds, without sending it
+            return blocks(page(engine, config, busiest, now=NOW, transport="slack"), tz)
+
+        ops["App Home view (busiest person)"] = home
     else:
         ops["App Home view (busiest person)"] = None
     return ops

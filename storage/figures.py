@@ -12,7 +12,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -241,12 +240,6 @@ def flows(
     return out
 
 
-def _literal(n: int) -> Any:
-    """LIMIT/OFFSET written into the SQL: with a bound LIMIT SQLite walks the created_at index over
-    the whole table instead of finding a team's open signalen (ix_signaal_group_status_created)."""
-    return sa.literal_column(str(int(n)))
-
-
 def stocks(session: Session, group_ids: Iterable[int], *, now: datetime, max_ids: int = 10) -> dict[int, Stock]:
     """What is open per group at `now`: open signalen with their ages, open and overdue actiepunten.
 
@@ -262,28 +255,33 @@ def stocks(session: Session, group_ids: Iterable[int], *, now: datetime, max_ids
         col(Signaal.status).in_(still_open),
         Signaal.created_at <= now,
     )
-    for gid, n in session.exec(
-        select(Signaal.group_id, sa.func.count())
+    # per group, numbered oldest first: the first row (the oldest) and the middle one or two (the median)
+    part = col(Signaal.group_id)
+    ranked = (
+        select(
+            Signaal.group_id,
+            Signaal.created_at,
+            sa.func.row_number()
+            .over(partition_by=part, order_by=(col(Signaal.created_at), col(Signaal.id)))
+            .label("n"),
+            sa.func.count().over(partition_by=part).label("of"),
+        )
         .where(col(Signaal.group_id).in_(ids), *open_sig)
-        .group_by(col(Signaal.group_id))
+        .subquery()
+    )
+    row_no, size = ranked.c.n, ranked.c.of
+    middle: dict[int, list[datetime]] = {}
+    for gid, created, row, total in session.execute(
+        sa.select(ranked).where(sa.or_(row_no == 1, row_no == (size + 1) // 2, row_no == (size + 2) // 2))
     ).all():
         stock = out[gid]
-        stock.open_signalen = int(n)
-        first = session.exec(
-            select(Signaal.created_at)
-            .where(Signaal.group_id == gid, *open_sig)
-            .order_by(col(Signaal.created_at))
-            .limit(_literal(1))
-        ).one()
-        stock.oldest_open_days = _days(now, first)
-        middle = session.exec(
-            select(Signaal.created_at)
-            .where(Signaal.group_id == gid, *open_sig)
-            .order_by(col(Signaal.created_at))
-            .offset(_literal((stock.open_signalen - 1) // 2))
-            .limit(_literal(2 - stock.open_signalen % 2))
-        ).all()
-        stock.median_open_days = statistics.mean(_days(now, c) for c in middle)
+        stock.open_signalen = int(total)
+        if row == 1:
+            stock.oldest_open_days = _days(now, created)
+        if row in ((total + 1) // 2, (total + 2) // 2):
+            middle.setdefault(gid, []).append(created)
+    for gid, ages in middle.items():
+        out[gid].median_open_days = statistics.mean(_days(now, c) for c in ages)
     for gid, n in session.exec(
         select(Actiepunt.group_id, sa.func.count())
         .where(col(Actiepunt.group_id).in_(ids), Actiepunt.status == ActieStatus.open)
@@ -291,22 +289,24 @@ def stocks(session: Session, group_ids: Iterable[int], *, now: datetime, max_ids
     ).all():
         out[gid].open_acties = int(n)
     late = (Actiepunt.status == ActieStatus.open, Actiepunt.deadline < now)
-    for gid, n in session.exec(
-        select(Actiepunt.group_id, sa.func.count())
+    # per group, most overdue first: how many there are, and the first `max_ids` of them
+    overdue = (
+        select(
+            Actiepunt.group_id,
+            Actiepunt.id,
+            sa.func.row_number()
+            .over(partition_by=col(Actiepunt.group_id), order_by=(col(Actiepunt.deadline), col(Actiepunt.id)))
+            .label("n"),
+            sa.func.count().over(partition_by=col(Actiepunt.group_id)).label("of"),
+        )
         .where(col(Actiepunt.group_id).in_(ids), *late)
-        .group_by(col(Actiepunt.group_id))
+        .subquery()
+    )
+    for gid, act_id, _, total in session.execute(
+        sa.select(overdue).where(overdue.c.n <= max_ids).order_by(overdue.c.group_id, overdue.c.n)
     ).all():
-        out[gid].overdue = int(n)
-        out[gid].overdue_ids = [
-            i
-            for i in session.exec(
-                select(Actiepunt.id)
-                .where(Actiepunt.group_id == gid, *late)
-                .order_by(col(Actiepunt.deadline), col(Actiepunt.id))
-                .limit(max_ids)
-            ).all()
-            if i is not None
-        ]
+        out[gid].overdue = int(total)
+        out[gid].overdue_ids.append(act_id)
     return out
 
 
@@ -385,8 +385,8 @@ def attendance_figures(
     frequent absence (storage.meetings.attendance_flags: 2 of the last 3 meetings)."""
     ids = list(group_ids)
     out: dict[int, AttendanceFigures] = {g: AttendanceFigures() for g in ids}
-    for gid in ids:
-        out[gid].flagged_members = len(meetings.attendance_flags(session, gid, now))
+    for gid, flags in meetings.attendance_flags_by_group(session, ids, now).items():
+        out[gid].flagged_members = len(flags)
     if not ids or start is None:
         return out
     held = meetings.held_meetings(session, ids, start=start, end=now)

@@ -245,13 +245,25 @@ def granted_in(session: Session, wijk: str, year: int, *, without: int | None = 
     return int(total or 0), int(n or 0)
 
 
-def budget_of(session: Session, config: OrgConfig, wijk: str, *, without: int | None = None) -> Budget | None:
-    """The configured budget of a wijk with what is granted from it; None when it has none."""
-    key = wijk_key(wijk)
-    bc: BudgetConfig | None = config.budgets.get(key)
-    if bc is None:
-        return None
-    granted, count = granted_in(session, wijk, bc.jaar, without=without)
+def granted_by_wijk(session: Session, wanted: list[tuple[str, int]]) -> dict[tuple[str, int], tuple[int, int]]:
+    """`granted_in` of several (wijk, year) at once, in one statement: by (wijk in lower case, year)."""
+    if not wanted:
+        return {}
+    wijk = sa.func.lower(Initiatief.wijk)
+    rows = session.exec(
+        select(wijk, Initiatief.granted_year, func.coalesce(func.sum(Initiatief.granted_cents), 0), func.count())
+        .where(
+            wijk.in_(sorted({w.lower() for w, _ in wanted})),
+            col(Initiatief.granted_year).in_(sorted({y for _, y in wanted})),
+            col(Initiatief.granted_cents).is_not(None),
+            Initiatief.fase != F.afgewezen,
+        )
+        .group_by(wijk, col(Initiatief.granted_year))
+    ).all()
+    return {(w, y): (int(total or 0), int(n or 0)) for w, y, total, n in rows if y is not None}
+
+
+def _budget(wijk: str, key: str, bc: BudgetConfig, granted: int, count: int) -> Budget:
     return Budget(
         wijk=wijk,
         key=key,
@@ -266,6 +278,16 @@ def budget_of(session: Session, config: OrgConfig, wijk: str, *, without: int | 
     )
 
 
+def budget_of(session: Session, config: OrgConfig, wijk: str, *, without: int | None = None) -> Budget | None:
+    """The configured budget of a wijk with what is granted from it; None when it has none."""
+    key = wijk_key(wijk)
+    bc: BudgetConfig | None = config.budgets.get(key)
+    if bc is None:
+        return None
+    granted, count = granted_in(session, wijk, bc.jaar, without=without)
+    return _budget(wijk, key, bc, granted, count)
+
+
 def all_wijken(config: OrgConfig) -> list[str]:
     """Every wijk of the configured groups, by name, in configuration order."""
     seen: dict[str, str] = {}
@@ -276,10 +298,12 @@ def all_wijken(config: OrgConfig) -> list[str]:
 
 
 def budgets(session: Session, config: OrgConfig, wijken: list[str] | None = None) -> list[Budget]:
-    """The budgets of these wijken (default: every wijk with one)."""
-    out = []
-    for w in wijken if wijken is not None else all_wijken(config):
-        b = budget_of(session, config, w)
-        if b is not None:
-            out.append(b)
-    return out
+    """The budgets of these wijken (default: every wijk with one), as `budget_of` each; what is
+    granted is read for all of them in one statement (the digest lists every team's wijk)."""
+    chosen = [
+        (w, key, bc)
+        for w in (wijken if wijken is not None else all_wijken(config))
+        if (bc := config.budgets.get(key := wijk_key(w))) is not None
+    ]
+    granted = granted_by_wijk(session, [(w, bc.jaar) for w, _, bc in chosen])
+    return [_budget(w, key, bc, *granted.get((w.lower(), bc.jaar), (0, 0))) for w, key, bc in chosen]

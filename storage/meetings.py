@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, func, select
 
@@ -25,6 +26,8 @@ from storage.models import (
     Meeting,
     MeetingSeries,
     MeetingStatus,
+    Membership,
+    Person,
     VerslagSent,
 )
 
@@ -565,29 +568,59 @@ def attendance_flags(session: Session, group_id: int, now: datetime) -> list[Att
 
     Guests are no members, and members who join once a year (`yearly`) are never flagged; nor is
     anyone no longer active (storage.org.members)."""
-    recent = last_meetings(session, group_id, now=now)
-    if len(recent) < FLAG_ABSENT:
-        return []
-    ids = [m.id for m in recent if m.id is not None]
-    rows = session.exec(
-        select(Attendance.person_id, Attendance.meeting_id).where(
-            col(Attendance.meeting_id).in_(ids),
+    return attendance_flags_by_group(session, [group_id], now)[group_id]
+
+
+def attendance_flags_by_group(
+    session: Session, group_ids: Iterable[int], now: datetime
+) -> dict[int, list[AttendanceFlag]]:
+    """`attendance_flags` of every group, in two statements whatever the number of groups (the
+    digest asks for all teams at once): each group's last FLAG_WINDOW held meetings (`last_meetings`,
+    numbered in the database), then the absences of members in those."""
+    ids = list(group_ids)
+    out: dict[int, list[AttendanceFlag]] = {g: [] for g in ids}
+    if not ids:
+        return out
+    newest_first = func.row_number().over(
+        partition_by=col(Meeting.group_id), order_by=(col(Meeting.starts_at).desc(), col(Meeting.id).desc())
+    )
+    ranked = (
+        select(Meeting.id, Meeting.group_id, newest_first.label("rank"))
+        .where(col(Meeting.group_id).in_(ids), *held_clause(start=None, end=now))
+        .subquery()
+    )
+    recent = sa.select(ranked.c.id, ranked.c.group_id, ranked.c.rank).where(ranked.c.rank <= FLAG_WINDOW).subquery()
+    recent_ids: dict[int, list[int]] = {}
+    for meeting_id, gid, _ in session.execute(sa.select(recent).order_by(recent.c.group_id, recent.c.rank)).all():
+        recent_ids.setdefault(gid, []).append(meeting_id)
+    rows = session.execute(
+        sa.select(recent.c.group_id, col(Person.id), col(Person.key), col(Person.name), col(Attendance.meeting_id))
+        .select_from(Attendance)
+        .join(recent, recent.c.id == col(Attendance.meeting_id))
+        .join(
+            Membership,
+            and_(col(Membership.person_id) == col(Attendance.person_id), col(Membership.group_id) == recent.c.group_id),
+        )
+        .join(Person, col(Person.id) == col(Attendance.person_id))
+        .where(
             col(Attendance.status).in_([s.value for s in ABSENT]),
             # whoever sent a vervanger kept the attendance rule: their organisation was there
             col(Attendance.substitute_id).is_(None),
+            *org.member_clause(yearly=False),
         )
+        .order_by(recent.c.group_id, col(Person.key), recent.c.rank)
     ).all()
-    missed: dict[int, list[int]] = {}
-    for person_id, meeting_id in rows:
-        missed.setdefault(person_id, []).append(meeting_id)
-    members = org.members(session, group_id, yearly=False)
-    flags = []
-    for p in members:
-        gone = missed.get(p.id or 0, [])
-        if len(gone) >= FLAG_ABSENT:
-            order = sorted(gone, key=ids.index)
-            flags.append(AttendanceFlag(p.id or 0, p.key, p.name, len(gone), len(recent), tuple(order)))
-    return flags
+    missed: dict[tuple[int, int], list[int]] = {}
+    who: dict[tuple[int, int], tuple[str, str]] = {}
+    for gid, person_id, key, name, meeting_id in rows:
+        missed.setdefault((gid, person_id), []).append(meeting_id)  # newest first
+        who[gid, person_id] = (key, name)
+    for (gid, person_id), gone in missed.items():  # by group, then by key: as `members` lists them
+        recent_of = recent_ids.get(gid, [])
+        if len(recent_of) >= FLAG_ABSENT and len(gone) >= FLAG_ABSENT:
+            key, name = who[gid, person_id]
+            out[gid].append(AttendanceFlag(person_id, key, name, len(gone), len(recent_of), tuple(gone)))
+    return out
 
 
 def record_bijeenkomst(

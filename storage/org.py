@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -64,11 +65,18 @@ def members(session: Session, group_id: int, *, yearly: bool = True) -> list[Per
     stmt = (
         select(Person)
         .join(Membership, col(Membership.person_id) == col(Person.id))
-        .where(Membership.group_id == group_id, Membership.role == MEMBER, col(Person.active).is_(True))
+        .where(Membership.group_id == group_id, *member_clause(yearly=yearly))
     )
-    if not yearly:
-        stmt = stmt.where(col(Membership.yearly).is_(False))
     return list(session.exec(stmt.order_by(col(Person.key))).all())
+
+
+def member_clause(*, yearly: bool = True) -> list[Any]:
+    """The WHERE conditions of `members` on a Membership joined to its Person, for queries that
+    cover many groups at once (storage.meetings.attendance_flags_by_group)."""
+    out: list[Any] = [Membership.role == MEMBER, col(Person.active).is_(True)]
+    if not yearly:
+        out.append(col(Membership.yearly).is_(False))
+    return out
 
 
 def is_member(session: Session, group_id: int, person_id: int | None) -> bool:

@@ -86,10 +86,20 @@ class Outgoing:
 def enqueue_many(session: Session, messages: list[Outgoing], *, now: datetime) -> int:
     """Queue many messages at once; returns how many were new (as `enqueue` would, one by one).
 
-    One multi-row `INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING id` per chunk of
-    `_BATCH` rows (bound parameters stay under SQLite's old limit of 999). The ids follow the order
-    given, so delivery order is the same as with `enqueue`; a key given twice is queued once, the first.
+    One multi-row `INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING` per chunk of `_BATCH`
+    rows (bound parameters stay under SQLite's old limit of 999). The ids follow the order given,
+    so delivery order is the same as with `enqueue`; a key given twice is queued once, the first.
     """
+    return len(_insert_many(session, messages, now=now))
+
+
+def enqueue_many_keys(session: Session, messages: list[Outgoing], *, now: datetime) -> set[str]:
+    """`enqueue_many`, returning the dedupe keys that were new (for a caller that marks its items then)."""
+    return {k for k in _insert_many(session, messages, now=now) if k is not None}
+
+
+def _insert_many(session: Session, messages: list[Outgoing], *, now: datetime) -> list[str | None]:
+    """The dedupe key of every row inserted (None for a row without one)."""
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     for m in messages:
@@ -107,11 +117,11 @@ def enqueue_many(session: Session, messages: list[Outgoing], *, now: datetime) -
             dedupe_key=m.dedupe_key,
         )
         rows.append(_row(msg))
-    new = 0
+    new: list[str | None] = []
     for start in range(0, len(rows), _BATCH):
         chunk = rows[start : start + _BATCH]
         params = {f"{name}_{i}": value for i, row in enumerate(chunk) for name, value in row.items()}
-        new += len(session.execute(_insert_many_ignoring_duplicates(len(chunk)), params).all())
+        new += session.execute(_insert_many_ignoring_duplicates(len(chunk)), params).scalars().all()
     return new
 
 
@@ -120,11 +130,13 @@ _BATCH = 999 // len(_TABLE.columns)  # rows per statement
 
 @lru_cache(maxsize=32)
 def _insert_many_ignoring_duplicates(n: int) -> TextClause:
-    """`_insert_ignoring_duplicates` for `n` rows; the parameters are `<column>_<row>`."""
+    """`_insert_ignoring_duplicates` for `n` rows, returning the new keys; the parameters are `<column>_<row>`."""
     cols = [c for c in _TABLE.columns if c.name != "id"]
     names = ", ".join(c.name for c in cols)
     values = ", ".join("(" + ", ".join(f":{c.name}_{i}" for c in cols) + ")" for i in range(n))
-    sql = f"INSERT INTO {_TABLE.name} ({names}) VALUES {values} ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
+    sql = (
+        f"INSERT INTO {_TABLE.name} ({names}) VALUES {values} ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key"
+    )
     return text(sql).bindparams(*[bindparam(f"{c.name}_{i}", type_=c.type) for i in range(n) for c in cols])
 
 

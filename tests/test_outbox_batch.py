@@ -71,3 +71,12 @@ def test_a_key_queued_before_or_twice_is_queued_once(engine: sa.Engine) -> None:
         (None, "zonder sleutel"),
         (None, "zonder sleutel"),
     ]
+
+
+def test_the_new_keys_are_told_apart_from_those_queued_before(engine: sa.Engine) -> None:
+    with transaction(engine) as s:
+        outbox.dm(s, "anna", "eerst", now=NOW, dedupe_key="achterstand:anna")
+    batch = [Outgoing("dm", p, "Goedemorgen", dedupe_key=f"achterstand:{p}") for p in ("anna", "piet", "fatima")]
+    with transaction(engine) as s:
+        assert outbox.enqueue_many_keys(s, batch, now=NOW) == {"achterstand:piet", "achterstand:fatima"}
+        assert outbox.enqueue_many_keys(s, batch, now=NOW) == set()

@@ -100,6 +100,10 @@ def enqueue_many_keys(session: Session, messages: list[Outgoing], *, now: dateti
 
 def _insert_many(session: Session, messages: list[Outgoing], *, now: datetime) -> list[str | None]:
     """The dedupe key of every row inserted (None for a row without one)."""
+    if not messages:
+        return []
+    # the row enqueue writes, built once: an ORM object per message cost more than the insert
+    blank = _row(OutboxMessage(kind="", destination="", text="", created_at=now, next_attempt_at=now))
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     for m in messages:
@@ -107,16 +111,17 @@ def _insert_many(session: Session, messages: list[Outgoing], *, now: datetime) -
             if m.dedupe_key in seen:
                 continue
             seen.add(m.dedupe_key)
-        msg = OutboxMessage(
-            kind=m.kind,
-            destination=m.destination,
-            text=m.text,
-            payload=json.dumps(m.payload or {}, ensure_ascii=False),
-            created_at=now,
-            next_attempt_at=now,
-            dedupe_key=m.dedupe_key,
+        payload = json.dumps(m.payload or {}, ensure_ascii=False)
+        rows.append(
+            blank
+            | {
+                "kind": m.kind,
+                "destination": m.destination,
+                "text": m.text,
+                "payload": payload,
+                "dedupe_key": m.dedupe_key,
+            }
         )
-        rows.append(_row(msg))
     new: list[str | None] = []
     for start in range(0, len(rows), _BATCH):
         chunk = rows[start : start + _BATCH]

@@ -35,7 +35,7 @@ from storage import meetings as meeting_repo
 from storage.config import OrgConfig
 from storage.db import transaction
 from storage.meetings import AttendanceFlag, attendance_flags
-from storage.models import Group, Person
+from storage.models import Group
 from storage.outbox import Outgoing
 
 log = logging.getLogger(__name__)
@@ -154,12 +154,8 @@ def handle_meeting_moments(engine: Engine, config: OrgConfig, now: datetime) -> 
         meetings = meeting_repo.meetings_by_id(session, meeting_ids)
         groups = org.groups_by_id(session)
         answers = meeting_repo.answers_by_meeting(session, meeting_ids)
-        members: dict[int, list[Person]] = {}
-
-        def members_cached(group_id: int) -> list[Person]:
-            if group_id not in members:
-                members[group_id] = org.members(session, group_id)
-            return members[group_id]
+        asking = {m.group_id for mo in due if mo.kind != "herinnering" and (m := meetings.get(mo.meeting_id))}
+        members = org.members_of_groups(session, asking)
 
         out: list[Outgoing] = []  # every message of every moment, queued together at the end
         for mo in due:
@@ -182,10 +178,10 @@ def handle_meeting_moments(engine: Engine, config: OrgConfig, now: datetime) -> 
                 if meeting.starts_at <= now:
                     log.info("aanmoediging voor overleg %s overgeslagen: het is al begonnen", meeting.id)
                 else:
-                    out += nudges(session, config, group, meeting, answered=seen, members=members_cached(group.id or 0))
+                    out += nudges(session, config, group, meeting, answered=seen, members=members[group.id or 0])
             elif meeting.starts_at <= now:
                 out += attendance_question(
-                    session, config, group, meeting, answered=seen, members=members_cached(group.id or 0)
+                    session, config, group, meeting, answered=seen, members=members[group.id or 0]
                 )
         queued = outbox.enqueue_many(session, out, now=now)
         write_mark(session, MARK_KEY, now)

@@ -51,19 +51,9 @@ def distribute_after_meetings(engine: Engine, config: OrgConfig, now: datetime) 
     with transaction(engine) as session:
         meetings = actielijst.ended_meetings(session, now=now)
         groups = org.all_groups(session)
-        by_id = {g.id: g for g in groups}
-        # the lists of most of these meetings went out at an earlier run: find them in one go
-        keys = [
-            key
-            for meeting in meetings
-            if (group := by_id.get(meeting.group_id)) is not None
-            for _, key, _ in actielijst.destinations(meeting, group, groups)
-        ]
-        sent = outbox.existing_keys(session, keys)
         lists = [
             outbox.Outgoing("channel", out.channel, out.text, dedupe_key=out.dedupe_key)
-            for meeting in meetings
-            for out in actielijst.after_meeting(session, meeting, now=now, tz=config.tz, groups=groups, skip=sent)
+            for out in actielijst.after_meetings(session, meetings, now=now, tz=config.tz, groups=groups)
         ]
         queued = outbox.enqueue_many(session, lists, now=now)
         write_mark(session, AFTER_MEETING_MARK, now)

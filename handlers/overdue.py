@@ -10,6 +10,7 @@ messages it queued.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -57,7 +58,7 @@ def remind_owners(
 ) -> int:
     """One direct message per owner with all their overdue actiepunten (`acts`), at most once a day."""
     today = now.astimezone(config.tz).date()
-    queued = 0
+    out: list[tuple[outbox.Outgoing, list[Actiepunt]]] = []
     by_owner: dict[int, list[Actiepunt]] = defaultdict(list)
     for act in acts:
         by_owner[act.owner_id].append(act)
@@ -81,21 +82,24 @@ def remind_owners(
             for a in items[:MAX_BUTTON_ITEMS]
             for label, action in (("Gedaan", "actie_gedaan"), ("Verplaats", "actie_verplaats"))
         ]
-        msg = outbox.enqueue(
-            session,
-            kind="dm",
-            destination=owner.key,
-            text="\n".join(lines),
-            now=now,
-            dedupe_key=f"achterstand:{owner.key}:{today.isoformat()}",
-            payload={"buttons": buttons},
+        key = f"achterstand:{owner.key}:{today.isoformat()}"
+        out.append(
+            (outbox.Outgoing("dm", owner.key, "\n".join(lines), dedupe_key=key, payload={"buttons": buttons}), items)
         )
-        if msg is not None:
-            queued += 1
-            for a in items:
-                a.last_reminder_at = now
-                session.add(a)
-    return queued
+    return _queue_and_mark(session, out, now=now)
+
+
+def _queue_and_mark(
+    session: Session, out: Sequence[tuple[outbox.Outgoing, Sequence[Actiepunt | Initiatief]]], *, now: datetime
+) -> int:
+    """Queue the messages in one go; the items of each message that was new get `last_reminder_at`."""
+    new = outbox.enqueue_many_keys(session, [msg for msg, _ in out], now=now)
+    for msg, items in out:
+        if msg.dedupe_key in new:
+            for item in items:
+                item.last_reminder_at = now
+                session.add(item)
+    return len(new)
 
 
 def tell_chairs(
@@ -113,7 +117,7 @@ def tell_chairs(
         session.add(act)
         if group.chair_id != act.owner_id:  # a chair who owns it hears it every day already
             by_chair[group.chair_id].append(act)
-    queued = 0
+    out: list[outbox.Outgoing] = []
     for chair_id, items in by_chair.items():
         chair = session.get(Person, chair_id)
         if chair is None or not chair.active:
@@ -133,14 +137,9 @@ def tell_chairs(
             f"Bespreek {them} met de eigenaar of in het volgende overleg; de eigenaar krijgt elke werkdag bericht. "
             f"Bekijk {them} met /actie {ref_a(items[0].id)}."
         )
-        queued += outbox.dm(
-            session,
-            chair.key,
-            "\n".join(lines),
-            now=now,
-            dedupe_key=f"achterstand-voorzitter:{chair.key}:{now.astimezone(config.tz).date().isoformat()}",
-        )
-    return queued
+        key = f"achterstand-voorzitter:{chair.key}:{now.astimezone(config.tz).date().isoformat()}"
+        out.append(outbox.Outgoing("dm", chair.key, "\n".join(lines), dedupe_key=key))
+    return outbox.enqueue_many(session, out, now=now)
 
 
 def chase_stalled_initiatieven(session: Session, config: OrgConfig, *, now: datetime) -> int:
@@ -149,7 +148,7 @@ def chase_stalled_initiatieven(session: Session, config: OrgConfig, *, now: date
     item at most once a week (`last_reminder_at`)."""
     today = now.astimezone(config.tz).date().isoformat()
     weeks = config.initiatief_fase_weken
-    queued = 0
+    out: list[tuple[outbox.Outgoing, list[Initiatief]]] = []
     groups = org.groups_by_id(session)
     by_person: dict[int, list[Initiatief]] = defaultdict(list)
     for ini in overdue(session, now=now, weeks=weeks):
@@ -177,17 +176,6 @@ def chase_stalled_initiatieven(session: Session, config: OrgConfig, *, now: date
             f"Breng het verder met /initiatief {first} fase <volgende fase> [toelichting voor de "
             "initiatiefnemer]; de initiatiefnemer wacht op nieuws. Dat kan ook hier, in dit directe gesprek."
         )
-        msg = outbox.enqueue(
-            session,
-            kind="dm",
-            destination=person.key,
-            text="\n".join(lines),
-            now=now,
-            dedupe_key=f"initiatief-achterstand:{person.key}:{today}",
-        )
-        if msg is not None:
-            queued += 1
-            for ini in items:
-                ini.last_reminder_at = now
-                session.add(ini)
-    return queued
+        key = f"initiatief-achterstand:{person.key}:{today}"
+        out.append((outbox.Outgoing("dm", person.key, "\n".join(lines), dedupe_key=key), items))
+    return _queue_and_mark(session, out, now=now)

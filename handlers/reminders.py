@@ -2,8 +2,8 @@
 who attended, and the warning that nothing is planned within the norm.
 
 The timing is in schedules/meetings.py; the queries are in storage/meetings.py. Each function
-queues its message(s) in the outbox with a dedupe key, in the caller's transaction, and returns
-how many it queued.
+returns its message(s) with their dedupe keys (`outbox.Outgoing`), and the caller queues those of
+all the moments it handles in one go (`outbox.enqueue_many`, in its transaction).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from handlers.afmelden import MEETING_TOKEN
 from handlers.agenda import build_agenda
 from handlers.format import label, when
 from storage import meetings as meeting_repo
-from storage import org, outbox
+from storage import org
 from storage.config import OrgConfig
 from storage.models import Attendance, Group, Meeting, Person
+from storage.outbox import Outgoing
 
 
 def _buttons(meeting: Meeting) -> list[dict[str, str]]:
@@ -41,10 +42,10 @@ def _key(meeting: Meeting) -> str:
     return f"{meeting.id}" if not meeting.sequence else f"{meeting.id}.{meeting.sequence}"
 
 
-def send_reminder(
+def reminder(
     session: Session, config: OrgConfig, group: Group, meeting: Meeting, *, days: int, now: datetime
-) -> int:
-    """The reminder with the agenda in the group's channel (once per meeting and reminder day)."""
+) -> list[Outgoing]:
+    """The reminder with the agenda in the group's channel (once per meeting and reminder day), and the guests'."""
     lines = [
         f"Herinnering: {group.name} vergadert {_how_soon(meeting, now, config)}.",
         f"Wanneer: {when(meeting.starts_at, config.tz)}",
@@ -53,29 +54,27 @@ def send_reminder(
         *build_agenda(session, group, meeting, now=now, tz=config.tz, jaarplan_naam=config.jaarplan_naam),
         "Komt u? Zeg het met /overleg kom, of meld u af met /afmelden [reden] [vervanger @persoon].",
     ]
-    msg = outbox.enqueue(
-        session,
-        kind="channel",
-        destination=group.channel,
-        text="\n".join(lines),
-        now=now,
+    channel = Outgoing(
+        "channel",
+        group.channel,
+        "\n".join(lines),
         dedupe_key=f"herinnering:{_key(meeting)}:{days}d",
         payload={"buttons": _buttons(meeting), "meeting_id": meeting.id},
     )
-    return (1 if msg else 0) + send_guest_reminders(session, config, group, meeting, days=days, now=now)
+    return [channel, *guest_reminders(session, config, group, meeting, days=days, now=now)]
 
 
-def send_guest_reminders(
+def guest_reminders(
     session: Session, config: OrgConfig, group: Group, meeting: Meeting, *, days: int, now: datetime
-) -> int:
+) -> list[Outgoing]:
     """The guests of the meeting's agendapunten get the reminder as a DM, with the agenda's outline."""
-    queued = 0
+    out: list[Outgoing] = []
     guests: dict[int, list[str]] = {}
     for i in meeting_repo.agenda_items(session, meeting.id or 0):
         if i.guest_id:
             guests.setdefault(i.guest_id, []).append(i.text)
     if not guests:
-        return 0
+        return out
     outline = build_agenda(
         session, group, meeting, now=now, tz=config.tz, jaarplan_naam=config.jaarplan_naam, outline=True
     )
@@ -89,22 +88,19 @@ def send_guest_reminders(
             f"({when(meeting.starts_at, config.tz)}, {meeting.location or 'plaats nog niet bekend'}) voor het "
             f"{'agendapunt' if len(texts) == 1 else 'agendapunten'}: {item}.\nAgenda:\n" + "\n".join(outline)
         )
-        queued += outbox.dm(
-            session, guest.key, text, now=now, dedupe_key=f"herinnering:{_key(meeting)}:{days}d:{guest.key}"
-        )
-    return queued
+        out.append(Outgoing("dm", guest.key, text, dedupe_key=f"herinnering:{_key(meeting)}:{days}d:{guest.key}"))
+    return out
 
 
-def send_nudges(
+def nudges(
     session: Session,
     config: OrgConfig,
     group: Group,
     meeting: Meeting,
     *,
-    now: datetime,
     answered: dict[int, Attendance] | None = None,
     members: list[Person] | None = None,
-) -> int:
+) -> list[Outgoing]:
     """One direct message to each member (not the chair) who has not answered yet.
 
     `answered` and `members`: the meeting's answers and the group's members, when the caller
@@ -114,7 +110,7 @@ def send_nudges(
         answered = meeting_repo.answers_by_person(session, meeting.id or 0)
     if members is None:
         members = org.members(session, group.id or 0)
-    queued = 0
+    out: list[Outgoing] = []
     moment = when(meeting.starts_at, config.tz)
     where = f", {meeting.location}" if meeting.location else ""
     yearly = org.yearly_member_ids(session, group.id or 0)
@@ -125,31 +121,31 @@ def send_nudges(
             f"Komt u naar het overleg van {group.name} ({moment}{where})? U heeft het nog niet laten weten. "
             f"Zeg het met /overleg kom, of meld u af met /afmelden [reden] [vervanger @persoon] in #{group.channel}."
         )
-        queued += outbox.dm(
-            session,
-            person.key,
-            text,
-            now=now,
-            dedupe_key=f"aanmoediging:{_key(meeting)}:{person.key}",
-            payload={"buttons": _buttons(meeting), "meeting_id": meeting.id},
+        out.append(
+            Outgoing(
+                "dm",
+                person.key,
+                text,
+                dedupe_key=f"aanmoediging:{_key(meeting)}:{person.key}",
+                payload={"buttons": _buttons(meeting), "meeting_id": meeting.id},
+            )
         )
-    return queued
+    return out
 
 
-def ask_attendance(
+def attendance_question(
     session: Session,
     config: OrgConfig,
     group: Group,
     meeting: Meeting,
     *,
-    now: datetime,
     answered: dict[int, Attendance] | None = None,
     members: list[Person] | None = None,
-) -> int:
-    """Ask the chair, once, who attended the meeting (`answered`, `members`: as for send_nudges)."""
+) -> list[Outgoing]:
+    """Ask the chair, once, who attended the meeting (`answered`, `members`: as for nudges)."""
     chair = session.get(Person, group.chair_id) if group.chair_id else None
     if chair is None:
-        return 0
+        return []
     if answered is None:
         answered = meeting_repo.answers_by_person(session, meeting.id or 0)
     if members is None:
@@ -168,28 +164,12 @@ def ask_attendance(
         f"afmeldingen blijven afgemeld), of met /overleg aanwezig {day} alle als iedereen er was die zich "
         f"niet had afgemeld.\nAangegeven: {summary}."
     )
-    msg = outbox.enqueue(
-        session,
-        kind="dm",
-        destination=chair.key,
-        text=text,
-        now=now,
-        dedupe_key=f"aanwezigheid:{meeting.id}",
-        payload={
-            "buttons": [
-                {
-                    "label": "Iedereen behalve de afmeldingen",
-                    "action": "overleg_aanwezig",
-                    "value": f"{meeting.id} alle",
-                }
-            ],
-            "meeting_id": meeting.id,
-        },
-    )
-    return 1 if msg else 0
+    button = {"label": "Iedereen behalve de afmeldingen", "action": "overleg_aanwezig", "value": f"{meeting.id} alle"}
+    payload = {"buttons": [button], "meeting_id": meeting.id}
+    return [Outgoing("dm", chair.key, text, dedupe_key=f"aanwezigheid:{meeting.id}", payload=payload)]
 
 
-def warn_meeting_gap(
+def meeting_gap_warning(
     session: Session,
     config: OrgConfig,
     group: Group,
@@ -198,14 +178,13 @@ def warn_meeting_gap(
     previous: tuple[int, datetime] | None,
     required_by: datetime,
     planned: datetime | None,
-    now: datetime,
-) -> int:
+) -> list[Outgoing]:
     """Tell the chair, once per gap, that nothing is planned within the group's norm of `weeks` weeks.
 
     `previous`: the last held meeting (id, start), if any; `planned`: the first one planned, if any."""
     chair = session.get(Person, group.chair_id) if group.chair_id else None
     if chair is None:
-        return 0
+        return []
     since = f"na het vorige overleg ({when(previous[1], config.tz)})" if previous else "vanaf nu"
     next_one = f" Het eerstvolgende staat op {when(planned, config.tz)}." if planned else ""
     text = (
@@ -214,4 +193,4 @@ def warn_meeting_gap(
         f"Plan er een in #{group.channel} met /overleg plan <datum en tijd> [elke {weeks} weken]."
     )
     gap = previous[0] if previous else "start"
-    return outbox.dm(session, chair.key, text, now=now, dedupe_key=f"overleg-gat:{group.key}:{gap}")
+    return [Outgoing("dm", chair.key, text, dedupe_key=f"overleg-gat:{group.key}:{gap}")]

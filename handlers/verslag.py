@@ -236,28 +236,28 @@ def send_verslag(session: Session, config: OrgConfig, meeting: Meeting, *, now: 
     session.add(VerslagSent(meeting_id=meeting.id, sent_at=now, trigger=trigger))
     session.flush()
     tz = config.tz
-    queued = 0
+    out: list[outbox.Outgoing] = []
     above = org.above(groups, group)
     if above:
         text = "\n".join(verslag_lines(session, group, meeting, now=now, tz=tz, outside=True))
-        for g in above:
-            msg = outbox.enqueue(
-                session, kind="channel", destination=g.channel, text=text, now=now,
-                dedupe_key=f"verslag:{meeting.id}:{g.channel}",
-            )  # fmt: skip
-            queued += msg is not None
+        out += [
+            outbox.Outgoing("channel", g.channel, text, dedupe_key=f"verslag:{meeting.id}:{g.channel}") for g in above
+        ]
     decided = repo.besluiten_of_meeting(session, meeting.id)
     if decided:
         head = f"Besluiten van {group.name} (overleg van {when(meeting.starts_at, tz)})"
         items = _bounded([f"• {besluit_line(session, b, outside=True)}" for b in decided], "besluit")
         for g, via in _down(groups, group):
             passed = f", doorgegeven door {via.name}" if via is not None else ""
-            msg = outbox.enqueue(
-                session, kind="channel", destination=g.channel, text="\n".join([f"{head}{passed}:", *items]),
-                now=now, dedupe_key=f"besluiten:{meeting.id}:{g.channel}",
-            )  # fmt: skip
-            queued += msg is not None
-    return queued
+            out.append(
+                outbox.Outgoing(
+                    "channel",
+                    g.channel,
+                    "\n".join([f"{head}{passed}:", *items]),
+                    dedupe_key=f"besluiten:{meeting.id}:{g.channel}",
+                )
+            )
+    return outbox.enqueue_many(session, out, now=now)
 
 
 def after_attendance(ctx: Context, meeting: Meeting) -> str:

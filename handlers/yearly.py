@@ -31,7 +31,7 @@ def ask_voortgangsrapportage(session: Session, config: OrgConfig, *, now: dateti
     period = period_of(now, config)
     year, half = period.split("-")
     which = "eerste" if half == "H1" else "tweede"
-    queued = 0
+    out: list[outbox.Outgoing] = []
     groups = org.all_groups(session)
     plan = config.jaarplan_naam
     for group, chair in org.jaarplan_groups_with_chair(session):
@@ -43,14 +43,14 @@ def ask_voortgangsrapportage(session: Session, config: OrgConfig, *, now: dateti
             f"wijkbot heeft een concept klaar: typ /rapportage {period} in #{group.channel}, vul aan met "
             f"/rapportage {period} tekst <voortgang> en verstuur met /rapportage {period} verstuur."
         )
-        queued += outbox.dm(session, chair.key, text, now=now, dedupe_key=f"voortgang:{group.key}:{period}")
-    return queued
+        out.append(outbox.Outgoing("dm", chair.key, text, dedupe_key=f"voortgang:{group.key}:{period}"))
+    return outbox.enqueue_many(session, out, now=now)
 
 
 def remind_jaarplan_evaluatie(session: Session, config: OrgConfig, *, now: datetime) -> int:
     """Remind each jaarplan group's chair to evaluate the jaarplan in the last quarter, with the plan."""
     year = now.astimezone(config.tz).year
-    queued = 0
+    out: list[outbox.Outgoing] = []
     for group, chair in org.jaarplan_groups_with_chair(session):
         plan = config.jaarplan_naam
         overview = overview_lines(session, group, year, tz=config.tz, plan=plan)
@@ -60,8 +60,8 @@ def remind_jaarplan_evaluatie(session: Session, config: OrgConfig, *, now: datet
             "in het eerste overleg van het nieuwe jaar. Met /jaarplan nieuw-jaar in "
             f"#{group.channel} gaan de open activiteiten mee naar {year + 1}.\n" + "\n".join(overview)
         )
-        queued += outbox.dm(session, chair.key, text, now=now, dedupe_key=f"jaarplan-evaluatie:{group.key}:{year}")
-    return queued
+        out.append(outbox.Outgoing("dm", chair.key, text, dedupe_key=f"jaarplan-evaluatie:{group.key}:{year}"))
+    return outbox.enqueue_many(session, out, now=now)
 
 
 def announce_budget_closed(
@@ -84,7 +84,6 @@ def announce_budget_closed(
         )
         + config.cite()
     )
-    queued = 0
-    for chair in org.chairs_of_wijk(session, teams, wijk):
-        queued += outbox.dm(session, chair.key, text, now=now, dedupe_key=f"{dedupe_key}:{chair.key}")
-    return queued
+    chairs = org.chairs_of_wijk(session, teams, wijk)
+    out = [outbox.Outgoing("dm", chair.key, text, dedupe_key=f"{dedupe_key}:{chair.key}") for chair in chairs]
+    return outbox.enqueue_many(session, out, now=now)

@@ -28,14 +28,15 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from handlers.reminders import ask_attendance, send_nudges, send_reminder, warn_meeting_gap
+from handlers.reminders import attendance_question, meeting_gap_warning, nudges, reminder
 from schedules.jobs import InstantSource, JobSpec, read_mark, register, register_instants, write_mark
-from storage import marks, org
+from storage import marks, org, outbox
 from storage import meetings as meeting_repo
 from storage.config import OrgConfig
 from storage.db import transaction
 from storage.meetings import AttendanceFlag, attendance_flags
-from storage.models import Group, Person
+from storage.models import Group
+from storage.outbox import Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -153,14 +154,10 @@ def handle_meeting_moments(engine: Engine, config: OrgConfig, now: datetime) -> 
         meetings = meeting_repo.meetings_by_id(session, meeting_ids)
         groups = org.groups_by_id(session)
         answers = meeting_repo.answers_by_meeting(session, meeting_ids)
-        members: dict[int, list[Person]] = {}
+        asking = {m.group_id for mo in due if mo.kind != "herinnering" and (m := meetings.get(mo.meeting_id))}
+        members = org.members_of_groups(session, asking)
 
-        def members_cached(group_id: int) -> list[Person]:
-            if group_id not in members:
-                members[group_id] = org.members(session, group_id)
-            return members[group_id]
-
-        queued = 0
+        out: list[Outgoing] = []  # every message of every moment, queued together at the end
         for mo in due:
             meeting = meetings.get(mo.meeting_id)
             group = groups.get(meeting.group_id) if meeting else None
@@ -176,25 +173,23 @@ def handle_meeting_moments(engine: Engine, config: OrgConfig, now: datetime) -> 
                 else:
                     if late:
                         log.info("herinnering %sd voor overleg %s wordt alsnog verstuurd", mo.days, meeting.id)
-                    queued += send_reminder(session, config, group, meeting, days=mo.days, now=now)
+                    out += reminder(session, config, group, meeting, days=mo.days, now=now)
             elif mo.kind == "aanmoediging":
                 if meeting.starts_at <= now:
                     log.info("aanmoediging voor overleg %s overgeslagen: het is al begonnen", meeting.id)
                 else:
-                    queued += send_nudges(
-                        session, config, group, meeting, now=now, answered=seen, members=members_cached(group.id or 0)
-                    )
+                    out += nudges(session, config, group, meeting, answered=seen, members=members[group.id or 0])
             elif meeting.starts_at <= now:
-                queued += ask_attendance(
-                    session, config, group, meeting, now=now, answered=seen, members=members_cached(group.id or 0)
+                out += attendance_question(
+                    session, config, group, meeting, answered=seen, members=members[group.id or 0]
                 )
+        queued = outbox.enqueue_many(session, out, now=now)
         write_mark(session, MARK_KEY, now)
         return queued
 
 
 def check_meeting_intervals(engine: Engine, config: OrgConfig, now: datetime) -> int:
     """Extend the meeting series (Mondays), and warn a chair once per gap when nothing is planned in time."""
-    queued = 0
     with transaction(engine) as session:
         if now.astimezone(config.tz).weekday() == 0:  # weekly is plenty: the series run 400 days ahead
             meeting_repo.extend_series(session, now=now, tz=config.tz)
@@ -202,6 +197,7 @@ def check_meeting_intervals(engine: Engine, config: OrgConfig, now: datetime) ->
         # held (storage.meetings.held_meetings), or just past and awaiting the chair's confirmation
         previous = meeting_repo.last_held_per_group(session, start=now - window, end=now, awaiting=CONFIRM_GRACE)
         upcoming = meeting_repo.first_planned_per_group(session, after=now)
+        out: list[Outgoing] = []
         for group in sorted(org.all_groups(session), key=lambda g: g.id or 0):
             weeks = group.norm_span  # the norm comes from the configuration; none, no warning
             if weeks is None or group.id is None or group.chair_id is None:
@@ -211,10 +207,10 @@ def check_meeting_intervals(engine: Engine, config: OrgConfig, now: datetime) ->
             nxt = upcoming.get(group.id)
             if nxt is not None and nxt <= required_by:
                 continue
-            queued += warn_meeting_gap(
-                session, config, group, weeks=weeks, previous=prev, required_by=required_by, planned=nxt, now=now
+            out += meeting_gap_warning(
+                session, config, group, weeks=weeks, previous=prev, required_by=required_by, planned=nxt
             )
-    return queued
+        return outbox.enqueue_many(session, out, now=now)
 
 
 @register

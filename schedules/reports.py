@@ -32,44 +32,30 @@ AFTER_MEETING_MARK = "reports.after_meeting"
 
 def send_weekly_digest(engine: Engine, config: OrgConfig, now: datetime) -> int:
     """The digest of the last complete week to each recipient, with the groups that report to it, once per week."""
-    queued = 0
     keys = config.digest_recipients()
     if not keys:
         return 0
     with transaction(engine) as session:
+        out: list[outbox.Outgoing] = []
         for g in org.groups_with_keys(session, keys):
             made = weekly_digest(session, now=now, tz=config.tz, recipient=g, config=config)
             if made is None:
                 continue
             label, text = made
-            msg = outbox.enqueue(
-                session, kind="channel", destination=g.channel, text=text, now=now, dedupe_key=f"digest:{label}:{g.key}"
-            )
-            queued += msg is not None
-    return queued
+            out.append(outbox.Outgoing("channel", g.channel, text, dedupe_key=f"digest:{label}:{g.key}"))
+        return outbox.enqueue_many(session, out, now=now)
 
 
 def distribute_after_meetings(engine: Engine, config: OrgConfig, now: datetime) -> int:
     """Send the lists of every meeting that ended in the last week and has not been sent yet."""
-    queued = 0
     with transaction(engine) as session:
         meetings = actielijst.ended_meetings(session, now=now)
         groups = org.all_groups(session)
-        by_id = {g.id: g for g in groups}
-        # the lists of most of these meetings went out at an earlier run: find them in one go
-        keys = [
-            key
-            for meeting in meetings
-            if (group := by_id.get(meeting.group_id)) is not None
-            for _, key, _ in actielijst.destinations(meeting, group, groups)
+        lists = [
+            outbox.Outgoing("channel", out.channel, out.text, dedupe_key=out.dedupe_key)
+            for out in actielijst.after_meetings(session, meetings, now=now, tz=config.tz, groups=groups)
         ]
-        sent = outbox.existing_keys(session, keys)
-        for meeting in meetings:
-            for out in actielijst.after_meeting(session, meeting, now=now, tz=config.tz, groups=groups, skip=sent):
-                msg = outbox.enqueue(
-                    session, kind="channel", destination=out.channel, text=out.text, now=now, dedupe_key=out.dedupe_key
-                )
-                queued += msg is not None
+        queued = outbox.enqueue_many(session, lists, now=now)
         write_mark(session, AFTER_MEETING_MARK, now)
     return queued
 

@@ -48,6 +48,23 @@ async def test_members_are_the_active_people_with_role_lid(bot: TalkingBot) -> N
         assert org.member_group_ids(s, marieke.id) == [bolnes.id]  # the membership itself stays
 
 
+async def test_the_members_of_many_groups_at_once_are_those_of_each(bot: TalkingBot) -> None:
+    _deactivate(bot, "marieke")
+    with bot.session() as s:
+        ids = [_id_of(g) for g in s.exec(select(Group)).all()]
+        at_once = org.members_of_groups(s, [*ids, 99999])
+        assert {gid: [p.key for p in people] for gid, people in at_once.items()} == {
+            **{gid: [p.key for p in org.members(s, gid)] for gid in ids},
+            99999: [],
+        }
+        assert any(at_once[gid] for gid in ids)
+
+
+def _id_of(group: Group) -> int:
+    assert group.id is not None
+    return group.id
+
+
 async def test_an_inactive_member_is_neither_marked_afwezig_nor_flagged(bot: TalkingBot) -> None:
     await bot.advance(timedelta(weeks=18))  # past the first three Bolnes meetings
     now = bot.bot.clock.now()

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from handlers import pii
 from handlers.format import is_overdue, label, ref_a, ref_s, when
-from storage import org
+from storage import outbox
 from storage.models import Actiepunt, ActieStatus, Group, Meeting, MeetingStatus, Person
 
 MEETING_LENGTH = timedelta(hours=2)
@@ -124,27 +124,41 @@ def ended_meetings(session: Session, *, now: datetime) -> list[Meeting]:
     )
 
 
-def after_meeting(
+def after_meetings(
+    session: Session, meetings: list[Meeting], *, now: datetime, tz: ZoneInfo, groups: list[Group]
+) -> list[Outgoing]:
+    """What goes where after each of `meetings`, in order; nothing for a meeting whose every message is
+    in the outbox already (most of a week's meetings had their lists sent at an earlier run: the
+    outbox is asked about all keys in one query). `groups`: every group ordered by name.
+
+    The actielijst goes up to the groups in the group's `reports_to` and down to the groups that
+    report to it. (The participation overview travels inside the verslag: handlers/verslag.py.)
+    """
+    by_id = {g.id: g for g in groups}
+    to = routes(groups)
+    plans = [
+        (meeting, group, _plan(meeting, to[group.id]))
+        for meeting in meetings
+        if (group := by_id.get(meeting.group_id)) is not None
+    ]
+    sent = outbox.existing_keys(session, [key for _, _, plan in plans for _, key, _ in plan])
+    return [
+        out
+        for meeting, group, plan in plans
+        for out in _built(session, meeting, group, plan, now=now, tz=tz, skip=sent)
+    ]
+
+
+def _built(
     session: Session,
     meeting: Meeting,
+    group: Group,
+    plan: list[tuple[str, str, str]],
     *,
     now: datetime,
     tz: ZoneInfo,
-    groups: list[Group] | None = None,
-    skip: set[str] | frozenset[str] = frozenset(),
+    skip: set[str],
 ) -> list[Outgoing]:
-    """What goes where after `meeting` (empty for a group that reports to nobody and has nobody below).
-
-    `groups`: every group ordered by name, when the caller has them already (one query for many
-    meetings). `skip`: dedupe keys already in the outbox; when every key of the meeting is in it,
-    nothing is built and the answer is empty.
-    """
-    if groups is None:
-        groups = org.all_groups(session)
-    group = next((g for g in groups if g.id == meeting.group_id), None)
-    if group is None:
-        return []
-    plan = destinations(meeting, group, groups)
     if skip and all(key in skip for _, key, _ in plan):
         return []
     texts: dict[str, str] = {}
@@ -153,19 +167,34 @@ def after_meeting(
     return [Outgoing(channel, texts[what], key) for channel, key, what in plan]
 
 
-def destinations(meeting: Meeting, group: Group, groups: list[Group]) -> list[tuple[str, str, str]]:
-    """(channel, dedupe key, "lijst") of everything that goes out after `meeting`.
+def routes(groups: list[Group]) -> dict[int | None, list[Group]]:
+    """For every group, where its actielijst goes: the groups it reports to, then those that report to it."""
+    by_key = {g.key: g for g in groups}
+    below: dict[str, list[Group]] = {}  # org.reporting_to of each key, in the order of `groups`
+    for g in groups:
+        for k in dict.fromkeys(g.reports_to_keys):
+            below.setdefault(k, []).append(g)
+    return {
+        group.id: _targets(
+            group, [*(by_key[k] for k in group.reports_to_keys if k in by_key), *below.get(group.key, [])]
+        )
+        for group in groups
+    }
 
-    The actielijst goes up to the groups in the group's `reports_to` and down to the groups that
-    report to it. (The participation overview travels inside the verslag: handlers/verslag.py.)
-    """
-    key = f"actielijst:{meeting.id}"
-    out: list[tuple[str, str, str]] = []
+
+def _targets(group: Group, candidates: list[Group]) -> list[Group]:
+    """The candidates once each, without the group itself."""
+    out: list[Group] = []
     seen: set[str] = set()
-    for g in [*org.reports_to(groups, group), *org.reporting_to(groups, group)]:
+    for g in candidates:
         if g.key != group.key and g.key not in seen:
             seen.add(g.key)
-            out.append((g.channel, f"{key}:{g.channel}", "lijst"))
+            out.append(g)
+    return out
+
+
+def _plan(meeting: Meeting, to: list[Group]) -> list[tuple[str, str, str]]:
     # the participation overview is no post of its own any more: it is a line of the verslag
     # (handlers/verslag.py), which goes to every group above after the meeting
-    return out
+    key = f"actielijst:{meeting.id}"
+    return [(g.channel, f"{key}:{g.channel}", "lijst") for g in to]

@@ -13,12 +13,13 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlmodel import Session, col, func, select
 
 from handlers.batching import Failed, GroupCommit
 from handlers.notify import Delivery, DeliveryPolicy
-from storage.db import transaction
+from storage.db import make_engine, transaction
 from storage.models import OutboxMessage
 from tests.bot.conftest import BOLNES, SlackWorld
 from tests.bot.test_delivery import CENTRUM, posts_to, queue, row
@@ -69,7 +70,7 @@ async def test_messages_to_a_channel_go_at_its_pace_and_channels_go_side_by_side
 
 async def test_a_short_retry_after_is_waited_out_and_not_counted_as_a_failure(slack: SlackWorld) -> None:
     for _ in range(3):  # slack_sdk waits out two itself; the third reaches the outbox
-        slack.fake.rate_limit_once("chat.postMessage", retry_after=1)
+        slack.fake.rate_limit_once("chat.postMessage", retry_after=1, channel=BOLNES)
     [msg_id] = queue(slack, ("channel", BOLNES, "Na de wachttijd"))
     delivery = paced(slack)
     try:
@@ -83,7 +84,8 @@ async def test_a_short_retry_after_is_waited_out_and_not_counted_as_a_failure(sl
 
 
 async def test_a_long_retry_after_gives_the_message_back_until_then_without_an_attempt(slack: SlackWorld) -> None:
-    slack.fake.rate_limit_once("chat.postMessage", retry_after=120)  # longer than slack_sdk waits itself
+    # longer than slack_sdk waits itself; only this channel (the channels go side by side)
+    slack.fake.rate_limit_once("chat.postMessage", retry_after=120, channel=BOLNES)
     [first, second] = queue(slack, ("channel", BOLNES, "Eerste"), ("channel", BOLNES, "Tweede"))
     other = queue(slack, ("channel", CENTRUM, "Elders"))
     now = slack.bot.clock.now()
@@ -107,12 +109,12 @@ async def test_a_long_retry_after_gives_the_message_back_until_then_without_an_a
     assert row(slack, other[0]).attempts == 1
 
 
-def _in_one_transaction(world: SlackWorld) -> GroupCommit[Callable[[Session], object], object]:
+def _in_one_transaction(engine: sa.Engine) -> GroupCommit[Callable[[Session], object], object]:
     """Callables run in one transaction per batch, as delivery's writer does; a failure is its own."""
 
     def apply(ops: list[Callable[[Session], object]]) -> list[object]:
         results: list[object] = []
-        with transaction(world.bot.engine) as session:
+        with transaction(engine) as session:
             for op in ops:
                 try:
                     results.append(op(session))
@@ -123,10 +125,11 @@ def _in_one_transaction(world: SlackWorld) -> GroupCommit[Callable[[Session], ob
     return GroupCommit(apply, name="test")
 
 
-async def test_writes_that_wait_at_the_same_moment_commit_together(slack: SlackWorld) -> None:
+async def test_writes_that_wait_at_the_same_moment_commit_together(db_url: str) -> None:
     """While the writer thread commits one write, forty destinations queue theirs: one transaction
     carries all forty, and each destination gets its own answer."""
-    writer = _in_one_transaction(slack)
+    engine = make_engine(db_url)  # its own: the bot's inbox worker commits on the bot's engine meanwhile
+    writer = _in_one_transaction(engine)
     busy, release = threading.Event(), threading.Event()
     commits: list[object] = []
 
@@ -134,6 +137,7 @@ async def test_writes_that_wait_at_the_same_moment_commit_together(slack: SlackW
         commits.append(conn)
 
     def first(session: Session) -> str:
+        session.exec(select(func.count()).select_from(OutboxMessage)).one()
         busy.set()
         release.wait(timeout=60)
         return "eerste"
@@ -144,7 +148,7 @@ async def test_writes_that_wait_at_the_same_moment_commit_together(slack: SlackW
 
         return op
 
-    event.listen(slack.bot.engine, "commit", counted)
+    event.listen(engine, "commit", counted)
     try:
         held = asyncio.create_task(writer.run(first))
         await asyncio.to_thread(busy.wait, 60)  # the writer is inside the first write
@@ -154,13 +158,14 @@ async def test_writes_that_wait_at_the_same_moment_commit_together(slack: SlackW
         assert await held == "eerste"
         assert await asyncio.gather(*rest) == list(range(40))
     finally:
-        event.remove(slack.bot.engine, "commit", counted)
+        event.remove(engine, "commit", counted)
         writer.close()
+        engine.dispose()
     assert len(commits) == 2  # the first write alone, the forty together
 
 
-async def test_a_failing_write_fails_only_its_own_caller(slack: SlackWorld) -> None:
-    writer = _in_one_transaction(slack)
+async def test_a_failing_write_fails_only_its_own_caller(engine: sa.Engine) -> None:
+    writer = _in_one_transaction(engine)
 
     def fine(session: Session) -> str:
         return "goed"

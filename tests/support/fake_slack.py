@@ -76,8 +76,8 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     _fail_count: int = 0  # answer 500 for this many more calls (-1: until heal())
     _fail_methods: frozenset[str] = frozenset()
-    _rate_limit: dict[str, int] = field(default_factory=dict)  # method → how many 429s still to give
-    _retry_after: dict[str, str] = field(default_factory=dict)  # method → the Retry-After of those 429s
+    # the 429s still to give: (method, channel or None for any, Retry-After), first match first
+    _rate_limits: list[tuple[str, str | None, str]] = field(default_factory=list)
     # Slack's rule for chat.postMessage: about one message a second per channel. With `pace` > 0 a
     # post to a channel less than `pace` seconds after the last one it took gets 429 (Retry-After).
     pace: float = 0.0
@@ -223,10 +223,10 @@ class FakeSlack:
             return str(r["error"])
         return ""
 
-    def rate_limit_once(self, method: str, *, retry_after: int = 1) -> None:
-        """The next call of `method` gets 429 with Retry-After (seconds); called n times: n calls."""
-        self._rate_limit[method] = self._rate_limit.get(method, 0) + 1
-        self._retry_after[method] = str(retry_after)
+    def rate_limit_once(self, method: str, *, retry_after: int = 1, channel: str | None = None) -> None:
+        """The next call of `method` (to `channel`, when given) gets 429 with Retry-After (seconds);
+        called n times: n calls."""
+        self._rate_limits.append((method, channel, str(retry_after)))
 
     # -- reading what happened ------------------------------------------------------------------
 
@@ -325,10 +325,13 @@ class FakeSlack:
             self.calls.append(Call(method, body, 200, raw, request.path))
             await asyncio.sleep(hang)
             return web.json_response({"ok": True, "channel": body.get("channel"), "ts": ts, "message": {"ts": ts}})
-        if self._rate_limit.get(method):
-            self._rate_limit[method] -= 1
+        limited = next(
+            (r for r in self._rate_limits if r[0] == method and r[1] in (None, str(body.get("channel")))), None
+        )
+        if limited is not None:
+            self._rate_limits.remove(limited)
             self.calls.append(Call(method, body, 429, raw, request.path))
-            return _ratelimited(self._retry_after.get(method, "1"))
+            return _ratelimited(limited[2])
         if method == "chat.postMessage" and self.pace > 0:
             channel, now = str(body.get("channel")), asyncio.get_running_loop().time()
             since = now - self._last_post.get(channel, -self.pace)

@@ -9,6 +9,7 @@ KEEP_ALIVE seconds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -132,3 +133,13 @@ def server_config(app: ASGIApp, *, host: str, port: int, header_timeout: float =
         timeout_keep_alive=KEEP_ALIVE,
         h11_max_incomplete_event_size=MAX_HEADERS,
     )
+
+
+def retry_after(headers: Any, default: float = 1.0) -> float:
+    """A 429's Retry-After in seconds (Slack, the Bot Framework): any case, `default` when absent or odd."""
+    for name, value in dict(headers or {}).items():
+        if str(name).lower() == "retry-after":
+            values = value if isinstance(value, list) else [value]
+            with contextlib.suppress(ValueError, TypeError, IndexError):
+                return max(0.0, float(values[0]))
+    return default

@@ -50,6 +50,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot import slack_blocks as kit
 from bot.core import Wijkbot
+from bot.http import retry_after
 from bot.settings import Settings
 from bot.transports import Transport, register
 from handlers import commands, directory, forms, home, koppel, lookups
@@ -254,16 +255,6 @@ class SlackNotifier:
                 raise
             log.warning("Slack: outbox %s refused (%s); trying once as plain text", msg.id, _api_error(exc))
             await self.transport.post_plain(channel, kit.plain_text_message(msg.text, note=TRUNCATED), metadata=meta)
-
-
-def retry_after(headers: Any, default: float = 1.0) -> float:
-    """Slack's Retry-After header in seconds (its name in any case; `default` when absent or odd)."""
-    for name, value in dict(headers or {}).items():
-        if str(name).lower() == "retry-after":
-            values = value if isinstance(value, list) else [value]
-            with contextlib.suppress(ValueError, TypeError, IndexError):
-                return max(0.0, float(values[0]))
-    return default
 
 
 def outbox_metadata(msg_id: int | None) -> dict[str, Any]:

@@ -56,6 +56,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.core import Wijkbot
+from bot.http import retry_after
 from bot.settings import Settings
 from bot.transports import Transport, register
 from handlers import directory
@@ -285,18 +286,9 @@ class TeamsNotifier:
             if status in (400, 401, 403, 404, 413):
                 raise PermanentError(f"teams_{status}") from exc
             if status == 429 and exc.response is not None:
-                raise RateLimited(_retry_after(exc.response.headers)) from exc
+                raise RateLimited(retry_after(exc.response.headers)) from exc
             raise
         return None
-
-
-def _retry_after(headers: Any, default: float = 1.0) -> float:
-    """The Retry-After header of a 429 in seconds (`default` when absent or a date)."""
-    value = (headers or {}).get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else default
-    except (TypeError, ValueError):
-        return default
 
 
 # ---------------------------------------------------------------------------------------------

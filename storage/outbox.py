@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, TextClause, bindparam, func, text, update
+from sqlalchemy import Integer, Table, TextClause, bindparam, func, text, update
 from sqlalchemy.orm import aliased, make_transient_to_detached
 from sqlmodel import Session, col, select
 
@@ -207,12 +207,7 @@ def heads(session: Session) -> list[OutboxMessage]:
 
 def head_of(session: Session, kind: str, destination: str) -> OutboxMessage | None:
     """The first waiting message to one destination (the only one of it that may go now)."""
-    return session.exec(
-        select(OutboxMessage)
-        .where(*_waiting(), OutboxMessage.kind == kind, OutboxMessage.destination == destination)
-        .order_by(col(OutboxMessage.id))
-        .limit(1)
-    ).first()
+    return session.execute(_hot().head_of, {"kind": kind, "destination": destination}).scalars().first()
 
 
 def claim(session: Session, msg_id: int, *, now: datetime, until: datetime) -> bool:
@@ -220,11 +215,7 @@ def claim(session: Session, msg_id: int, *, now: datetime, until: datetime) -> b
 
     A process killed while sending leaves the row claimed until `until`; then it is tried again.
     """
-    result = session.execute(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == msg_id, _still_waiting(), col(OutboxMessage.next_attempt_at) <= now)
-        .values(next_attempt_at=until)
-    )
+    result = session.execute(_hot().claim, {"msg_id": msg_id, "now": now, "until": until})
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
@@ -232,39 +223,75 @@ def next_of(
     session: Session, kind: str, destination: str, *, after: int, now: datetime, limit: int
 ) -> list[OutboxMessage]:
     """The waiting messages to one destination after id `after`, in order (the ones a round may send next)."""
-    return list(
-        session.exec(
-            select(OutboxMessage)
-            .where(
-                *_waiting(),
-                OutboxMessage.kind == kind,
-                OutboxMessage.destination == destination,
-                col(OutboxMessage.id) > after,
-                col(OutboxMessage.next_attempt_at) <= now,
-            )
-            .order_by(col(OutboxMessage.id))
-            .limit(limit)
-        ).all()
-    )
+    params = {"kind": kind, "destination": destination, "after": after, "now": now, "limit": limit}
+    return list(session.execute(_hot().next_of, params).scalars().all())
 
 
 def sent(session: Session, msg_id: int, *, now: datetime, transport: str, after_timeout: str | None = None) -> None:
     """`mark_sent` as one UPDATE by id, without loading the row (delivery's hot path)."""
-    values: dict[str, Any] = {
-        "sent_at": now,
-        "transport": transport,
-        "attempts": col(OutboxMessage.attempts) + 1,
-        "last_error": None,
-    }
-    if after_timeout is not None:
-        values["after_timeout"] = after_timeout
-    session.execute(update(OutboxMessage).where(col(OutboxMessage.id) == msg_id).values(**values))
+    params = {"msg_id": msg_id, "now": now, "transport": transport}
+    if after_timeout is None:
+        session.execute(_hot().sent, params)
+    else:
+        session.execute(_hot().sent_after_timeout, params | {"after_timeout": after_timeout})
 
 
 def release(session: Session, *, msg_id: int, at: datetime) -> None:
     """Give a claimed message back, to be tried from `at` on; not counted as an attempt (a 429, say)."""
-    waiting = update(OutboxMessage).where(col(OutboxMessage.id) == msg_id, _still_waiting())
-    session.execute(waiting.values(next_attempt_at=at))
+    session.execute(_hot().release, {"msg_id": msg_id, "at": at})
+
+
+@dataclass(frozen=True)
+class _HotStatements:
+    head_of: Any
+    next_of: Any
+    claim: Any
+    sent: Any
+    sent_after_timeout: Any
+    release: Any
+
+
+@lru_cache(maxsize=1)
+def _hot() -> _HotStatements:
+    """Delivery's statements, built once with bound parameters: a statement built per call spent
+    more time in SQLAlchemy (constructing it, its cache key, the ORM's bulk-update bookkeeping)
+    than in the database. The updates are Core statements on the table: nothing to synchronise."""
+    c = _TABLE.c
+    when = c.next_attempt_at.type
+
+    def at(name: str) -> Any:
+        return bindparam(name, type_=when)
+
+    waiting = _waiting()
+    place = [OutboxMessage.kind == bindparam("kind"), OutboxMessage.destination == bindparam("destination")]
+    first = select(OutboxMessage).where(*waiting, *place).order_by(col(OutboxMessage.id)).limit(1)
+    following = (
+        select(OutboxMessage)
+        .where(
+            *waiting,
+            *place,
+            col(OutboxMessage.id) > bindparam("after"),
+            col(OutboxMessage.next_attempt_at) <= at("now"),
+        )
+        .order_by(col(OutboxMessage.id))
+        .limit(bindparam("limit", type_=Integer))
+    )
+    still = _still_waiting()  # by the primary key
+    by_id = c.id == bindparam("msg_id")
+    done = {
+        "sent_at": at("now"),
+        "transport": bindparam("transport"),
+        "attempts": c.attempts + 1,
+        "last_error": None,
+    }
+    return _HotStatements(
+        head_of=first,
+        next_of=following,
+        claim=update(_TABLE).where(by_id, still, c.next_attempt_at <= at("now")).values(next_attempt_at=at("until")),
+        sent=update(_TABLE).where(by_id).values(**done),
+        sent_after_timeout=update(_TABLE).where(by_id).values(**done, after_timeout=bindparam("after_timeout")),
+        release=update(_TABLE).where(by_id, still).values(next_attempt_at=at("at")),
+    )
 
 
 # After a send that timed out (`timed_out_at`), how the message went out in the end (`after_timeout`):

@@ -16,6 +16,7 @@ double (`after_timeout`, in /healthz and `wijkbot outbox lijst`).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import re
 from collections import deque
@@ -246,37 +247,39 @@ class Delivery:
     async def round(self) -> int:
         """Send what can go now, per destination in order; returns how many messages were sent."""
         now = self.clock()
-        firsts, people = await self.writer.run(_heads_and_recipients)
+        waiting, people = await self.writer.run(partial(_queues_and_recipients, per=self.policy.batch))
         rnd = _Round(self.notifiers, self.policy, now, people)
-        due: list[tuple[OutboxMessage, Notifier]] = []
+        due: list[tuple[list[OutboxMessage], Notifier]] = []
         no_address: list[OutboxMessage] = []
-        for head in firsts:
+        for queue in waiting:
+            head = queue[0]
             notifier = rnd.notifier_for(head)
             if notifier is None:
                 no_address.append(head)
             elif head.next_attempt_at <= now:
-                due.append((head, notifier))
+                due.append((queue, notifier))
         if no_address:
             await self.writer.run(partial(_report_waiting, rnd=rnd, heads=no_address))
         sending = asyncio.Semaphore(max(1, self.policy.concurrency))
         places = asyncio.Semaphore(max(1, self.policy.destinations))
 
-        async def one(head: OutboxMessage, notifier: Notifier) -> None:
+        async def one(queue: list[OutboxMessage], notifier: Notifier) -> None:
             async with places:
-                await self._destination(rnd, head, notifier, sending)
+                await self._destination(rnd, queue, notifier, sending)
 
-        await asyncio.gather(*(one(head, notifier) for head, notifier in due))
+        await asyncio.gather(*(one(queue, notifier) for queue, notifier in due))
         return rnd.sent
 
     async def _destination(
-        self, rnd: _Round, head: OutboxMessage, notifier: Notifier, sending: asyncio.Semaphore
+        self, rnd: _Round, waiting: list[OutboxMessage], notifier: Notifier, sending: asyncio.Semaphore
     ) -> None:
-        """The messages to one place, in order, until one fails for now or none is due."""
+        """The messages to one place (`waiting`: its first ones, read by the round), in order, until
+        one fails for now or none is due."""
         policy = self.policy
+        head = waiting[0]
         kind, destination = head.kind, head.destination
-        assert head.id is not None
         until = self.clock() + policy.lease
-        claimed = await self.writer.run(partial(_claim_first, head=head, now=rnd.now, until=until, n=policy.batch))
+        claimed = await self.writer.run(partial(_claim_first, waiting=waiting, now=rnd.now, until=until))
         queue = deque(claimed)
         key = (notifier.name, kind, destination)
         recipient = rnd.people.get(destination) if kind == "dm" else None
@@ -341,9 +344,9 @@ class Delivery:
             await asyncio.sleep(0)  # destinations take turns, also when a transport never waits (the console)
 
 
-def _heads_and_recipients(session: Session) -> tuple[list[OutboxMessage], dict[str, Recipient]]:
-    firsts = outbox.heads(session)
-    return firsts, _recipients(session, {m.destination for m in firsts if m.kind == "dm"})
+def _queues_and_recipients(session: Session, *, per: int) -> tuple[list[list[OutboxMessage]], dict[str, Recipient]]:
+    waiting = outbox.queues(session, per=per)
+    return waiting, _recipients(session, {q[0].destination for q in waiting if q[0].kind == "dm"})
 
 
 def _recipients(session: Session, keys: set[str]) -> dict[str, Recipient]:
@@ -361,17 +364,14 @@ def _recipients(session: Session, keys: set[str]) -> dict[str, Recipient]:
 
 
 def _claim_first(
-    session: Session, *, head: OutboxMessage, now: datetime, until: datetime, n: int
+    session: Session, *, waiting: list[OutboxMessage], now: datetime, until: datetime
 ) -> list[OutboxMessage]:
-    """Claim a destination's first message (compare-and-set: one process wins); it and the next ones."""
-    assert head.id is not None
-    current = outbox.head_of(session, head.kind, head.destination)
-    if current is None or current.id is None or current.next_attempt_at > now:
-        return []
-    if not outbox.claim(session, current.id, now=now, until=until):
-        return []  # another process (or round) has it
-    rest = outbox.next_of(session, head.kind, head.destination, after=current.id, now=now, limit=max(0, n - 1))
-    return [current, *rest]
+    """Claim a destination's first message (compare-and-set: one process wins); it and the next
+    ones that are due (the ones after a message that is not due wait for it, to keep the order)."""
+    if not outbox.claim_first(session, waiting[0], now=now, until=until):
+        return []  # sent, or taken by another process (or round), or an earlier one waits again
+    due = list(itertools.takewhile(lambda m: m.next_attempt_at <= now, waiting[1:]))
+    return [waiting[0], *due]
 
 
 def _then_next(
@@ -544,7 +544,8 @@ def outbox_health(engine: Engine, notifiers: list[Notifier], *, now: datetime) -
     """What /healthz reports of the outbox: waiting (with and without an address), parked, oldest ages."""
     with transaction(engine) as session:
         counts = outbox.counts(session)
-        firsts, people = _heads_and_recipients(session)
+        waiting, people = _queues_and_recipients(session, per=1)
+        firsts = [q[0] for q in waiting]
     rnd = _Round(notifiers, DeliveryPolicy(), now, people)
     deliverable = [m.created_at for m in firsts if rnd.notifier_for(m) is not None]
     waiting_age = (now - counts.oldest_waiting).total_seconds() if counts.oldest_waiting else 0.0

@@ -4,6 +4,7 @@ twice enqueue its message once."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -190,8 +191,9 @@ def _still_waiting() -> Any:
     return func.coalesce(col(OutboxMessage.sent_at), col(OutboxMessage.parked_at)).is_(None)
 
 
-def heads(session: Session) -> list[OutboxMessage]:
-    """The first waiting (unsent, not parked) message of every destination: one query, however many wait.
+def queues(session: Session, *, per: int) -> list[list[OutboxMessage]]:
+    """The first `per` waiting (unsent, not parked) messages of every destination, in order, the
+    destinations by their first message: one query, however many wait.
 
     One pass over the waiting rows (a window per destination), not a join of them with their
     minimum: without statistics (a burst just queued, before autovacuum analysed it) PostgreSQL
@@ -201,13 +203,11 @@ def heads(session: Session) -> list[OutboxMessage]:
     n = func.row_number().over(partition_by=place, order_by=col(OutboxMessage.id)).label("n")
     ranked = select(OutboxMessage, n).where(*_waiting()).subquery()
     row = aliased(OutboxMessage, ranked)
-    stmt = select(row).where(ranked.c.n == 1).order_by(ranked.c.id)
-    return list(session.exec(stmt).all())
-
-
-def head_of(session: Session, kind: str, destination: str) -> OutboxMessage | None:
-    """The first waiting message to one destination (the only one of it that may go now)."""
-    return session.execute(_hot().head_of, {"kind": kind, "destination": destination}).scalars().first()
+    stmt = select(row).where(ranked.c.n <= per).order_by(ranked.c.id)
+    by_place: dict[tuple[str, str], list[OutboxMessage]] = {}
+    for msg in session.exec(stmt).all():
+        by_place.setdefault((msg.kind, msg.destination), []).append(msg)
+    return list(by_place.values())  # in the order of their first (the smallest) id
 
 
 def claim(session: Session, msg_id: int, *, now: datetime, until: datetime) -> bool:
@@ -219,12 +219,22 @@ def claim(session: Session, msg_id: int, *, now: datetime, until: datetime) -> b
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
+def claim_first(session: Session, msg: OutboxMessage, *, now: datetime, until: datetime) -> bool:
+    """`claim` for a message read as its destination's first: only while no earlier one waits there
+    (one re-queued meanwhile goes first, at the next round)."""
+    params = {"msg_id": msg.id, "to_kind": msg.kind, "to_destination": msg.destination, "now": now, "until": until}
+    result = session.execute(_hot().claim_first, params)
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
 def next_of(
     session: Session, kind: str, destination: str, *, after: int, now: datetime, limit: int
 ) -> list[OutboxMessage]:
-    """The waiting messages to one destination after id `after`, in order (the ones a round may send next)."""
-    params = {"kind": kind, "destination": destination, "after": after, "now": now, "limit": limit}
-    return list(session.execute(_hot().next_of, params).scalars().all())
+    """The waiting messages to one destination after id `after` that may go now, in order (the ones
+    a round may send next): up to the first that is not due (one claimed elsewhere, say)."""
+    params = {"kind": kind, "destination": destination, "after": after, "limit": limit}
+    rows = session.execute(_hot().next_of, params).scalars().all()
+    return list(itertools.takewhile(lambda m: m.next_attempt_at <= now, rows))
 
 
 def sent(session: Session, msg_id: int, *, now: datetime, transport: str, after_timeout: str | None = None) -> None:
@@ -243,9 +253,9 @@ def release(session: Session, *, msg_id: int, at: datetime) -> None:
 
 @dataclass(frozen=True)
 class _HotStatements:
-    head_of: Any
     next_of: Any
     claim: Any
+    claim_first: Any
     sent: Any
     sent_after_timeout: Any
     release: Any
@@ -264,14 +274,12 @@ def _hot() -> _HotStatements:
 
     waiting = _waiting()
     place = [OutboxMessage.kind == bindparam("kind"), OutboxMessage.destination == bindparam("destination")]
-    first = select(OutboxMessage).where(*waiting, *place).order_by(col(OutboxMessage.id)).limit(1)
     following = (
         select(OutboxMessage)
         .where(
             *waiting,
             *place,
             col(OutboxMessage.id) > bindparam("after"),
-            col(OutboxMessage.next_attempt_at) <= at("now"),
         )
         .order_by(col(OutboxMessage.id))
         .limit(bindparam("limit", type_=Integer))
@@ -284,10 +292,23 @@ def _hot() -> _HotStatements:
         "attempts": c.attempts + 1,
         "last_error": None,
     }
+    earlier = aliased(OutboxMessage, name="earlier")
+    before = (
+        select(earlier.id)
+        .where(
+            col(earlier.sent_at).is_(None),
+            col(earlier.parked_at).is_(None),
+            earlier.kind == bindparam("to_kind"),
+            earlier.destination == bindparam("to_destination"),
+            col(earlier.id) < c.id,
+        )
+        .exists()
+    )
+    claim = update(_TABLE).where(by_id, still, c.next_attempt_at <= at("now")).values(next_attempt_at=at("until"))
     return _HotStatements(
-        head_of=first,
         next_of=following,
-        claim=update(_TABLE).where(by_id, still, c.next_attempt_at <= at("now")).values(next_attempt_at=at("until")),
+        claim=claim,
+        claim_first=claim.where(~before),
         sent=update(_TABLE).where(by_id).values(**done),
         sent_after_timeout=update(_TABLE).where(by_id).values(**done, after_timeout=bindparam("after_timeout")),
         release=update(_TABLE).where(by_id, still).values(next_attempt_at=at("at")),

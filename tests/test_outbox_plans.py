@@ -101,20 +101,24 @@ def _by_key(engine: sa.Engine, plan: str) -> bool:
     return ("outboxmessage_pkey" if engine.dialect.name == "postgresql" else "INTEGER PRIMARY KEY") in plan
 
 
+def _first_of(s: Session, destination: str, per: int = 1) -> list[OutboxMessage]:
+    return next(q for q in outbox.queues(s, per=per) if (q[0].kind, q[0].destination) == ("channel", destination))
+
+
 def _round_queries(s: Session) -> None:
-    heads = outbox.heads(s)
-    assert len(heads) == 30  # one per destination (kind and place)
-    first = outbox.head_of(s, "channel", "kanaal-0")
-    assert first is not None
+    waiting = outbox.queues(s, per=20)
+    assert len(waiting) == 30  # one per destination (kind and place)
+    first = next(q[0] for q in waiting if q[0].destination == "kanaal-0")
     assert first.text == "wacht"
     assert first.id is not None
     outbox.next_of(s, "channel", "kanaal-0", after=first.id, now=NOW, limit=20)
 
 
 def _one_row_writes(s: Session) -> None:
-    first = outbox.head_of(s, "channel", "kanaal-0")
-    assert first is not None
+    [first] = _first_of(s, "kanaal-0")
     assert first.id is not None
+    assert outbox.claim_first(s, first, now=NOW, until=NOW + timedelta(minutes=5))
+    outbox.release(s, msg_id=first.id, at=NOW)
     assert outbox.claim(s, first.id, now=NOW, until=NOW + timedelta(minutes=5))
     outbox.release(s, msg_id=first.id, at=NOW)
     outbox.sent(s, first.id, now=NOW, transport="slack")
@@ -129,12 +133,12 @@ def test_a_round_reads_the_waiting_messages_from_an_index_not_the_sent_history(
     if statistics:
         _analyse(engine)
     statements = _statements(engine, _round_queries)
-    assert len(statements) == 3
+    assert len(statements) == 2
     for statement, params in statements:
         plan = _plan(engine, statement, params)
         assert not _reads_history(engine, plan), f"{statement[:120]}…\n{plan}"
     writes = [st for st in _statements(engine, _one_row_writes) if st[0].startswith("UPDATE")]
-    assert len(writes) == 3
+    assert len(writes) == 5
     for statement, params in writes:
         plan = _plan(engine, statement, params)
         assert _by_key(engine, plan), f"{statement[:120]}…\n{plan}"

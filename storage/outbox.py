@@ -184,13 +184,6 @@ def _waiting() -> list[Any]:
     return [col(OutboxMessage.sent_at).is_(None), col(OutboxMessage.parked_at).is_(None)]
 
 
-def _still_waiting() -> Any:
-    """`_waiting()` for a statement on one row by its id: the same test, written so that a planner
-    cannot use the partial index of the queue for it (without statistics PostgreSQL scanned that
-    whole index for one id instead of taking the primary key)."""
-    return func.coalesce(col(OutboxMessage.sent_at), col(OutboxMessage.parked_at)).is_(None)
-
-
 def queues(session: Session, *, per: int) -> list[list[OutboxMessage]]:
     """The first `per` waiting (unsent, not parked) messages of every destination, in order, the
     destinations by their first message: one query, however many wait.
@@ -284,7 +277,10 @@ def _hot() -> _HotStatements:
         .order_by(col(OutboxMessage.id))
         .limit(bindparam("limit", type_=Integer))
     )
-    still = _still_waiting()  # by the primary key
+    # "still waiting" for a statement on one row by its id, written so that a planner cannot use the
+    # partial index of the queue for it (without statistics PostgreSQL scanned that whole index for
+    # one id instead of taking the primary key)
+    still = func.coalesce(c.sent_at, c.parked_at).is_(None)
     by_id = c.id == bindparam("msg_id")
     done = {
         "sent_at": at("now"),
@@ -292,15 +288,16 @@ def _hot() -> _HotStatements:
         "attempts": c.attempts + 1,
         "last_error": None,
     }
-    earlier = aliased(OutboxMessage, name="earlier")
+    earlier = _TABLE.alias("earlier")  # the table, not the ORM entity: a Core statement, its cache key made once
+    e = earlier.c
     before = (
-        select(earlier.id)
+        select(e.id)
         .where(
-            col(earlier.sent_at).is_(None),
-            col(earlier.parked_at).is_(None),
-            earlier.kind == bindparam("to_kind"),
-            earlier.destination == bindparam("to_destination"),
-            col(earlier.id) < c.id,
+            e.sent_at.is_(None),
+            e.parked_at.is_(None),
+            e.kind == bindparam("to_kind"),
+            e.destination == bindparam("to_destination"),
+            e.id < c.id,
         )
         .exists()
     )

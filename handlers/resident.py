@@ -108,6 +108,7 @@ def ambassador_group(session: Session, person: Person) -> Group | None:
         .join(Membership, col(Membership.group_id) == col(Group.id))
         .where(Membership.person_id == person.id, Membership.role == "ambassadeur")
         .order_by(col(Group.id))
+        .limit(1)
     ).first()
 
 

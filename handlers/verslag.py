@@ -75,11 +75,11 @@ def _window(session: Session, meeting: Meeting, now: datetime) -> tuple[datetime
     held = (Meeting.group_id == meeting.group_id, Meeting.status != MeetingStatus.geannuleerd)
     before = session.exec(
         select(Meeting.starts_at).where(*held, Meeting.starts_at < meeting.starts_at)
-        .order_by(col(Meeting.starts_at).desc())
+        .order_by(col(Meeting.starts_at).desc()).limit(1)
     ).first()  # fmt: skip
     after = session.exec(
         select(Meeting.starts_at).where(*held, Meeting.starts_at > meeting.starts_at)
-        .order_by(col(Meeting.starts_at))
+        .order_by(col(Meeting.starts_at)).limit(1)
     ).first()  # fmt: skip
     until = min(now, after) if after is not None else now
     return before, until
@@ -180,6 +180,7 @@ def _meeting_meant(ctx: Context, group: Group, args: str) -> Meeting:
         select(Meeting)
         .where(Meeting.group_id == group.id, Meeting.starts_at >= start, Meeting.starts_at < start + timedelta(days=1))
         .order_by(col(Meeting.starts_at))
+        .limit(1)
     ).first()
     if found is None:
         raise UserError(f"{group.name} had geen overleg op {day(start, ctx.tz)}; zie /overleg lijst.")

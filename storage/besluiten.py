@@ -28,6 +28,7 @@ def current_meeting(session: Session, group_id: int, *, now: datetime, tz: ZoneI
             Meeting.status != MeetingStatus.geannuleerd,
         )
         .order_by(col(Meeting.starts_at))
+        .limit(1)
     ).first()
     if today is not None:
         return today
@@ -35,6 +36,7 @@ def current_meeting(session: Session, group_id: int, *, now: datetime, tz: ZoneI
         select(Meeting)
         .where(Meeting.group_id == group_id, Meeting.starts_at <= now, Meeting.status != MeetingStatus.geannuleerd)
         .order_by(col(Meeting.starts_at).desc())
+        .limit(1)
     ).first()
 
 

@@ -96,6 +96,7 @@ def next_meeting(session: Session, group_id: int, *, now: datetime) -> Meeting |
             Meeting.status == MeetingStatus.gepland,
         )
         .order_by(col(Meeting.starts_at))
+        .limit(1)
     ).first()
 
 
@@ -123,6 +124,7 @@ def previous_meeting(session: Session, group_id: int, *, now: datetime) -> Meeti
             Meeting.status != MeetingStatus.geannuleerd,
         )
         .order_by(col(Meeting.starts_at).desc())
+        .limit(1)
     ).first()
 
 
@@ -138,6 +140,7 @@ def meeting_on_day(session: Session, group_id: int, day: date, tz: ZoneInfo) -> 
             Meeting.status != MeetingStatus.geannuleerd,
         )
         .order_by(col(Meeting.starts_at))
+        .limit(1)
     ).first()
 
 
@@ -145,12 +148,14 @@ def earlier_meeting_since(session: Session, group_id: int, meeting: Meeting, sin
     """True when the group had a meeting (not cancelled) in [since, meeting) (the year's first meeting: none)."""
     return (
         session.exec(
-            select(Meeting.id).where(
+            select(Meeting.id)
+            .where(
                 Meeting.group_id == group_id,
                 Meeting.status != MeetingStatus.geannuleerd,
                 Meeting.starts_at < meeting.starts_at,
                 Meeting.starts_at >= since,
             )
+            .limit(1)
         ).first()
         is not None
     )

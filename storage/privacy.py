@@ -65,6 +65,7 @@ def find_person(session: Session, who: str) -> Person | None:
             .join(PersonAddress, col(PersonAddress.person_id) == col(Person.id))
             .where(PersonAddress.external_id == who)
             .order_by(col(PersonAddress.transport))
+            .limit(1)
         ).first()
     return person
 

@@ -66,6 +66,7 @@ def actielijst_text(session: Session, group: Group, meeting: Meeting, *, now: da
             Meeting.status != MeetingStatus.geannuleerd,
         )
         .order_by(col(Meeting.starts_at).desc())
+        .limit(1)
     ).first()
     open_acts = list(
         session.exec(

@@ -107,7 +107,7 @@ class HalfYearFigures:
 def meetings_required(session: Session, group: Group, start: datetime, until: datetime, norm_weeks: int) -> int:
     """At least one meeting in every `norm_weeks`; counted from the group's first meeting if that is later."""
     first = session.exec(
-        select(Meeting.starts_at).where(Meeting.group_id == group.id).order_by(col(Meeting.starts_at))
+        select(Meeting.starts_at).where(Meeting.group_id == group.id).order_by(col(Meeting.starts_at)).limit(1)
     ).first()
     norm = timedelta(weeks=norm_weeks)
     if first is not None and first > start:
@@ -432,6 +432,7 @@ def default_period(session: Session, group: Group, *, now: datetime, tz: ZoneInf
         select(Voortgangsrapportage.period)
         .where(Voortgangsrapportage.group_id == group.id, col(Voortgangsrapportage.posted_at).is_(None))
         .order_by(col(Voortgangsrapportage.period))
+        .limit(1)
     ).first()
     parsed = parse_half_year(pending) if pending else None
     if parsed is not None:

@@ -278,9 +278,20 @@ def _meeting_days(session: Session, meeting_ids: tuple[int, ...], tz: ZoneInfo) 
 # -- the agenda of the higher group -----------------------------------------------------------
 
 
-def agenda_lines(session: Session, group: Group, number: int, *, now: datetime, tz: ZoneInfo) -> list[str]:
-    """The agenda item "Opgeschaald": open escalations to this group (none: no item at all)."""
-    open_ = [e for e in repo.open_escalations_to(session, group.id or 0) if e.item_id is not None]
+def agenda_lines(
+    session: Session,
+    group: Group,
+    number: int,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    escalations: list[Escalation] | None = None,
+) -> list[str]:
+    """The agenda item "Opgeschaald": open escalations to this group (none: no item at all);
+    `escalations`: those, when the caller read them already (`open_escalations_to_groups`)."""
+    if escalations is None:
+        escalations = repo.open_escalations_to(session, group.id or 0)
+    open_ = [e for e in escalations if e.item_id is not None]
     if not open_:
         return []
     lines = [f"{number}. Opgeschaald: {plural(len(open_), 'zaak', 'zaken')}"]

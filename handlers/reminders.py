@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from handlers.afmelden import MEETING_TOKEN
-from handlers.agenda import build_agenda
+from handlers.agenda import AgendaData, build_agenda
 from handlers.format import label, when
 from storage import meetings as meeting_repo
 from storage import org
@@ -43,15 +43,26 @@ def _key(meeting: Meeting) -> str:
 
 
 def reminder(
-    session: Session, config: OrgConfig, group: Group, meeting: Meeting, *, days: int, now: datetime
+    session: Session,
+    config: OrgConfig,
+    group: Group,
+    meeting: Meeting,
+    *,
+    days: int,
+    now: datetime,
+    data: AgendaData | None = None,
 ) -> list[Outgoing]:
-    """The reminder with the agenda in the group's channel (once per meeting and reminder day), and the guests'."""
+    """The reminder with the agenda in the group's channel (once per meeting and reminder day), and the guests'.
+
+    `data`: what the agenda needs, read with the other reminders of the moment (`AgendaData.load`)."""
+    if data is None or not data.covers(meeting, now):
+        data = AgendaData.load(session, [(group, meeting)], now=now, tz=config.tz)
     lines = [
         f"Herinnering: {group.name} vergadert {_how_soon(meeting, now, config)}.",
         f"Wanneer: {when(meeting.starts_at, config.tz)}",
         f"Waar: {meeting.location or 'nog niet bekend'}",
         "Agenda:",
-        *build_agenda(session, group, meeting, now=now, tz=config.tz, jaarplan_naam=config.jaarplan_naam),
+        *build_agenda(session, group, meeting, now=now, tz=config.tz, jaarplan_naam=config.jaarplan_naam, data=data),
         "Komt u? Zeg het met /overleg kom, of meld u af met /afmelden [reden] [vervanger @persoon].",
     ]
     channel = Outgoing(
@@ -61,22 +72,22 @@ def reminder(
         dedupe_key=f"herinnering:{_key(meeting)}:{days}d",
         payload={"buttons": _buttons(meeting), "meeting_id": meeting.id},
     )
-    return [channel, *guest_reminders(session, config, group, meeting, days=days, now=now)]
+    return [channel, *guest_reminders(session, config, group, meeting, days=days, now=now, data=data)]
 
 
 def guest_reminders(
-    session: Session, config: OrgConfig, group: Group, meeting: Meeting, *, days: int, now: datetime
+    session: Session, config: OrgConfig, group: Group, meeting: Meeting, *, days: int, now: datetime, data: AgendaData
 ) -> list[Outgoing]:
     """The guests of the meeting's agendapunten get the reminder as a DM, with the agenda's outline."""
     out: list[Outgoing] = []
     guests: dict[int, list[str]] = {}
-    for i in meeting_repo.agenda_items(session, meeting.id or 0):
+    for i in data.agenda_items.get(meeting.id or 0, []):
         if i.guest_id:
             guests.setdefault(i.guest_id, []).append(i.text)
     if not guests:
         return out
     outline = build_agenda(
-        session, group, meeting, now=now, tz=config.tz, jaarplan_naam=config.jaarplan_naam, outline=True
+        session, group, meeting, now=now, tz=config.tz, jaarplan_naam=config.jaarplan_naam, outline=True, data=data
     )
     for guest_id, texts in guests.items():
         item = "; ".join(texts)

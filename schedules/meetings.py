@@ -28,6 +28,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from handlers.agenda import AgendaData
 from handlers.reminders import attendance_question, meeting_gap_warning, nudges, reminder
 from schedules.jobs import InstantSource, JobSpec, read_mark, register, register_instants, write_mark
 from storage import marks, org, outbox
@@ -157,6 +158,14 @@ def handle_meeting_moments(engine: Engine, config: OrgConfig, now: datetime) -> 
         asking = {m.group_id for mo in due if mo.kind != "herinnering" and (m := meetings.get(mo.meeting_id))}
         members = org.members_of_groups(session, asking)
 
+        sending = [  # the reminders that go: their agendas read together
+            (groups[m.group_id], m)
+            for mo in due
+            if mo.kind == "herinnering" and latest_reminder[mo.meeting_id] is mo
+            if (m := meetings.get(mo.meeting_id)) is not None and m.group_id in groups and m.starts_at > now
+        ]
+        agendas = AgendaData.load(session, sending, now=now, tz=config.tz) if sending else None
+
         out: list[Outgoing] = []  # every message of every moment, queued together at the end
         for mo in due:
             meeting = meetings.get(mo.meeting_id)
@@ -173,7 +182,7 @@ def handle_meeting_moments(engine: Engine, config: OrgConfig, now: datetime) -> 
                 else:
                     if late:
                         log.info("herinnering %sd voor overleg %s wordt alsnog verstuurd", mo.days, meeting.id)
-                    out += reminder(session, config, group, meeting, days=mo.days, now=now)
+                    out += reminder(session, config, group, meeting, days=mo.days, now=now, data=agendas)
             elif mo.kind == "aanmoediging":
                 if meeting.starts_at <= now:
                     log.info("aanmoediging voor overleg %s overgeslagen: het is al begonnen", meeting.id)

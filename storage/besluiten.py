@@ -6,6 +6,7 @@ caller's transaction, as items are.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -94,13 +95,24 @@ def open_escalation(session: Session, kind: str, item_id: int) -> Escalation | N
 
 def open_escalations_to(session: Session, group_id: int) -> list[Escalation]:
     """Everything escalated to a group and not handled yet, oldest first (its agenda's 'Opgeschaald')."""
-    return list(
-        session.exec(
+    return open_escalations_to_groups(session, [group_id]).get(group_id, [])
+
+
+def open_escalations_to_groups(session: Session, group_ids: Iterable[int]) -> dict[int, list[Escalation]]:
+    """`open_escalations_to` for many groups: per group id, oldest first."""
+    out: dict[int, list[Escalation]] = {}
+    wanted = sorted(set(group_ids))
+    for start in range(0, len(wanted), 500):
+        rows = session.exec(
             select(Escalation)
-            .where(Escalation.to_group_id == group_id, Escalation.status == EscalationStatus.open)
+            .where(
+                col(Escalation.to_group_id).in_(wanted[start : start + 500]), Escalation.status == EscalationStatus.open
+            )
             .order_by(col(Escalation.created_at), col(Escalation.id))
         ).all()
-    )
+        for esc in rows:
+            out.setdefault(esc.to_group_id, []).append(esc)
+    return out
 
 
 def escalate(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -428,6 +429,41 @@ def list_actiepunten(
     if owner_ids:
         stmt = stmt.where(col(Actiepunt.owner_id).in_(owner_ids))
     return list(session.exec(stmt.order_by(col(Actiepunt.deadline), col(Actiepunt.id))).all())
+
+
+def open_actiepunten_of_groups(session: Session, group_ids: Iterable[int]) -> dict[int, list[Actiepunt]]:
+    """`list_actiepunten` (open) for many groups: per group id, by deadline."""
+    out: dict[int, list[Actiepunt]] = {}
+    wanted = sorted(set(group_ids))
+    for start in range(0, len(wanted), 500):
+        rows = session.exec(
+            select(Actiepunt)
+            .where(col(Actiepunt.group_id).in_(wanted[start : start + 500]), Actiepunt.status == ActieStatus.open)
+            .order_by(col(Actiepunt.deadline), col(Actiepunt.id))
+        ).all()
+        for act in rows:
+            out.setdefault(act.group_id, []).append(act)
+    return out
+
+
+def signalen_of_groups(session: Session, since: dict[int, datetime | None]) -> dict[int, list[Signaal]]:
+    """`list_signalen` with `since` for many groups (group id: its moment, None: all): per group id, by number."""
+    out: dict[int, list[Signaal]] = {}
+    with_since = sorted(g for g, t in since.items() if t is not None)
+    without = sorted(g for g, t in since.items() if t is None)
+    earliest = min((t for t in since.values() if t is not None), default=None)
+    for groups, after in ((with_since, earliest), (without, None)):
+        for start in range(0, len(groups), 500):
+            stmt = select(Signaal).where(
+                col(Signaal.group_id).in_(groups[start : start + 500]), Signaal.status != SignaalStatus.ingetrokken
+            )
+            if after is not None:
+                stmt = stmt.where(Signaal.created_at > after)
+            for sig in session.exec(stmt.order_by(col(Signaal.id))).all():
+                moment = since[sig.group_id]
+                if moment is None or sig.created_at > moment:
+                    out.setdefault(sig.group_id, []).append(sig)
+    return out
 
 
 def open_actiepunten_of(session: Session, owner_id: int | None) -> list[Actiepunt]:

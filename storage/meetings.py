@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import and_, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from storage import org
@@ -116,16 +117,49 @@ def upcoming_meetings(session: Session, group_id: int, *, now: datetime, limit: 
 
 
 def previous_meeting(session: Session, group_id: int, *, now: datetime) -> Meeting | None:
-    return session.exec(
-        select(Meeting)
-        .where(
-            Meeting.group_id == group_id,
-            Meeting.starts_at <= now,
-            Meeting.status != MeetingStatus.geannuleerd,
+    """The group's latest meeting (not cancelled) that starts at or before `now`."""
+    return previous_meetings(session, [group_id], until=now).get(group_id)
+
+
+def previous_meetings(session: Session, group_ids: Iterable[int], *, until: datetime) -> dict[int, Meeting]:
+    """`previous_meeting` for many groups: per group id, in one query (a window per group)."""
+    out: dict[int, Meeting] = {}
+    latest = (col(Meeting.starts_at).desc(), col(Meeting.id).desc())
+    for chunk in in_chunks(sorted(set(group_ids))):
+        n = func.row_number().over(partition_by=col(Meeting.group_id), order_by=latest).label("n")
+        ranked = (
+            select(Meeting, n)
+            .where(
+                col(Meeting.group_id).in_(chunk),
+                Meeting.starts_at <= until,
+                Meeting.status != MeetingStatus.geannuleerd,
+            )
+            .subquery()
         )
-        .order_by(col(Meeting.starts_at).desc())
-        .limit(1)
-    ).first()
+        row = aliased(Meeting, ranked)
+        out.update((m.group_id, m) for m in session.exec(select(row).where(ranked.c.n == 1)).all())
+    return out
+
+
+def meeting_starts_of_groups(
+    session: Session, group_ids: Iterable[int], *, since: datetime, before: datetime
+) -> dict[int, list[datetime]]:
+    """Per group id the starts of its meetings (not cancelled) in [since, before), in order."""
+    out: dict[int, list[datetime]] = {}
+    for chunk in in_chunks(sorted(set(group_ids))):
+        rows = session.exec(
+            select(Meeting.group_id, Meeting.starts_at)
+            .where(
+                col(Meeting.group_id).in_(chunk),
+                Meeting.status != MeetingStatus.geannuleerd,
+                Meeting.starts_at >= since,
+                Meeting.starts_at < before,
+            )
+            .order_by(col(Meeting.starts_at))
+        ).all()
+        for group_id, starts_at in rows:
+            out.setdefault(group_id, []).append(starts_at)
+    return out
 
 
 def meeting_on_day(session: Session, group_id: int, day: date, tz: ZoneInfo) -> Meeting | None:
@@ -423,9 +457,19 @@ def held_clause(*, start: datetime | None, end: datetime, awaiting: timedelta | 
 
 def agenda_items(session: Session, meeting_id: int) -> list[AgendaItem]:
     """The items members put on a meeting's agenda, in the order they were added."""
-    return list(
-        session.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting_id).order_by(col(AgendaItem.id))).all()
-    )
+    return agenda_items_of_meetings(session, [meeting_id]).get(meeting_id, [])
+
+
+def agenda_items_of_meetings(session: Session, meeting_ids: Iterable[int]) -> dict[int, list[AgendaItem]]:
+    """`agenda_items` for many meetings: per meeting id, in the order they were added."""
+    out: dict[int, list[AgendaItem]] = {}
+    for chunk in in_chunks(sorted(set(meeting_ids))):
+        rows = session.exec(
+            select(AgendaItem).where(col(AgendaItem.meeting_id).in_(chunk)).order_by(col(AgendaItem.id))
+        ).all()
+        for item in rows:
+            out.setdefault(item.meeting_id, []).append(item)
+    return out
 
 
 def add_agenda_item(
@@ -644,13 +688,23 @@ def record_bijeenkomst(
 
 def upcoming_bijeenkomsten(session: Session, group_id: int, *, now: datetime) -> list[Bijeenkomst]:
     """The group's participatiebijeenkomsten after `now`, soonest first."""
-    return list(
-        session.exec(
+    return upcoming_bijeenkomsten_of_groups(session, [group_id], now=now).get(group_id, [])
+
+
+def upcoming_bijeenkomsten_of_groups(
+    session: Session, group_ids: Iterable[int], *, now: datetime
+) -> dict[int, list[Bijeenkomst]]:
+    """`upcoming_bijeenkomsten` for many groups: per group id, soonest first."""
+    out: dict[int, list[Bijeenkomst]] = {}
+    for chunk in in_chunks(sorted(set(group_ids))):
+        rows = session.exec(
             select(Bijeenkomst)
-            .where(Bijeenkomst.group_id == group_id, Bijeenkomst.starts_at > now)
-            .order_by(col(Bijeenkomst.starts_at))
+            .where(col(Bijeenkomst.group_id).in_(chunk), Bijeenkomst.starts_at > now)
+            .order_by(col(Bijeenkomst.starts_at), col(Bijeenkomst.id))
         ).all()
-    )
+        for b in rows:
+            out.setdefault(b.group_id, []).append(b)
+    return out
 
 
 # --- the queries behind the scheduled meeting moments and checks (schedules/meetings.py, verslag, reports)

@@ -311,7 +311,7 @@ class Delivery:
             except PermanentError as exc:
                 log.warning("outbox %s (%s) refused for good: %s", msg.id, kind, exc.reason)
                 queue.popleft()
-                op = _then_next(_parker(rnd, msg.id, reason=exc.reason, error=safe_error(exc)), queue, self, rnd)
+                op = _then_next(_parker(rnd, msg.id, reason=exc.reason, error=safe_error(exc)), msg, queue, self, rnd)
                 if not await self.writer.run(op):
                     return
                 continue  # the destination's later messages may go
@@ -323,7 +323,7 @@ class Delivery:
                 if rnd.now - msg.created_at >= policy.max_age:
                     queue.popleft()
                     park = _parker(rnd, msg.id, reason=TOO_OLD, error=error, timed_out=timed_out)
-                    if not await self.writer.run(_then_next(park, queue, self, rnd)):
+                    if not await self.writer.run(_then_next(park, msg, queue, self, rnd)):
                         return
                     continue
                 now = self.clock()
@@ -337,7 +337,7 @@ class Delivery:
             now = self.clock()
             mark = _marker(msg.id, now=now, transport=notifier.name, after=after)
             more = done + 1 < policy.per_destination
-            if not await self.writer.run(_then_next(mark, queue, self, rnd, more=more)):
+            if not await self.writer.run(_then_next(mark, msg, queue, self, rnd, more=more)):
                 queue.clear()
             rnd.sent += 1
             done += 1
@@ -375,27 +375,35 @@ def _claim_first(
 
 
 def _then_next(
-    write: Callable[[Session], None], queue: deque[OutboxMessage], delivery: Delivery, rnd: _Round, *, more: bool = True
+    write: Callable[[Session], None],
+    done: OutboxMessage,
+    queue: deque[OutboxMessage],
+    delivery: Delivery,
+    rnd: _Round,
+    *,
+    more: bool = True,
 ) -> Callable[[Session], bool]:
-    """A write about a message, and in the same transaction the claim of the destination's next one
-    (read ahead in `queue`, or read now when the queue is empty); False: nothing more to send here."""
+    """A write about a message (`done`), and in the same transaction the claim of the destination's
+    next one: read ahead in `queue`, or read now when the queue is empty, so that a message queued
+    while this round held the destination is not left behind (the round that its own job started
+    found the destination held); False: nothing more to send here."""
     lease = delivery.policy.lease
     batch = delivery.policy.batch
+    assert done.id is not None
+    after = done.id
 
     def op(session: Session) -> bool:
         write(session)
         if not more:
             return False
-        now = delivery.clock()
+        now = max(delivery.clock(), rnd.now)
         if not queue:
-            return False
+            queue.extend(outbox.next_of(session, done.kind, done.destination, after=after, now=now, limit=batch))
+            if not queue:
+                return False
         nxt = queue[0]
         assert nxt.id is not None
-        if not outbox.claim(session, nxt.id, now=max(now, rnd.now), until=now + lease):
-            return False  # sent, parked or claimed elsewhere meanwhile (an operator, a lease taken over)
-        if len(queue) == 1:
-            queue.extend(outbox.next_of(session, nxt.kind, nxt.destination, after=nxt.id, now=rnd.now, limit=batch))
-        return True
+        return outbox.claim(session, nxt.id, now=now, until=now + lease)  # False: sent, parked or claimed elsewhere
 
     return op
 

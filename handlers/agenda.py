@@ -46,7 +46,9 @@ class AgendaData:
             if prev is not None:
                 previous[m.id or 0] = prev
             since[m.id or 0] = prev.starts_at if prev is not None and prev.id != m.id else None
-        by_group = items.signalen_of_groups(session, _earliest_per_group(pairs, since))
+        by_group = items.signalen_of_groups(
+            session, items.earliest_since((g.id or 0, since[m.id or 0]) for g, m in pairs)
+        )
         signalen = {
             m.id or 0: [
                 s for s in by_group.get(g.id or 0, []) if (cut := since[m.id or 0]) is None or s.created_at > cut
@@ -85,20 +87,6 @@ class AgendaData:
     def covers(self, meeting: Meeting, now: datetime) -> bool:
         """Whether it was read for this meeting at this moment."""
         return now == self.now and (meeting.id or 0) in self.meetings
-
-
-def _earliest_per_group(
-    pairs: list[tuple[Group, Meeting]], since: dict[int, datetime | None]
-) -> dict[int, datetime | None]:
-    """Per group the earliest `since` of its meetings (None: all of its signalen)."""
-    out: dict[int, datetime | None] = {}
-    for g, m in pairs:
-        t, key = since[m.id or 0], g.id or 0
-        if key not in out:
-            out[key] = t
-        elif out[key] is not None:
-            out[key] = None if t is None else min(t, out[key])  # type: ignore[type-var]
-    return out
 
 
 def build_agenda(

@@ -446,6 +446,44 @@ def open_actiepunten_of_groups(session: Session, group_ids: Iterable[int]) -> di
     return out
 
 
+def earliest_since(moments: Iterable[tuple[int, datetime | None]]) -> dict[int, datetime | None]:
+    """Per group id the earliest of its moments, None when one is None ("since ever"): what a
+    batch read (`signalen_of_groups`, `finished_actiepunten_of_groups`) asks so that every caller's
+    own moment is covered."""
+    out: dict[int, datetime | None] = {}
+    for group_id, moment in moments:
+        if group_id not in out:
+            out[group_id] = moment
+        elif (known := out[group_id]) is not None:
+            out[group_id] = None if moment is None else min(moment, known)
+    return out
+
+
+def finished_actiepunten_of_groups(
+    session: Session, since: dict[int, datetime | None], *, until: datetime
+) -> dict[int, list[Actiepunt]]:
+    """Per group id its actiepunten finished (not open, not withdrawn) after `since[group]` (None:
+    ever) and at or before `until`, by number."""
+    out: dict[int, list[Actiepunt]] = {}
+    with_since = sorted(g for g, t in since.items() if t is not None)
+    without = sorted(g for g, t in since.items() if t is None)
+    earliest = min((t for t in since.values() if t is not None), default=None)
+    for groups, after in ((with_since, earliest), (without, None)):
+        for start in range(0, len(groups), 500):
+            stmt = select(Actiepunt).where(
+                col(Actiepunt.group_id).in_(groups[start : start + 500]),
+                col(Actiepunt.status).not_in([ActieStatus.open, ActieStatus.ingetrokken]),
+                Actiepunt.updated_at <= until,
+            )
+            if after is not None:
+                stmt = stmt.where(Actiepunt.updated_at > after)
+            for act in session.exec(stmt.order_by(col(Actiepunt.id))).all():
+                moment = since[act.group_id]
+                if moment is None or act.updated_at > moment:
+                    out.setdefault(act.group_id, []).append(act)
+    return out
+
+
 def signalen_of_groups(session: Session, since: dict[int, datetime | None]) -> dict[int, list[Signaal]]:
     """`list_signalen` with `since` for many groups (group id: its moment, None: all): per group id, by number."""
     out: dict[int, list[Signaal]] = {}

@@ -141,6 +141,23 @@ def previous_meetings(session: Session, group_ids: Iterable[int], *, until: date
     return out
 
 
+def last_starts_before(session: Session, group_ids: Iterable[int], *, before: datetime) -> dict[int, datetime]:
+    """Per group id the start of its last meeting (not cancelled) before `before`."""
+    out: dict[int, datetime] = {}
+    for chunk in in_chunks(sorted(set(group_ids))):
+        rows = session.exec(
+            select(Meeting.group_id, func.max(Meeting.starts_at))
+            .where(
+                col(Meeting.group_id).in_(chunk),
+                Meeting.starts_at < before,
+                Meeting.status != MeetingStatus.geannuleerd,
+            )
+            .group_by(col(Meeting.group_id))
+        ).all()
+        out.update((group_id, starts_at) for group_id, starts_at in rows if starts_at is not None)
+    return out
+
+
 def meeting_starts_of_groups(
     session: Session, group_ids: Iterable[int], *, since: datetime, before: datetime
 ) -> dict[int, list[datetime]]:

@@ -18,7 +18,8 @@ from sqlmodel import Session, col, select
 
 from handlers import pii
 from handlers.format import is_overdue, label, ref_a, ref_s, when
-from storage import outbox
+from storage import items, outbox
+from storage import meetings as meeting_repo
 from storage.models import Actiepunt, ActieStatus, Group, Meeting, MeetingStatus, Person
 
 MEETING_LENGTH = timedelta(hours=2)
@@ -58,31 +59,46 @@ def actie_line_outside(session: Session, act: Actiepunt, *, now: datetime, tz: Z
 
 def actielijst_text(session: Session, group: Group, meeting: Meeting, *, now: datetime, tz: ZoneInfo) -> str:
     """The group's actielijst after `meeting`: open items, and what was finished since the meeting before."""
-    previous = session.exec(
-        select(Meeting.starts_at)
-        .where(
-            Meeting.group_id == group.id,
-            Meeting.starts_at < meeting.starts_at,
-            Meeting.status != MeetingStatus.geannuleerd,
+    return actielijst_texts(session, [(group, meeting)], now=now, tz=tz)[meeting.id or 0]
+
+
+def actielijst_texts(
+    session: Session, pairs: list[tuple[Group, Meeting]], *, now: datetime, tz: ZoneInfo
+) -> dict[int, str]:
+    """`actielijst_text` for many meetings (per meeting id), read together: a few queries for all."""
+    group_ids = sorted({g.id or 0 for g, _ in pairs})
+    by_start: dict[datetime, list[int]] = {}
+    for g, m in pairs:
+        by_start.setdefault(m.starts_at, []).append(g.id or 0)
+    before = {t: meeting_repo.last_starts_before(session, ids, before=t) for t, ids in by_start.items()}
+    previous = {m.id or 0: before[m.starts_at].get(g.id or 0) for g, m in pairs}
+    open_acts = items.open_actiepunten_of_groups(session, group_ids)
+    since = items.earliest_since((g.id or 0, previous[m.id or 0]) for g, m in pairs)
+    closed = items.finished_actiepunten_of_groups(session, since, until=now)
+    return {
+        m.id or 0: _list_text(
+            session,
+            g,
+            m,
+            open_acts.get(g.id or 0, []),
+            [a for a in closed.get(g.id or 0, []) if (t := previous[m.id or 0]) is None or a.updated_at > t],
+            now=now,
+            tz=tz,
         )
-        .order_by(col(Meeting.starts_at).desc())
-        .limit(1)
-    ).first()
-    open_acts = list(
-        session.exec(
-            select(Actiepunt)
-            .where(Actiepunt.group_id == group.id, Actiepunt.status == ActieStatus.open)
-            .order_by(col(Actiepunt.deadline), col(Actiepunt.id))
-        ).all()
-    )
-    closed_stmt = select(Actiepunt).where(
-        Actiepunt.group_id == group.id,
-        col(Actiepunt.status).not_in([ActieStatus.open, ActieStatus.ingetrokken]),
-        Actiepunt.updated_at <= now,
-    )
-    if previous is not None:
-        closed_stmt = closed_stmt.where(Actiepunt.updated_at > previous)
-    closed = list(session.exec(closed_stmt.order_by(col(Actiepunt.id))).all())
+        for g, m in pairs
+    }
+
+
+def _list_text(
+    session: Session,
+    group: Group,
+    meeting: Meeting,
+    open_acts: list[Actiepunt],
+    closed: list[Actiepunt],
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+) -> str:
     late = sum(1 for a in open_acts if is_overdue(a, now))
     lines = [
         f"Actielijst {group.name} na het overleg van {when(meeting.starts_at, tz)}: "
@@ -143,29 +159,11 @@ def after_meetings(
         if (group := by_id.get(meeting.group_id)) is not None
     ]
     sent = outbox.existing_keys(session, [key for _, _, plan in plans for _, key, _ in plan])
-    return [
-        out
-        for meeting, group, plan in plans
-        for out in _built(session, meeting, group, plan, now=now, tz=tz, skip=sent)
-    ]
-
-
-def _built(
-    session: Session,
-    meeting: Meeting,
-    group: Group,
-    plan: list[tuple[str, str, str]],
-    *,
-    now: datetime,
-    tz: ZoneInfo,
-    skip: set[str],
-) -> list[Outgoing]:
-    if skip and all(key in skip for _, key, _ in plan):
-        return []
-    texts: dict[str, str] = {}
-    if any(what == "lijst" for _, _, what in plan):
-        texts["lijst"] = actielijst_text(session, group, meeting, now=now, tz=tz)
-    return [Outgoing(channel, texts[what], key) for channel, key, what in plan]
+    todo = [(m, g, plan) for m, g, plan in plans if not (sent and all(key in sent for _, key, _ in plan))]
+    lists = actielijst_texts(
+        session, [(g, m) for m, g, plan in todo if any(what == "lijst" for _, _, what in plan)], now=now, tz=tz
+    )
+    return [Outgoing(channel, lists[m.id or 0], key) for m, _, plan in todo for channel, key, what in plan]
 
 
 def routes(groups: list[Group]) -> dict[int | None, list[Group]]:

@@ -512,15 +512,39 @@ def _report_waiting(session: Session, *, rnd: _Round, heads: list[OutboxMessage]
             per_person[m.destination] = per_person.get(m.destination, 0) + 1
     if per_person:
         log.warning("outbox: direct messages to %d people wait longer than a day for an address", len(per_person))
-    admins = _admins(session)
-    for key, n in sorted(per_person.items()):
+    if not per_person:
+        return
+    # one notice a round, however many people (a deployment without addresses has thousands)
+    shown = sorted(per_person, key=lambda k: (-per_person[k], k))[:NAMED_IN_NOTICE]
+    names = _names_of(session, shown)
+    first = min(m.id or 0 for m in aged)
+    if len(per_person) == 1:
+        [(key, n)] = per_person.items()
         text = (
-            f"{n} {'bericht' if n == 1 else 'berichten'} van wijkbot voor {_who(session, key)} "
+            f"{n} {'bericht' if n == 1 else 'berichten'} van wijkbot voor {names[key]} "
             f"{'wacht' if n == 1 else 'wachten'} langer dan een dag: wijkbot kent geen Slack- of Telegram-account "
             "van deze persoon. Zet `slack_id` in de configuratie of vraag de persoon de bot één keer te gebruiken; "
             "`wijkbot outbox lijst` toont de berichten."
         )
-        _notify(session, admins, text, now=rnd.now, key=f"wacht:dm:{key}")
+    else:
+        listed = "; ".join(f"{names[k]}: {per_person[k]}" for k in shown)
+        rest = len(per_person) - len(shown)
+        more = f"; en nog {rest} {'persoon' if rest == 1 else 'personen'}" if rest else ""
+        text = (
+            f"Berichten van wijkbot voor {len(per_person)} personen wachten langer dan een dag: wijkbot kent geen "
+            f"Slack- of Telegram-account van hen ({listed}{more}). Zet `slack_id` in de configuratie of vraag hen "
+            "de bot één keer te gebruiken; `wijkbot outbox lijst` toont de berichten."
+        )
+    _notify(session, _admins(session), text, now=rnd.now, key=f"wacht:dm:{first}")
+
+
+NAMED_IN_NOTICE = 20  # people named in the notice about waiting direct messages; the rest counted
+
+
+def _names_of(session: Session, keys: list[str]) -> dict[str, str]:
+    """Name (@key) for each key, in one query; a key nobody has: @key."""
+    found = {p.key: p.name for p in session.exec(select(Person).where(col(Person.key).in_(keys))).all()}
+    return {k: f"{found[k]} (@{k})" if k in found else f"@{k}" for k in keys}
 
 
 def _notify(session: Session, to: list[str], text: str, *, now: datetime, key: str) -> None:

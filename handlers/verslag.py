@@ -224,13 +224,24 @@ def _down(groups: list[Group], group: Group) -> list[tuple[Group, Group | None]]
     return out
 
 
-def send_verslag(session: Session, config: OrgConfig, meeting: Meeting, *, now: datetime, trigger: str) -> int:
-    """Post the verslag up and the besluiten down, once per meeting (the mark: VerslagSent); how many queued."""
+def send_verslag(
+    session: Session,
+    config: OrgConfig,
+    meeting: Meeting,
+    *,
+    now: datetime,
+    trigger: str,
+    groups: list[Group] | None = None,
+) -> int:
+    """Post the verslag up and the besluiten down, once per meeting (the mark: VerslagSent); how many queued.
+
+    `groups`: every group (`org.all_groups`), when the caller sends the verslagen of many meetings."""
     if meeting.id is None or session.get(VerslagSent, meeting.id) is not None:
         return 0
     if meeting.status == MeetingStatus.geannuleerd:
         return 0
-    groups = org.all_groups(session)
+    if groups is None:
+        groups = org.all_groups(session)
     group = next((g for g in groups if g.id == meeting.group_id), None)
     if group is None:
         return 0

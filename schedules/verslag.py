@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from handlers.verslag import send_verslag
 from schedules.jobs import InstantSource, read_mark, register_instants, write_mark
 from storage import meetings as meeting_repo
+from storage import org
 from storage.config import OrgConfig
 from storage.db import transaction
 
@@ -45,9 +46,10 @@ def send_day_end_verslagen(engine: Engine, config: OrgConfig, now: datetime) -> 
     queued = 0
     with transaction(engine) as session:
         rows = meeting_repo.meetings_without_verslag(session, after=now - LOOKBACK - timedelta(days=1), until=now)
+        groups = org.all_groups(session) if rows else []  # once, not per meeting: 2,000 teams
         for meeting in rows:
             if day_end(meeting.starts_at, config.tz) <= now:
-                queued += send_verslag(session, config, meeting, now=now, trigger="einde-dag")
+                queued += send_verslag(session, config, meeting, now=now, trigger="einde-dag", groups=groups)
         write_mark(session, SOURCE_ID, now)
     return queued
 

@@ -106,17 +106,41 @@ async def test_direct_messages_waiting_a_day_for_an_address_are_reported_to_the_
     await slack.bot.flush()  # the round that finds them queues the notices
     await slack.bot.flush()  # the next one delivers them
     notices = posts_to(slack, "DU0MONIQUE")
-    assert len(notices) == 2  # one per person, not one per message
-    assert any(
-        n.startswith("2 berichten van wijkbot voor Youssef el Amrani (@youssef) wachten langer dan een dag")
-        for n in notices
-    )
-    assert all("wijkbot outbox lijst" in n for n in notices)
+    assert len(notices) == 1  # one notice for the round, not one per message or per person
+    [notice] = notices
+    assert notice.startswith("Berichten van wijkbot voor 2 personen wachten langer dan een dag")
+    assert "Youssef el Amrani (@youssef): 2; " in notice  # the most waiting first
+    assert "(@sanne): 1" in notice
+    assert "wijkbot outbox lijst" in notice
 
     for _ in range(3):  # days later, the same messages are not reported again
         slack.bot.clock.advance(timedelta(days=1))
         await slack.bot.flush()
-    assert len(posts_to(slack, "DU0MONIQUE")) == 2
+    assert len(posts_to(slack, "DU0MONIQUE")) == 1
+
+    # a message for someone else, later: a notice of its own, in the words for one person
+    queue(slack, ("dm", "youssef", "Nog een herinnering"))
+    await slack.bot.flush()
+    slack.bot.clock.advance(timedelta(hours=25))
+    await slack.bot.flush()
+    await slack.bot.flush()
+    later = posts_to(slack, "DU0MONIQUE")[1:]
+    assert len(later) == 1
+    assert later[0].startswith("1 bericht van wijkbot voor Youssef el Amrani (@youssef) wacht langer dan een dag")
+
+
+async def test_thousands_of_people_without_an_address_make_one_notice_that_names_twenty(slack: SlackWorld) -> None:
+    bind(slack, "monique", "U0MONIQUE")
+    queue(slack, *[("dm", f"onbekend{i:04d}", "Herinnering") for i in range(1500)])
+    await slack.bot.flush()
+    slack.bot.clock.advance(timedelta(hours=25))
+    await slack.bot.flush()
+    await slack.bot.flush()
+    [notice] = posts_to(slack, "DU0MONIQUE")
+    assert notice.startswith("Berichten van wijkbot voor 1500 personen wachten langer dan een dag")
+    assert "(@onbekend0000: 1; @onbekend0001: 1;" in notice  # nobody has these keys: the key alone
+    assert notice.count("@onbekend") == 20
+    assert "en nog 1480 personen" in notice
 
 
 # --- 12: permanent errors are not retries --------------------------------------------------------

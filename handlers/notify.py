@@ -247,7 +247,7 @@ class Delivery:
     async def round(self) -> int:
         """Send what can go now, per destination in order; returns how many messages were sent."""
         now = self.clock()
-        waiting, people = await self.writer.run(partial(_queues_and_recipients, per=self.policy.batch))
+        waiting, people = await self.writer.run(partial(_queues_and_recipients, per=1))
         rnd = _Round(self.notifiers, self.policy, now, people)
         due: list[tuple[list[OutboxMessage], Notifier]] = []
         no_address: list[OutboxMessage] = []
@@ -260,6 +260,11 @@ class Delivery:
                 due.append((queue, notifier))
         if no_address:
             await self.writer.run(partial(_report_waiting, rnd=rnd, heads=no_address))
+        if due and self.policy.batch > 1:  # the next messages of the places that can take them now
+            wanted = [(q[0].kind, q[0].destination) for q, _ in due]
+            ahead = await self.writer.run(partial(outbox.queues, per=self.policy.batch, places=wanted))
+            by_place = {(q[0].kind, q[0].destination): q for q in ahead}
+            due = [(by_place.get((q[0].kind, q[0].destination), q), notifier) for q, notifier in due]
         sending = asyncio.Semaphore(max(1, self.policy.concurrency))
         places = asyncio.Semaphore(max(1, self.policy.destinations))
 

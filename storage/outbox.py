@@ -184,9 +184,10 @@ def _waiting() -> list[Any]:
     return [col(OutboxMessage.sent_at).is_(None), col(OutboxMessage.parked_at).is_(None)]
 
 
-def queues(session: Session, *, per: int) -> list[list[OutboxMessage]]:
-    """The first `per` waiting (unsent, not parked) messages of every destination, in order, the
-    destinations by their first message: one query, however many wait.
+def queues(session: Session, *, per: int, places: list[tuple[str, str]] | None = None) -> list[list[OutboxMessage]]:
+    """The first `per` waiting (unsent, not parked) messages of every destination (or of `places`,
+    (kind, destination) pairs), in order, the destinations by their first message: one query,
+    however many wait (with `places`: one per 500 of a kind).
 
     One pass over the waiting rows (a window per destination), not a join of them with their
     minimum: without statistics (a burst just queued, before autovacuum analysed it) PostgreSQL
@@ -194,13 +195,22 @@ def queues(session: Session, *, per: int) -> list[list[OutboxMessage]]:
     """
     place = (col(OutboxMessage.kind), col(OutboxMessage.destination))
     n = func.row_number().over(partition_by=place, order_by=col(OutboxMessage.id)).label("n")
-    ranked = select(OutboxMessage, n).where(*_waiting()).subquery()
-    row = aliased(OutboxMessage, ranked)
-    stmt = select(row).where(ranked.c.n <= per).order_by(ranked.c.id)
+    selections: list[list[Any]] = [[]]
+    if places is not None:
+        selections = []
+        for kind in sorted({k for k, _ in places}):
+            wanted = sorted({d for k, d in places if k == kind})
+            selections += [
+                [OutboxMessage.kind == kind, col(OutboxMessage.destination).in_(wanted[i : i + 500])]
+                for i in range(0, len(wanted), 500)
+            ]
     by_place: dict[tuple[str, str], list[OutboxMessage]] = {}
-    for msg in session.exec(stmt).all():
-        by_place.setdefault((msg.kind, msg.destination), []).append(msg)
-    return list(by_place.values())  # in the order of their first (the smallest) id
+    for only in selections:
+        ranked = select(OutboxMessage, n).where(*_waiting(), *only).subquery()
+        row = aliased(OutboxMessage, ranked)
+        for msg in session.exec(select(row).where(ranked.c.n <= per).order_by(ranked.c.id)).all():
+            by_place.setdefault((msg.kind, msg.destination), []).append(msg)
+    return sorted(by_place.values(), key=lambda q: q[0].id or 0)  # by their first (the smallest) id
 
 
 def claim(session: Session, msg_id: int, *, now: datetime, until: datetime) -> bool:

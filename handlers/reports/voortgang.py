@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from handlers import initiatief
@@ -147,6 +148,11 @@ def actie_rows(session: Session, group: Group, *, start: datetime, until: dateti
             Actiepunt.group_id == group.id,
             Actiepunt.status != ActieStatus.ingetrokken,
             Actiepunt.created_at < until,
+            # in the database, not after loading five years of the team's actiepunten
+            or_(
+                col(Actiepunt.status) == ActieStatus.open,
+                and_(col(Actiepunt.updated_at) >= start, col(Actiepunt.updated_at) < until),
+            ),
         )
         .order_by(col(Actiepunt.deadline), col(Actiepunt.id))
     ).all()

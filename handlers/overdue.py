@@ -18,6 +18,7 @@ from sqlmodel import Session
 from handlers.format import plural, ref_a, when
 from handlers.initiatief import KIND_WORDS, overdue, phase_label_words, ref_i
 from storage import org, outbox
+from storage import people as people_store
 from storage.config import OrgConfig
 from storage.models import Actiepunt, Group, Initiatief, InitiatiefKind, Person
 
@@ -62,8 +63,10 @@ def remind_owners(
     by_owner: dict[int, list[Actiepunt]] = defaultdict(list)
     for act in acts:
         by_owner[act.owner_id].append(act)
+    owners = people_store.by_ids(session, by_owner)  # every owner in one query, not one each
+    groups_of = org.member_group_ids_of(session, [i for i in by_owner if i is not None])
     for owner_id, items in by_owner.items():
-        owner = session.get(Person, owner_id)
+        owner = owners.get(owner_id)
         if owner is None or not owner.active or owner.erased_at is not None:
             continue
         if any(a.last_reminder_at and a.last_reminder_at.astimezone(config.tz).date() == today for a in items):
@@ -76,7 +79,7 @@ def remind_owners(
                 f"• {ref_a(a.id)} {a.text} ({g.name if g else 'onbekende groep'}), "
                 f"deadline {when(a.deadline, config.tz)}, {_late(a, now, config)}"
             )
-        lines.append(_instructions(items, groups, set(org.member_group_ids(session, owner.id))))
+        lines.append(_instructions(items, groups, set(groups_of.get(owner_id, []))))
         buttons = [
             {"label": f"{label} {ref_a(a.id)}", "action": action, "value": ref_a(a.id)}
             for a in items[:MAX_BUTTON_ITEMS]

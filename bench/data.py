@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bench.common import Options, median, reset_database
-from bench.results import Goal, Section, ms, sec, table
+from bench.results import Goal, Section, median_of, ms, sec, table
 from bench.sqlwatch import full_scans, plan, watch
 from bench.workload import TZ, generate, write_config
 from bot.core import Clock, Wijkbot
@@ -191,7 +191,7 @@ def run(opts: Options) -> Section:
         "",
         *table(["database", "signalen", "actiepunten", "history rows", "meetings / attendance", "load"], loads),
         "",
-        f"Median of {opts.runs if not opts.smoke else 1} runs after a warm-up; goal: each under 1 s.",
+        f"{median_of(opts.runs if not opts.smoke else 1)} after a warm-up; goal: each under 1 s.",
         "",
         *table(["operation", *labels], rows),
         "",

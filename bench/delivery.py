@@ -22,7 +22,7 @@ import aiohttp
 from pydantic import SecretStr
 
 from bench.common import PYTHON, ROOT, Options, median, reset_database
-from bench.results import Goal, Section
+from bench.results import Goal, Section, median_of
 from bench.workload import write_config
 
 NAME = "delivery"
@@ -123,7 +123,7 @@ def run(opts: Options) -> Section:
     section.lines += [
         f"{per} messages to each of {n_channels} channels ({per * n_channels:,} in all), queued at once; "
         f"the fake Slack answers 429 (Retry-After) to a post sooner than {PACE:.0f} s after the channel's last. "
-        f"At best the last post comes {limit} s after the first. Median of {opts.runs} runs.",
+        f"At best the last post comes {limit} s after the first. {median_of(opts.runs)}.",
         "",
         "| database | first to last post | fraction of the limit | posts | 429s | recorded after last post | left |",
         "|---|---|---|---|---|---|---|",

@@ -46,3 +46,8 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
     out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     out += ["| " + " | ".join(r) + " |" for r in rows]
     return out
+
+
+def median_of(runs: int) -> str:
+    """How a figure was taken: "Median of 3 runs", or "One run"."""
+    return "One run" if runs == 1 else f"Median of {runs} runs"

@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench.common import PYTHON, ROOT, Options, child, free_port, median, reset_database, rss_mb, wait_for_http
-from bench.results import Goal, Section, sec, table
+from bench.results import Goal, Section, median_of, sec, table
 from bench.workload import TZ, Org, write_config
 from bot.core import Clock, Wijkbot
 
@@ -202,7 +202,7 @@ def run(opts: Options) -> Section:
         tmp_dir.cleanup()
     section.lines += [
         f"{teams} teams of 5 meeting every week, reminders 7 and 1 days before; planned = meetings in the year",
-        f"ahead and their reminders. Median of {opts.runs} runs. Start-up: `wijkbot run` until /healthz answers;",
+        f"ahead and their reminders. {median_of(opts.runs)}. Start-up: `wijkbot run` until /healthz answers;",
         f"RSS: {opts.size(5, 1)} s after that, idle. `:advance`: `wijkbot console` on a fresh database, printing",
         f"every message the jobs post; one run each, the year stopped after {YEAR_CAP:.0f} s when it takes longer.",
         "",

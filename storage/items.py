@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -459,48 +459,47 @@ def earliest_since(moments: Iterable[tuple[int, datetime | None]]) -> dict[int, 
     return out
 
 
+def _since_chunks(since: dict[int, datetime | None]) -> Iterator[tuple[list[int], datetime | None]]:
+    """The groups of a batch read `since` their moments, in chunks of 500 with the moment to ask
+    from: the earliest for the groups that have one, none for the groups that want all."""
+    with_since = sorted(g for g, t in since.items() if t is not None)
+    without = sorted(g for g, t in since.items() if t is None)
+    earliest = min((t for t in since.values() if t is not None), default=None)
+    for groups, after in ((with_since, earliest), (without, None)):
+        for start in range(0, len(groups), 500):
+            yield groups[start : start + 500], after
+
+
 def finished_actiepunten_of_groups(
     session: Session, since: dict[int, datetime | None], *, until: datetime
 ) -> dict[int, list[Actiepunt]]:
     """Per group id its actiepunten finished (not open, not withdrawn) after `since[group]` (None:
     ever) and at or before `until`, by number."""
     out: dict[int, list[Actiepunt]] = {}
-    with_since = sorted(g for g, t in since.items() if t is not None)
-    without = sorted(g for g, t in since.items() if t is None)
-    earliest = min((t for t in since.values() if t is not None), default=None)
-    for groups, after in ((with_since, earliest), (without, None)):
-        for start in range(0, len(groups), 500):
-            stmt = select(Actiepunt).where(
-                col(Actiepunt.group_id).in_(groups[start : start + 500]),
-                col(Actiepunt.status).not_in([ActieStatus.open, ActieStatus.ingetrokken]),
-                Actiepunt.updated_at <= until,
-            )
-            if after is not None:
-                stmt = stmt.where(Actiepunt.updated_at > after)
-            for act in session.exec(stmt.order_by(col(Actiepunt.id))).all():
-                moment = since[act.group_id]
-                if moment is None or act.updated_at > moment:
-                    out.setdefault(act.group_id, []).append(act)
+    for groups, after in _since_chunks(since):
+        stmt = select(Actiepunt).where(
+            col(Actiepunt.group_id).in_(groups),
+            col(Actiepunt.status).not_in([ActieStatus.open, ActieStatus.ingetrokken]),
+            Actiepunt.updated_at <= until,
+        )
+        if after is not None:
+            stmt = stmt.where(Actiepunt.updated_at > after)
+        for act in session.exec(stmt.order_by(col(Actiepunt.id))).all():
+            if (moment := since[act.group_id]) is None or act.updated_at > moment:
+                out.setdefault(act.group_id, []).append(act)
     return out
 
 
 def signalen_of_groups(session: Session, since: dict[int, datetime | None]) -> dict[int, list[Signaal]]:
     """`list_signalen` with `since` for many groups (group id: its moment, None: all): per group id, by number."""
     out: dict[int, list[Signaal]] = {}
-    with_since = sorted(g for g, t in since.items() if t is not None)
-    without = sorted(g for g, t in since.items() if t is None)
-    earliest = min((t for t in since.values() if t is not None), default=None)
-    for groups, after in ((with_since, earliest), (without, None)):
-        for start in range(0, len(groups), 500):
-            stmt = select(Signaal).where(
-                col(Signaal.group_id).in_(groups[start : start + 500]), Signaal.status != SignaalStatus.ingetrokken
-            )
-            if after is not None:
-                stmt = stmt.where(Signaal.created_at > after)
-            for sig in session.exec(stmt.order_by(col(Signaal.id))).all():
-                moment = since[sig.group_id]
-                if moment is None or sig.created_at > moment:
-                    out.setdefault(sig.group_id, []).append(sig)
+    for groups, after in _since_chunks(since):
+        stmt = select(Signaal).where(col(Signaal.group_id).in_(groups), Signaal.status != SignaalStatus.ingetrokken)
+        if after is not None:
+            stmt = stmt.where(Signaal.created_at > after)
+        for sig in session.exec(stmt.order_by(col(Signaal.id))).all():
+            if (moment := since[sig.group_id]) is None or sig.created_at > moment:
+                out.setdefault(sig.group_id, []).append(sig)
     return out
 
 

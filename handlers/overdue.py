@@ -121,6 +121,8 @@ def tell_chairs(
         if group.chair_id != act.owner_id:  # a chair who owns it hears it every day already
             by_chair[group.chair_id].append(act)
     out: list[outbox.Outgoing] = []
+    owners = [a.owner_id for items in by_chair.values() for a in items]
+    _held = people_store.by_ids(session, [*by_chair, *owners])  # chairs and owners: no lookup each
     for chair_id, items in by_chair.items():
         chair = session.get(Person, chair_id)
         if chair is None or not chair.active:

@@ -30,6 +30,7 @@ from handlers.permissions import require
 from handlers.reports.actielijst import actie_line_outside, shareable
 from storage import besluiten as repo
 from storage import org, outbox
+from storage import people as people_store
 from storage.config import OrgConfig
 from storage.models import (
     Actiepunt,
@@ -149,6 +150,7 @@ def verslag_lines(
         done_stmt = done_stmt.where(Actiepunt.updated_at > since)
     new = list(session.exec(new_stmt.order_by(col(Actiepunt.id))).all())
     done = list(session.exec(done_stmt.order_by(col(Actiepunt.id))).all())
+    _held = people_store.by_ids(session, [a.owner_id for a in new + done])  # the owners: no lookup per line
 
     def line(a: Actiepunt) -> str:
         return actie_line_outside(session, a, now=now, tz=tz) if outside else actie_line(session, a, now, tz)

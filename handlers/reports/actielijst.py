@@ -20,6 +20,7 @@ from handlers import pii
 from handlers.format import is_overdue, label, ref_a, ref_s, when
 from storage import items, outbox
 from storage import meetings as meeting_repo
+from storage import people as people_store
 from storage.models import Actiepunt, ActieStatus, Group, Meeting, MeetingStatus, Person
 
 MEETING_LENGTH = timedelta(hours=2)
@@ -101,6 +102,8 @@ def actielijst_texts(
     open_acts = items.open_actiepunten_of_groups(session, group_ids)
     since = items.earliest_since((g.id or 0, previous[m.id or 0]) for g, m in pairs)
     closed = items.finished_actiepunten_of_groups(session, since, until=now)
+    everyone = [a.owner_id for acts in [*open_acts.values(), *closed.values()] for a in acts]
+    _held = people_store.by_ids(session, everyone)  # the owners, held while the lines are written: no lookup each
     return {
         m.id or 0: _list_text(
             session,
